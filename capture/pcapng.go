@@ -1,0 +1,196 @@
+package capture
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// PcapngOptions describes the one interface of a pcapng stream.
+type PcapngOptions struct {
+	LinkType    layers.LinkType
+	SnapLen     int    // if_snaplen in the IDB; 0 = unlimited. Longer packets are cut.
+	Interface   string // if_name
+	Application string // shb_userappl, e.g. "wiretap 0.1.0"
+	Filter      string // if_filter text, optional
+}
+
+// PcapngWriter writes a pcapng stream: a section header block, one interface
+// description block and an enhanced packet block per packet; Close adds an
+// interface statistics block. It is safe for concurrent use.
+type PcapngWriter struct {
+	mu      sync.Mutex
+	ng      *pcapgo.NgWriter
+	snapLen int
+	start   time.Time
+	stats   *Stats
+	closed  bool
+	err     error // first write error; later writes return it
+
+	// set by CreatePcapng
+	file *os.File
+	buf  *bufio.Writer
+}
+
+var _ PacketWriter = (*PcapngWriter)(nil)
+
+// NewPcapngWriter writes the section header (shb_userappl = Application) and
+// the interface description (if_name = Interface, if_tsresol = 9, i.e.
+// nanoseconds, if_filter = Filter) to w. Close writes the statistics block
+// and flushes; it does not close w.
+func NewPcapngWriter(w io.Writer, opts PcapngOptions) (*PcapngWriter, error) {
+	if opts.SnapLen < 0 {
+		return nil, fmt.Errorf("capture: negative snap length %d", opts.SnapLen)
+	}
+	intf := pcapgo.NgInterface{
+		Name:                opts.Interface,
+		Filter:              opts.Filter,
+		OS:                  runtime.GOOS,
+		LinkType:            opts.LinkType,
+		SnapLength:          uint32(opts.SnapLen),
+		TimestampResolution: 9, // pcapgo always writes nanoseconds
+	}
+	ng, err := pcapgo.NewNgWriterInterface(w, intf, pcapgo.NgWriterOptions{
+		SectionInfo: pcapgo.NgSectionInfo{
+			Application: opts.Application,
+			OS:          runtime.GOOS,
+			Hardware:    runtime.GOARCH,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("capture: writing pcapng header: %w", err)
+	}
+	return &PcapngWriter{ng: ng, snapLen: opts.SnapLen, start: time.Now()}, nil
+}
+
+// CreatePcapng creates (or truncates) the file at path with mode 0644 and
+// returns a PcapngWriter on it. Its Close flushes, fsyncs and closes the file.
+func CreatePcapng(path string, opts PcapngOptions) (*PcapngWriter, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("capture: %w", err)
+	}
+	buf := bufio.NewWriterSize(f, 1<<20)
+	w, err := NewPcapngWriter(buf, opts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	w.file, w.buf = f, buf
+	// Put the header in the file now, so that it is a valid (empty)
+	// capture from the start.
+	if err := w.flushLocked(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// SetStats sets the counts that Close writes in the interface statistics
+// block (isb_ifrecv = Received, isb_ifdrop = Dropped).
+func (w *PcapngWriter) SetStats(s Stats) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stats = &s
+}
+
+// WritePacket writes one packet. The pcapng file has one interface, so
+// ci.InterfaceIndex is ignored; CaptureLength is taken from data, and data is
+// cut to the snap length.
+func (w *PcapngWriter) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return errors.New("capture: write to closed pcapng writer")
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if ci.Length < len(data) {
+		ci.Length = len(data)
+	}
+	if w.snapLen > 0 && len(data) > w.snapLen {
+		data = data[:w.snapLen]
+	}
+	ci.InterfaceIndex = 0
+	ci.CaptureLength = len(data)
+	ci.AncillaryData = nil
+	if err := w.ng.WritePacket(ci, data); err != nil {
+		w.err = fmt.Errorf("capture: writing pcapng: %w", err)
+		return w.err
+	}
+	return nil
+}
+
+// Flush pushes buffered packets to the underlying writer (and, for a file
+// from CreatePcapng, to the file).
+func (w *PcapngWriter) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	return w.flushLocked()
+}
+
+func (w *PcapngWriter) flushLocked() error {
+	if err := w.ng.Flush(); err != nil {
+		return fmt.Errorf("capture: writing pcapng: %w", err)
+	}
+	if w.buf != nil {
+		if err := w.buf.Flush(); err != nil {
+			return fmt.Errorf("capture: writing %s: %w", w.file.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Close writes the interface statistics block and flushes. For a writer from
+// CreatePcapng it also fsyncs and closes the file. Calling it again does
+// nothing.
+func (w *PcapngWriter) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	isb := pcapgo.NgInterfaceStatistics{
+		LastUpdate:      time.Now(),
+		StartTime:       w.start,
+		EndTime:         time.Now(),
+		PacketsReceived: pcapgo.NgNoValue64,
+		PacketsDropped:  pcapgo.NgNoValue64,
+	}
+	if w.stats != nil {
+		isb.PacketsReceived = w.stats.Received
+		isb.PacketsDropped = w.stats.Dropped
+	}
+	var errs []error
+	if w.err != nil {
+		errs = append(errs, w.err)
+	} else if err := w.ng.WriteInterfaceStats(0, isb); err != nil {
+		errs = append(errs, fmt.Errorf("capture: writing pcapng: %w", err))
+	}
+	if err := w.flushLocked(); err != nil {
+		errs = append(errs, err)
+	}
+	if w.file != nil {
+		if err := w.file.Sync(); err != nil {
+			errs = append(errs, fmt.Errorf("capture: %w", err))
+		}
+		if err := w.file.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("capture: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
