@@ -45,6 +45,9 @@ type StreamExposure struct {
 	Body []byte
 	// TLSRecords counts the TLS records seen per content type name.
 	TLSRecords map[string]int
+	// ServerRecordSizes lists the lengths of the server's encrypted
+	// (application_data) records: all an eavesdropper learns of them.
+	ServerRecordSizes []int
 }
 
 // SecretVisible reports whether an eavesdropper can read the secret.
@@ -113,8 +116,15 @@ func classify(e *StreamExposure) {
 	case looksLikeTLS(req):
 		e.Protocol = ProtoTLS
 		e.TLSRecords = map[string]int{}
-		firstTLSRecord(req, 0, e.TLSRecords) // counts only
-		e.Body = firstTLSRecord(resp, 23, e.TLSRecords)
+		walkTLSRecords(req, e.TLSRecords, nil)
+		walkTLSRecords(resp, e.TLSRecords, func(typ byte, rec []byte) {
+			if typ == 23 {
+				if e.Body == nil {
+					e.Body = rec
+				}
+				e.ServerRecordSizes = append(e.ServerRecordSizes, len(rec))
+			}
+		})
 	case looksLikeHTTPRequest(req):
 		e.Protocol = ProtoHTTP
 		if i := bytes.Index(req, []byte("\r\n")); i > 0 {
@@ -156,22 +166,20 @@ func looksLikeTLS(b []byte) bool {
 
 var tlsContentTypes = map[byte]string{20: "change_cipher_spec", 21: "alert", 22: "handshake", 23: "application_data", 24: "heartbeat"}
 
-// firstTLSRecord counts b's records and returns the first of content type
-// typ, header included.
-func firstTLSRecord(b []byte, typ byte, counts map[string]int) []byte {
-	var found []byte
+// walkTLSRecords counts b's records per content type and hands each to fn
+// (header included; the last may be cut short by the capture).
+func walkTLSRecords(b []byte, counts map[string]int, fn func(typ byte, rec []byte)) {
 	for len(b) >= 5 && looksLikeTLS(b) {
 		n := 5 + (int(b[3])<<8 | int(b[4]))
 		counts[tlsContentTypes[b[0]]]++
-		if b[0] == typ && found == nil {
-			found = b[:min(n, len(b))]
+		if fn != nil {
+			fn(b[0], b[:min(n, len(b))])
 		}
 		if n > len(b) {
-			break
+			return
 		}
 		b = b[n:]
 	}
-	return found
 }
 
 // IsFernetToken reports whether b has the shape of a Fernet token: url-safe

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"wiretap/capture"
+	"wiretap/demo"
+)
+
+func init() {
+	register("demo", "run the secret-squirrel demo: capture the secret sent three ways and report what leaks", runDemo)
+}
+
+func runDemo(args []string, io stdio) error {
+	fs := newFlags("demo", "[--dir DIR] [--report] [--port-plain N] [--port-fernet N] [--port-https N] [--secret TEXT]", io)
+	dir := fs.String("dir", "", "work dir for keys, certificates and the capture (default ./wiretap-demo-YYYYmmdd-HHMMSS)")
+	report := fs.Bool("report", false, "print the plain-text report (the default until the viewer exists)")
+	iface := fs.String("i", "lo", "interface to capture on")
+	secret := fs.String("secret", demo.DefaultSecret, "the secret message the servers serve")
+	var ports demo.Ports
+	fs.Func("port-plain", "port of the plaintext HTTP server (default 5683)", portFlag(&ports.Plain))
+	fs.Func("port-fernet", "port of the Fernet-over-HTTP server (default 5684)", portFlag(&ports.Fernet))
+	fs.Func("port-https", "port of the HTTPS server (default 5685)", portFlag(&ports.HTTPS))
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("demo takes no arguments (got %q)", fs.Arg(0)), hint: "see 'wiretap demo -h'"}
+	}
+	_ = report // the report is what demo prints until the viewer lands
+	def := demo.DefaultPorts
+	for _, p := range []struct{ set, def *uint16 }{{&ports.Plain, &def.Plain}, {&ports.Fernet, &def.Fernet}, {&ports.HTTPS, &def.HTTPS}} {
+		if *p.set == 0 {
+			*p.set = *p.def
+		}
+	}
+	if ports.Plain == ports.Fernet || ports.Plain == ports.HTTPS || ports.Fernet == ports.HTTPS {
+		return &usageError{msg: fmt.Sprintf("the three demo ports must differ (got %d, %d, %d)", ports.Plain, ports.Fernet, ports.HTTPS),
+			hint: "set them with --port-plain, --port-fernet and --port-https"}
+	}
+	if *dir == "" {
+		*dir = "wiretap-demo-" + time.Now().Format("20060102-150405")
+	}
+	if _, err := os.Stat(*dir); err == nil {
+		if entries, _ := os.ReadDir(*dir); len(entries) > 0 {
+			return &usageError{msg: fmt.Sprintf("work dir %s already holds files", *dir), hint: "pick a new one with --dir, or remove it"}
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := demo.RunScenario(ctx, demo.ScenarioConfig{Dir: *dir, Ports: ports, Secret: *secret, Interface: *iface, Progress: io.err})
+	if err != nil {
+		if errors.Is(err, capture.ErrPermission) {
+			return privilegeError{iface: *iface}
+		}
+		return err
+	}
+	if err := demo.WriteReport(io.out, res); err != nil {
+		return err
+	}
+	if !res.Passed() {
+		return errors.New("demo: the capture did not show the expected result: plaintext visible, Fernet and HTTPS hidden")
+	}
+	return nil
+}
+
+// privilegeError is the demo's own wording for a capture without privilege.
+type privilegeError struct{ iface string }
+
+func (e privilegeError) Error() string {
+	return fmt.Sprintf("capturing on %s needs root or CAP_NET_RAW", e.iface)
+}
+func (e privilegeError) Hint() string {
+	return "run it as root: go run -exec sudo ./cmd/wiretap demo (or sudo wiretap demo)"
+}
+func (e privilegeError) ExitCode() int { return 2 }
+
+// portFlag parses a TCP port number into p.
+func portFlag(p *uint16) func(string) error {
+	return func(s string) error {
+		var n int
+		if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n < 1 || n > 65535 || fmt.Sprint(n) != s {
+			return fmt.Errorf("%q is not a port number (1-65535)", s)
+		}
+		*p = uint16(n)
+		return nil
+	}
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// wiretapBinary builds the real binary once per test run, in a directory
+// any user may execute from (the privilege test runs it as nobody).
+func wiretapBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "wiretap-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		os.Chmod(dir, 0o755)
+		binPath = filepath.Join(dir, "wiretap")
+		cmd := exec.Command("go", "build", "-o", binPath, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building wiretap: %v", buildErr)
+	}
+	return binPath
+}
+
+// freePorts returns n distinct TCP ports that were free a moment ago.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+// TestDemoNeedsPrivilege checks the error a user without capture privilege
+// sees: one line naming what is missing, a hint, exit status 2.
+func TestDemoNeedsPrivilege(t *testing.T) {
+	bin := wiretapBinary(t)
+	dir := t.TempDir()
+	// nobody must reach the work dir: open up the temp dir and its parent.
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.Chmod(dir, 0o777)
+	cmd := exec.Command(bin, "demo", "--report", "--dir", filepath.Join(dir, "run"))
+	if os.Geteuid() == 0 {
+		// Drop to nobody, who has no CAP_NET_RAW.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 2 {
+		t.Fatalf("exit = %v, want status 2; stderr:\n%s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if lines[0] != "wiretap: error: capturing on lo needs root or CAP_NET_RAW" {
+		t.Errorf("first line = %q", lines[0])
+	}
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "wiretap: hint: ") || !strings.Contains(lines[1], "sudo") {
+		t.Errorf("want a hint line mentioning sudo, got %q", lines)
+	}
+	if strings.Contains(stderr.String(), "goroutine") {
+		t.Errorf("stack trace printed:\n%s", stderr.String())
+	}
+}
+
+// TestDemoEndToEnd runs the real demo as root and checks its report and its
+// capture with the reference tools, as the acceptance criteria do.
+func TestDemoEndToEnd(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the demo captures on lo: needs root (run the tests as root, as CI does)")
+	}
+	bin := wiretapBinary(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	p := freePorts(t, 3)
+	cmd := exec.Command(bin, "demo", "--report", "--dir", dir,
+		"--port-plain", strconv.Itoa(p[0]), "--port-fernet", strconv.Itoa(p[1]), "--port-https", strconv.Itoa(p[2]))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("demo: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	report := stdout.String()
+	t.Logf("report:\n%s", report)
+	visible := regexp.MustCompile(`plaintext HTTP\s+` + strconv.Itoa(p[0]) + `\s+\d+\s+\d+\s+VISIBLE in frame (\d+)`)
+	m := visible.FindStringSubmatch(report)
+	if m == nil {
+		t.Fatalf("report does not say the plaintext secret is visible")
+	}
+	for _, mode := range []string{`Fernet over HTTP\s+` + strconv.Itoa(p[1]), `HTTPS\s+` + strconv.Itoa(p[2])} {
+		if !regexp.MustCompile(mode + `\s+\d+\s+\d+\s+hidden`).MatchString(report) {
+			t.Errorf("report does not say %s is hidden", mode)
+		}
+	}
+	for _, f := range []string{"demo.pcapng", "keys.log", "fernet.key", "ca-public-key.pem", "server-public-key.pem"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("work dir lacks %s: %v", f, err)
+		}
+	}
+	pcap := filepath.Join(dir, "demo.pcapng")
+
+	if _, err := exec.LookPath("capinfos"); err != nil {
+		t.Log("capinfos not installed (apt-get install tshark): skipping its check")
+	} else if out, err := exec.Command("capinfos", pcap).CombinedOutput(); err != nil {
+		t.Errorf("capinfos rejects demo.pcapng: %v\n%s", err, out)
+	}
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Log("tshark not installed (apt-get install tshark): skipping its checks")
+		return
+	}
+	out, err := exec.Command("tshark", "-r", pcap, "-Y", `frame contains "fluffy tail"`, "-T", "fields", "-e", "tcp.srcport", "-e", "frame.number").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) != 2 || f[0] != strconv.Itoa(p[0]) {
+			t.Errorf("tshark finds the secret in %q, want only source port %d", l, p[0])
+		}
+	}
+	if f := strings.Fields(lines[0]); len(f) == 2 && f[1] != m[1] {
+		t.Errorf("tshark's first frame with the secret is %s, the report says %s", f[1], m[1])
+	}
+	out, err = exec.Command("tshark", "-r", pcap, "-Y", "tcp.analysis.retransmission || tcp.analysis.duplicate_ack").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	if len(bytes.TrimSpace(out)) != 0 {
+		t.Errorf("tshark sees retransmissions or duplicate ACKs (duplicated packets?):\n%s", out)
+	}
+}
