@@ -19,6 +19,8 @@ var (
 	// ErrTimeout is returned by Live.ReadPacket when no packet arrived
 	// within the poll timeout, so that callers can check a context and retry.
 	ErrTimeout = errors.New("capture: timeout waiting for packets")
+	// ErrWrite: writing a capture file failed (disk full, quota, I/O error).
+	ErrWrite = errors.New("capture: write failed")
 )
 
 // Error is an error with advice for the user. OpenLive returns one for the

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -465,4 +468,26 @@ func (l *Live) release() error {
 		return fmt.Errorf("capture: closing %s: %w", l.iface, err)
 	}
 	return nil
+}
+
+// InterfaceLinkType is the link type a live capture on the named interface
+// will have, known before opening it (from /sys/class/net/NAME/type, the
+// ARPHRD type), so a filter can be compiled for it first.
+func InterfaceLinkType(name string) (layers.LinkType, error) {
+	if _, err := net.InterfaceByName(name); err != nil {
+		return 0, noInterfaceError(name, err)
+	}
+	b, err := os.ReadFile("/sys/class/net/" + name + "/type")
+	if err != nil {
+		return 0, fmt.Errorf("capture: reading the link type of %s: %w", name, err)
+	}
+	h, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("capture: reading the link type of %s: %w", name, err)
+	}
+	lt, ok := linkTypeForHatype(uint16(h))
+	if !ok {
+		return 0, fmt.Errorf("capture: interface %s has a link type wiretap does not support yet (ARPHRD %d)", name, h)
+	}
+	return lt, nil
 }

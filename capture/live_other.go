@@ -43,3 +43,6 @@ func (l *Live) Stats() (Stats, error) { return Stats{}, errNotLinux }
 
 // Close stops the capture.
 func (l *Live) Close() error { return nil }
+
+// InterfaceLinkType is not available off Linux.
+func InterfaceLinkType(name string) (layers.LinkType, error) { return 0, errNotLinux }

@@ -1,11 +1,9 @@
 package capture
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -37,8 +35,7 @@ type PcapngWriter struct {
 	err     error // first write error; later writes return it
 
 	// set by CreatePcapng
-	file *os.File
-	buf  *bufio.Writer
+	sink *fileSink
 }
 
 var _ PacketWriter = (*PcapngWriter)(nil)
@@ -75,23 +72,23 @@ func NewPcapngWriter(w io.Writer, opts PcapngOptions) (*PcapngWriter, error) {
 // CreatePcapng creates (or truncates) the file at path with mode 0644 and
 // returns a PcapngWriter on it. Its Close flushes, fsyncs and closes the file.
 func CreatePcapng(path string, opts PcapngOptions) (*PcapngWriter, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	sink, err := createFileSink(path)
 	if err != nil {
-		return nil, fmt.Errorf("capture: %w", err)
-	}
-	buf := bufio.NewWriterSize(f, 1<<20)
-	w, err := NewPcapngWriter(buf, opts)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
-	w.file, w.buf = f, buf
+	w, err := NewPcapngWriter(sink, opts)
+	if err != nil {
+		sink.Close()
+		return nil, err
+	}
+	w.sink = sink
 	// Put the header in the file now, so that it is a valid (empty)
 	// capture from the start.
 	if err := w.flushLocked(); err != nil {
-		f.Close()
+		sink.Close()
 		return nil, err
 	}
+	sink.markHeader()
 	return w, nil
 }
 
@@ -124,11 +121,26 @@ func (w *PcapngWriter) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
 	ci.InterfaceIndex = 0
 	ci.CaptureLength = len(data)
 	ci.AncillaryData = nil
-	if err := w.ng.WritePacket(ci, data); err != nil {
-		w.err = fmt.Errorf("capture: writing pcapng: %w", err)
+	err := w.ng.WritePacket(ci, data)
+	if err == nil && w.sink != nil {
+		// Hand the packet to the file sink whole, so it knows where
+		// packets end if the disk fills up.
+		if err = w.ng.Flush(); err == nil {
+			w.sink.markPacket()
+		}
+	}
+	if err != nil {
+		w.err = w.writeError(err)
 		return w.err
 	}
 	return nil
+}
+
+func (w *PcapngWriter) writeError(err error) error {
+	if w.sink != nil {
+		return w.sink.describeWriteError(err)
+	}
+	return fmt.Errorf("capture: writing pcapng: %w", err)
 }
 
 // Flush pushes buffered packets to the underlying writer (and, for a file
@@ -143,15 +155,17 @@ func (w *PcapngWriter) Flush() error {
 }
 
 func (w *PcapngWriter) flushLocked() error {
-	if err := w.ng.Flush(); err != nil {
-		return fmt.Errorf("capture: writing pcapng: %w", err)
+	if w.err != nil {
+		return w.err
 	}
-	if w.buf != nil {
-		if err := w.buf.Flush(); err != nil {
-			return fmt.Errorf("capture: writing %s: %w", w.file.Name(), err)
-		}
+	err := w.ng.Flush()
+	if err == nil && w.sink != nil {
+		err = w.sink.Flush()
 	}
-	return nil
+	if err != nil {
+		w.err = w.writeError(err)
+	}
+	return w.err
 }
 
 // Close writes the interface statistics block and flushes. For a writer from
@@ -179,16 +193,13 @@ func (w *PcapngWriter) Close() error {
 	if w.err != nil {
 		errs = append(errs, w.err)
 	} else if err := w.ng.WriteInterfaceStats(0, isb); err != nil {
-		errs = append(errs, fmt.Errorf("capture: writing pcapng: %w", err))
-	}
-	if err := w.flushLocked(); err != nil {
+		w.err = w.writeError(err)
+		errs = append(errs, w.err)
+	} else if err := w.flushLocked(); err != nil {
 		errs = append(errs, err)
 	}
-	if w.file != nil {
-		if err := w.file.Sync(); err != nil {
-			errs = append(errs, fmt.Errorf("capture: %w", err))
-		}
-		if err := w.file.Close(); err != nil {
+	if w.sink != nil {
+		if err := w.sink.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("capture: %w", err))
 		}
 	}

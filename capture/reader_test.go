@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -103,10 +104,18 @@ func TestReadErrors(t *testing.T) {
 		{"long line", write("long.pcap", []byte(long+"\nsecond line\n")), `is not a capture file (it looks like text: "GET / HTTP/1.1 with a very long first line that goes on GET …")`},
 		{"short text", write("ab", []byte("ab")), `is not a capture file (it looks like text: "ab")`},
 		{"binary", write("bin.pcap", []byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3}), ": unknown magic 0xdeadbeef"},
-		{"gzip", write("x.pcap.gz", []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3}), ": unknown magic 0x1f8b0800"},
-		{"tiny binary", write("tiny", []byte{0xd4, 0xc3}), "is too short to be a capture file (2 bytes)"},
-		{"cut pcap header", write("cut.pcap", []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0}), "file header is cut short"},
-		{"bad pcapng", write("bad.pcapng", []byte{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 1, 2, 3, 4}), "bad file header"},
+		{"gzip cut short", write("x.pcap.gz", []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3}), ": the gzip data is cut short at uncompressed byte 0"},
+		{"gzip header", write("y.pcap.gz", []byte{0x1f, 0x8b, 9, 0, 0, 0, 0, 0, 0, 3}), ": corrupt gzip header: gzip: invalid header"},
+		{"zstd", write("z.pcap", []byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0}), ": unknown magic 0x28b52ffd: zstd-compressed data; decompress it first (zstd -d)"},
+		{"modified pcap", write("m.pcap", []byte{0xa1, 0xb2, 0xcd, 0x34, 0, 2, 0, 4}), "unknown magic 0xa1b2cd34: a modified (Kuznetzov) pcap file"},
+		{"tiny binary", write("tiny", []byte{0xff, 0x00}), "is too short to be a capture file (2 bytes)"},
+		{"one byte", write("one", []byte{0xff}), "is too short to be a capture file (1 byte)"},
+		{"cut magic", write("cut-magic", []byte{0xd4, 0xc3}), ": truncated file header at byte 0 (a magic number starts there, but only 2 of its 4 bytes)"},
+		{"blank text", write("blank", []byte("\n\n  \n")), "is not a capture file (it looks like text, blank)"},
+		{"cut pcap header", write("cut.pcap", []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0}), ": truncated pcap file header at byte 0 (24 bytes needed, 8 left)"},
+		{"pcap version 1", write("v1.pcap", pcapHeaderBytes(1, 0)), ": pcap version 1.0 is not supported (only 2.x)"},
+		{"bad pcapng", write("bad.pcapng", []byte{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 1, 2, 3, 4}), ": corrupt pcapng block at byte 0: section header byte-order magic is 0x01020304, not 0x1a2b3c4d in either byte order"},
+		{"cut pcapng", write("cut.pcapng", []byte{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0}), ": truncated pcapng block at byte 0 (section header block; block length says 28 bytes, 14 left)"},
 		{"missing", filepath.Join(dir, "nope.pcap"), "capture: open " + filepath.Join(dir, "nope.pcap") + ": no such file or directory"},
 		{"directory", dir, "is a directory, not a capture file"},
 	}
@@ -150,12 +159,25 @@ func TestReadTruncated(t *testing.T) {
 		}
 		n++
 	}
-	if n != 9 || !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "capture: input: packet 10 is cut short") {
+	var fe *FileError
+	if n != 9 || !errors.Is(err, io.ErrUnexpectedEOF) || !errors.As(err, &fe) || fe.Packets != 9 || fe.Offset != 902 ||
+		err.Error() != "capture: input: truncated packet record at byte 902 (header says 83 bytes, 73 left)" {
 		t.Errorf("read %d packets, then %v", n, err)
 	}
 	if _, _, err2 := src.ReadPacket(); err2 != err {
 		t.Errorf("error not sticky: %v", err2)
 	}
+}
+
+// pcapHeaderBytes is a little-endian µs pcap file header (Ethernet).
+func pcapHeaderBytes(major, minor uint16) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, magicPcapMicroBE)
+	b = binary.LittleEndian.AppendUint16(b, major)
+	b = binary.LittleEndian.AppendUint16(b, minor)
+	b = binary.LittleEndian.AppendUint32(b, 0)
+	b = binary.LittleEndian.AppendUint32(b, 0)
+	b = binary.LittleEndian.AppendUint32(b, 65535)
+	return binary.LittleEndian.AppendUint32(b, uint32(layers.LinkTypeEthernet))
 }
 
 // pcap in all four magic variants: µs/ns × little/big-endian.
@@ -251,49 +273,55 @@ func TestOpenFileStdin(t *testing.T) {
 	}
 }
 
-func FuzzReader(f *testing.F) {
-	files, err := filepath.Glob("testdata/*")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, name := range files {
-		if fi, err := os.Stat(name); err != nil || fi.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		src, err := NewReader(bytes.NewReader(b))
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "capture: ") {
-				t.Errorf("error without prefix: %v", err)
-			}
-			return
-		}
-		defer src.Close()
-		for i := 0; i < 1<<16; i++ {
-			data, ci, err := src.ReadPacket()
-			if err != nil {
-				if err != io.EOF && !strings.HasPrefix(err.Error(), "capture: ") {
-					t.Errorf("error without prefix: %v", err)
-				}
-				return
-			}
-			if len(data) != ci.CaptureLength {
-				t.Errorf("packet %d: %d bytes, CaptureLength %d", i+1, len(data), ci.CaptureLength)
-			}
-			_ = src.LinkType(ci)
-		}
-	})
-}
-
 func TestNotCaptureFirstLine(t *testing.T) {
 	_, err := NewReader(strings.NewReader("\n\n  # capture notes\nmore\n"))
 	if err == nil || err.Error() != `capture: input is not a capture file (it looks like text: "# capture notes")` {
 		t.Errorf("err = %v", err)
 	}
+}
+
+// readAllBytes reads a capture held in memory: a line per packet (see
+// packetLine), the byte offset where each packet's record or block ends,
+// and the error that ended the reading (nil at io.EOF).
+func readAllBytes(b []byte) (lines []string, ends []int64, err error) {
+	src, err := NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	fs := src.(*FileSource)
+	for {
+		data, ci, err := src.ReadPacket()
+		if err == io.EOF {
+			return lines, ends, nil
+		}
+		if err != nil {
+			return lines, ends, err
+		}
+		if len(data) != ci.CaptureLength {
+			return lines, ends, fmt.Errorf("packet %d: %d bytes, CaptureLength %d", len(lines)+1, len(data), ci.CaptureLength)
+		}
+		lines = append(lines, packetLine(ci, data))
+		ends = append(ends, fs.off)
+	}
+}
+
+// checkFileError checks that err is a *FileError of the given kind whose
+// message names its offset.
+func checkFileError(t *testing.T, err error, kind error) *FileError {
+	t.Helper()
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("error %v (%T) is not a *FileError", err, err)
+	}
+	if !errors.Is(err, kind) {
+		t.Errorf("error %q does not wrap %v", err, kind)
+	}
+	if !strings.HasPrefix(err.Error(), "capture: ") {
+		t.Errorf("error %q lacks the prefix", err)
+	}
+	if fe.Offset >= 0 && !strings.Contains(err.Error(), fmt.Sprintf("byte %d", fe.Offset)) {
+		t.Errorf("error %q does not name its offset %d", err, fe.Offset)
+	}
+	return fe
 }

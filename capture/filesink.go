@@ -1,0 +1,141 @@
+package capture
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// fileSink is the file under a capture writer. It buffers writes and
+// remembers where each whole packet ends, so that when a write fails (a full
+// disk, a quota) the file can be cut back to the last whole packet: what is
+// on disk then stays a valid capture that every reader accepts.
+type fileSink struct {
+	f         *os.File
+	buf       *bufio.Writer
+	onDisk    int64   // bytes the file has accepted
+	handed    int64   // bytes handed to the sink, buffered or not
+	headerEnd int64   // end of the file header; marked by markHeader
+	ends      []int64 // ends of whole packets not yet known to be on disk
+	kept      int     // whole packets known to be on disk
+	lastKept  int64   // where the last of them ends
+	broken    bool    // a write failed; the buffer is no longer trusted
+}
+
+func createFileSink(path string) (*fileSink, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, &Error{
+			msg:   fmt.Sprintf("capture: cannot write %s: %s", path, errnoText(err)),
+			hint:  "choose a file in a directory you can write to with -w",
+			code:  1,
+			kind:  ErrWrite,
+			cause: err,
+		}
+	}
+	s := &fileSink{f: f}
+	s.buf = bufio.NewWriterSize(fileCounter{s}, 1<<20)
+	return s, nil
+}
+
+// fileCounter counts what the file accepts, even from a short write.
+type fileCounter struct{ s *fileSink }
+
+func (c fileCounter) Write(p []byte) (int, error) {
+	n, err := c.s.f.Write(p)
+	c.s.onDisk += int64(n)
+	return n, err
+}
+
+func (s *fileSink) Write(p []byte) (int, error) {
+	if s.broken {
+		return 0, errors.New("capture: write after a failed write")
+	}
+	n, err := s.buf.Write(p)
+	s.handed += int64(n)
+	if err != nil {
+		s.broken = true
+	}
+	return n, err
+}
+
+// markHeader records that the file header ends here.
+func (s *fileSink) markHeader() { s.headerEnd = s.handed }
+
+// markPacket records that a whole packet ends here.
+func (s *fileSink) markPacket() {
+	s.ends = append(s.ends, s.handed)
+	s.settle()
+}
+
+// settle counts the packets the file now holds whole.
+func (s *fileSink) settle() {
+	i := 0
+	for i < len(s.ends) && s.ends[i] <= s.onDisk {
+		s.lastKept = s.ends[i]
+		i++
+	}
+	if i > 0 {
+		s.kept += i
+		s.ends = append(s.ends[:0], s.ends[i:]...)
+	}
+}
+
+func (s *fileSink) Flush() error {
+	if s.broken {
+		return nil
+	}
+	err := s.buf.Flush()
+	if err != nil {
+		s.broken = true
+	}
+	s.settle()
+	return err
+}
+
+// salvage cuts the file after the last whole packet it holds, drops what is
+// still buffered, and returns how many packets the file keeps.
+func (s *fileSink) salvage() int {
+	s.broken = true
+	s.settle()
+	cut := max(s.headerEnd, s.lastKept)
+	if s.onDisk < s.headerEnd {
+		cut = 0 // not even the header made it
+	}
+	s.f.Truncate(cut)
+	return s.kept
+}
+
+func (s *fileSink) Close() error {
+	errSync := s.f.Sync()
+	errClose := s.f.Close()
+	return errors.Join(errSync, errClose)
+}
+
+// describeWriteError explains a failed write and what the file still holds.
+func (s *fileSink) describeWriteError(err error) error {
+	kept := s.salvage()
+	what := "writing"
+	if errors.Is(err, syscall.ENOSPC) {
+		what = "disk full writing"
+	}
+	return &Error{
+		msg:   fmt.Sprintf("capture: %s %s: %v; it holds the first %d packets, cut after the last whole one", what, s.f.Name(), errnoText(err), kept),
+		hint:  "free some space (or write elsewhere with -w) and capture again",
+		code:  1,
+		kind:  ErrWrite,
+		cause: err,
+	}
+}
+
+// errnoText is the system's words for err ("no space left on device")
+// without the path the message already names.
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,148 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// fuzzSeeds adds the test data files whose magic number passes keep, and
+// extra seeds.
+func fuzzSeeds(f *testing.F, keep func(magic uint32) bool, extra ...[]byte) {
+	for _, root := range []string{"testdata/files", "testdata"} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && path != root {
+				if root == "testdata" {
+					return filepath.SkipDir // the top level only
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if len(b) >= 4 && keep(binary.BigEndian.Uint32(b)) && len(b) <= 64<<10 {
+				f.Add(b)
+			}
+			return nil
+		})
+		if err != nil {
+			f.Fatal(err)
+		}
+	}
+	for _, b := range extra {
+		f.Add(b)
+	}
+}
+
+// fuzzRead reads b to the end and checks what any input must give: no
+// panic; a *FileError with the prefix and (where it has one) its offset in
+// the message; a sticky error; packets whose data is CaptureLength bytes,
+// from an interface the file described. It returns the packets.
+func fuzzRead(t *testing.T, b []byte) (pkts [][]byte, lens []int) {
+	src, err := NewReader(bytes.NewReader(b))
+	if err != nil {
+		checkFuzzError(t, err)
+		return nil, nil
+	}
+	defer src.Close()
+	fsrc := src.(*FileSource)
+	total := 0
+	for {
+		data, ci, err := src.ReadPacket()
+		if err == io.EOF {
+			if _, _, err := src.ReadPacket(); err != io.EOF {
+				t.Errorf("after EOF: %v", err)
+			}
+			return pkts, lens
+		}
+		if err != nil {
+			checkFuzzError(t, err)
+			if _, _, err2 := src.ReadPacket(); err2 != err {
+				t.Errorf("error not sticky: %v, then %v", err, err2)
+			}
+			return pkts, lens
+		}
+		if len(data) != ci.CaptureLength {
+			t.Fatalf("packet %d: %d bytes, CaptureLength %d", len(pkts)+1, len(data), ci.CaptureLength)
+		}
+		ifs := fsrc.Interfaces()
+		if ci.InterfaceIndex < 0 || ci.InterfaceIndex >= len(ifs) || src.LinkType(ci) != ifs[ci.InterfaceIndex].LinkType {
+			t.Fatalf("packet %d: interface %d of %d", len(pkts)+1, ci.InterfaceIndex, len(ifs))
+		}
+		if total += len(data); fsrc.gz == nil && total > len(b) {
+			t.Fatalf("%d bytes of packets from a %d-byte input", total, len(b))
+		}
+		pkts = append(pkts, bytes.Clone(data))
+		lens = append(lens, ci.Length)
+	}
+}
+
+func checkFuzzError(t *testing.T, err error) {
+	t.Helper()
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("error %v (%T) is not a *FileError", err, err)
+	}
+	if !strings.HasPrefix(err.Error(), "capture: ") {
+		t.Fatalf("error without prefix: %v", err)
+	}
+	if fe.Offset >= 0 && !strings.Contains(err.Error(), fmt.Sprintf("byte %d", fe.Offset)) {
+		t.Fatalf("error %q does not name its offset %d", err, fe.Offset)
+	}
+}
+
+func FuzzPcapReader(f *testing.F) {
+	w := newPcapBuilder(binary.BigEndian, true, 64, uint32(layers.LinkTypeLinuxSLL))
+	w.record(1, 2, payload(70, 1), 70).record(3, 4, nil, 0)
+	fuzzSeeds(f, func(m uint32) bool {
+		return m == magicPcapMicroBE || m == magicPcapMicroLE || m == magicPcapNanoBE || m == magicPcapNanoLE
+	}, w.b, gzipBytes(w.b))
+	f.Fuzz(fuzzPcap)
+}
+
+func fuzzPcap(t *testing.T, b []byte) {
+	{
+		pkts, lens := fuzzRead(t, b)
+		// pcapgo, where it reads packets, must read the same ones. (It
+		// stops at what it rejects: minor versions other than 4, a
+		// captured length above the original one.)
+		r, err := pcapgo.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		for i := range pkts {
+			data, ci, err := r.ReadPacketData()
+			if err != nil {
+				return
+			}
+			if !bytes.Equal(data, pkts[i]) || ci.Length != lens[i] {
+				t.Fatalf("packet %d: %d/%d bytes, pcapgo %d/%d", i+1, len(pkts[i]), lens[i], len(data), ci.Length)
+			}
+		}
+	}
+}
+
+func FuzzPcapngReader(f *testing.F) {
+	sample, _ := sampleNgBig(100)
+	fuzzSeeds(f, func(m uint32) bool { return m == magicPcapng }, sample, gzipBytes(sample))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fuzzRead(t, b)
+	})
+}
