@@ -5,17 +5,19 @@
 //     AF_PACKET socket with a TPACKET_V3 ring and an in-kernel classic BPF
 //     filter. On lo the kernel shows every packet twice (sent and received);
 //     the outgoing copy is dropped in the kernel filter, as tcpdump does.
-//   - OpenFile / NewReader: pcap (µs and ns, both byte orders) and pcapng
-//     files, told apart by magic number.
+//   - OpenFile / NewReader: pcap (µs and ns, both byte orders), pcapng (any
+//     sections, interfaces and timestamp resolutions) and gzip-compressed
+//     files of either, told apart by magic number.
 //
-// Sinks implement PacketWriter; PcapngWriter writes pcapng that Wireshark,
-// tshark and capinfos read. Record copies packets from a Live to a
-// PacketWriter.
+// Sinks implement PacketWriter: PcapngWriter and PcapWriter (nanosecond
+// pcap), RotatingWriter for ring buffers. File sinks cut a file back to its
+// last whole packet when a write fails, so a full disk leaves a valid file.
+// Record copies packets from a Live to a PacketWriter.
 //
-// Filters are []bpf.Instruction (golang.org/x/net/bpf) for the link type of
-// the interface; TCPPortsFilter builds the equivalent of
-// tcpdump 'tcp port A or tcp port B …'.
+// Filters: CompileFilter compiles tcpdump's filter language to classic BPF
+// for a link type (checked against tcpdump -d); the kernel runs it on live
+// captures, Matcher runs it on packets read from files.
 //
-// Errors are prefixed "capture: ". Errors a user can fix when opening a live
-// capture are *Error values with a Hint and an ExitCode.
+// Errors are prefixed "capture: ". Errors a user can fix are *Error values
+// with a Hint and an ExitCode.
 package capture

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -19,11 +21,23 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
+		// [root]: the script may capture live.
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" {
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			// Scripts must not inherit the developer's secrets.
 			env.Setenv("SECRET_KEY", "")
 			env.Setenv("SSLKEYLOGFILE", "")
 			env.Setenv("HOME", env.WorkDir)
+			captures, err := filepath.Abs("testdata/captures")
+			if err != nil {
+				return err
+			}
+			env.Setenv("CAPTURES", captures)
 			if os.Geteuid() == 0 {
 				env.Setenv("IS_ROOT", "1")
 			}

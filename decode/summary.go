@@ -1,0 +1,258 @@
+package decode
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Summary is one row of the packet list: Wireshark's No., Time, Source,
+// Destination, Protocol, Length and Info columns.
+type Summary struct {
+	Number   int
+	Time     time.Duration // since the first packet
+	Src, Dst string
+	Protocol string
+	Length   int
+	Info     string
+}
+
+// WriteTo prints s as one line in tshark's default layout.
+func (s Summary) WriteTo(w io.Writer) (int64, error) {
+	secs := s.Time / time.Second
+	n, err := fmt.Fprintf(w, "%6d %d.%09d %15s → %-15s %s %d %s\n", s.Number, secs, s.Time-secs*time.Second,
+		s.Src, s.Dst, s.Protocol, s.Length, s.Info)
+	return int64(n), err
+}
+
+// tcpHalf is what the summary keeps per TCP direction to show relative
+// sequence numbers and scaled windows, as Wireshark does.
+type tcpHalf struct {
+	isn      uint32
+	haveISN  bool
+	scale    int // window scale shift from this side's SYN; -1 until seen
+	sawSYN   bool
+	otherSYN bool
+}
+
+type flowKey struct {
+	src, dst         netip.Addr
+	srcPort, dstPort uint16
+}
+
+// Summarizer turns packets into list rows. It keeps a little per-flow state
+// (initial sequence numbers, window scales), so feed it every packet in order.
+type Summarizer struct {
+	dec   *Decoder
+	first time.Time
+	n     int
+	tcp   map[flowKey]*tcpHalf
+	sb    strings.Builder
+}
+
+// NewSummarizer returns a Summarizer for one capture.
+func NewSummarizer() *Summarizer {
+	return &Summarizer{dec: NewDecoder(), tcp: map[flowKey]*tcpHalf{}}
+}
+
+// Summarize describes the next packet of the capture.
+func (z *Summarizer) Summarize(ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) Summary {
+	z.n++
+	if z.n == 1 {
+		z.first = ci.Timestamp
+	}
+	length := ci.Length
+	if length == 0 {
+		length = len(data)
+	}
+	s := Summary{Number: z.n, Time: ci.Timestamp.Sub(z.first), Length: length}
+	f := z.dec.Decode(lt, data)
+	z.describe(f, &s)
+	return s
+}
+
+func (z *Summarizer) describe(f *Frame, s *Summary) {
+	switch {
+	case f.Has(layers.LayerTypeEthernet):
+		s.Src, s.Dst, s.Protocol = f.Eth.SrcMAC.String(), f.Eth.DstMAC.String(), "ETH"
+		s.Info = "Ethertype " + f.Eth.EthernetType.String()
+	case f.Has(layers.LayerTypeLinuxSLL):
+		s.Protocol, s.Info = "SLL", "Linux cooked capture"
+	case f.Has(layers.LayerTypeLinuxSLL2):
+		s.Protocol, s.Info = "SLL2", "Linux cooked capture v2"
+	default:
+		s.Protocol, s.Info = "DATA", "unknown link type"
+	}
+	var src, dst netip.Addr
+	switch {
+	case f.Has(layers.LayerTypeARP):
+		describeARP(&f.ARP, s)
+		return
+	case f.Has(layers.LayerTypeIPv4):
+		src, _ = netip.AddrFromSlice(f.IP4.SrcIP.To4())
+		dst, _ = netip.AddrFromSlice(f.IP4.DstIP.To4())
+		s.Protocol, s.Info = "IPv4", "protocol "+f.IP4.Protocol.String()
+		if f.IP4.Flags&layers.IPv4MoreFragments != 0 || f.IP4.FragOffset != 0 {
+			s.Info = fmt.Sprintf("Fragmented IP protocol (proto=%s %d, off=%d, ID=%04x)",
+				f.IP4.Protocol, f.IP4.Protocol, int(f.IP4.FragOffset)*8, f.IP4.Id)
+		}
+	case f.Has(layers.LayerTypeIPv6):
+		src, _ = netip.AddrFromSlice(f.IP6.SrcIP)
+		dst, _ = netip.AddrFromSlice(f.IP6.DstIP)
+		s.Protocol, s.Info = "IPv6", "next header "+f.IP6.NextHeader.String()
+	default:
+		if f.Truncated {
+			s.Info += " [Malformed Packet]"
+		}
+		return
+	}
+	s.Src, s.Dst = src.String(), dst.String()
+	switch {
+	case f.Has(layers.LayerTypeTCP):
+		s.Protocol = "TCP"
+		s.Info = z.tcpInfo(src, dst, &f.TCP)
+	case f.Has(layers.LayerTypeUDP):
+		s.Protocol = "UDP"
+		s.Info = fmt.Sprintf("%d → %d Len=%d", f.UDP.SrcPort, f.UDP.DstPort, len(f.UDP.Payload))
+	case f.Has(layers.LayerTypeICMPv4):
+		s.Protocol = "ICMP"
+		s.Info = icmp4Info(&f.ICMP4, f.IP4.TTL)
+	case f.Has(layers.LayerTypeICMPv6):
+		s.Protocol = "ICMPv6"
+		s.Info = f.ICMP6.TypeCode.String()
+	}
+	if f.Truncated {
+		s.Info += " [Malformed Packet]"
+	}
+}
+
+func describeARP(a *layers.ARP, s *Summary) {
+	s.Protocol = "ARP"
+	sip, _ := netip.AddrFromSlice(a.SourceProtAddress)
+	tip, _ := netip.AddrFromSlice(a.DstProtAddress)
+	switch a.Operation {
+	case layers.ARPRequest:
+		s.Info = fmt.Sprintf("Who has %s? Tell %s", tip, sip)
+	case layers.ARPReply:
+		s.Info = fmt.Sprintf("%s is at %s", sip, fmtMAC(a.SourceHwAddress))
+	default:
+		s.Info = fmt.Sprintf("ARP opcode %d", a.Operation)
+	}
+}
+
+func fmtMAC(b []byte) string {
+	parts := make([]string, len(b))
+	for i, c := range b {
+		parts[i] = fmt.Sprintf("%02x", c)
+	}
+	return strings.Join(parts, ":")
+}
+
+func icmp4Info(ic *layers.ICMPv4, ttl uint8) string {
+	switch ic.TypeCode.Type() {
+	case layers.ICMPv4TypeEchoRequest:
+		return fmt.Sprintf("Echo (ping) request  id=0x%04x, seq=%d/%d, ttl=%d", ic.Id, ic.Seq, ic.Seq>>8|ic.Seq<<8, ttl)
+	case layers.ICMPv4TypeEchoReply:
+		return fmt.Sprintf("Echo (ping) reply    id=0x%04x, seq=%d/%d, ttl=%d", ic.Id, ic.Seq, ic.Seq>>8|ic.Seq<<8, ttl)
+	}
+	return ic.TypeCode.String()
+}
+
+// tcpInfo writes Wireshark's TCP Info text: ports, flags, relative Seq/Ack,
+// window, payload length and the options of interest.
+func (z *Summarizer) tcpInfo(src, dst netip.Addr, t *layers.TCP) string {
+	k := flowKey{src, dst, uint16(t.SrcPort), uint16(t.DstPort)}
+	me := z.tcp[k]
+	if me == nil {
+		me = &tcpHalf{scale: -1}
+		z.tcp[k] = me
+	}
+	peer := z.tcp[flowKey{dst, src, uint16(t.DstPort), uint16(t.SrcPort)}]
+	if t.SYN {
+		me.isn, me.haveISN, me.sawSYN = t.Seq, true, true
+		me.scale = -1
+		for _, o := range t.Options {
+			if o.OptionType == layers.TCPOptionKindWindowScale && len(o.OptionData) == 1 {
+				me.scale = int(min(o.OptionData[0], 14))
+			}
+		}
+	} else if !me.haveISN {
+		// Mid-stream: Wireshark counts from the first sequence number seen.
+		me.isn, me.haveISN = t.Seq, true
+	}
+
+	b := &z.sb
+	b.Reset()
+	fmt.Fprintf(b, "%d → %d ", t.SrcPort, t.DstPort)
+	b.WriteString(tcpFlags(t))
+	fmt.Fprintf(b, " Seq=%d", t.Seq-me.isn)
+	if t.ACK {
+		ack := t.Ack
+		if peer != nil && peer.haveISN {
+			ack -= peer.isn
+		}
+		fmt.Fprintf(b, " Ack=%d", ack)
+	}
+	win := int(t.Window)
+	// The window is scaled only once both SYNs offered scaling (RFC 7323 §2.2),
+	// and never in a SYN itself.
+	if !t.SYN && me.sawSYN && peer != nil && peer.sawSYN && me.scale >= 0 && peer.scale >= 0 {
+		win <<= me.scale
+	}
+	fmt.Fprintf(b, " Win=%d Len=%d", win, len(t.Payload))
+	for _, o := range t.Options {
+		switch o.OptionType {
+		case layers.TCPOptionKindMSS:
+			if len(o.OptionData) == 2 {
+				fmt.Fprintf(b, " MSS=%d", int(o.OptionData[0])<<8|int(o.OptionData[1]))
+			}
+		case layers.TCPOptionKindSACKPermitted:
+			b.WriteString(" SACK_PERM")
+		case layers.TCPOptionKindTimestamps:
+			if len(o.OptionData) == 8 {
+				d := o.OptionData
+				fmt.Fprintf(b, " TSval=%d TSecr=%d", be32(d[0:4]), be32(d[4:8]))
+			}
+		case layers.TCPOptionKindWindowScale:
+			if len(o.OptionData) == 1 {
+				fmt.Fprintf(b, " WS=%d", 1<<min(o.OptionData[0], 14))
+			}
+		case layers.TCPOptionKindSACK:
+			for i := 0; i+8 <= len(o.OptionData); i += 8 {
+				d := o.OptionData[i:]
+				base := uint32(0)
+				if peer != nil {
+					base = peer.isn
+				}
+				fmt.Fprintf(b, " SLE=%d SRE=%d", be32(d[0:4])-base, be32(d[4:8])-base)
+			}
+		}
+	}
+	return b.String()
+}
+
+func be32(b []byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// tcpFlags renders the flags as Wireshark's Info column does: [SYN, ACK].
+func tcpFlags(t *layers.TCP) string {
+	var parts []string
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{t.FIN, "FIN"}, {t.SYN, "SYN"}, {t.RST, "RST"}, {t.PSH, "PSH"}, {t.ACK, "ACK"}, {t.URG, "URG"}, {t.ECE, "ECE"}, {t.CWR, "CWR"}, {t.NS, "NS"}} {
+		if f.on {
+			parts = append(parts, f.name)
+		}
+	}
+	if len(parts) == 0 {
+		return "[<None>]"
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
