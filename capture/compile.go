@@ -73,9 +73,11 @@ func CompileFilter(expr string, lt layers.LinkType, snapLen int) ([]bpf.Instruct
 	}
 	gr := fcBuildGraph(b)
 	gr.optimize()
+	// what libpcap would still fold after optimising the flow
 	if err := gr.reachableErr(); err != nil {
 		return nil, err
 	}
+	gr.finish()
 	switch gr.root {
 	case fcAccept:
 		return []bpf.Instruction{bpf.RetConstant{Val: uint32(snapLen)}}, nil
@@ -1259,7 +1261,7 @@ func (p *fcParser) parseRelation() (fcNode, error) {
 		return nil, err
 	}
 	// errors found by folding count only if the relation is still needed
-	// once constant parts of the expression are folded (see fcBErr)
+	// once the flow is optimised (see fcBTest.err)
 	if rel.fl, rel.foldErr = p.fold(rel.l); rel.foldErr == nil {
 		rel.fr, rel.foldErr = p.fold(rel.r)
 	}
@@ -2135,11 +2137,6 @@ type fcEmitter struct {
 	live    bool // the current position can be reached by falling through
 }
 
-func (e *fcEmitter) newLabel() int {
-	e.nlabels++
-	return e.nlabels - 1
-}
-
 func (e *fcEmitter) arrive(l int) {
 	if s, ok := e.in[l]; ok {
 		e.in[l] = s.merge(e.regs)
@@ -2470,7 +2467,6 @@ top:
 // changes, except that packets too short for a load that does not matter are
 // not rejected, exactly as with tcpdump's programs.
 func (gr *fcGraph) optimize() {
-	defer gr.finish()
 	if len(gr.blocks) > 2*fcMaxInstructions {
 		return
 	}
