@@ -4,6 +4,9 @@
 //	wiretap-bench capture [-duration 2s] [-max 2000000]
 //	    the highest loopback packet rate wiretap and tcpdump each record with
 //	    0 drops, on the same generated traffic
+//	wiretap-bench dissect [-file F] [-keep F]
+//	    makes a capture of 1,000,000+ packets with wiretap's demo server and
+//	    client, then times wiretap, tcpdump and tshark reading it
 package main
 
 import (
@@ -24,6 +27,8 @@ func main() {
 	switch os.Args[1] {
 	case "capture":
 		err = benchCapture(os.Args[2:])
+	case "dissect":
+		err = benchDissect(os.Args[2:])
 	default:
 		usage()
 		os.Exit(2)
@@ -35,7 +40,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintf(os.Stderr, "usage: wiretap-bench capture [flags]\n")
+	fmt.Fprintf(os.Stderr, "usage: wiretap-bench capture|dissect [flags]\n")
 }
 
 // buildWiretap compiles the wiretap binary from this module into dir.

@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
 	"strings"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"wiretap/capture"
@@ -13,136 +17,451 @@ import (
 )
 
 func init() {
-	register("read", "read a capture file: print, filter and re-write its packets", runRead)
+	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-f FILTER | FILTER...] [-w OUT] [-F pcapng|pcap] [-c N] [-q]"
+const readUsage = "-r FILE|- [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [-w OUT] [-F pcapng|pcap]"
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type readFlags struct {
+	file, capFilter, dispFilter, write, format, outFormat string
+	count                                                 int
+	quiet, verbose, hex                                   bool
+	fields, fieldOpts, stats, decodeAs                    multiFlag
+}
 
 func runRead(args []string, sio stdio) error {
 	fs := newFlags("read", readUsage, sio)
-	file := fs.String("r", "", "capture file to read (pcap, pcapng, gzip-compressed or not; - for stdin)")
-	filter := fs.String("f", "", "capture filter in tcpdump syntax (or give it as words after the flags)")
-	write := fs.String("w", "", "write the packets that pass the filter to OUT")
-	format := fs.String("F", "pcapng", "format of -w: pcapng or pcap")
-	count := fs.Int("c", 0, "stop after N packets")
-	quiet := fs.Bool("q", false, "print no packet lines")
+	var f readFlags
+	fs.StringVar(&f.file, "r", "", "capture file to read (pcap, pcapng, gzip-compressed or not; - for stdin)")
+	fs.StringVar(&f.capFilter, "f", "", "capture filter in tcpdump syntax (or give it as words after the flags)")
+	fs.StringVar(&f.dispFilter, "Y", "", "display filter: show only packets that match it")
+	fs.StringVar(&f.write, "w", "", "write the packets that pass the filters to OUT (- for stdout)")
+	fs.StringVar(&f.format, "F", "pcapng", "format of -w: pcapng or pcap")
+	fs.IntVar(&f.count, "c", 0, "read at most N packets")
+	fs.BoolVar(&f.quiet, "q", false, "print no per-packet output (for -z statistics)")
+	fs.BoolVar(&f.verbose, "V", false, "print each packet's dissection tree")
+	fs.BoolVar(&f.hex, "x", false, "print each packet's bytes as a hex dump")
+	fs.StringVar(&f.outFormat, "T", "text", "output format: text, fields or json")
+	fs.Var(&f.fields, "e", "field to print with -T fields (repeatable)")
+	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=C, quote=d|s|n, occurrence=f|l|a, aggregator=C (repeatable)")
+	fs.Var(&f.stats, "z", "statistics: conv,tcp | endpoints,ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs (repeatable)")
+	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
 	words, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
-	if *file == "" {
-		return &usageError{msg: "read needs a file: -r FILE (or -r - for stdin)", hint: "usage: wiretap read " + readUsage}
+	if err := f.check(words); err != nil {
+		return err
 	}
-	if len(words) > 0 {
-		if *filter != "" {
-			return &usageError{msg: "give the filter either with -f or as words after the flags, not both"}
-		}
-		*filter = strings.Join(words, " ")
-	}
-	if *format != "pcapng" && *format != "pcap" {
-		return &usageError{msg: fmt.Sprintf("unknown file format %q", *format), hint: "-F takes pcapng or pcap"}
-	}
-	if *count < 0 {
-		return &usageError{msg: "-c takes a number of 0 or more"}
-	}
-
-	var src capture.Source
-	if *file == "-" {
-		src, err = capture.NewReader(sio.in)
-	} else {
-		src, err = capture.OpenFile(*file)
-	}
+	rd, err := newReadJob(&f, sio)
 	if err != nil {
 		return err
 	}
-	defer src.Close()
+	defer rd.close()
+	return rd.run()
+}
 
-	// A filter is compiled once per link type met in the file (pcapng may
-	// mix them) and run over each packet, as libpcap does for offline reads.
-	matchers := map[layers.LinkType]*capture.Matcher{}
-	match := func(lt layers.LinkType, data []byte, wireLen int) (bool, error) {
-		if *filter == "" {
-			return true, nil
-		}
-		m, ok := matchers[lt]
-		if !ok {
-			prog, err := capture.CompileFilter(*filter, lt, capture.DefaultSnapLen)
-			if err != nil {
-				return false, err
-			}
-			if m, err = capture.NewMatcher(prog); err != nil {
-				return false, err
-			}
-			matchers[lt] = m
-		}
-		return m.Match(data, wireLen), nil
+func (f *readFlags) check(words []string) error {
+	if f.file == "" {
+		return &usageError{msg: "read needs a file: -r FILE (or -r - for stdin)", hint: "usage: wiretap read " + readUsage}
 	}
+	if len(words) > 0 {
+		if f.capFilter != "" {
+			return &usageError{msg: "give the capture filter either with -f or as words after the flags, not both"}
+		}
+		f.capFilter = strings.Join(words, " ")
+	}
+	if f.format != "pcapng" && f.format != "pcap" {
+		return &usageError{msg: fmt.Sprintf("unknown file format %q", f.format), hint: "-F takes pcapng or pcap"}
+	}
+	if f.count < 0 {
+		return &usageError{msg: "-c takes a number of 0 or more"}
+	}
+	switch f.outFormat {
+	case "text", "json":
+	case "fields":
+		if len(f.fields) == 0 {
+			return &usageError{msg: "-T fields needs at least one -e FIELD", hint: "e.g. -T fields -e frame.number -e ip.src -e tcp.srcport"}
+		}
+	default:
+		return &usageError{msg: fmt.Sprintf("unknown output format %q", f.outFormat), hint: "-T takes text, fields or json"}
+	}
+	if len(f.fields) > 0 && f.outFormat != "fields" {
+		return &usageError{msg: "-e needs -T fields"}
+	}
+	return nil
+}
 
-	var sink capture.PacketWriter
-	var sinkLT layers.LinkType
-	out := bufio.NewWriterSize(sio.out, 256<<10)
-	defer out.Flush()
-	summary := decode.NewSummarizer()
+// readJob is one run of `wiretap read`: the fast pass over the whole file,
+// then (when anything per packet is asked for) a second pass that dissects
+// each packet in full using what the first learned, as tshark -2 does.
+type readJob struct {
+	f        *readFlags
+	sio      stdio
+	path     string // the file read (stdin is first saved to a temporary file)
+	tempPath string
+	out      *bufio.Writer
+	opts     decode.Options
+	fields   decode.FieldsFormat
+	filter   *decode.DisplayFilter
+	follow   []followReq
+	matchers map[layers.LinkType]*capture.Matcher
+}
+
+type followReq struct {
+	mode   string // ascii or hex
+	stream int
+}
+
+func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
+	rd := &readJob{f: f, sio: sio, path: f.file, out: bufio.NewWriterSize(sio.out, 256<<10),
+		matchers: map[layers.LinkType]*capture.Matcher{}}
+	rd.opts.Force = map[uint16]string{}
+	for _, d := range f.decodeAs {
+		port, proto, err := parseDecodeAs(d)
+		if err != nil {
+			return nil, err
+		}
+		rd.opts.Force[port] = proto
+	}
+	for _, z := range f.stats {
+		switch {
+		case z == "conv,tcp", z == "endpoints,ip", z == "http,tree", z == "io,phs":
+		case strings.HasPrefix(z, "follow,tcp,"):
+			parts := strings.Split(z, ",")
+			n, err := strconv.Atoi(parts[len(parts)-1])
+			if len(parts) != 4 || (parts[2] != "ascii" && parts[2] != "hex") || err != nil || n < 0 {
+				return nil, &usageError{msg: fmt.Sprintf("bad -z %q", z), hint: "follow takes follow,tcp,ascii,N or follow,tcp,hex,N (N = tcp.stream)"}
+			}
+			if rd.opts.Following && rd.opts.Follow != n {
+				return nil, &usageError{msg: "follow one TCP stream per run"}
+			}
+			rd.opts.Follow, rd.opts.Following = n, true
+			rd.follow = append(rd.follow, followReq{mode: parts[2], stream: n})
+		default:
+			return nil, &usageError{msg: fmt.Sprintf("unknown statistic -z %q", z),
+				hint: "-z takes conv,tcp, endpoints,ip, follow,tcp,ascii,N, follow,tcp,hex,N, http,tree or io,phs"}
+		}
+	}
+	rd.fields = decode.FieldsFormat{Fields: f.fields}
+	for _, e := range f.fieldOpts {
+		if err := setFieldOption(&rd.fields, e); err != nil {
+			return nil, err
+		}
+	}
+	if f.dispFilter != "" {
+		df, err := decode.CompileDisplayFilter(f.dispFilter)
+		if err != nil {
+			return nil, err
+		}
+		rd.filter = df
+	}
+	if f.file == "-" {
+		// Two passes need the file twice: keep stdin in a temporary file.
+		tmp, err := os.CreateTemp("", "wiretap-stdin-*")
+		if err != nil {
+			return nil, fmt.Errorf("saving stdin: %w", err)
+		}
+		_, err = io.Copy(tmp, sio.in)
+		tmp.Close()
+		rd.path, rd.tempPath = tmp.Name(), tmp.Name()
+		if err != nil {
+			return nil, fmt.Errorf("saving stdin: %w", err)
+		}
+	}
+	return rd, nil
+}
+
+func (rd *readJob) close() {
+	if rd.tempPath != "" {
+		os.Remove(rd.tempPath)
+	}
+}
+
+// parseDecodeAs reads tshark's -d tcp.port==N,proto.
+func parseDecodeAs(s string) (uint16, string, error) {
+	bad := &usageError{msg: fmt.Sprintf("bad -d %q", s), hint: "-d takes tcp.port==N,http or tcp.port==N,tls"}
+	rest, ok := strings.CutPrefix(s, "tcp.port==")
+	if !ok {
+		return 0, "", bad
+	}
+	portText, proto, ok := strings.Cut(rest, ",")
+	port, err := strconv.Atoi(portText)
+	if !ok || err != nil || port < 1 || port > 65535 || (proto != "http" && proto != "tls") {
+		return 0, "", bad
+	}
+	return uint16(port), proto, nil
+}
+
+// setFieldOption applies one -E option.
+func setFieldOption(ff *decode.FieldsFormat, opt string) error {
+	k, v, ok := strings.Cut(opt, "=")
+	bad := &usageError{msg: fmt.Sprintf("bad -E %q", opt), hint: "-E takes header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=C"}
+	if !ok {
+		return bad
+	}
+	switch k {
+	case "header":
+		ff.Header = v == "y"
+	case "separator":
+		switch v {
+		case "/t":
+			v = "\t"
+		case "/s":
+			v = " "
+		}
+		ff.Separator = v
+	case "quote":
+		switch v {
+		case "d":
+			ff.Quote = '"'
+		case "s":
+			ff.Quote = '\''
+		case "n":
+			ff.Quote = 0
+		default:
+			return bad
+		}
+	case "occurrence":
+		if v != "f" && v != "l" && v != "a" {
+			return bad
+		}
+		ff.Occurrence = v
+	case "aggregator":
+		if v == "/s" {
+			v = " "
+		}
+		ff.Aggregator = v
+	default:
+		return bad
+	}
+	return nil
+}
+
+// packetLoop reads the file once, applying the capture filter and -c, and
+// calls fn with each packet kept, numbered from 1.
+func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error) (int, error) {
+	var src capture.Source
+	var err error
+	if rd.f.file == "-" {
+		f, ferr := os.Open(rd.path)
+		if ferr != nil {
+			return 0, ferr
+		}
+		defer f.Close()
+		src, err = capture.NewReader(f)
+	} else {
+		src, err = capture.OpenFile(rd.path)
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
 	n := 0
-	var readErr error
-	for *count == 0 || n < *count {
+	for rd.f.count == 0 || n < rd.f.count {
 		data, ci, err := src.ReadPacket()
 		if err == io.EOF {
-			break
+			return n, nil
 		}
 		if err != nil {
-			readErr = err
-			break
+			return n, err // every packet before the fault has been handled
 		}
 		lt := src.LinkType(ci)
-		ok, err := match(lt, data, ci.Length)
+		if rd.f.capFilter != "" {
+			m, ok := rd.matchers[lt]
+			if !ok {
+				prog, err := capture.CompileFilter(rd.f.capFilter, lt, capture.DefaultSnapLen)
+				if err != nil {
+					return n, err
+				}
+				if m, err = capture.NewMatcher(prog); err != nil {
+					return n, err
+				}
+				rd.matchers[lt] = m
+			}
+			if !m.Match(data, ci.Length) {
+				continue
+			}
+		}
+		n++
+		if err := fn(n, ci, lt, data); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func (rd *readJob) run() error {
+	defer rd.out.Flush()
+	// The fast pass keeps compact records for every packet; a soft memory
+	// limit makes the collector return garbage early rather than let the
+	// heap double (GOMEMLIMIT, when set, wins).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(120 << 20)
+	}
+	// Re-writing without a display filter needs no dissection: copy.
+	if rd.f.write != "" && rd.filter == nil {
+		return rd.copyPackets(nil)
+	}
+	an := decode.NewAnalyzer(rd.opts)
+	// A fault part-way through the file (truncation, corruption) is
+	// reported last: every packet before it is still shown and counted.
+	_, readErr := rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
+		an.Add(n, ci, lt, data)
+		return nil
+	})
+	an.Finish()
+	if rd.f.write != "" {
+		if err := rd.copyPackets(an); err != nil && readErr == nil {
+			readErr = err
+		}
+		return readErr
+	}
+
+	needTrees := !rd.f.quiet || rd.filter != nil || rd.wants("endpoints,ip") || rd.wants("http,tree") || rd.wants("io,phs")
+	var stats *decode.Stats
+	if rd.wants("endpoints,ip") || rd.wants("http,tree") || rd.wants("io,phs") {
+		stats = decode.NewStats()
+	}
+	var loopErr error
+	if needTrees {
+		if rd.f.outFormat == "fields" && !rd.f.quiet {
+			rd.fields.WriteHeader(rd.out)
+		}
+		_, loopErr = rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
+			p := an.Dissect(n, ci, lt, data)
+			if rd.filter != nil && !rd.filter.Match(p) {
+				return nil
+			}
+			if stats != nil {
+				stats.Add(p)
+			}
+			if rd.f.quiet {
+				return nil
+			}
+			return rd.printPacket(p)
+		})
+	}
+	if err := rd.finishStats(an, stats); err != nil {
+		return err
+	}
+	if err := rd.out.Flush(); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	if readErr != nil {
+		return readErr
+	}
+	return loopErr
+}
+
+func (rd *readJob) wants(z string) bool {
+	for _, s := range rd.f.stats {
+		if s == z {
+			return true
+		}
+	}
+	return false
+}
+
+func (rd *readJob) printPacket(p *decode.Packet) error {
+	w := rd.out
+	switch rd.f.outFormat {
+	case "fields":
+		return rd.fields.WriteFields(w, p)
+	case "json":
+		return decode.WriteJSON(w, p)
+	}
+	if rd.f.verbose {
+		decode.WriteTree(w, p)
+	} else {
+		p.Summary.WriteTo(w)
+	}
+	if rd.f.hex {
+		if !rd.f.verbose {
+			w.WriteByte('\n')
+		}
+		decode.WriteHex(w, p)
+	}
+	return nil
+}
+
+// finishStats prints the -z tables asked for, in the order asked.
+func (rd *readJob) finishStats(an *decode.Analyzer, stats *decode.Stats) error {
+	for _, z := range rd.f.stats {
+		switch {
+		case z == "conv,tcp":
+			decode.WriteConvTCP(rd.out, an.TCPStreams(), an.FirstTime())
+		case stats == nil:
+		case z == "endpoints,ip":
+			stats.WriteEndpointsIP(rd.out)
+		case z == "io,phs":
+			stats.WritePHS(rd.out)
+		case z == "http,tree":
+			stats.WriteHTTPTree(rd.out)
+		}
+	}
+	for _, fr := range rd.follow {
+		chunks, err := an.FollowTCP(fr.stream)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			continue
+		var client, server string
+		for _, s := range an.TCPStreams() {
+			if s.Index == fr.stream {
+				client, server = s.Client.String(), s.Server.String()
+			}
 		}
-		n++
-		if *write != "" {
-			if sink == nil {
-				if sink, err = createReadSink(*write, *format, lt, sio); err != nil {
-					return err
-				}
-				sinkLT = lt
-				defer sink.Close()
-			}
-			if lt != sinkLT {
-				return fmt.Errorf("capture: %s mixes link types (%s and %s); writing such files is not supported yet", *file, sinkLT, lt)
-			}
-			ci.InterfaceIndex = 0
-			if err := sink.WritePacket(ci, data); err != nil {
+		decode.WriteFollow(rd.out, fr.mode, fr.stream, client, server, chunks)
+	}
+	return nil
+}
+
+// copyPackets re-writes the packets that pass the capture filter (and, with
+// an analyzer, the display filter) to -w.
+func (rd *readJob) copyPackets(an *decode.Analyzer) error {
+	var sink capture.PacketWriter
+	var sinkLT layers.LinkType
+	_, err := rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
+		if an != nil && rd.filter != nil && !rd.filter.Match(an.Dissect(n, ci, lt, data)) {
+			return nil
+		}
+		if sink == nil {
+			var err error
+			if sink, err = createReadSink(rd.f.write, rd.f.format, lt, rd.sio); err != nil {
 				return err
 			}
+			sinkLT = lt
 		}
-		if !*quiet && *write == "" {
-			summary.Summarize(ci, lt, data).WriteTo(out)
+		if lt != sinkLT {
+			return fmt.Errorf("capture: %s mixes link types (%s and %s); writing such files is not supported yet", rd.f.file, sinkLT, lt)
 		}
-	}
+		ci.InterfaceIndex = 0
+		return sink.WritePacket(ci, data)
+	})
 	if sink != nil {
-		if err := sink.Close(); err != nil {
-			return err
+		if cerr := sink.Close(); err == nil {
+			err = cerr
 		}
 	}
-	if err := out.Flush(); err != nil {
-		return fmt.Errorf("writing output: %w", err)
-	}
-	return readErr
+	return err
 }
 
 func createReadSink(path, format string, lt layers.LinkType, sio stdio) (capture.PacketWriter, error) {
+	opts := capture.PcapngOptions{LinkType: lt, SnapLen: capture.DefaultSnapLen, Application: "wiretap " + version}
 	if path == "-" {
 		if format == "pcap" {
 			return capture.NewPcapWriter(sio.out, lt, capture.DefaultSnapLen)
 		}
-		return capture.NewPcapngWriter(sio.out, capture.PcapngOptions{LinkType: lt, SnapLen: capture.DefaultSnapLen, Application: "wiretap " + version})
+		return capture.NewPcapngWriter(sio.out, opts)
 	}
 	if format == "pcap" {
 		return capture.CreatePcap(path, lt, capture.DefaultSnapLen)
 	}
-	return capture.CreatePcapng(path, capture.PcapngOptions{LinkType: lt, SnapLen: capture.DefaultSnapLen, Application: "wiretap " + version})
+	return capture.CreatePcapng(path, opts)
 }

@@ -1,0 +1,1304 @@
+package decode
+
+// Display filters: Wireshark's filter language (wireshark-filter(4)) as
+// tshark 4.0 applies it with -Y. The scanner is dfilter_lex.go, the
+// evaluation dfilter_eval.go; this file is the API, the parser and the
+// compile-time checks (a literal must parse as a value of the field it is
+// compared with, whose type comes from the registry in fieldnames.go).
+//
+// Semantics kept from tshark 4.0 (each checked against it on the oracle
+// captures, see oracle_dfilter_test.go):
+//   - A field that occurs several times (tcp.port and ip.addr are each
+//     added twice) is a set of values: "==", "<" … "contains", "matches"
+//     and "in" hold if any value satisfies them; "!=" holds if every value
+//     differs ("all_ne"); "!==" / "~=" is "any_ne", "===" is "all_eq". An
+//     absent field fails every comparison, "!=" included.
+//   - "and" binds tighter than "or", "not" tighter than both. (xor / ^^ is
+//     accepted as Wireshark 4.2 does, between "or" and "and"; 4.0 rejects
+//     it.)
+//   - Unquoted words are field names when they name one, literals
+//     otherwise; a literal is parsed for the type of the other side.
+//   - "matches" is case-insensitive unless the pattern says (?-i), and
+//     matches bytes, not UTF-8 characters (PCRE2 in non-UTF mode).
+//   - A protocol compared with "==" or sliced is the bytes its tree item
+//     covers; with "contains" and "matches" it is everything from its
+//     start to the end of the data its dissector was given (tcp includes
+//     the payload, eth the trailer; ip and what it carries stop at the IP
+//     total length).
+//   - A slice beyond the end of a value yields what it got so far (often
+//     nothing) rather than failing the packet: frame[100:2] != 00:00 holds
+//     for a short frame.
+//   - Set members are separated by commas (4.0); whitespace-separated
+//     members as in Wireshark 3.x and 4.2+ are accepted too.
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"regexp/syntax"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// DisplayFilterError is a filter that does not compile: what is wrong,
+// where (1-based column, in characters) and the offending text.
+type DisplayFilterError struct {
+	Msg         string
+	Column      int
+	Token       string
+	Suggestions []string // for an unknown field: the closest known names
+}
+
+func (e *DisplayFilterError) Error() string {
+	if len(e.Suggestions) > 0 {
+		return fmt.Sprintf("decode: filter: %s at column %d; did you mean %s?", e.Msg, e.Column, strings.Join(e.Suggestions, ", "))
+	}
+	if e.Token == "" {
+		return fmt.Sprintf("decode: filter: %s at column %d", e.Msg, e.Column)
+	}
+	return fmt.Sprintf("decode: filter: %s at column %d: %s", e.Msg, e.Column, e.Token)
+}
+
+// dfErrAt makes an error for expr at byte offset pos.
+func dfErrAt(expr string, pos int, msg, token string) *DisplayFilterError {
+	if pos > len(expr) {
+		pos = len(expr)
+	}
+	return &DisplayFilterError{Msg: msg, Column: utf8.RuneCountInString(expr[:pos]) + 1, Token: token}
+}
+
+// DisplayFilter is a compiled display filter. It is safe for concurrent
+// use by several goroutines.
+type DisplayFilter struct {
+	expr   string
+	root   dfNode
+	names  []string       // field and protocol names used, sorted
+	slots  map[string]int // name → index into the per-packet field lists
+	layers bool           // some operand uses the #N layer operator
+	tvbs   bool           // some contains/matches reads a protocol's data
+}
+
+// String returns the filter's source text.
+func (d *DisplayFilter) String() string { return d.expr }
+
+// Fields lists the field and protocol names the filter uses, so a caller
+// can dissect only as deep as needed.
+func (d *DisplayFilter) Fields() []string {
+	return append([]string(nil), d.names...)
+}
+
+// CompileDisplayFilter parses expr. Errors are *DisplayFilterError.
+func CompileDisplayFilter(expr string) (*DisplayFilter, error) {
+	toks, err := dfLex(expr)
+	if err != nil {
+		return nil, err
+	}
+	ps := &dfParser{expr: expr, toks: toks, d: &DisplayFilter{expr: expr, slots: map[string]int{}}}
+	if ps.peek().kind == dfEOF {
+		return nil, ps.errAt(ps.peek(), "the filter is empty")
+	}
+	root, err := ps.parseOr()
+	if err != nil {
+		return nil, err
+	}
+	if t := ps.peek(); t.kind != dfEOF {
+		return nil, ps.unexpected(t)
+	}
+	ps.d.root = root
+	ps.d.names = make([]string, len(ps.d.slots))
+	for n, i := range ps.d.slots {
+		ps.d.names[i] = n
+	}
+	sort.Strings(ps.d.names)
+	return ps.d, nil
+}
+
+// --- syntax tree ---
+
+type dfNode interface {
+	eval(c *dfCtx) bool
+}
+
+type (
+	dfOrNode  struct{ a, b dfNode }
+	dfAndNode struct{ a, b dfNode }
+	dfXorNode struct{ a, b dfNode }
+	dfNotNode struct{ x dfNode }
+	// dfTestNode is a bare operand: a field or protocol is present (a
+	// bitwise and is non-zero).
+	dfTestNode struct{ x *dfOperand }
+	dfCmpNode  struct {
+		op   string
+		l, r *dfOperand
+	}
+	dfContainsNode struct{ l, r *dfOperand }
+	dfMatchesNode  struct {
+		l  *dfOperand
+		re *regexp.Regexp
+	}
+	dfInNode struct {
+		l   *dfOperand
+		set []dfSetElem
+	}
+)
+
+type dfSetElem struct {
+	lo, hi *dfOperand // hi is nil for a single value
+}
+
+// dfOperand is one side of a comparison.
+type dfOperand struct {
+	kind Kind // the type of its values (KindBytes for a slice)
+	tok  dfToken
+	// A field or protocol reference.
+	field string
+	slot  int
+	layer int // #N, 0 for any
+	// A slice of the value, applied last.
+	slice []dfRange
+	// A function call.
+	fn   string
+	args []*dfOperand
+	// A bitwise and: the operand's values & mask's.
+	mask *dfOperand
+	// A literal, before typing (lit) and after (val).
+	lit    *dfToken
+	val    dfValue
+	hasVal bool
+}
+
+func (o *dfOperand) isLiteral() bool { return o.lit != nil }
+
+// dfRange is one range of a slice, as Wireshark's drange nodes.
+type dfRange struct {
+	start  int
+	length int // for rngLength
+	end    int // for rngOffset (inclusive)
+	how    uint8
+}
+
+const (
+	rngLength uint8 = iota // [i:n]
+	rngOffset              // [i-j]
+	rngToEnd               // [i:]
+)
+
+// --- parser ---
+
+type dfParser struct {
+	expr string
+	toks []dfToken
+	i    int
+	d    *DisplayFilter
+}
+
+func (ps *dfParser) peek() dfToken { return ps.toks[ps.i] }
+func (ps *dfParser) next() dfToken {
+	t := ps.toks[ps.i]
+	if t.kind != dfEOF {
+		ps.i++
+	}
+	return t
+}
+
+func (ps *dfParser) errAt(t dfToken, msg string) *DisplayFilterError {
+	return dfErrAt(ps.expr, t.pos, msg, t.raw)
+}
+
+func (ps *dfParser) unexpected(t dfToken) *DisplayFilterError {
+	if t.kind == dfEOF {
+		return ps.errAt(t, "unexpected end of filter")
+	}
+	return ps.errAt(t, fmt.Sprintf("%q was unexpected in this context", t.raw))
+}
+
+func (ps *dfParser) parseOr() (dfNode, error) {
+	a, err := ps.parseXor()
+	if err != nil {
+		return nil, err
+	}
+	for ps.peek().kind == dfOr {
+		ps.next()
+		b, err := ps.parseXor()
+		if err != nil {
+			return nil, err
+		}
+		a = &dfOrNode{a, b}
+	}
+	return a, nil
+}
+
+func (ps *dfParser) parseXor() (dfNode, error) {
+	a, err := ps.parseAnd()
+	if err != nil {
+		return nil, err
+	}
+	for ps.peek().kind == dfXor {
+		ps.next()
+		b, err := ps.parseAnd()
+		if err != nil {
+			return nil, err
+		}
+		a = &dfXorNode{a, b}
+	}
+	return a, nil
+}
+
+func (ps *dfParser) parseAnd() (dfNode, error) {
+	a, err := ps.parseNot()
+	if err != nil {
+		return nil, err
+	}
+	for ps.peek().kind == dfAnd {
+		ps.next()
+		b, err := ps.parseNot()
+		if err != nil {
+			return nil, err
+		}
+		a = &dfAndNode{a, b}
+	}
+	return a, nil
+}
+
+func (ps *dfParser) parseNot() (dfNode, error) {
+	if ps.peek().kind == dfNot {
+		ps.next()
+		x, err := ps.parseNot()
+		if err != nil {
+			return nil, err
+		}
+		return &dfNotNode{x}, nil
+	}
+	return ps.parseAtom()
+}
+
+func (ps *dfParser) parseAtom() (dfNode, error) {
+	t := ps.peek()
+	if t.kind == dfLParen {
+		ps.next()
+		x, err := ps.parseOr()
+		if err != nil {
+			return nil, err
+		}
+		if c := ps.peek(); c.kind != dfRParen {
+			if c.kind == dfEOF {
+				return nil, ps.errAt(t, "unbalanced parenthesis: missing \")\"")
+			}
+			return nil, ps.unexpected(c)
+		}
+		ps.next()
+		return x, nil
+	}
+	l, err := ps.parseEntity()
+	if err != nil {
+		return nil, err
+	}
+	op := ps.peek()
+	switch op.kind {
+	case dfRel:
+		ps.next()
+		r, err := ps.parseEntity()
+		if err != nil {
+			return nil, err
+		}
+		return ps.checkCmp(op, l, r)
+	case dfContains:
+		ps.next()
+		r, err := ps.parseEntity()
+		if err != nil {
+			return nil, err
+		}
+		return ps.checkContains(op, l, r)
+	case dfMatches:
+		ps.next()
+		r := ps.next()
+		if r.kind != dfString {
+			if r.kind == dfEOF {
+				return nil, ps.unexpected(r)
+			}
+			return nil, ps.errAt(r, "matches requires a double quoted string on the right side")
+		}
+		return ps.checkMatches(op, l, r)
+	case dfIn:
+		ps.next()
+		return ps.parseSet(op, l)
+	case dfNot:
+		if ps.toks[ps.i+1].kind == dfIn {
+			ps.next()
+			in := ps.next()
+			x, err := ps.parseSet(in, l)
+			if err != nil {
+				return nil, err
+			}
+			return &dfNotNode{x}, nil
+		}
+	}
+	if err := ps.checkLHS(l, dfToken{}); err != nil {
+		return nil, err
+	}
+	return &dfTestNode{l}, nil
+}
+
+// parseEntity parses a field reference (with #layer and [slice]), a
+// function call, a literal, or one of those & another.
+func (ps *dfParser) parseEntity() (*dfOperand, error) {
+	o, err := ps.parseTerm()
+	if err != nil {
+		return nil, err
+	}
+	if ps.peek().kind == dfBitAnd {
+		amp := ps.next()
+		m, err := ps.parseTerm()
+		if err != nil {
+			return nil, err
+		}
+		if o.isLiteral() {
+			if err := ps.resolveUnknown(o); err != nil {
+				return nil, err
+			}
+			return nil, ps.errAt(o.tok, fmt.Sprintf("left side of %q must be a field or function, not %s", amp.raw, o.tok.raw))
+		}
+		bytesLike := o.kind == KindBytes || o.kind == KindProtocol
+		if !dfIsInteger(o.kind) && !bytesLike {
+			return nil, ps.errAt(o.tok, fmt.Sprintf("%s (type=%s) cannot participate in bitwise and", o.tok.raw, dfKindName(o.kind)))
+		}
+		if err := ps.typeOperand(m, o); err != nil {
+			return nil, err
+		}
+		if dfKindClass(m.kind) != dfKindClass(o.kind) {
+			return nil, ps.errAt(m.tok, fmt.Sprintf("%s and %s are not of compatible types", o.tok.raw, m.tok.raw))
+		}
+		k := o.kind
+		if bytesLike {
+			k = KindBytes
+		}
+		return &dfOperand{kind: k, tok: o.tok, mask: m, args: []*dfOperand{o}}, nil
+	}
+	return o, nil
+}
+
+func (ps *dfParser) parseTerm() (*dfOperand, error) {
+	t := ps.next()
+	switch t.kind {
+	case dfString, dfChar:
+		return &dfOperand{tok: t, lit: &t}, nil
+	case dfWord:
+	default:
+		return nil, ps.unexpected(t)
+	}
+	if ps.peek().kind == dfLParen && ps.peek().pos == t.pos+len(t.raw) {
+		return ps.parseCall(t)
+	}
+	name := strings.TrimPrefix(t.text, ".") // a leading dot forces a field name
+	info, known := knownFields[name]
+	if !known {
+		if strings.HasPrefix(t.text, ".") {
+			return nil, ps.unknownField(t, name)
+		}
+		if k := ps.peek().kind; k == dfHash || k == dfSlice {
+			return nil, ps.unknownField(t, name)
+		}
+		return &dfOperand{tok: t, lit: &t}, nil
+	}
+	o := &dfOperand{kind: info.Kind, tok: t, field: name, slot: ps.slot(name)}
+	if ps.peek().kind == dfHash {
+		h := ps.next()
+		n, err := strconv.Atoi(h.text)
+		if err != nil || n < 1 {
+			return nil, ps.errAt(h, "the layer number must be at least 1")
+		}
+		o.layer = n
+		ps.d.layers = true
+	}
+	if ps.peek().kind == dfSlice {
+		if err := ps.parseSlice(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+func (ps *dfParser) slot(name string) int {
+	if i, ok := ps.d.slots[name]; ok {
+		return i
+	}
+	i := len(ps.d.slots)
+	ps.d.slots[name] = i
+	return i
+}
+
+// dfFunctions are the functions the filter language knows, after 4.0's.
+var dfFunctions = map[string]bool{"len": true, "count": true, "upper": true, "lower": true}
+
+func (ps *dfParser) parseCall(name dfToken) (*dfOperand, error) {
+	if !dfFunctions[name.text] {
+		return nil, ps.errAt(name, fmt.Sprintf("the function %q does not exist", name.text))
+	}
+	ps.next() // (
+	o := &dfOperand{tok: name, fn: name.text}
+	for ps.peek().kind != dfRParen {
+		if len(o.args) > 0 {
+			if c := ps.peek(); c.kind != dfComma {
+				return nil, ps.unexpected(c)
+			}
+			ps.next()
+		}
+		a, err := ps.parseEntity()
+		if err != nil {
+			return nil, err
+		}
+		if a.isLiteral() {
+			if err := ps.resolveUnknown(a); err != nil {
+				return nil, err
+			}
+			return nil, ps.errAt(a.tok, fmt.Sprintf("only fields can be used as parameter for %s()", o.fn))
+		}
+		o.args = append(o.args, a)
+	}
+	ps.next() // )
+	if len(o.args) != 1 {
+		return nil, ps.errAt(name, fmt.Sprintf("function %s() takes exactly one argument", o.fn))
+	}
+	a := o.args[0]
+	switch o.fn {
+	case "len", "count":
+		if a.field == "" || a.slice != nil {
+			return nil, ps.errAt(a.tok, fmt.Sprintf("only fields can be used as parameter for %s()", o.fn))
+		}
+		o.kind = KindUint
+	case "upper", "lower":
+		if a.kind != KindString {
+			return nil, ps.errAt(a.tok, fmt.Sprintf("only string fields can be used as parameter for %s()", o.fn))
+		}
+		o.kind = KindString
+	}
+	if ps.peek().kind == dfSlice {
+		if err := ps.parseSlice(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// dfSliceable reports whether values of kind k are byte sequences a slice
+// can cut.
+func dfSliceable(k Kind) bool {
+	switch k {
+	case KindBytes, KindMAC, KindProtocol, KindIPv4, KindIPv6, KindString:
+		return true
+	}
+	return false
+}
+
+// parseSlice parses [ranges] after o: "i:j" (start, length), "i-j"
+// (start, end inclusive), "i" (one byte), ":j" (from 0), "i:" (to the
+// end); negative offsets count from the end; ranges separated by commas
+// are concatenated.
+func (ps *dfParser) parseSlice(o *dfOperand) error {
+	t := ps.next()
+	if !dfSliceable(o.kind) {
+		return ps.errAt(o.tok, fmt.Sprintf("%q is a %s and cannot be sliced into a sequence of bytes", o.tok.raw, dfKindName(o.kind)))
+	}
+	bad := func(s string) error {
+		return ps.errAt(t, fmt.Sprintf("%q is not a valid range", strings.TrimSpace(s)))
+	}
+	for _, part := range strings.Split(t.text, ",") {
+		s := strings.TrimSpace(part)
+		var r dfRange
+		num := func(x string) (int, bool) {
+			n, err := strconv.Atoi(strings.TrimSpace(x))
+			return n, err == nil && n >= -1<<30 && n <= 1<<30
+		}
+		switch {
+		case s == "":
+			return bad(part)
+		case strings.Contains(s, ":"):
+			i := strings.IndexByte(s, ':')
+			a, b := s[:i], s[i+1:]
+			if strings.TrimSpace(a) == "" {
+				r.start = 0
+			} else if n, ok := num(a); ok {
+				r.start = n
+			} else {
+				return bad(part)
+			}
+			if strings.TrimSpace(b) == "" {
+				r.how = rngToEnd
+			} else if n, ok := num(b); ok && n > 0 {
+				r.how, r.length = rngLength, n
+			} else {
+				return bad(part)
+			}
+		case strings.LastIndexByte(s, '-') > 0:
+			i := strings.LastIndexByte(s, '-')
+			// "-2-5" or "1--2": the separator is the '-' not at the start
+			// of a number.
+			for i > 0 && s[i-1] == '-' {
+				i--
+			}
+			a, ok1 := num(s[:i])
+			b, ok2 := num(s[i+1:])
+			if !ok1 || !ok2 {
+				return bad(part)
+			}
+			r.start, r.end, r.how = a, b, rngOffset
+		default:
+			n, ok := num(s)
+			if !ok {
+				return bad(part)
+			}
+			r.start, r.length, r.how = n, 1, rngLength
+		}
+		o.slice = append(o.slice, r)
+	}
+	o.kind = KindBytes
+	return nil
+}
+
+// parseSet parses "{a, b, c..d}" after "in" (in token t).
+func (ps *dfParser) parseSet(t dfToken, l *dfOperand) (dfNode, error) {
+	if err := ps.checkLHS(l, t); err != nil {
+		return nil, err
+	}
+	if b := ps.next(); b.kind != dfLBrace {
+		return nil, ps.unexpected(b)
+	}
+	n := &dfInNode{l: l}
+	for {
+		if ps.peek().kind == dfRBrace {
+			if len(n.set) == 0 {
+				return nil, ps.errAt(ps.peek(), "the set is empty")
+			}
+			ps.next()
+			break
+		}
+		if len(n.set) > 0 && ps.peek().kind == dfComma {
+			ps.next()
+			if ps.peek().kind == dfRBrace {
+				return nil, ps.unexpected(ps.peek())
+			}
+		}
+		lo, err := ps.parseEntity()
+		if err != nil {
+			return nil, err
+		}
+		if err := ps.typeOperand(lo, l); err != nil {
+			return nil, err
+		}
+		e := dfSetElem{lo: lo}
+		if ps.peek().kind == dfDotDot {
+			dd := ps.next()
+			hi, err := ps.parseEntity()
+			if err != nil {
+				return nil, err
+			}
+			if err := ps.typeOperand(hi, l); err != nil {
+				return nil, err
+			}
+			if !lo.isLiteral() || !hi.isLiteral() {
+				return nil, ps.errAt(dd, "a range in a set must be between two values")
+			}
+			if !dfOrderable(l.kind) {
+				return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot be compared with a range", l.tok.raw, dfKindName(l.kind)))
+			}
+			e.hi = hi
+		}
+		n.set = append(n.set, e)
+		if ps.peek().kind == dfEOF {
+			return nil, ps.unexpected(ps.peek())
+		}
+	}
+	return n, nil
+}
+
+// --- semantic checks ---
+
+// checkLHS checks that the left side of an operator (or a bare test) is
+// a field, slice or function, not a literal.
+func (ps *dfParser) checkLHS(l *dfOperand, op dfToken) error {
+	if !l.isLiteral() {
+		return nil
+	}
+	if err := ps.resolveUnknown(l); err != nil {
+		return err
+	}
+	if op.kind == dfEOF && op.raw == "" {
+		return ps.errAt(l.tok, fmt.Sprintf("%s is neither a field nor a protocol name", l.tok.raw))
+	}
+	return ps.errAt(l.tok, fmt.Sprintf("left side of %q must be a field or function, not %s", op.raw, l.tok.raw))
+}
+
+// resolveUnknown reports an unquoted word that looks like a field name
+// but is not one, with the closest known names.
+func (ps *dfParser) resolveUnknown(o *dfOperand) error {
+	if o.lit == nil || o.lit.kind != dfWord || !dfLooksLikeName(o.lit.text) {
+		return nil
+	}
+	return ps.unknownField(*o.lit, o.lit.text)
+}
+
+func (ps *dfParser) unknownField(t dfToken, name string) *DisplayFilterError {
+	e := ps.errAt(t, fmt.Sprintf("%q is neither a field nor a protocol name", name))
+	e.Suggestions = dfClosestNames(name, 3)
+	return e
+}
+
+// dfLooksLikeName reports whether an unquoted word is shaped like a
+// field or protocol name (lowercase letters first, then letters, digits,
+// _ - and dots), not like a number or an address.
+func dfLooksLikeName(s string) bool {
+	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] == '_') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	// A word made only of hex digits and separators is a byte string
+	// (ab, dead.beef); "true"-like words are literals of their own.
+	hex := true
+	for i := 0; i < len(s); i++ {
+		if !dfIsHex(s[i]) && s[i] != '.' && s[i] != '-' {
+			hex = false
+			break
+		}
+	}
+	return !hex
+}
+
+// typeOperand gives a literal operand o its value, parsed for the type of
+// the other side ref; a field operand is checked for compatibility.
+func (ps *dfParser) typeOperand(o, ref *dfOperand) error {
+	if !o.isLiteral() {
+		if !dfCompatible(o.kind, ref.kind) {
+			return ps.errAt(o.tok, fmt.Sprintf("%s and %s are not of compatible types", ref.tok.raw, o.tok.raw))
+		}
+		return nil
+	}
+	v, msg := dfParseLiteral(*o.lit, ref)
+	if msg != "" {
+		if err := ps.resolveUnknown(o); err != nil && o.lit.kind == dfWord && strings.Contains(o.lit.text, ".") && !dfIsIPish(o.lit.text) {
+			return err
+		}
+		return ps.errAt(o.tok, msg)
+	}
+	o.kind, o.val, o.hasVal = ref.kind, v, true
+	if ref.kind == KindProtocol {
+		o.kind = KindBytes
+	}
+	return nil
+}
+
+// dfIsIPish reports whether s looks like an address or number (digits,
+// dots, colons, slashes), so an unknown-field message would confuse.
+func dfIsIPish(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c == '.' || c == ':' || c == '/' || dfIsHex(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (ps *dfParser) checkCmp(op dfToken, l, r *dfOperand) (dfNode, error) {
+	if err := ps.checkLHS(l, op); err != nil {
+		return nil, err
+	}
+	if l.kind == KindNone {
+		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=Label) cannot participate in %s comparison", l.tok.raw, op.raw))
+	}
+	if op.text != opAnyEq && op.text != opAllNe && op.text != opAllEq && op.text != opAnyNe && !dfOrderable(l.kind) {
+		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in %s comparison", l.tok.raw, dfKindName(l.kind), op.raw))
+	}
+	if !r.isLiteral() && r.kind == KindNone {
+		return nil, ps.errAt(r.tok, fmt.Sprintf("%s (type=Label) cannot participate in %s comparison", r.tok.raw, op.raw))
+	}
+	if err := ps.typeOperand(r, l); err != nil {
+		return nil, err
+	}
+	return &dfCmpNode{op: op.text, l: l, r: r}, nil
+}
+
+func (ps *dfParser) checkContains(op dfToken, l, r *dfOperand) (dfNode, error) {
+	if err := ps.checkLHS(l, op); err != nil {
+		return nil, err
+	}
+	switch l.kind {
+	case KindString, KindBytes, KindProtocol, KindMAC:
+	default:
+		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in contains comparison", l.tok.raw, dfKindName(l.kind)))
+	}
+	if err := ps.typeOperand(r, l); err != nil {
+		return nil, err
+	}
+	if l.field != "" && l.kind == KindProtocol && l.slice == nil {
+		ps.d.tvbs = true
+	}
+	return &dfContainsNode{l: l, r: r}, nil
+}
+
+func (ps *dfParser) checkMatches(op dfToken, l *dfOperand, r dfToken) (dfNode, error) {
+	if err := ps.checkLHS(l, op); err != nil {
+		return nil, err
+	}
+	switch l.kind {
+	case KindString, KindBytes, KindProtocol:
+	default:
+		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in matches comparison", l.tok.raw, dfKindName(l.kind)))
+	}
+	re, err := dfCompileRegexp(r.text)
+	if err != nil {
+		msg := err.Error()
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			msg = se.Code.String()
+		}
+		return nil, ps.errAt(r, "regex compilation error: "+msg)
+	}
+	if l.field != "" && l.kind == KindProtocol && l.slice == nil {
+		ps.d.tvbs = true
+	}
+	return &dfMatchesNode{l: l, re: re}, nil
+}
+
+// dfCompileRegexp compiles a Wireshark pattern (PCRE2, caseless by
+// default, without UTF: a byte is a character) as a Go regexp over
+// subjects mapped by dfByteRunes: ASCII stays, a byte b >= 0x80 becomes
+// the private-use rune U+F700+b, which no case folding touches (PCRE2
+// folds ASCII letters only). The pattern gets the same mapping: its raw
+// bytes >= 0x80 and its \xHH, \x{HH} and octal escapes of them.
+func dfCompileRegexp(pat string) (*regexp.Regexp, error) {
+	var b strings.Builder
+	b.WriteString("(?i)")
+	hi := func(c uint64) { fmt.Fprintf(&b, `\x{%x}`, 0xf700+c) }
+	inQuote := false // inside \Q…\E
+	for i := 0; i < len(pat); i++ {
+		c := pat[i]
+		if inQuote {
+			switch {
+			case c == '\\' && i+1 < len(pat) && pat[i+1] == 'E':
+				b.WriteString(`\E`)
+				inQuote = false
+				i++
+			case c >= 0x80:
+				b.WriteString(`\E`)
+				hi(uint64(c))
+				b.WriteString(`\Q`)
+			default:
+				b.WriteByte(c)
+			}
+			continue
+		}
+		if c >= 0x80 {
+			hi(uint64(c))
+			continue
+		}
+		if c != '\\' || i+1 >= len(pat) {
+			b.WriteByte(c)
+			continue
+		}
+		e := pat[i+1]
+		switch {
+		case e == 'Q':
+			b.WriteString(`\Q`)
+			inQuote = true
+			i++
+		case e == 'x' && i+2 < len(pat) && pat[i+2] == '{':
+			j := strings.IndexByte(pat[i+3:], '}')
+			if j < 0 {
+				b.WriteString(pat[i:])
+				i = len(pat)
+				continue
+			}
+			v, err := strconv.ParseUint(pat[i+3:i+3+j], 16, 32)
+			if err == nil && v >= 0x80 && v <= 0xff {
+				hi(v)
+			} else {
+				b.WriteString(pat[i : i+4+j])
+			}
+			i += 3 + j
+		case e == 'x':
+			j := i + 2
+			for j < len(pat) && j < i+4 && dfIsHex(pat[j]) {
+				j++
+			}
+			v, _ := strconv.ParseUint("0"+pat[i+2:j], 16, 32)
+			if v >= 0x80 {
+				hi(v)
+			} else {
+				b.WriteString(pat[i:j])
+			}
+			i = j - 1
+		case e >= '0' && e <= '7':
+			j := i + 1
+			for j < len(pat) && j < i+4 && pat[j] >= '0' && pat[j] <= '7' {
+				j++
+			}
+			v, _ := strconv.ParseUint(pat[i+1:j], 8, 32)
+			if v >= 0x80 && v <= 0xff {
+				hi(v)
+			} else {
+				b.WriteString(pat[i:j])
+			}
+			i = j - 1
+		default:
+			b.WriteByte(c)
+			b.WriteByte(e)
+			i++
+		}
+	}
+	return regexp.Compile(b.String())
+}
+
+// --- types ---
+
+func dfIsInteger(k Kind) bool {
+	return k == KindUint || k == KindInt || k == KindFrameNum || k == KindBool
+}
+
+func dfOrderable(k Kind) bool {
+	return k != KindNone
+}
+
+// dfCompatible reports whether values of kinds a and b can be compared, as
+// Wireshark's ftypes "similar" types.
+func dfCompatible(a, b Kind) bool {
+	if dfKindClass(a) == vcIP {
+		return a == b
+	}
+	return dfKindClass(a) == dfKindClass(b) ||
+		dfKindClass(a) == vcInt && dfKindClass(b) == vcFloat || dfKindClass(a) == vcFloat && dfKindClass(b) == vcInt
+}
+
+func dfKindName(k Kind) string {
+	switch k {
+	case KindNone:
+		return "Label"
+	case KindUint:
+		return "Unsigned integer"
+	case KindInt:
+		return "Signed integer"
+	case KindBool:
+		return "Boolean"
+	case KindString:
+		return "Character string"
+	case KindBytes:
+		return "Byte sequence"
+	case KindIPv4:
+		return "IPv4 address"
+	case KindIPv6:
+		return "IPv6 address"
+	case KindMAC:
+		return "Ethernet or other MAC address"
+	case KindTime:
+		return "Date and time"
+	case KindDuration:
+		return "Time offset"
+	case KindFloat:
+		return "Floating point"
+	case KindFrameNum:
+		return "Frame number"
+	case KindProtocol:
+		return "Protocol"
+	}
+	return "unknown"
+}
+
+// dfParseLiteral parses literal t as a value of the type of ref, as
+// Wireshark's fvalue_from_literal / fvalue_from_string do. It returns an
+// error message ("" when it parses).
+func dfParseLiteral(t dfToken, ref *dfOperand) (dfValue, string) {
+	k := ref.kind
+	s := t.text
+	fromString := func() string {
+		return fmt.Sprintf("%s cannot be converted from a string (%q)", dfKindName(k), s)
+	}
+	switch k {
+	case KindNone:
+		return dfValue{}, fmt.Sprintf("%s (type=Label) cannot be compared with a value", ref.tok.raw)
+	case KindUint, KindFrameNum, KindInt:
+		if t.kind == dfString {
+			return dfValue{}, fromString()
+		}
+		if t.kind == dfChar {
+			return dfValue{cls: vcInt, u: uint64(s[0])}, ""
+		}
+		return dfParseInt(s, k, dfFieldBits(ref))
+	case KindBool:
+		if t.kind == dfString {
+			return dfValue{}, fmt.Sprintf("%q cannot be found among the possible values for %s", s, ref.tok.raw)
+		}
+		if t.kind == dfChar {
+			return dfBool(s[0] != 0), ""
+		}
+		switch s {
+		case "True", "TRUE":
+			return dfBool(true), ""
+		case "False", "FALSE":
+			return dfBool(false), ""
+		}
+		v, msg := dfParseInt(s, KindUint, 64)
+		if msg != "" {
+			return dfValue{}, fmt.Sprintf("%q cannot be found among the possible values for %s", s, ref.tok.raw)
+		}
+		return dfBool(v.u != 0), ""
+	case KindFloat:
+		if t.kind == dfString {
+			return dfValue{}, fromString()
+		}
+		f, err := strconv.ParseFloat(strings.TrimPrefix(s, "+"), 64)
+		if err != nil {
+			return dfValue{}, fmt.Sprintf("%q is not a valid floating point number", s)
+		}
+		return dfValue{cls: vcFloat, f: f}, ""
+	case KindString:
+		return dfValue{cls: vcString, s: s}, ""
+	case KindBytes, KindProtocol:
+		if t.kind != dfWord {
+			return dfValue{cls: vcBytes, b: []byte(s)}, ""
+		}
+		b, ok := dfParseBytes(s)
+		if !ok {
+			return dfValue{}, fmt.Sprintf("%q is not a valid byte string", s)
+		}
+		return dfValue{cls: vcBytes, b: b}, ""
+	case KindMAC:
+		if t.kind != dfWord {
+			return dfValue{}, fromString()
+		}
+		b, ok := dfParseBytes(s)
+		switch {
+		case !ok:
+			return dfValue{}, fmt.Sprintf("%q is not a valid Ethernet address", s)
+		case len(b) < 6:
+			return dfValue{}, fmt.Sprintf("%q contains too few bytes to be a valid Ethernet address", s)
+		case len(b) > 6:
+			return dfValue{}, fmt.Sprintf("%q contains too many bytes to be a valid Ethernet address", s)
+		}
+		return dfValue{cls: vcBytes, b: b}, ""
+	case KindIPv4, KindIPv6:
+		if t.kind != dfWord {
+			return dfValue{}, fromString()
+		}
+		return dfParseAddr(s, k == KindIPv6)
+	case KindDuration:
+		if t.kind != dfWord {
+			return dfValue{}, fromString()
+		}
+		d, ok := dfParseSeconds(s)
+		if !ok {
+			return dfValue{}, fmt.Sprintf("%q is not a valid time", s)
+		}
+		return dfValue{cls: vcDuration, t: d}, ""
+	case KindTime:
+		if t.kind == dfWord {
+			if d, ok := dfParseSeconds(s); ok { // seconds since the epoch (frame.time_epoch)
+				return dfValue{cls: vcTime, t: d}, ""
+			}
+		}
+		if tm, ok := dfParseAbsTime(s); ok {
+			return dfValue{cls: vcTime, t: tm.UnixNano()}, ""
+		}
+		return dfValue{}, fmt.Sprintf("%q is not a valid absolute time. Example: \"Nov 12, 1999 08:55:44.123\" or \"2011-07-04 12:34:56\"", s)
+	}
+	return dfValue{}, fmt.Sprintf("%s cannot be compared with %q", ref.tok.raw, s)
+}
+
+func dfBool(v bool) dfValue {
+	if v {
+		return dfValue{cls: vcInt, u: 1}
+	}
+	return dfValue{cls: vcInt}
+}
+
+// dfFieldBits is the width of an integer field, for range checks.
+func dfFieldBits(o *dfOperand) int {
+	if o.field != "" && o.slice == nil && o.fn == "" && o.mask == nil {
+		if b := knownFields[o.field].Bits; b > 0 {
+			return int(b)
+		}
+	}
+	return 64
+}
+
+// dfParseInt parses a C integer (decimal, 0x hex, 0 octal, 0b
+// binary, with a sign) for an integer field of the given width. As in
+// tshark 4.0, a negative literal for an unsigned field wraps (it matches
+// nothing) rather than failing.
+func dfParseInt(s string, k Kind, bits int) (dfValue, string) {
+	neg := false
+	body := s
+	if strings.HasPrefix(body, "-") {
+		neg, body = true, body[1:]
+	} else if strings.HasPrefix(body, "+") {
+		body = body[1:]
+	}
+	base := 10
+	digits := body
+	switch {
+	case len(body) > 2 && (body[:2] == "0x" || body[:2] == "0X"):
+		base, digits = 16, body[2:]
+	case len(body) > 2 && (body[:2] == "0b" || body[:2] == "0B"):
+		base, digits = 2, body[2:]
+	case len(body) > 1 && body[0] == '0':
+		base, digits = 8, body[1:]
+	}
+	if digits == "" || strings.ContainsAny(digits, "+-_") {
+		return dfValue{}, fmt.Sprintf("%q is not a valid number", s)
+	}
+	u, err := strconv.ParseUint(digits, base, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return dfValue{}, fmt.Sprintf("%q too big for this field, maximum %d", s, dfMaxUint(k, bits))
+		}
+		return dfValue{}, fmt.Sprintf("%q is not a valid number", s)
+	}
+	if k == KindInt {
+		lo, hi := dfMinInt(bits), int64(dfMaxUint(KindInt, bits))
+		if neg {
+			if u > uint64(-(lo+1))+1 {
+				return dfValue{}, fmt.Sprintf("%q too small for this field, minimum %d", s, lo)
+			}
+			return dfValue{cls: vcInt, neg: u != 0, u: u}, ""
+		}
+		if u > uint64(hi) {
+			return dfValue{}, fmt.Sprintf("%q too big for this field, maximum %d", s, hi)
+		}
+		return dfValue{cls: vcInt, u: u}, ""
+	}
+	if neg { // strtoull's wrap-around
+		return dfValue{cls: vcInt, u: -u}, ""
+	}
+	if u > dfMaxUint(k, bits) {
+		return dfValue{}, fmt.Sprintf("%q too big for this field, maximum %d", s, dfMaxUint(k, bits))
+	}
+	return dfValue{cls: vcInt, u: u}, ""
+}
+
+func dfMaxUint(k Kind, bits int) uint64 {
+	if bits <= 0 || bits > 64 {
+		bits = 64
+	}
+	if k == KindInt {
+		return 1<<(bits-1) - 1
+	}
+	if bits == 64 {
+		return ^uint64(0)
+	}
+	return 1<<bits - 1
+}
+
+func dfMinInt(bits int) int64 {
+	if bits <= 0 || bits > 64 {
+		bits = 64
+	}
+	return -1 << (bits - 1)
+}
+
+// dfParseBytes parses bytes as Wireshark's hex_str_to_bytes does:
+// pairs of hex digits, optionally separated by ':', '-' or '.', runs of
+// four digits, single digits before a separator or at the end; plus
+// tshark's special case of a one-byte "0xHH".
+func dfParseBytes(s string) ([]byte, bool) {
+	if len(s) == 4 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		s = s[2:]
+	}
+	if s == "" {
+		return nil, false
+	}
+	isSep := func(c byte) bool { return c == ':' || c == '-' || c == '.' }
+	var out []byte
+	for i := 0; i < len(s); {
+		n := 0
+		for i+n < len(s) && dfIsHex(s[i+n]) {
+			n++
+		}
+		switch {
+		case n >= 4:
+			out = append(out, dfHexNibble(s[i])<<4|dfHexNibble(s[i+1]), dfHexNibble(s[i+2])<<4|dfHexNibble(s[i+3]))
+			i += 4
+		case n >= 2:
+			out = append(out, dfHexNibble(s[i])<<4|dfHexNibble(s[i+1]))
+			i += 2
+		case n == 1 && (i+1 == len(s) || isSep(s[i+1])):
+			out = append(out, dfHexNibble(s[i]))
+			i++
+		default:
+			return nil, false
+		}
+		if i < len(s) {
+			if isSep(s[i]) {
+				i++
+				if i == len(s) {
+					return nil, false
+				}
+			}
+		}
+	}
+	return out, true
+}
+
+// dfParseAddr parses an IPv4 or IPv6 address with an optional
+// /prefix.
+func dfParseAddr(s string, v6 bool) (dfValue, string) {
+	addr, bitsStr, hasBits := strings.Cut(s, "/")
+	a, err := netip.ParseAddr(addr)
+	if !v6 && (err != nil || !a.Is4()) {
+		return dfValue{}, fmt.Sprintf("%q is not a valid hostname or IPv4 address", addr)
+	}
+	if v6 && (err != nil || !a.Is6() || a.Zone() != "") {
+		return dfValue{}, fmt.Sprintf("%q is not a valid hostname or IPv6 address", addr)
+	}
+	max := 32
+	if v6 {
+		max = 128
+	}
+	bits := max
+	if hasBits {
+		n, err := strconv.Atoi(bitsStr)
+		if err != nil || n < 0 {
+			return dfValue{}, fmt.Sprintf("%q is not a valid network prefix length", bitsStr)
+		}
+		if n > max {
+			if v6 {
+				return dfValue{}, fmt.Sprintf("prefix in a CIDR IPv6 address should be <= 128, not %d", n)
+			}
+			return dfValue{}, fmt.Sprintf("netmask bits in a CIDR IPv4 address should be <= 32, not %d", n)
+		}
+		bits = n
+	}
+	return dfValue{cls: vcIP, ip: a, bits: bits}, ""
+}
+
+// dfParseSeconds parses [-]seconds[.fraction] into nanoseconds, as
+// Wireshark's relative-time literals.
+func dfParseSeconds(s string) (int64, bool) {
+	neg := false
+	if strings.HasPrefix(s, "-") {
+		neg, s = true, s[1:]
+	}
+	sec, frac, hasFrac := strings.Cut(s, ".")
+	if sec == "" || !dfAllDigits(sec) || hasFrac && (frac == "" || !dfAllDigits(frac)) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil || n > 9e9 {
+		return 0, false
+	}
+	ns := n * 1e9
+	if len(frac) > 9 {
+		frac = frac[:9]
+	}
+	if frac != "" {
+		f, _ := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+		ns += f
+	}
+	if neg {
+		ns = -ns
+	}
+	return ns, true
+}
+
+func dfAllDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// dfAbsTimeLayouts are the absolute-time forms Wireshark accepts
+// ("Nov 12, 1999 08:55:44.123", "2011-07-04 12:34:56", ISO 8601 with T
+// and Z); fractional seconds are accepted after the seconds by Go.
+var dfAbsTimeLayouts = []string{
+	"Jan 2, 2006 15:04:05", "Jan 2, 2006 15:04", "Jan 2, 2006",
+	"January 2, 2006 15:04:05", "January 2, 2006",
+	"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02",
+}
+
+// dfParseAbsTime parses an absolute time in the local time zone, or UTC
+// with a "Z" or " UTC" suffix.
+func dfParseAbsTime(s string) (time.Time, bool) {
+	s = strings.Join(strings.Fields(s), " ")
+	loc := time.Local
+	switch {
+	case strings.HasSuffix(s, " UTC"):
+		s, loc = strings.TrimSuffix(s, " UTC"), time.UTC
+	case strings.HasSuffix(s, "Z"):
+		s, loc = strings.TrimSuffix(s, "Z"), time.UTC
+	}
+	for _, l := range dfAbsTimeLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// --- suggestions ---
+
+// dfClosestNames returns up to n known names nearest to name by
+// Levenshtein distance, nearest first (ties in name order), leaving out
+// those too far to be a misspelling.
+func dfClosestNames(name string, n int) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	limit := max(3, utf8.RuneCountInString(name)/3)
+	var cs []cand
+	for k := range knownFields {
+		if d := dfLevenshtein(name, k, limit); d <= limit {
+			cs = append(cs, cand{k, d})
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].d != cs[j].d {
+			return cs[i].d < cs[j].d
+		}
+		return cs[i].name < cs[j].name
+	})
+	var out []string
+	for i := 0; i < len(cs) && i < n; i++ {
+		out = append(out, cs[i].name)
+	}
+	return out
+}
+
+// dfLevenshtein is the edit distance between a and b (bytes), or some
+// value above limit once it is sure to exceed it.
+func dfLevenshtein(a, b string, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,706 @@
+package decode
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Evaluation of a compiled display filter against one dissected packet.
+
+// dfClass is the comparison class of a value: kinds whose values compare
+// with each other share one.
+type dfClass uint8
+
+const (
+	vcNone     dfClass = iota
+	vcInt              // unsigned and signed integers, booleans, frame numbers
+	vcFloat            // floating point
+	vcString           // character strings
+	vcBytes            // byte sequences, MAC addresses, protocols, slices
+	vcIP               // IPv4 and IPv6 addresses, with a prefix length
+	vcTime             // absolute times (ns since the epoch)
+	vcDuration         // relative times (ns)
+)
+
+func dfKindClass(k Kind) dfClass {
+	switch k {
+	case KindUint, KindInt, KindBool, KindFrameNum:
+		return vcInt
+	case KindFloat:
+		return vcFloat
+	case KindString:
+		return vcString
+	case KindBytes, KindMAC, KindProtocol:
+		return vcBytes
+	case KindIPv4, KindIPv6:
+		return vcIP
+	case KindTime:
+		return vcTime
+	case KindDuration:
+		return vcDuration
+	}
+	return vcNone
+}
+
+// dfValue is one value of an operand.
+type dfValue struct {
+	cls  dfClass
+	neg  bool   // vcInt: the value is -u
+	u    uint64 // vcInt: magnitude
+	f    float64
+	s    string
+	b    []byte
+	tvb  []byte // a protocol's data to its dissector's end, for contains and matches
+	ip   netip.Addr
+	bits int   // vcIP: prefix length
+	t    int64 // vcTime, vcDuration: nanoseconds
+}
+
+// dfCtx is the state of one Match.
+type dfCtx struct {
+	d      *DisplayFilter
+	p      *Packet
+	fields [][]*Field
+	layer  [][]int        // per slot, the protocol layer (1-based) of each field
+	tvbEnd map[*Field]int // a protocol node's data end in its source
+}
+
+// Match reports whether packet p passes the filter. A nil filter passes
+// every packet.
+func (d *DisplayFilter) Match(p *Packet) bool {
+	if d == nil {
+		return true
+	}
+	if p == nil {
+		return false
+	}
+	c := &dfCtx{d: d, p: p}
+	c.collect()
+	return d.root.eval(c)
+}
+
+// collect gathers, in one walk of the tree, every occurrence of the names
+// the filter uses.
+func (c *dfCtx) collect() {
+	d := c.d
+	c.fields = make([][]*Field, len(d.slots))
+	var counts map[string]int
+	if d.layers {
+		c.layer = make([][]int, len(d.slots))
+		counts = map[string]int{}
+	}
+	var visit func(f *Field)
+	visit = func(f *Field) {
+		if counts != nil && f.Kind == KindProtocol {
+			counts[f.Name]++
+		}
+		if f.Name != "" {
+			if i, ok := d.slots[f.Name]; ok {
+				c.fields[i] = append(c.fields[i], f)
+				if counts != nil {
+					proto, _, _ := strings.Cut(f.Name, ".")
+					if f.Kind == KindProtocol {
+						proto = f.Name
+					}
+					c.layer[i] = append(c.layer[i], counts[proto])
+				}
+			}
+		}
+		for _, ch := range f.Children {
+			visit(ch)
+		}
+	}
+	for _, top := range c.p.Tree {
+		visit(top)
+	}
+}
+
+// occurrences returns the fields an operand refers to (its #layer
+// applied).
+func (c *dfCtx) occurrences(o *dfOperand) []*Field {
+	fs := c.fields[o.slot]
+	if o.layer == 0 || len(fs) == 0 {
+		return fs
+	}
+	var out []*Field
+	for i, f := range fs {
+		if c.layer[o.slot][i] == o.layer {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// values evaluates an operand to its values (none when its field is
+// absent).
+func (c *dfCtx) values(o *dfOperand) []dfValue {
+	if o.hasVal {
+		return []dfValue{o.val}
+	}
+	var out []dfValue
+	switch {
+	case o.mask != nil:
+		ms := c.values(o.mask)
+		for _, a := range c.values(o.args[0]) {
+			for _, m := range ms {
+				switch {
+				case a.cls == vcInt && m.cls == vcInt:
+					out = append(out, dfValue{cls: vcInt, u: dfTwos(a) & dfTwos(m)})
+				case a.cls == vcBytes && m.cls == vcBytes: // byte by byte, as long as the shorter
+					b := make([]byte, min(len(a.b), len(m.b)))
+					for i := range b {
+						b[i] = a.b[i] & m.b[i]
+					}
+					out = append(out, dfValue{cls: vcBytes, b: b})
+				}
+			}
+		}
+		return out
+	case o.fn != "":
+		a := o.args[0]
+		switch o.fn {
+		case "count":
+			if n := len(c.occurrences(a)); n > 0 {
+				out = append(out, dfValue{cls: vcInt, u: uint64(n)})
+			}
+		case "len":
+			for _, f := range c.occurrences(a) {
+				out = append(out, dfValue{cls: vcInt, u: uint64(dfFieldLength(c.p, f))})
+			}
+		case "upper", "lower":
+			for _, v := range c.values(a) {
+				if v.cls != vcString {
+					continue
+				}
+				if o.fn == "upper" {
+					v.s = dfUpper(v.s)
+				} else {
+					v.s = dfLower(v.s)
+				}
+				out = append(out, v)
+			}
+		}
+	default:
+		for _, f := range c.occurrences(o) {
+			if v, ok := c.fieldValue(f, o.kind); ok {
+				out = append(out, v)
+			}
+		}
+	}
+	if o.slice != nil {
+		for i, v := range out {
+			out[i] = dfValue{cls: vcBytes, b: dfSliceBytes(dfValueBytes(v), o.slice)}
+		}
+	}
+	return out
+}
+
+// dfTwos is an integer value as a 64-bit two's complement word.
+func dfTwos(v dfValue) uint64 {
+	if v.neg {
+		return -v.u
+	}
+	return v.u
+}
+
+// fieldValue converts a tree field into a value; want is the type the
+// registry gives its name (frame.time is a string in the tree and a time
+// in filters).
+func (c *dfCtx) fieldValue(f *Field, want Kind) (dfValue, bool) {
+	switch f.Kind {
+	case KindUint, KindFrameNum:
+		return dfValue{cls: vcInt, u: f.U}, true
+	case KindBool:
+		if f.U != 0 {
+			return dfValue{cls: vcInt, u: 1}, true
+		}
+		return dfValue{cls: vcInt}, true
+	case KindInt:
+		if f.I < 0 {
+			return dfValue{cls: vcInt, neg: true, u: -uint64(f.I)}, true
+		}
+		return dfValue{cls: vcInt, u: uint64(f.I)}, true
+	case KindFloat:
+		return dfValue{cls: vcFloat, f: f.F}, true
+	case KindString:
+		if want == KindTime {
+			if t, ok := dfParseTreeTime(f.S); ok {
+				return dfValue{cls: vcTime, t: t.UnixNano()}, true
+			}
+			return dfValue{}, false
+		}
+		return dfValue{cls: vcString, s: f.S}, true
+	case KindBytes:
+		b := f.B
+		if b == nil {
+			b = dfFieldBytes(c.p, f)
+		}
+		return dfValue{cls: vcBytes, b: b}, true
+	case KindMAC:
+		return dfValue{cls: vcBytes, b: f.B}, true
+	case KindIPv4, KindIPv6:
+		return dfValue{cls: vcIP, ip: f.IP, bits: f.IP.BitLen()}, true
+	case KindTime:
+		return dfValue{cls: vcTime, t: f.T.UnixNano()}, true
+	case KindDuration:
+		return dfValue{cls: vcDuration, t: int64(f.D)}, true
+	case KindProtocol:
+		v := dfValue{cls: vcBytes, b: dfFieldBytes(c.p, f)}
+		if c.d.tvbs {
+			v.tvb = c.protoData(f)
+		}
+		return v, true
+	}
+	return dfValue{}, false
+}
+
+// dfParseTreeTime reads frame.time as the frame layer writes it.
+func dfParseTreeTime(s string) (time.Time, bool) {
+	t, err := time.ParseInLocation("Jan _2, 2006 15:04:05.000000000 MST", s, time.Local)
+	return t, err == nil
+}
+
+// dfFieldBytes is the bytes a field covers in its data source (clamped).
+func dfFieldBytes(p *Packet, f *Field) []byte {
+	if f.Source < 0 || f.Source >= len(p.Sources) {
+		return nil
+	}
+	d := p.Sources[f.Source].Data
+	s := min(max(f.Start, 0), len(d))
+	e := min(max(s+f.Len, s), len(d))
+	return d[s:e]
+}
+
+// dfFieldLength is len(): the length of a field's value in bytes.
+func dfFieldLength(p *Packet, f *Field) int {
+	switch f.Kind {
+	case KindString:
+		return len(f.S)
+	case KindBytes, KindMAC:
+		if f.B != nil {
+			return len(f.B)
+		}
+	case KindIPv4:
+		return 4
+	case KindIPv6:
+		return 16
+	case KindUint, KindInt, KindFrameNum: // the type's size, as tshark
+		if b := knownFields[f.Name].Bits; b > 0 {
+			return int(b) / 8
+		}
+	}
+	return len(dfFieldBytes(p, f))
+}
+
+// protoData is what Wireshark's FT_PROTOCOL value holds for contains and
+// matches: the data from the protocol's start to the end of the buffer its
+// dissector was handed. IPv4 and IPv6 cut their buffer (and so that of
+// everything they carry) to their total length, leaving an Ethernet
+// trailer out.
+func (c *dfCtx) protoData(f *Field) []byte {
+	if c.tvbEnd == nil {
+		c.tvbEnd = map[*Field]int{}
+		limit := map[int]int{}
+		var visit func(n *Field)
+		visit = func(n *Field) {
+			if n.Kind == KindProtocol && n.Source >= 0 && n.Source < len(c.p.Sources) {
+				lim, ok := limit[n.Source]
+				if !ok {
+					lim = len(c.p.Sources[n.Source].Data)
+				}
+				switch n.Name {
+				case "ip":
+					if l, ok := dfChildUint(n, "ip.len"); ok && l >= 20 {
+						lim = min(lim, n.Start+int(l))
+					}
+				case "ipv6":
+					if l, ok := dfChildUint(n, "ipv6.plen"); ok && l > 0 {
+						lim = min(lim, n.Start+40+int(l))
+					}
+				}
+				limit[n.Source] = lim
+				c.tvbEnd[n] = lim
+			}
+			for _, ch := range n.Children {
+				visit(ch)
+			}
+		}
+		for _, top := range c.p.Tree {
+			visit(top)
+		}
+	}
+	if f.Source < 0 || f.Source >= len(c.p.Sources) {
+		return nil
+	}
+	d := c.p.Sources[f.Source].Data
+	end, ok := c.tvbEnd[f]
+	if !ok {
+		end = len(d)
+	}
+	s := min(max(f.Start, 0), len(d))
+	e := min(max(end, s+max(f.Len, 0)), len(d))
+	return d[s:e]
+}
+
+func dfChildUint(f *Field, name string) (uint64, bool) {
+	for _, ch := range f.Children {
+		if ch.Name == name && ch.Kind == KindUint {
+			return ch.U, true
+		}
+	}
+	return 0, false
+}
+
+// dfValueBytes is a value as the byte sequence a slice cuts.
+func dfValueBytes(v dfValue) []byte {
+	switch v.cls {
+	case vcBytes:
+		return v.b
+	case vcString:
+		return []byte(v.s)
+	case vcIP:
+		return v.ip.AsSlice()
+	}
+	return nil
+}
+
+// dfSliceBytes applies a slice's ranges to b as Wireshark's slice_func: a
+// range that does not fit stops the slice with what it has so far.
+func dfSliceBytes(b []byte, rs []dfRange) []byte {
+	n := len(b)
+	var out []byte
+	for _, r := range rs {
+		start := r.start
+		if start < 0 {
+			start += n
+			if start < 0 {
+				return dfNonNil(out)
+			}
+		}
+		var length int
+		switch r.how {
+		case rngToEnd:
+			length = n - start
+			if length <= 0 {
+				return dfNonNil(out)
+			}
+		case rngLength:
+			length = r.length
+			if start+length > n {
+				return dfNonNil(out)
+			}
+		case rngOffset:
+			end := r.end
+			if end < 0 {
+				end += n
+				if end < start {
+					return dfNonNil(out)
+				}
+			} else if end >= n {
+				return dfNonNil(out)
+			}
+			length = end - start + 1
+		}
+		if length <= 0 || start > n {
+			return dfNonNil(out)
+		}
+		out = append(out, b[start:start+length]...)
+	}
+	return dfNonNil(out)
+}
+
+func dfNonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// dfCompare orders a and b; ok is false when they cannot be compared.
+func dfCompare(a, b dfValue) (c int, ok bool) {
+	switch {
+	case a.cls == vcInt && b.cls == vcInt:
+		switch {
+		case a.neg && !b.neg:
+			return -1, true
+		case !a.neg && b.neg:
+			return 1, true
+		case a.neg:
+			return dfCmp3(b.u, a.u), true
+		}
+		return dfCmp3(a.u, b.u), true
+	case (a.cls == vcFloat || a.cls == vcInt) && (b.cls == vcFloat || b.cls == vcInt):
+		x, y := dfAsFloat(a), dfAsFloat(b)
+		switch {
+		case x < y:
+			return -1, true
+		case x > y:
+			return 1, true
+		case x == y:
+			return 0, true
+		}
+		return 0, false // NaN
+	case a.cls != b.cls:
+		return 0, false
+	}
+	switch a.cls {
+	case vcString:
+		return strings.Compare(a.s, b.s), true
+	case vcBytes:
+		if len(a.b) != len(b.b) {
+			if len(a.b) < len(b.b) {
+				return -1, true
+			}
+			return 1, true
+		}
+		return bytes.Compare(a.b, b.b), true
+	case vcIP:
+		if a.ip.Is4() != b.ip.Is4() {
+			return 0, false
+		}
+		bits := min(a.bits, b.bits)
+		x, err1 := a.ip.Prefix(bits)
+		y, err2 := b.ip.Prefix(bits)
+		if err1 != nil || err2 != nil {
+			return 0, false
+		}
+		return x.Addr().Compare(y.Addr()), true
+	case vcTime, vcDuration:
+		return dfCmp3(a.t, b.t), true
+	}
+	return 0, false
+}
+
+func dfCmp3[T int64 | uint64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func dfAsFloat(v dfValue) float64 {
+	if v.cls == vcFloat {
+		return v.f
+	}
+	if v.neg {
+		return -float64(v.u)
+	}
+	return float64(v.u)
+}
+
+func dfEqual(a, b dfValue) bool {
+	c, ok := dfCompare(a, b)
+	return ok && c == 0
+}
+
+func (n *dfOrNode) eval(c *dfCtx) bool  { return n.a.eval(c) || n.b.eval(c) }
+func (n *dfAndNode) eval(c *dfCtx) bool { return n.a.eval(c) && n.b.eval(c) }
+func (n *dfXorNode) eval(c *dfCtx) bool { return n.a.eval(c) != n.b.eval(c) }
+func (n *dfNotNode) eval(c *dfCtx) bool { return !n.x.eval(c) }
+
+func (n *dfTestNode) eval(c *dfCtx) bool {
+	o := n.x
+	if o.field != "" && o.slice == nil {
+		return len(c.occurrences(o)) > 0
+	}
+	vs := c.values(o)
+	if o.mask != nil {
+		for _, v := range vs {
+			if v.u != 0 || bytes.ContainsFunc(v.b, func(r rune) bool { return r != 0 }) {
+				return true
+			}
+		}
+		return false
+	}
+	return len(vs) > 0
+}
+
+func (n *dfCmpNode) eval(c *dfCtx) bool {
+	ls := c.values(n.l)
+	if len(ls) == 0 {
+		return false
+	}
+	rs := c.values(n.r)
+	if len(rs) == 0 {
+		return false
+	}
+	switch n.op {
+	case opAllNe, opAllEq:
+		want := n.op == opAllEq
+		for _, a := range ls {
+			for _, b := range rs {
+				if dfEqual(a, b) != want {
+					return false
+				}
+			}
+		}
+		return true
+	case opAnyNe:
+		for _, a := range ls {
+			for _, b := range rs {
+				if !dfEqual(a, b) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, a := range ls {
+		for _, b := range rs {
+			r, ok := dfCompare(a, b)
+			if !ok {
+				continue
+			}
+			switch n.op {
+			case opAnyEq:
+				ok = r == 0
+			case opLT:
+				ok = r < 0
+			case opLE:
+				ok = r <= 0
+			case opGT:
+				ok = r > 0
+			case opGE:
+				ok = r >= 0
+			}
+			if ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dfSubject is what contains and matches search in a value.
+func dfSubject(v dfValue) []byte {
+	switch v.cls {
+	case vcBytes:
+		if v.tvb != nil {
+			return v.tvb
+		}
+		return v.b
+	case vcString:
+		return []byte(v.s)
+	}
+	return nil
+}
+
+func (n *dfContainsNode) eval(c *dfCtx) bool {
+	ls := c.values(n.l)
+	if len(ls) == 0 {
+		return false
+	}
+	rs := c.values(n.r)
+	for _, a := range ls {
+		if a.cls != vcBytes && a.cls != vcString {
+			continue
+		}
+		hay := dfSubject(a)
+		for _, b := range rs {
+			needle := dfValueBytes(b)
+			if b.cls != vcBytes && b.cls != vcString || len(needle) == 0 {
+				continue // tshark finds no empty string
+			}
+			if bytes.Contains(hay, needle) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (n *dfMatchesNode) eval(c *dfCtx) bool {
+	for _, a := range c.values(n.l) {
+		if a.cls != vcBytes && a.cls != vcString {
+			continue
+		}
+		if n.re.MatchString(dfByteRunes(dfSubject(a))) {
+			return true
+		}
+	}
+	return false
+}
+
+// dfByteRunes maps the bytes of b to runes as dfCompileRegexp expects:
+// ASCII as is, b >= 0x80 to U+F700+b.
+func dfByteRunes(b []byte) string {
+	ascii := true
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return string(b)
+	}
+	var s strings.Builder
+	s.Grow(len(b) + 2*len(b)/3)
+	for _, c := range b {
+		if c < utf8.RuneSelf {
+			s.WriteByte(c)
+		} else {
+			s.WriteRune(0xf700 + rune(c))
+		}
+	}
+	return s.String()
+}
+
+func (n *dfInNode) eval(c *dfCtx) bool {
+	ls := c.values(n.l)
+	if len(ls) == 0 {
+		return false
+	}
+	for _, e := range n.set {
+		los := c.values(e.lo)
+		if e.hi == nil {
+			for _, a := range ls {
+				for _, b := range los {
+					if dfEqual(a, b) {
+						return true
+					}
+				}
+			}
+			continue
+		}
+		his := c.values(e.hi)
+		for _, a := range ls {
+			for _, lo := range los {
+				for _, hi := range his {
+					r1, ok1 := dfCompare(a, lo)
+					r2, ok2 := dfCompare(a, hi)
+					if ok1 && ok2 && r1 >= 0 && r2 <= 0 {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+func dfUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+func dfLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c - 'A' + 'a'
+		}
+	}
+	return string(b)
+}

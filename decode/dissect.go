@@ -1,0 +1,104 @@
+package decode
+
+import (
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Dissection runs in two tiers (see DESIGN): a fast pass that sees every
+// packet once, in order, and keeps only compact per-frame and per-stream
+// records; and full dissection of one packet on demand, which rebuilds that
+// packet's tree from its bytes plus those records. Answers that need later
+// packets (http.response_in, a retransmission seen only in hindsight) come
+// from the records, so a full tree is the same whichever packet is asked
+// for first.
+
+// Options steer both tiers.
+type Options struct {
+	// Force maps TCP ports to an application protocol ("http", "tls"),
+	// like tshark's -d tcp.port==N,proto. Detection is by content anyway;
+	// this only decides ambiguous cases.
+	Force map[uint16]string
+	// Follow names the TCP stream whose bytes FollowTCP returns (tshark's
+	// -z follow,tcp,…,N); only that stream's bytes are kept.
+	Follow    int
+	Following bool
+}
+
+// Analyzer is the fast pass. Feed it every packet with Add, in capture
+// order, then call Finish; after that Dissect builds any packet's tree.
+type Analyzer struct {
+	opts  Options
+	dec   *Decoder
+	first time.Time
+	count int
+	// Per-stage state; each stage keeps its own compact records.
+	tcp  *tcpAnalysis
+	app  *appAnalysis
+	lay  layerState // timestamps, IPv4 fragments (layer_frame.go)
+	done bool
+}
+
+// NewAnalyzer returns an empty fast pass.
+func NewAnalyzer(opts Options) *Analyzer {
+	a := &Analyzer{opts: opts, dec: NewDecoder()}
+	a.tcp = newTCPAnalysis()
+	a.app = newAppAnalysis(opts)
+	return a
+}
+
+// Add runs the fast pass over packet number n (1-based, consecutive).
+func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) {
+	if a.count == 0 {
+		a.first = ci.Timestamp
+	}
+	a.count = n
+	a.lay.addTime(n, ci)
+	f := a.dec.Decode(lt, data)
+	if k := len(f.Layers); k > 0 {
+		switch f.Layers[k-1] {
+		case layers.LayerTypeIPv4: // a fragment, or a protocol the decoder leaves
+			a.lay.addFragment(n, f)
+		case layers.LayerTypeIPv6: // extension headers the decoder stops at
+			a.lay.addIPv6Ext(f)
+		}
+	}
+	if f.Has(layers.LayerTypeTCP) {
+		if st := a.tcp.add(n, ci, f); st != nil {
+			a.app.addTCP(n, ci, f, st)
+		}
+	} else if f.Has(layers.LayerTypeUDP) {
+		a.tcp.addUDP(n, ci, f)
+	}
+}
+
+// Finish ends the fast pass: streams still open are flushed.
+func (a *Analyzer) Finish() {
+	if a.done {
+		return
+	}
+	a.done = true
+	a.app.finish()
+}
+
+// Packets is how many packets the fast pass saw.
+func (a *Analyzer) Packets() int { return a.count }
+
+// FirstTime is the first packet's timestamp (frame.time_relative's origin).
+func (a *Analyzer) FirstTime() time.Time { return a.first }
+
+// Dissect builds the full tree of packet n (the same n, ci, lt and data the
+// fast pass saw). It may be called in any order after Finish.
+func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
+	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
+	// Layers (frame … IP, TCP/UDP/ICMP, with tcp.analysis from the fast
+	// pass) are built by dissectLayers; the application layer on top of TCP
+	// by the app stage, which knows which messages this frame completes.
+	tcpNode := a.dissectLayers(p, n, ci, lt, data)
+	if tcpNode != nil {
+		a.app.dissect(p, n, tcpNode)
+	}
+	return p
+}

@@ -1,0 +1,182 @@
+package decode
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind is the type of a field's value, after Wireshark's FT_* types.
+type Kind uint8
+
+const (
+	KindNone     Kind = iota // a text-only node or a protocol subtree
+	KindUint                 // U
+	KindInt                  // I
+	KindBool                 // U != 0
+	KindString               // S
+	KindBytes                // B
+	KindIPv4                 // IP
+	KindIPv6                 // IP
+	KindMAC                  // B (6 bytes)
+	KindTime                 // T (absolute)
+	KindDuration             // D (relative time)
+	KindFloat                // F
+	KindFrameNum             // U: a reference to another frame (http.response_in)
+	KindProtocol             // a protocol node ("tcp"): its presence is its value
+)
+
+// Base says how an integer field prints, after Wireshark's BASE_*.
+type Base uint8
+
+const (
+	BaseDec Base = iota
+	BaseHex      // 0x%0Nx, N = 2*Bits/8
+)
+
+// Field is one node of a packet's dissection tree: what Wireshark's details
+// pane shows as a line, with the filter name, the typed value and the bytes
+// it covers, so the viewer can light them up.
+type Field struct {
+	Name  string // Wireshark's filter name, e.g. "tcp.srcport"; "" for text-only nodes
+	Label string // the line the tree shows, e.g. "Source Port: 36444"
+	Kind  Kind
+	Base  Base
+	Bits  uint8 // width of an integer field: 8, 16, 32 or 64 (hex padding)
+	U     uint64
+	I     int64
+	F     float64
+	S     string
+	B     []byte
+	IP    netip.Addr
+	T     time.Time
+	D     time.Duration
+	// Start and Len give the bytes the field covers in data source Source
+	// (0 is the frame itself; see Packet.Sources).
+	Start, Len int
+	Source     int
+	// Hidden fields exist for filters and -e (tcp.port, ip.addr) but are
+	// not shown in the tree, as in Wireshark.
+	Hidden   bool
+	Children []*Field
+}
+
+// Add appends a child and returns it.
+func (f *Field) Add(c *Field) *Field {
+	f.Children = append(f.Children, c)
+	return c
+}
+
+// Walk calls fn for f and every descendant, depth first, in tree order.
+func (f *Field) Walk(fn func(*Field) bool) bool {
+	if !fn(f) {
+		return false
+	}
+	for _, c := range f.Children {
+		if !c.Walk(fn) {
+			return false
+		}
+	}
+	return true
+}
+
+// Text formats the value as `tshark -T fields` prints it.
+func (f *Field) Text() string {
+	switch f.Kind {
+	case KindUint, KindFrameNum:
+		if f.Base == BaseHex {
+			w := int(f.Bits) / 4
+			if w == 0 {
+				w = 2
+			}
+			return fmt.Sprintf("0x%0*x", w, f.U)
+		}
+		return strconv.FormatUint(f.U, 10)
+	case KindInt:
+		return strconv.FormatInt(f.I, 10)
+	case KindBool:
+		if f.U != 0 {
+			return "1"
+		}
+		return "0"
+	case KindString:
+		return f.S
+	case KindBytes:
+		return hex.EncodeToString(f.B)
+	case KindMAC:
+		return net.HardwareAddr(f.B).String()
+	case KindIPv4, KindIPv6:
+		return f.IP.String()
+	case KindTime:
+		return fmt.Sprintf("%d.%09d", f.T.Unix(), f.T.Nanosecond())
+	case KindDuration:
+		return formatSeconds(f.D)
+	case KindFloat:
+		return strconv.FormatFloat(f.F, 'f', -1, 64)
+	case KindProtocol:
+		return f.Name
+	}
+	return ""
+}
+
+// formatSeconds prints a duration as tshark prints relative times: seconds
+// with nine decimals.
+func formatSeconds(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	return fmt.Sprintf("%s%d.%09d", sign, d/time.Second, d%time.Second)
+}
+
+// Packet is one fully dissected packet.
+type Packet struct {
+	Number int
+	// Sources are the byte buffers fields point into: Sources[0] is the
+	// frame; later ones are reassembled or decoded data (a reassembled TCP
+	// stream, a decompressed body, decrypted TLS), each with a name for the
+	// viewer's tabs.
+	Sources []DataSource
+	// Tree holds one node per protocol layer, outermost first.
+	Tree []*Field
+	// Summary is the packet-list row.
+	Summary Summary
+}
+
+// DataSource is a named byte buffer, like Wireshark's tabs under the hex pane.
+type DataSource struct {
+	Name string
+	Data []byte
+}
+
+// Fields returns every field named name, in tree order (a field can occur
+// several times, e.g. two IP headers in a tunnel, or many HTTP headers).
+func (p *Packet) Fields(name string) []*Field {
+	var out []*Field
+	for _, top := range p.Tree {
+		top.Walk(func(f *Field) bool {
+			if f.Name == name {
+				out = append(out, f)
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// FieldText is tshark's -e output for name: occurrences joined by sep.
+func (p *Packet) FieldText(name, sep string) string {
+	fs := p.Fields(name)
+	if len(fs) == 0 {
+		return ""
+	}
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = f.Text()
+	}
+	return strings.Join(parts, sep)
+}

@@ -1,0 +1,795 @@
+package decode
+
+// Full dissection of the HTTP messages a frame completes: the tree
+// Wireshark's HTTP dissector builds, with tshark's field names and values,
+// rebuilt from the fast pass's records and the frame's bytes (or the saved
+// copy of a message that spans segments).
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// dissect adds what the application stage finds in frame n on top of its
+// TCP node.
+func (a *appAnalysis) dissect(p *Packet, n int, tcpNode *Field) {
+	recs := a.frameRecs(n)
+	in, inPDU := a.pduIn(n)
+	if in > n {
+		tcpNode.Add(&Field{Name: "tcp.reassembled_in", Label: fmt.Sprintf("[Reassembled PDU in frame: %d]", in), Kind: KindFrameNum, U: uint64(in)})
+	}
+	if len(recs) == 0 {
+		if inPDU {
+			p.Summary.Info += " [TCP segment of a reassembled PDU]"
+			return
+		}
+		a.dissectOther(p, n, tcpNode)
+		return
+	}
+	payload, src, start := tcpPayload(p, tcpNode)
+	curr := int32(-1)
+	var ts int64
+	for _, fr := range recs {
+		if fr.curr >= 0 {
+			curr = fr.curr
+		}
+		ts = fr.ts
+	}
+	d := &httpDissector{a: a, p: p, n: n, curr: curr, ts: ts}
+	var info strings.Builder
+	for _, fr := range recs {
+		for i := fr.first; i < fr.first+fr.count; i++ {
+			m := a.msgs.at(i)
+			if m.flags&msgNewCall != 0 {
+				appendProtocol(p, "http")
+			}
+			b, source, base := d.bytes(int(i), m, payload, src, start)
+			d.message(m, b, source, base, &info)
+		}
+	}
+	info.WriteString(a.infos[int32(n)])
+	p.Summary.Protocol = "HTTP" + d.colProto
+	// TCP's analysis notes ("[TCP ACKed unseen segment] ") stay in front,
+	// as col_prepend_fence_fstr leaves them.
+	p.Summary.Info = tcpInfoPrefix(p.Summary.Info) + info.String()
+	if d.malformed {
+		p.Summary.Info += " [Malformed Packet]"
+	}
+}
+
+// dissectOther handles the payload of an HTTP conversation that holds no
+// message: a CONNECT tunnel's (shown under an "http" item naming the
+// proxied host, then as data), or what came before HTTP was recognised
+// (data).
+func (a *appAnalysis) dissectOther(p *Packet, n int, tcpNode *Field) {
+	payload, src, start := tcpPayload(p, tcpNode)
+	if len(payload) == 0 {
+		return
+	}
+	stream, ok := tcpStreamOf(tcpNode)
+	conv := a.conv(stream)
+	if !ok || conv == nil {
+		return
+	}
+	d := &httpDissector{a: a, p: p, n: n}
+	i := sort.Search(len(a.proxy), func(i int) bool { return a.proxy[i] >= int32(n) })
+	if i < len(a.proxy) && a.proxy[i] == int32(n) {
+		appendProtocol(p, "http")
+		h := &Field{Name: "http", Label: "Hypertext Transfer Protocol", Kind: KindProtocol, Source: src, Start: start, Len: len(payload)}
+		p.Tree = append(p.Tree, h)
+		if conv.lastURIMsg >= 0 {
+			if host, port, ok := strings.Cut(a.uri(a.msgs.at(conv.lastURIMsg)), ":"); ok {
+				h.Add(&Field{Name: "http.proxy_connect_host", Label: "[Proxy-Connect-Hostname: " + host + "]", Kind: KindString, S: host})
+				pn := uint64(uint16(strtolDec(port)))
+				h.Add(&Field{Name: "http.proxy_connect_port", Label: fmt.Sprintf("[Proxy-Connect-Port: %d]", pn), Kind: KindUint, U: pn, Bits: 16})
+			}
+		}
+		p.Tree = append(p.Tree, d.topData(payload, src, start))
+		appendProtocol(p, "data")
+		return
+	}
+	if int32(n) < conv.from {
+		p.Tree = append(p.Tree, d.topData(payload, src, start))
+		appendProtocol(p, "data")
+	}
+}
+
+// topData is Wireshark's "data" as a layer of its own.
+func (d *httpDissector) topData(b []byte, src, base int) *Field {
+	parent := &Field{}
+	d.dataNode(parent, b, src, base)
+	return parent.Children[0]
+}
+
+// strtolDec is strtol(s, NULL, 10).
+func strtolDec(s string) int64 {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	var v int64
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9' && v < 1<<40; i++ {
+		v = v*10 + int64(s[i]-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v
+}
+
+// tcpStreamOf reads tcp.stream from a TCP node.
+func tcpStreamOf(tcpNode *Field) (int, bool) {
+	for _, f := range tcpNode.Children {
+		if f.Name == "tcp.stream" {
+			return int(f.U), true
+		}
+	}
+	return 0, false
+}
+
+// tcpInfoPrefix is the "[TCP ...] " notes at the start of TCP's Info.
+func tcpInfoPrefix(info string) string {
+	i := 0
+	for strings.HasPrefix(info[i:], "[TCP ") {
+		j := strings.Index(info[i:], "] ")
+		if j < 0 {
+			break
+		}
+		i += j + 2
+	}
+	return info[:i]
+}
+
+// httpDissector builds one frame's HTTP messages.
+type httpDissector struct {
+	a         *appAnalysis
+	p         *Packet
+	n         int
+	curr      int32
+	ts        int64
+	malformed bool
+	colProto  string // what a body's dissector appends to the Protocol column ("/XML")
+}
+
+// bytes locates message i: in the frame's TCP payload, or in a new data
+// source holding the saved copy (with the tree of the segments it came
+// from, as Wireshark shows a reassembled PDU).
+func (d *httpDissector) bytes(i int, m *httpMsg, payload []byte, src, start int) ([]byte, int, int) {
+	if m.flags&msgMulti == 0 {
+		off := int(m.payOff)
+		end := off + int(m.length)
+		if off > len(payload) {
+			off = len(payload)
+		}
+		if end > len(payload) {
+			end = len(payload)
+		}
+		return payload[off:end], src, start + off
+	}
+	mu := d.a.multi[int32(i)]
+	data := mu.data
+	name := fmt.Sprintf("Reassembled TCP (%d bytes)", mu.length)
+	d.p.Sources = append(d.p.Sources, DataSource{Name: name, Data: data})
+	source := len(d.p.Sources) - 1
+	if len(mu.segs) > 1 {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "[%d Reassembled TCP Segments (%d bytes): ", len(mu.segs), mu.length)
+		for k, s := range mu.segs {
+			if k > 0 {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "#%d(%d)", s.frame, s.n)
+		}
+		sb.WriteString("]")
+		t := &Field{Name: "tcp.segments", Label: sb.String(), Source: source, Len: len(data)}
+		off := 0
+		for _, s := range mu.segs {
+			lbl := fmt.Sprintf("[Frame: %d, payload: %d-%d (%d bytes)]", s.frame, off, off+int(s.n)-1, s.n)
+			if s.n == 0 {
+				lbl = fmt.Sprintf("[Frame: %d (no data)]", s.frame)
+			}
+			t.Add(&Field{Name: "tcp.segment", Label: lbl, Kind: KindFrameNum, U: uint64(s.frame), Source: source, Start: min(off, len(data)), Len: max(0, min(int(s.n), len(data)-off))})
+			off += int(s.n)
+		}
+		t.Add(&Field{Name: "tcp.segment.count", Label: fmt.Sprintf("[Segment count: %d]", len(mu.segs)), Kind: KindUint, U: uint64(len(mu.segs))})
+		t.Add(&Field{Name: "tcp.reassembled.length", Label: fmt.Sprintf("[Reassembled TCP length: %d]", mu.length), Kind: KindUint, U: uint64(mu.length)})
+		t.Add(&Field{Name: "tcp.reassembled.data", Label: "[Reassembled TCP Data: " + truncHex(data) + "]", Kind: KindBytes, B: data, Source: source, Len: len(data)})
+		d.p.Tree = append(d.p.Tree, t)
+	}
+	return data, source, 0
+}
+
+// httpStatusText is Wireshark's vals_http_status_code.
+var httpStatusText = map[int]string{
+	100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints", 199: "Informational - Others",
+	200: "OK", 201: "Created", 202: "Accepted", 203: "Non-authoritative Information", 204: "No Content",
+	205: "Reset Content", 206: "Partial Content", 207: "Multi-Status", 208: "Already Reported", 226: "IM Used", 299: "Success - Others",
+	300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
+	305: "Use Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect", 399: "Redirection - Others",
+	400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
+	405: "Method Not Allowed", 406: "Not Acceptable", 407: "Proxy Authentication Required", 408: "Request Time-out",
+	409: "Conflict", 410: "Gone", 411: "Length Required", 412: "Precondition Failed", 413: "Request Entity Too Large",
+	414: "Request-URI Too Long", 415: "Unsupported Media Type", 416: "Requested Range Not Satisfiable",
+	417: "Expectation Failed", 418: "I'm a teapot", 421: "Misdirected Request", 422: "Unprocessable Entity", 423: "Locked",
+	424: "Failed Dependency", 425: "Too Early", 426: "Upgrade Required", 428: "Precondition Required",
+	429: "Too Many Requests", 431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons", 499: "Client Error - Others",
+	500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
+	504: "Gateway Time-out", 505: "HTTP Version not supported", 506: "Variant Also Negotiates", 507: "Insufficient Storage",
+	508: "Loop Detected", 510: "Not Extended", 511: "Network Authentication Required", 599: "Server Error - Others",
+}
+
+func statusText(code int) string {
+	if s, ok := httpStatusText[code]; ok {
+		return s
+	}
+	return fmt.Sprintf("Unknown (%d)", code)
+}
+
+// fld makes a field over message bytes [off, off+n) of source src.
+func fld(name, label string, kind Kind, src, base, off, n int) *Field {
+	return &Field{Name: name, Label: label, Kind: kind, Source: src, Start: base + off, Len: n}
+}
+
+func strFld(name, label, value string, src, base, off, n int) *Field {
+	f := fld(name, label, KindString, src, base, off, n)
+	f.S = value
+	return f
+}
+
+func frameFld(name, label string, frame int32) *Field {
+	return &Field{Name: name, Label: fmt.Sprintf("[%s: %d]", label, frame), Kind: KindFrameNum, U: uint64(frame)}
+}
+
+// message adds one message's tree; info collects the Info column.
+func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strings.Builder) {
+	p := parseHTTPMessage(b, m.flags&msgSkipCRLF != 0)
+	h := fld("http", "Hypertext Transfer Protocol", KindProtocol, src, base, 0, len(b))
+	d.p.Tree = append(d.p.Tree, h)
+	if m.flags&msgTruncated != 0 {
+		h.Add(&Field{Name: "_ws.expert", Label: fmt.Sprintf("[Message truncated for memory: %d of %d bytes kept]", len(b), m.length)})
+	}
+	if p.leadCRLF {
+		h.Add(fld("http.leading_crlf", "[Leading CRLF previous message in the stream may have extra CRLF]", KindNone, src, base, 0, 2))
+	}
+	if p.kind == httpBinary {
+		info.WriteString(infoAfter(info, "Continuation"))
+		d.dataNode(h, b[p.bodyStart:], src, base+p.bodyStart)
+		appendProtocol(d.p, "data")
+		return
+	}
+	kind := httpOther
+	hasURI := false
+	for _, l := range p.lines {
+		line := b[l.start : l.start+l.n]
+		whole := b[l.start:l.end]
+		label := formatText(whole)
+		if l.start1 {
+			kind = l.kind
+			t := fld("", label, KindNone, src, base, l.start, l.end-l.start)
+			h.Add(t)
+			ex := t.Add(&Field{Name: "_ws.expert", Label: "[Expert Info (Chat/Sequence): " + label + "]"})
+			ex.Add(&Field{Name: "http.chat", Label: "[" + label + "]"})
+			if kind == httpResponse {
+				d.responseLine(t, line, src, base+l.start)
+			} else if d.requestLine(t, line, src, base+l.start) {
+				hasURI = true
+			}
+			continue
+		}
+		d.header(h, b, l, kind, src, base)
+	}
+	if p.blank >= 0 {
+		_, next := lineEnd(b, p.blank, false)
+		h.Add(fld("", formatText(b[p.blank:next]), KindNone, src, base, p.blank, next-p.blank))
+	}
+	if p.hasHost && hasURI {
+		h.Add(&Field{Name: "http.request.full_uri", Label: "[Full request URI: " + fieldsEscape(fullURI(p.method, p.host, p.uri)) + "]",
+			Kind: KindString, S: fieldsEscape(fullURI(p.method, p.host, p.uri))})
+	}
+	d.pairing(h, m, kind)
+	// Info: the first line, then what the body's dissector appends.
+	switch kind {
+	case httpRequest, httpResponse, httpNotification:
+		first := p.lines[0]
+		for _, l := range p.lines {
+			if l.start1 {
+				first = l
+				break
+			}
+		}
+		info.WriteString(formatText(b[first.start:first.start+first.n]) + " ")
+	default:
+		info.WriteString(infoAfter(info, "Continuation"))
+	}
+	d.body(h, m, p, b, src, base, info)
+}
+
+// infoAfter is what col_set_str after a fence appends.
+func infoAfter(_ *strings.Builder, s string) string { return s }
+
+// fullURI is http.request.full_uri: the URI if it is absolute (or the
+// request a CONNECT), else http://host + URI.
+func fullURI(method string, host []byte, uri string) string {
+	lu := strings.ToLower(uri)
+	if strings.HasPrefix(lu, "http://") || strings.HasPrefix(lu, "https://") || strings.HasPrefix(strings.ToUpper(method), "CONNECT") {
+		return uri
+	}
+	h := strings.TrimFunc(string(host), func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r' })
+	return "http://" + h + uri
+}
+
+// requestLine is basic_request_dissector; it reports whether the URI was set.
+func (d *httpDissector) requestLine(t *Field, line []byte, src, base int) bool {
+	n, next := tokenLen(line)
+	if n == 0 {
+		return false
+	}
+	method := fieldStr(line[:n])
+	t.Add(strFld("http.request.method", "Request Method: "+method, method, src, base, 0, n))
+	if next > 2 && line[next-1] == ' ' && line[next-2] == ' ' {
+		next--
+	}
+	off := next
+	rest := line[off:]
+	n, next = tokenLen(rest)
+	uri := fieldStr(rest[:n])
+	u := t.Add(strFld("http.request.uri", "Request URI: "+uri, uri, src, base, off, n))
+	if q := strings.IndexByte(uri, '?'); q >= 0 && len(uri)-q > 1 {
+		path, query := uri[:q], uri[q+1:]
+		u.Add(strFld("http.request.uri.path", "Request URI Path: "+path, path, src, base, off, q))
+		qf := u.Add(strFld("http.request.uri.query", "Request URI Query: "+query, query, src, base, off+q+1, n-q-1))
+		po := off + q + 1
+		for _, par := range strings.Split(query, "&") {
+			if par == "" {
+				po++
+				continue
+			}
+			qf.Add(strFld("http.request.uri.query.parameter", "Request URI Query Parameter: "+par, par, src, base, po, len(par)))
+			po += len(par) + 1
+		}
+	}
+	off += next
+	ver := fieldStr(line[off:])
+	t.Add(strFld("http.request.version", "Request Version: "+ver, ver, src, base, off, len(line)-off))
+	return true
+}
+
+// responseLine is basic_response_dissector.
+func (d *httpDissector) responseLine(t *Field, line []byte, src, base int) {
+	n, next := tokenLen(line)
+	if n == 0 {
+		return
+	}
+	ver := fieldStr(line[:n])
+	t.Add(strFld("http.response.version", "Response Version: "+ver, ver, src, base, 0, n))
+	off := next
+	rest := line[off:]
+	n, next = tokenLen(rest)
+	if n < 3 {
+		return
+	}
+	code := leadingDigits(rest[:3])
+	c := fld("http.response.code", fmt.Sprintf("Status Code: %d", code), KindUint, src, base, off, 3)
+	c.U, c.Bits = uint64(uint16(code)), 16
+	t.Add(c)
+	desc := statusText(code)
+	t.Add(strFld("http.response.code.desc", "[Status Code Description: "+desc+"]", desc, src, base, off, 3))
+	off += next
+	if off < len(line) {
+		ph := fieldStr(line[off:])
+		t.Add(strFld("http.response.phrase", "Response Phrase: "+ph, ph, src, base, off, len(line)-off))
+	}
+}
+
+// header is process_header's tree.
+func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, src, base int) {
+	line := b[l.start : l.start+l.n]
+	whole := b[l.start:l.end]
+	label := formatText(whole)
+	lineName := ""
+	switch kind {
+	case httpRequest:
+		lineName = "http.request.line"
+	case httpResponse:
+		lineName = "http.response.line"
+	}
+	lineFld := func(hide bool) {
+		if lineName == "" {
+			return
+		}
+		f := strFld(lineName, label, fieldStr(whole), src, base, l.start, len(whole))
+		f.Hidden = hide
+		h.Add(f)
+	}
+	name := line[:l.colon]
+	if !validHeaderName(name) {
+		if lineName == "" {
+			h.Add(strFld("http.unknown_header", label, fieldsEscape(label), src, base, l.start, len(whole)))
+		} else {
+			lineFld(false)
+		}
+		h.Add(&Field{Name: "http.bad_header_name", Label: "[Expert Info (Warning/Protocol): Illegal characters found in header name]"})
+		return
+	}
+	value := headerValue(line, l.colon)
+	fieldName, known := httpHeaderFields[strings.ToLower(string(name))]
+	if !known {
+		if lineName == "" {
+			h.Add(strFld("http.unknown_header", label, fieldsEscape(label), src, base, l.start, len(whole)))
+		} else {
+			lineFld(false)
+		}
+		return
+	}
+	f := h.Add(strFld(fieldName, label, fieldStr(value), src, base, l.start, len(whole)))
+	lineFld(true)
+	vo := l.start + len(line) - len(value)
+	switch fieldName {
+	case "http.content_length_header":
+		var p httpParsed
+		p.header(line, l.colon, kind)
+		if p.clValid {
+			c := fld("http.content_length", fmt.Sprintf("[Content length: %d]", p.cl), KindUint, src, base, l.start, len(whole))
+			c.U, c.Bits = uint64(p.cl), 64
+			f.Add(c)
+		}
+	case "http.cookie":
+		for i := 0; i < len(value); {
+			for i < len(value) && (value[i] == ';' || isSpace(value[i])) {
+				i++
+			}
+			if i >= len(value) {
+				break
+			}
+			j := i
+			for j < len(value) && value[j] != ';' {
+				j++
+			}
+			pair := fieldStr(value[i:j])
+			f.Add(strFld("http.cookie_pair", "Cookie pair: "+pair, pair, src, base, vo+i, j-i))
+			i = j
+		}
+	}
+}
+
+// pairing adds the request/response links (generated fields).
+func (d *httpDissector) pairing(h *Field, m *httpMsg, kind httpKind) {
+	a := d.a
+	var curr, prev, next *reqRes
+	if d.curr >= 0 {
+		curr = a.rr.at(d.curr)
+		if curr.prev >= 0 {
+			prev = a.rr.at(curr.prev)
+		}
+		if curr.next >= 0 {
+			next = a.rr.at(curr.next)
+		}
+	}
+	total := int32(0)
+	if curr != nil {
+		if c := a.conv(int(curr.conv)); c != nil {
+			total = c.rrCount
+		}
+	}
+	boolFld := func(name string) {
+		h.Add(&Field{Name: name, Label: name + ": True", Kind: KindBool, U: 1, Hidden: true})
+	}
+	switch kind {
+	case httpNotification:
+		boolFld("http.notification")
+	case httpResponse:
+		boolFld("http.response")
+		if curr != nil {
+			h.Add(&Field{Name: "http.response_number", Label: fmt.Sprintf("[HTTP response %d/%d]", curr.number, total), Kind: KindUint, U: uint64(curr.number)})
+			if curr.reqFrame > 0 {
+				dt := time.Duration(d.ts - curr.reqTs)
+				h.Add(&Field{Name: "http.time", Label: "[Time since request: " + formatSeconds(dt) + " seconds]", Kind: KindDuration, D: dt})
+			}
+		}
+		if prev != nil && prev.reqFrame > 0 {
+			h.Add(frameFld("http.prev_request_in", "Prev request in frame", prev.reqFrame))
+		}
+		if prev != nil && prev.resFrame > 0 {
+			h.Add(frameFld("http.prev_response_in", "Prev response in frame", prev.resFrame))
+		}
+		if curr != nil && curr.reqFrame > 0 {
+			h.Add(frameFld("http.request_in", "Request in frame", curr.reqFrame))
+		}
+		if next != nil && next.reqFrame > 0 {
+			h.Add(frameFld("http.next_request_in", "Next request in frame", next.reqFrame))
+		}
+		if next != nil && next.resFrame > 0 {
+			h.Add(frameFld("http.next_response_in", "Next response in frame", next.resFrame))
+		}
+		if m.forURI >= 0 {
+			r := a.msgs.at(m.forURI)
+			u := a.uri(r)
+			if m.flags&msgForFull != 0 {
+				u = fullURI(httpMethodList[r.method], []byte(a.strs[r.host]), u)
+			}
+			u = fieldsEscape(u)
+			h.Add(&Field{Name: "http.response_for.uri", Label: "[Request URI: " + u + "]", Kind: KindString, S: u})
+		}
+	case httpRequest:
+		boolFld("http.request")
+		if curr != nil {
+			h.Add(&Field{Name: "http.request_number", Label: fmt.Sprintf("[HTTP request %d/%d]", curr.number, total), Kind: KindUint, U: uint64(curr.number)})
+		}
+		if prev != nil && prev.reqFrame > 0 {
+			h.Add(frameFld("http.prev_request_in", "Prev request in frame", prev.reqFrame))
+		}
+		if curr != nil && curr.resFrame > 0 {
+			h.Add(frameFld("http.response_in", "Response in frame", curr.resFrame))
+		}
+		if next != nil && next.reqFrame > 0 {
+			h.Add(frameFld("http.next_request_in", "Next request in frame", next.reqFrame))
+		}
+	}
+}
+
+// body adds the message body: de-chunked, decompressed, as file data, and
+// handed to the dissector its media type names.
+func (d *httpDissector) body(h *Field, m *httpMsg, p *httpParsed, b []byte, src, base int, info *strings.Builder) {
+	if p.bodyLen <= 0 {
+		return
+	}
+	if p.malformed {
+		d.malformed = true
+		t := &Field{Name: "_ws.malformed", Label: "[Malformed Packet: HTTP]", Kind: KindProtocol}
+		t.Add(&Field{Name: "_ws.malformed.expert", Label: "[Expert Info (Error/Malformed): Malformed Packet (Exception occurred)]"})
+		d.p.Tree = append(d.p.Tree, t)
+		appendProtocol(d.p, "_ws.malformed")
+		return
+	}
+	end := min(p.bodyStart+p.bodyLen, len(b))
+	raw := b[p.bodyStart:end]
+	body, bsrc, bbase := raw, src, base+p.bodyStart
+	if p.chunked {
+		if p.chunkLen == 0 {
+			return
+		}
+		d.chunkTree(h, raw, src, base+p.bodyStart)
+		body = p.dechunked
+		d.p.Sources = append(d.p.Sources, DataSource{Name: "De-chunked entity body", Data: body})
+		bsrc, bbase = len(d.p.Sources)-1, 0
+	}
+	switch p.te {
+	case teCompress, teDeflate, teGzip:
+		d.dataNode(h, body, bsrc, bbase)
+		appendProtocol(d.p, "data")
+		return
+	}
+	if p.hasCE && !strings.EqualFold(p.cencoding, "identity") {
+		ce := fieldsEscape(asciiStr([]byte(p.cencoding)))
+		e := h.Add(&Field{Label: fmt.Sprintf("Content-encoded entity body (%s): %d bytes", ce, len(body)), Source: bsrc, Start: bbase, Len: len(body)})
+		var out []byte
+		ok := false
+		switch strings.ToLower(p.cencoding) {
+		case "gzip", "deflate", "x-gzip", "x-deflate":
+			out, ok = decompressBody(body)
+		}
+		if !ok {
+			e.Add(&Field{Name: "http.decompression_failed", Label: "[Expert Info (Error/Undecoded): Decompression failed]"})
+			d.dataNode(e, body, bsrc, bbase)
+			appendProtocol(d.p, "data")
+			return
+		}
+		e.Label += fmt.Sprintf(" -> %d bytes", len(out))
+		d.p.Sources = append(d.p.Sources, DataSource{Name: "Uncompressed entity body", Data: out})
+		body, bsrc, bbase = out, len(d.p.Sources)-1, 0
+	}
+	h.Add(strFld("http.file_data", fmt.Sprintf("File Data: %d bytes", len(body)), fieldStr(body), bsrc, bbase, 0, len(body)))
+	if len(body) == 0 {
+		return
+	}
+	d.media(h, p, body, bsrc, bbase, info)
+}
+
+// chunkTree is the "HTTP chunked response" subtree.
+func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
+	t := h.Add(&Field{Label: "HTTP chunked response", Source: src, Start: base, Len: len(b)})
+	off := 0
+	for off < len(b) {
+		n, next := lineEnd(b, off, true)
+		if n <= 0 {
+			break
+		}
+		s := asciiStr(b[off : off+n])
+		if i := strings.IndexByte(s, ';'); i >= 0 {
+			s = s[:i]
+		}
+		size := int(min(strtolHex(s), int64(len(b)-off)))
+		end := min(next+size, len(b))
+		lbl := fmt.Sprintf("Data chunk (%d octets)", size)
+		ln := end - off + 2
+		if size == 0 {
+			lbl, ln = "End of chunked encoding", next-off
+		}
+		c := t.Add(&Field{Label: lbl, Source: src, Start: base + off, Len: min(ln, len(b)-off)})
+		cs := c.Add(fld("http.chunk_size", fmt.Sprintf("Chunk size: %d octet%s", size, plural(size)), KindUint, src, base, off, next-off))
+		cs.U, cs.Bits = uint64(size), 32
+		if size > 0 {
+			c.Add(&Field{Name: "http.chunk_data", Label: "Chunk data: " + truncHex(b[next:end]), Kind: KindBytes, B: b[next:end], Source: src, Start: base + next, Len: end - next})
+			if end+2 <= len(b) {
+				c.Add(&Field{Name: "http.chunk_boundary", Label: "Chunk boundary: " + truncHex(b[end:end+2]), Kind: KindBytes, B: b[end : end+2], Source: src, Start: base + end, Len: 2})
+			}
+			off = end + 2
+			continue
+		}
+		off = next
+		to, tlen, hn := off, 0, 0
+		for {
+			tlen = to - off
+			hn, to = lineEndLimit(b, to, len(b)-off-tlen)
+			if hn <= 0 {
+				break
+			}
+		}
+		if tlen > 0 {
+			tp := fieldStr(b[off : off+tlen])
+			t.Add(strFld("http.chunked_trailer_part", "trailer-part: "+tp, tp, src, base, off, tlen))
+			off += tlen
+		}
+		if hn == 0 {
+			t.Add(fld("", formatText(b[off:to]), KindNone, src, base, off, to-off))
+		}
+		break
+	}
+}
+
+// dataNode adds Wireshark's "data" over b.
+func (d *httpDissector) dataNode(parent *Field, b []byte, src, base int) {
+	n := len(b)
+	f := parent.Add(&Field{Name: "data", Label: fmt.Sprintf("Data (%d byte%s)", n, plural(n)), Kind: KindProtocol, Source: src, Start: base, Len: n})
+	f.Add(&Field{Name: "data.data", Label: "Data: " + truncHex(b), Kind: KindBytes, B: b, Source: src, Start: base, Len: n})
+	f.Add(&Field{Name: "data.len", Label: fmt.Sprintf("[Length: %d]", n), Kind: KindUint, U: uint64(n)})
+}
+
+// Media types Wireshark 4.0 dissects, by the protocol that takes them.
+var (
+	mediaTextLines = map[string]bool{"text/plain": true, "text/html": true, "text/css": true, "text/javascript": true,
+		"application/x-javascript": true, "text/vnd.wap.wml": true, "text/vnd.sun.j2me.app-descriptor": true,
+		"application/vnd.wv.csp.cir": true, "text/vcard": false}
+	mediaJSON = map[string]bool{"application/json": true, "application/json-rpc": true, "application/jsonrequest": true,
+		"application/x-ndjson": true, "application/problem+json": true, "application/vnd.oma.lwm2m+json": true,
+		"application/dds-web+json": true}
+	mediaXML = map[string]bool{"text/xml": true, "application/xml": true, "image/svg+xml": true, "application/soap+xml": true,
+		"application/rss+xml": true, "application/atom+xml": true, "application/xslt+xml": true, "application/mathml+xml": true,
+		"application/rdf+xml": true, "application/xhtml-voice+xml": true, "application/xcap-el+xml": true,
+		"application/xcap-att+xml": true, "application/xcap-error+xml": true, "application/xcap-caps+xml": true,
+		"application/auth-policy+xml": true, "application/pidf+xml": true, "application/rlmi+xml": true,
+		"application/watcherinfo+xml": true, "application/reginfo+xml": true, "application/simple-filter+xml": true,
+		"text/xml-external-parsed-entity": true, "application/xml-dtd": true, "application/vnd.oma.drm.roap-pdu+xml": true}
+)
+
+// media hands the body to the dissector of its media type, as
+// dissector_get_string_handle(media_type) would, then a heuristic, then
+// "media" (or "data" without a Content-Type).
+func (d *httpDissector) media(h *Field, p *httpParsed, body []byte, src, base int, info *strings.Builder) {
+	ct := p.ctype
+	top := func(name, label string) *Field {
+		f := &Field{Name: name, Label: label, Kind: KindProtocol, Source: src, Start: base, Len: len(body)}
+		d.p.Tree = append(d.p.Tree, f)
+		appendProtocol(d.p, name)
+		return f
+	}
+	switch {
+	case !p.hasCType:
+		if name, label, inf := sniffImage(body); name != "" {
+			top(name, label)
+			info.WriteString(inf)
+			return
+		}
+		d.dataNode(h, body, src, base)
+		appendProtocol(d.p, "data")
+	case mediaTextLines[ct]:
+		lines := textLines(body)
+		f := top("data-text-lines", fmt.Sprintf("Line-based text data: %s (%d lines)", ct, len(lines)))
+		off := 0
+		for _, l := range lines {
+			f.Add(&Field{Label: formatText(l), Source: src, Start: base + off, Len: len(l)})
+			off += len(l)
+		}
+		info.WriteString(" (" + ct + ")")
+	case mediaJSON[ct]:
+		top("json", "JavaScript Object Notation: "+ct)
+		if !json.Valid(body) {
+			top("data-text-lines", fmt.Sprintf("Line-based text data: %s (%d lines)", ct, len(textLines(body))))
+		}
+		info.WriteString(", JavaScript Object Notation (" + ct + ")")
+		d.colProto = "/JSON"
+	case mediaXML[ct]:
+		top("xml", "eXtensible Markup Language")
+		d.colProto = "/XML"
+	case ct == "application/x-www-form-urlencoded":
+		top("urlencoded-form", "HTML Form URL Encoded: "+ct)
+		info.WriteString(" (" + ct + ")")
+	case strings.HasPrefix(ct, "multipart/"):
+		d.multipart(p, body, src, base, top)
+	case ct == "message/http":
+		top("message-http", "Media Type: message/http")
+		info.WriteString(" (" + ct + ")")
+	case ct == "image/png" || ct == "image/gif" || ct == "image/jpeg" || ct == "image/jpg":
+		if name, label, inf := sniffImage(body); name != "" {
+			top(name, label)
+			info.WriteString(inf)
+			return
+		}
+		fallthrough
+	default:
+		f := top("media", "Media Type")
+		f.Add(&Field{Name: "media.type", Label: fmt.Sprintf("Media type: %s (%d bytes)", ct, len(body)), Kind: KindBytes, B: body, Source: src, Start: base, Len: len(body)})
+		info.WriteString(" (" + ct + ")")
+	}
+}
+
+// sniffImage recognises images by their signature (Wireshark's image
+// dissectors, or their heuristics when the media type lies).
+func sniffImage(b []byte) (name, label, info string) {
+	switch {
+	case len(b) >= 6 && (string(b[:6]) == "GIF87a" || string(b[:6]) == "GIF89a"):
+		return "image-gif", "Compuserve GIF, Version: " + string(b[:6]), " (" + string(b[:6]) + ")"
+	case len(b) >= 8 && string(b[:8]) == "\x89PNG\r\n\x1a\n":
+		return "png", "Portable Network Graphics", " (PNG)"
+	case len(b) >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff:
+		return "image-jfif", "JPEG File Interchange Format", " (JPEG JFIF image)"
+	}
+	return "", "", ""
+}
+
+// textLines splits text into lines, each with its line end.
+func textLines(b []byte) [][]byte {
+	var out [][]byte
+	for off := 0; off < len(b); {
+		_, next := lineEnd(b, off, false)
+		out = append(out, b[off:next])
+		off = next
+	}
+	return out
+}
+
+// multipart is a rough MIME multipart: one part per boundary, each handed
+// to its own media type ("data" without one).
+func (d *httpDissector) multipart(p *httpParsed, body []byte, src, base int, top func(string, string) *Field) {
+	f := top("mime_multipart", "MIME Multipart Media Encapsulation, Type: "+p.ctype)
+	boundary := ""
+	for _, param := range strings.Split(p.ctParams, ";") {
+		param = strings.TrimSpace(param)
+		if k, v, ok := strings.Cut(param, "="); ok && strings.EqualFold(strings.TrimSpace(k), "boundary") {
+			boundary = strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
+	if boundary == "" {
+		return
+	}
+	delim := "--" + boundary
+	parts := strings.Split(string(body), delim)
+	for i, part := range parts {
+		if i == 0 || strings.HasPrefix(part, "--") {
+			continue
+		}
+		hdr, _, _ := strings.Cut(strings.TrimPrefix(part, "\r\n"), "\r\n\r\n")
+		f.Add(&Field{Label: "Encapsulated multipart part: "})
+		name := "data"
+		for _, l := range strings.Split(hdr, "\r\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(k, "content-type") {
+				mt := strings.ToLower(strings.TrimSpace(strings.SplitN(v, ";", 2)[0]))
+				switch {
+				case mediaTextLines[mt]:
+					name = "data-text-lines"
+				case mediaJSON[mt]:
+					name = "json"
+				case mediaXML[mt]:
+					name = "xml"
+				default:
+					name = "media"
+				}
+			}
+		}
+		appendProtocol(d.p, name)
+	}
+}

@@ -1,0 +1,144 @@
+package decode
+
+import (
+	"fmt"
+	"net"
+)
+
+// etherTypeName is Wireshark's name for an ethertype in "Type: IPv4 (0x0800)".
+func etherTypeName(t uint16) string {
+	switch t {
+	case 0x0800:
+		return "IPv4"
+	case 0x86dd:
+		return "IPv6"
+	case 0x0806:
+		return "ARP"
+	case 0x8100:
+		return "802.1Q Virtual LAN"
+	case 0x88a8:
+		return "802.1ad Provider Bridge (Q-in-Q)"
+	case 0x9100:
+		return "QinQ: old non-standard 802.1ad"
+	case 0x8035:
+		return "RARP"
+	case 0x8847:
+		return "MPLS label switched packet"
+	case 0x888e:
+		return "802.1X Authentication"
+	case 0x88cc:
+		return "802.1 Link Layer Discovery Protocol (LLDP)"
+	case 0x8863:
+		return "PPPoE Discovery"
+	case 0x8864:
+		return "PPPoE Session"
+	}
+	return "Unknown"
+}
+
+func etherTypeLabel(t uint16) string {
+	return fmt.Sprintf("Type: %s (0x%04x)", etherTypeName(t), t)
+}
+
+// truncatedLayer adds a protocol node over what is left of the data and
+// marks the packet malformed: the header did not fit.
+func (c *dctx) truncatedLayer(name, label string, off int, column string) {
+	if off > len(c.data) {
+		off = len(c.data)
+	}
+	c.p.Tree = append(c.p.Tree, c.proto(name, label, off, len(c.data)-off))
+	appendProtocol(c.p, name)
+	c.markMalformed(column)
+}
+
+// macAddr adds eth.dst or eth.src with the children Wireshark gives it.
+func (c *dctx) macAddr(parent *Field, which, title string, off int) {
+	m := net.HardwareAddr(c.data[off : off+6]).String()
+	f := parent.Add(c.mac("eth."+which, title+": "+m, off))
+	f.Add(hidden(c.str("eth."+which+"_resolved", title+" (resolved): "+m, off, 6, m)))
+	f.Add(c.mac("eth.addr", "Address: "+m, off))
+	f.Add(hidden(c.str("eth.addr_resolved", "Address (resolved): "+m, off, 6, m)))
+	b := uint64(c.data[off])<<16 | uint64(c.data[off+1])<<8 | uint64(c.data[off+2])
+	lg, ig := b&0x020000 != 0, b&0x010000 != 0
+	lgText := "LG bit: Globally unique address (factory default)"
+	if lg {
+		lgText = "LG bit: Locally administered address (this is NOT the factory default)"
+	}
+	igText := "IG bit: Individual address (unicast)"
+	if ig {
+		igText = "IG bit: Group address (multicast/broadcast)"
+	}
+	f.Add(c.bool("eth."+which+".lg", bitsLabel(b, 0x020000, 24, lgText), off, 3, lg))
+	f.Add(hidden(c.bool("eth.lg", bitsLabel(b, 0x020000, 24, lgText), off, 3, lg)))
+	f.Add(c.bool("eth."+which+".ig", bitsLabel(b, 0x010000, 24, igText), off, 3, ig))
+	f.Add(hidden(c.bool("eth.ig", bitsLabel(b, 0x010000, 24, igText), off, 3, ig)))
+}
+
+// ethernet dissects an Ethernet II (or 802.3) header at off.
+func (c *dctx) ethernet(off int) {
+	if len(c.data)-off < 14 {
+		c.truncatedLayer("eth", "Ethernet II", off, "Ethernet")
+		c.setCol("ETH", "")
+		return
+	}
+	d := c.data[off:]
+	dst, src := net.HardwareAddr(d[0:6]).String(), net.HardwareAddr(d[6:12]).String()
+	e := c.proto("eth", fmt.Sprintf("Ethernet II, Src: %s, Dst: %s", src, dst), off, 14)
+	c.p.Tree = append(c.p.Tree, e)
+	appendProtocol(c.p, "eth")
+	c.macAddr(e, "dst", "Destination", off)
+	c.macAddr(e, "src", "Source", off+6)
+	c.sum.Src, c.sum.Dst = src, dst
+	t := be16(d[12:14])
+	if t <= 1500 {
+		e.Label = fmt.Sprintf("IEEE 802.3 Ethernet, Src: %s, Dst: %s", src, dst)
+		e.Add(c.uint("eth.len", fmt.Sprintf("Length: %d", t), off+12, 2, uint64(t)))
+		c.setCol("LLC", "")
+		end := off + 14 + int(t)
+		c.dataLayer(off+14, end)
+		return
+	}
+	e.Add(c.hex("eth.type", etherTypeLabel(t), off+12, 2, uint64(t), 16))
+	c.setCol("ETH", fmt.Sprintf("Ethertype %s (0x%04x)", etherTypeName(t), t))
+	end := c.etherPayload(t, off+14, len(c.data))
+	c.ethTrailer(e, off, end)
+}
+
+// ethTrailer adds eth.padding (up to the 60-byte minimum frame) and
+// eth.trailer (beyond it) for bytes after the network layer's PDU.
+func (c *dctx) ethTrailer(e *Field, off, end int) {
+	if end <= 0 || end >= len(c.data) || c.malformed {
+		return
+	}
+	trailer := len(c.data) - end
+	pad := 0
+	if len(c.data)-off <= 60 {
+		pad = trailer
+	} else if n := 60 - (end - off); n > 0 {
+		pad = n
+	}
+	if pad > 0 {
+		e.Add(c.bytes("eth.padding", "Padding: "+truncHex(c.data[end:end+pad]), end, pad))
+	}
+	if rest := trailer - pad; rest > 0 {
+		e.Add(c.bytes("eth.trailer", "Trailer: "+truncHex(c.data[end+pad:]), end+pad, rest))
+	}
+}
+
+// etherPayload dissects what an ethertype (or SLL protocol) announces and
+// returns where that PDU ends (0 when unknown).
+func (c *dctx) etherPayload(t uint16, off, end int) int {
+	appendProtocol(c.p, "ethertype")
+	switch t {
+	case 0x0800:
+		return c.ipv4(off, end)
+	case 0x86dd:
+		return c.ipv6(off, end)
+	case 0x0806:
+		return c.arp(off)
+	case 0x8100, 0x88a8, 0x9100:
+		return c.vlan(off, end, t)
+	}
+	c.dataLayer(off, end)
+	return 0
+}

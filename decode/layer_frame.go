@@ -1,0 +1,83 @@
+package decode
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// layerState is what the fast pass keeps for the layers below TCP: each
+// frame's timestamp (frame.time_delta needs the previous one, in any order
+// of Dissect calls) and IPv4 fragments with their reassemblies (TCP and
+// UDP streams are in tcpanalysis.go).
+type layerState struct {
+	times  []int64 // UnixNano of frame n at [n-1]
+	defrag ipv4Defrag
+}
+
+func (s *layerState) addTime(n int, ci gopacket.CaptureInfo) {
+	for len(s.times) < n-1 { // frames the caller skipped
+		s.times = append(s.times, 0)
+	}
+	t := ci.Timestamp.UnixNano()
+	if len(s.times) >= n {
+		s.times[n-1] = t
+		return
+	}
+	s.times = append(s.times, t)
+}
+
+// wtapEncap is Wireshark's encapsulation number and name for a link type
+// (frame.encap_type): Wireshark numbers encapsulations its own way.
+func wtapEncap(lt layers.LinkType) (int, string) {
+	switch lt {
+	case layers.LinkTypeEthernet:
+		return 1, "Ethernet"
+	case layers.LinkTypeRaw, 12, layers.LinkTypeIPv4, layers.LinkTypeIPv6:
+		return 7, "Raw IP"
+	case layers.LinkTypeNull:
+		return 15, "NULL/Loopback"
+	case layers.LinkTypeLoop:
+		return 108, "OpenBSD loopback"
+	case layers.LinkTypeLinuxSLL:
+		return 25, "Linux cooked-mode capture v1"
+	case layers.LinkTypeLinuxSLL2:
+		return 210, "Linux cooked-mode capture v2"
+	}
+	return 0, fmt.Sprintf("Unknown (link type %d)", lt)
+}
+
+// frame adds Wireshark's "frame" pseudo-protocol: times, lengths and the
+// protocol list the other layers extend.
+func (c *dctx) frame(lt layers.LinkType) {
+	capLen := len(c.data)
+	wire := c.ci.Length
+	if wire < capLen {
+		wire = capLen
+	}
+	f := c.proto("frame", fmt.Sprintf("Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits)", c.n, wire, wire*8, capLen, capLen*8), 0, capLen)
+	c.p.Tree = append(c.p.Tree, f)
+	f.Add(c.uint("frame.interface_id", fmt.Sprintf("Interface id: %d", c.ci.InterfaceIndex), 0, 0, uint64(c.ci.InterfaceIndex)))
+	encap, encapName := wtapEncap(lt)
+	f.Add(c.int("frame.encap_type", fmt.Sprintf("Encapsulation type: %s (%d)", encapName, encap), 0, 0, int64(encap)))
+	ts := c.ci.Timestamp
+	f.Add(c.str("frame.time", "Arrival Time: "+ts.Local().Format("Jan _2, 2006 15:04:05.000000000 MST"), 0, 0, ts.Local().Format("Jan _2, 2006 15:04:05.000000000 MST")))
+	f.Add(c.node(&Field{Name: "frame.offset_shift", Label: "[Time shift for this packet: 0.000000000 seconds]", Kind: KindDuration}))
+	f.Add(c.node(&Field{Name: "frame.time_epoch", Label: fmt.Sprintf("Epoch Time: %d.%09d seconds", ts.Unix(), ts.Nanosecond()), Kind: KindTime, T: ts}))
+	var delta time.Duration
+	times := c.a.lay.times
+	if c.n >= 2 && c.n-1 <= len(times) {
+		delta = time.Duration(ts.UnixNano() - times[c.n-2])
+	}
+	f.Add(c.node(&Field{Name: "frame.time_delta", Label: "[Time delta from previous captured frame: " + formatSeconds(delta) + " seconds]", Kind: KindDuration, D: delta}))
+	rel := ts.Sub(c.a.first)
+	f.Add(c.node(&Field{Name: "frame.time_relative", Label: "[Time since reference or first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel}))
+	f.Add(c.uint("frame.number", fmt.Sprintf("Frame Number: %d", c.n), 0, 0, uint64(c.n)))
+	f.Add(c.uint("frame.len", fmt.Sprintf("Frame Length: %d bytes (%d bits)", wire, wire*8), 0, 0, uint64(wire)))
+	f.Add(c.uint("frame.cap_len", fmt.Sprintf("Capture Length: %d bytes (%d bits)", capLen, capLen*8), 0, 0, uint64(capLen)))
+	f.Add(c.bool("frame.marked", "[Frame is marked: False]", 0, 0, false))
+	f.Add(c.bool("frame.ignored", "[Frame is ignored: False]", 0, 0, false))
+	f.Add(c.str("frame.protocols", "[Protocols in frame: ]", 0, 0, ""))
+}

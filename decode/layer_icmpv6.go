@@ -1,0 +1,181 @@
+package decode
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+)
+
+var icmpv6Types = map[uint8]string{
+	1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded", 4: "Parameter Problem",
+	128: "Echo (ping) request", 129: "Echo (ping) reply", 130: "Multicast Listener Query",
+	131: "Multicast Listener Report", 132: "Multicast Listener Done", 133: "Router Solicitation",
+	134: "Router Advertisement", 135: "Neighbor Solicitation", 136: "Neighbor Advertisement",
+	137: "Redirect", 143: "Multicast Listener Report Message v2",
+}
+
+var icmpv6Unreach = []string{"no route to destination", "communication with destination administratively prohibited",
+	"beyond scope of source address", "address unreachable", "port unreachable",
+	"source address failed ingress/egress policy", "reject route to destination"}
+
+// icmpv6 dissects an ICMPv6 message at off.
+func (c *dctx) icmpv6(off, end int) {
+	if c.inError {
+		return
+	}
+	if len(c.data)-off < 4 {
+		c.truncatedLayer("icmpv6", "Internet Control Message Protocol v6", off, "ICMPv6")
+		c.setCol("ICMPv6", "")
+		return
+	}
+	reported := end - off
+	end = min(end, len(c.data))
+	d := c.data[off:end]
+	t, code := d[0], d[1]
+	ic := c.proto("icmpv6", "Internet Control Message Protocol v6", off, len(d))
+	c.p.Tree = append(c.p.Tree, ic)
+	appendProtocol(c.p, "icmpv6")
+	tn := icmpv6Types[t]
+	if tn == "" {
+		tn = "Unknown"
+	}
+	ic.Add(c.uint("icmpv6.type", fmt.Sprintf("Type: %s (%d)", tn, t), off, 1, uint64(t)))
+	codeLabel := fmt.Sprintf("Code: %d", code)
+	info := tn
+	if t == 1 && int(code) < len(icmpv6Unreach) {
+		codeLabel += " (" + icmpv6Unreach[code] + ")"
+		info += " (" + icmpv6Unreach[code] + ")"
+	}
+	ic.Add(c.uint("icmpv6.code", codeLabel, off+1, 1, uint64(code)))
+	// The checksum covers a pseudo-header of the IPv6 addresses.
+	var sum uint32
+	verifiable := c.netSrc.Is6() && c.netDst.Is6() && len(d) == reported
+	if verifiable {
+		s, t := c.netSrc.As16(), c.netDst.As16()
+		for i := 0; i < 16; i += 2 {
+			sum += uint32(s[i])<<8 | uint32(s[i+1])
+			sum += uint32(t[i])<<8 | uint32(t[i+1])
+		}
+		sum += uint32(len(d)>>16) + uint32(len(d)&0xffff) + 58
+	}
+	c.checksumField(ic, "icmpv6", off+2, be16(d[2:]), inetChecksum(sum, d), verifiable)
+	switch t {
+	case 128, 129:
+		if len(d) < 8 {
+			c.setCol("ICMPv6", info)
+			c.markMalformed("ICMPv6")
+			return
+		}
+		id, seq := be16(d[4:]), be16(d[6:])
+		ic.Add(c.hex("icmpv6.echo.identifier", fmt.Sprintf("Identifier: 0x%04x", id), off+4, 2, uint64(id), 16))
+		ic.Add(c.uint("icmpv6.echo.sequence_number", fmt.Sprintf("Sequence: %d", seq), off+6, 2, uint64(seq)))
+		c.setCol("ICMPv6", fmt.Sprintf("%s id=0x%04x, seq=%d, hop limit=%d", tn, id, seq, c.ttl))
+		c.dataLayer(off+8, end)
+		return
+	case 135, 136:
+		if len(d) < 24 {
+			c.setCol("ICMPv6", info)
+			c.markMalformed("ICMPv6")
+			return
+		}
+		target := netip.AddrFrom16([16]byte(d[8:24]))
+		if t == 135 {
+			ic.Add(c.bytes("icmpv6.reserved", fmt.Sprintf("Reserved: %08x", d[4:8]), off+4, 4))
+			ic.Add(c.ip("icmpv6.nd.ns.target_address", "Target Address: "+target.String(), off+8, 16, target))
+			info = "Neighbor Solicitation for " + target.String()
+		} else {
+			fl := uint64(d[4])<<24 | uint64(d[5])<<16 | uint64(d[6])<<8 | uint64(d[7])
+			ff := ic.Add(c.hex("icmpv6.nd.na.flag", fmt.Sprintf("Flags: 0x%08x", fl), off+4, 4, fl, 32))
+			c.flagBit(ff, "icmpv6.nd.na.flag.r", "Router", off+4, 4, fl, 0x80000000, 32)
+			c.flagBit(ff, "icmpv6.nd.na.flag.s", "Solicited", off+4, 4, fl, 0x40000000, 32)
+			c.flagBit(ff, "icmpv6.nd.na.flag.o", "Override", off+4, 4, fl, 0x20000000, 32)
+			ic.Add(c.ip("icmpv6.nd.na.target_address", "Target Address: "+target.String(), off+8, 16, target))
+			info = "Neighbor Advertisement " + target.String()
+			var fs []string
+			if fl&0x80000000 != 0 {
+				fs = append(fs, "rtr")
+			}
+			if fl&0x40000000 != 0 {
+				fs = append(fs, "sol")
+			}
+			if fl&0x20000000 != 0 {
+				fs = append(fs, "ovr")
+			}
+			if len(fs) > 0 {
+				info += " ("
+				for i, f := range fs {
+					if i > 0 {
+						info += ", "
+					}
+					info += f
+				}
+				info += ")"
+			}
+		}
+		c.ndOptions(ic, off+24, end, &info)
+		c.setCol("ICMPv6", info)
+		return
+	case 133:
+		c.ndOptions(ic, off+8, end, &info)
+	case 134:
+		if len(d) >= 16 {
+			c.ndOptions(ic, off+16, end, &info)
+		}
+	case 1, 2, 3, 4:
+		if len(d) < 8 {
+			c.setCol("ICMPv6", info)
+			c.markMalformed("ICMPv6")
+			return
+		}
+		switch t {
+		case 2:
+			mtu := uint64(d[4])<<24 | uint64(d[5])<<16 | uint64(d[6])<<8 | uint64(d[7])
+			ic.Add(c.uint("icmpv6.mtu", fmt.Sprintf("MTU: %d", mtu), off+4, 4, mtu))
+		case 4:
+			p := uint64(d[4])<<24 | uint64(d[5])<<16 | uint64(d[6])<<8 | uint64(d[7])
+			ic.Add(c.uint("icmpv6.pointer", fmt.Sprintf("Pointer: %d", p), off+4, 4, p))
+		default:
+			ic.Add(c.bytes("icmpv6.reserved", fmt.Sprintf("Reserved: %08x", d[4:8]), off+4, 4))
+		}
+		c.setCol("ICMPv6", info)
+		if len(d) > 8 {
+			save := c.inError
+			c.inError = true
+			c.ipv6(off+8, end)
+			c.inError = save
+		}
+		return
+	}
+	c.setCol("ICMPv6", info)
+}
+
+// ndOptions adds neighbor discovery options (link-layer addresses).
+func (c *dctx) ndOptions(ic *Field, off, end int, info *string) {
+	for off+2 <= end {
+		t, l := c.data[off], int(c.data[off+1])*8
+		if l == 0 || off+l > end {
+			return
+		}
+		o := ic.Add(c.text(fmt.Sprintf("ICMPv6 Option (type %d)", t), off, l))
+		o.Name = "icmpv6.opt"
+		o.Add(c.uint("icmpv6.opt.type", fmt.Sprintf("Type: %d", t), off, 1, uint64(t)))
+		o.Add(c.uint("icmpv6.opt.length", fmt.Sprintf("Length: %d (%d bytes)", l/8, l), off+1, 1, uint64(l/8)))
+		if (t == 1 || t == 2) && l >= 8 {
+			m := net.HardwareAddr(c.data[off+2 : off+8]).String()
+			name, title := "icmpv6.opt.linkaddr", "Link-layer address: "+m
+			if t == 1 {
+				o.Label = "ICMPv6 Option (Source link-layer address : " + m + ")"
+				o.Add(c.mac(name, title, off+2))
+				o.Add(hidden(c.mac("icmpv6.opt.src_linkaddr", "Source Link-layer address: "+m, off+2)))
+			} else {
+				o.Label = "ICMPv6 Option (Target link-layer address : " + m + ")"
+				o.Add(c.mac(name, title, off+2))
+				o.Add(hidden(c.mac("icmpv6.opt.target_linkaddr", "Target Link-layer address: "+m, off+2)))
+				if *info != "" && len(*info) > 22 && (*info)[:22] == "Neighbor Advertisement" {
+					*info += " is at " + m
+				}
+			}
+		}
+		off += l
+	}
+}

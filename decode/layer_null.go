@@ -1,0 +1,68 @@
+package decode
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+func nullFamilyName(f uint32) string {
+	switch f {
+	case 2:
+		return "IP"
+	case 10, 24, 28, 30:
+		return "IPv6"
+	case 7:
+		return "OSI"
+	case 23:
+		return "IPX"
+	}
+	return "Unknown"
+}
+
+// null dissects the 4-byte address family header of BSD loopback
+// captures: host byte order for DLT_NULL (guessed as Wireshark does),
+// network order for DLT_LOOP.
+func (c *dctx) null(off int, loop bool) {
+	if len(c.data)-off < 4 {
+		c.truncatedLayer("null", "Null/Loopback", off, "NULL")
+		c.setCol("NULL", "")
+		return
+	}
+	d := c.data[off:]
+	fam := binary.BigEndian.Uint32(d)
+	if !loop && fam&0xffff0000 != 0 {
+		fam = binary.LittleEndian.Uint32(d)
+	}
+	n := c.proto("null", "Null/Loopback", off, 4)
+	c.p.Tree = append(c.p.Tree, n)
+	appendProtocol(c.p, "null")
+	n.Add(c.uint("null.family", fmt.Sprintf("Family: %s (%d)", nullFamilyName(fam), fam), off, 4, uint64(fam)))
+	c.setCol("NULL", "Null/Loopback")
+	switch nullFamilyName(fam) {
+	case "IP":
+		c.ipv4(off+4, len(c.data))
+	case "IPv6":
+		c.ipv6(off+4, len(c.data))
+	default:
+		c.dataLayer(off+4, len(c.data))
+	}
+}
+
+// raw dissects a packet that starts with its IP header.
+func (c *dctx) raw(off int) {
+	r := c.proto("raw", "Raw packet data", off, len(c.data)-off)
+	c.p.Tree = append(c.p.Tree, r)
+	appendProtocol(c.p, "raw")
+	if len(c.data) <= off {
+		c.markMalformed("RAW")
+		return
+	}
+	switch c.data[off] >> 4 {
+	case 4:
+		c.ipv4(off, len(c.data))
+	case 6:
+		c.ipv6(off, len(c.data))
+	default:
+		c.dataLayer(off, len(c.data))
+	}
+}

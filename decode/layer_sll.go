@@ -1,0 +1,126 @@
+package decode
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+)
+
+func sllPacketType(t uint64) string {
+	switch t {
+	case 0:
+		return "Unicast to us"
+	case 1:
+		return "Broadcast"
+	case 2:
+		return "Multicast"
+	case 3:
+		return "Unicast to another host"
+	case 4:
+		return "Sent by us"
+	}
+	return "Unknown"
+}
+
+func sllHaType(t uint64) string {
+	switch t {
+	case 1:
+		return "Ethernet"
+	case 512:
+		return "PPP"
+	case 772:
+		return "Loopback"
+	case 776:
+		return "IPv6-in-IPv4"
+	case 778:
+		return "IP GRE"
+	case 65534:
+		return "None"
+	}
+	return "Unknown"
+}
+
+// sllAddress adds the link-layer source address of an SLL header.
+func (c *dctx) sllAddress(s *Field, hatype uint64, off, halen int) {
+	switch {
+	case halen == 6 && (hatype == 1 || hatype == 772):
+		a := net.HardwareAddr(c.data[off : off+6]).String()
+		s.Add(c.mac("sll.src.eth", "Source: "+a, off))
+	case halen == 4 && (hatype == 778 || hatype == 776):
+		ip := netip.AddrFrom4([4]byte(c.data[off : off+4]))
+		s.Add(c.ip("sll.src.ipv4", "Source: "+ip.String(), off, 4, ip))
+	case halen > 0:
+		s.Add(c.bytes("sll.src.other", "Source: "+fmt.Sprintf("%x", c.data[off:off+halen]), off, halen))
+	}
+}
+
+// sll dissects a Linux cooked-mode capture v1 header.
+func (c *dctx) sll(off int) {
+	if len(c.data)-off < 16 {
+		c.truncatedLayer("sll", "Linux cooked capture v1", off, "SLL")
+		c.setCol("SLL", "")
+		return
+	}
+	d := c.data[off:]
+	pkt, ha, halen, proto := uint64(be16(d)), uint64(be16(d[2:])), int(be16(d[4:])), be16(d[14:])
+	s := c.proto("sll", "Linux cooked capture v1", off, 16)
+	c.p.Tree = append(c.p.Tree, s)
+	appendProtocol(c.p, "sll")
+	s.Add(c.uint("sll.pkttype", fmt.Sprintf("Packet type: %s (%d)", sllPacketType(pkt), pkt), off, 2, pkt))
+	s.Add(c.uint("sll.hatype", fmt.Sprintf("Link-layer address type: %s (%d)", sllHaType(ha), ha), off+2, 2, ha))
+	s.Add(c.uint("sll.halen", fmt.Sprintf("Link-layer address length: %d", halen), off+4, 2, uint64(halen)))
+	if halen > 8 {
+		halen = 8
+	}
+	c.sllAddress(s, ha, off+6, halen)
+	if halen < 8 {
+		s.Add(c.bytes("sll.unused", fmt.Sprintf("Unused: %x", d[6+halen:14]), off+6+halen, 8-halen))
+	}
+	c.setCol("SLL", "Linux cooked capture v1")
+	c.sllPayload(s, "sll.etype", proto, off+14, off+16)
+}
+
+func (c *dctx) sllPayload(s *Field, name string, proto uint16, at, off int) {
+	if proto <= 1500 {
+		s.Add(c.hex("sll.ltype", fmt.Sprintf("Protocol: 0x%04x", proto), at, 2, uint64(proto), 16))
+		c.dataLayer(off, len(c.data))
+		return
+	}
+	s.Add(c.hex(name, fmt.Sprintf("Protocol: %s (0x%04x)", etherTypeName(proto), proto), at, 2, uint64(proto), 16))
+	c.etherPayload(proto, off, len(c.data))
+}
+
+// sll2 dissects a Linux cooked-mode capture v2 header.
+func (c *dctx) sll2(off int) {
+	if len(c.data)-off < 20 {
+		c.truncatedLayer("sll", "Linux cooked capture v2", off, "SLL")
+		c.setCol("SLL", "")
+		return
+	}
+	d := c.data[off:]
+	proto := be16(d)
+	ifindex := uint64(d[4])<<24 | uint64(d[5])<<16 | uint64(d[6])<<8 | uint64(d[7])
+	ha, pkt, halen := uint64(be16(d[8:])), uint64(d[10]), int(d[11])
+	s := c.proto("sll", "Linux cooked capture v2", off, 20)
+	c.p.Tree = append(c.p.Tree, s)
+	appendProtocol(c.p, "sll")
+	s.Add(c.hex("sll.etype", fmt.Sprintf("Protocol: %s (0x%04x)", etherTypeName(proto), proto), off, 2, uint64(proto), 16))
+	s.Add(c.hex("sll.reserved", fmt.Sprintf("Reserved: 0x%04x", be16(d[2:])), off+2, 2, uint64(be16(d[2:])), 16))
+	s.Add(c.uint("sll.ifindex", fmt.Sprintf("Interface index: %d", ifindex), off+4, 4, ifindex))
+	s.Add(c.uint("sll.hatype", fmt.Sprintf("Link-layer address type: %s (%d)", sllHaType(ha), ha), off+8, 2, ha))
+	s.Add(c.uint("sll.pkttype", fmt.Sprintf("Packet type: %s (%d)", sllPacketType(pkt), pkt), off+10, 1, pkt))
+	s.Add(c.uint("sll.halen", fmt.Sprintf("Link-layer address length: %d", halen), off+11, 1, uint64(halen)))
+	if halen > 8 {
+		halen = 8
+	}
+	c.sllAddress(s, ha, off+12, halen)
+	if halen < 8 {
+		s.Add(c.bytes("sll.unused", fmt.Sprintf("Unused: %x", d[12+halen:20]), off+12+halen, 8-halen))
+	}
+	c.setCol("SLL", "Linux cooked capture v2")
+	if proto <= 1500 {
+		c.dataLayer(off+20, len(c.data))
+		return
+	}
+	c.etherPayload(proto, off+20, len(c.data))
+}

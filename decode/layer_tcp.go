@@ -1,0 +1,484 @@
+package decode
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// tcpFlagNames lists the flag bits in the order Wireshark names them.
+var tcpFlagNames = [...]struct {
+	bit  uint16
+	name string
+}{{thFIN, "FIN"}, {thSYN, "SYN"}, {thRST, "RST"}, {thPSH, "PSH"}, {thACK, "ACK"}, {thURG, "URG"}, {thECE, "ECE"}, {thCWR, "CWR"}, {thNS, "AE"}, {0xe00, "Reserved"}}
+
+func tcpFlagList(fl uint16) string {
+	var parts []string
+	for _, f := range tcpFlagNames {
+		if fl&f.bit != 0 {
+			parts = append(parts, f.name)
+		}
+	}
+	if len(parts) == 0 {
+		return "<None>"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// tcpFlagStr is Wireshark's tcp.flags.str: one letter per set bit.
+func tcpFlagStr(fl uint16) string {
+	const letters = "RRRACEUAPRSF"
+	var b strings.Builder
+	for i := 0; i < 12; i++ {
+		if fl&(1<<(11-i)) != 0 {
+			b.WriteByte(letters[i])
+		} else {
+			b.WriteString("·")
+		}
+	}
+	return b.String()
+}
+
+// tcp analysis expert items: flag, field name, message, severity, Info prefix.
+var tcpExperts = []struct {
+	flag   uint16
+	name   string
+	msg    string
+	sev    string
+	prefix string
+}{
+	{taRetransmission, "tcp.analysis.retransmission", "This frame is a (suspected) retransmission", "Note", "[TCP Retransmission] "},
+	{taFastRetransmission, "tcp.analysis.fast_retransmission", "This frame is a (suspected) fast retransmission", "Note", "[TCP Fast Retransmission] "},
+	{taSpuriousRetransmission, "tcp.analysis.spurious_retransmission", "This frame is a (suspected) spurious retransmission", "Note", "[TCP Spurious Retransmission] "},
+	{taOutOfOrder, "tcp.analysis.out_of_order", "This frame is a (suspected) out-of-order segment", "Warning", "[TCP Out-Of-Order] "},
+	{taReusedPorts, "tcp.analysis.reused_ports", "A new tcp session is started with the same ports as an earlier session in this trace", "Note", "[TCP Port numbers reused] "},
+	{taLostPacket, "tcp.analysis.lost_segment", "Previous segment(s) not captured (common at capture start)", "Warning", "[TCP Previous segment not captured] "},
+	{taAckLostPacket, "tcp.analysis.ack_lost_segment", "ACKed segment that wasn't captured (common at capture start)", "Warning", "[TCP ACKed unseen segment] "},
+	{taWindowUpdate, "tcp.analysis.window_update", "TCP window update", "Chat", "[TCP Window Update] "},
+	{taWindowFull, "tcp.analysis.window_full", "TCP window specified by the receiver is now completely full", "Warning", "[TCP Window Full] "},
+	{taKeepAlive, "tcp.analysis.keep_alive", "This is a TCP keep-alive segment", "Note", "[TCP Keep-Alive] "},
+	{taKeepAliveAck, "tcp.analysis.keep_alive_ack", "ACK to a TCP keep-alive segment", "Note", "[TCP Keep-Alive ACK] "},
+	{taZeroWindowProbe, "tcp.analysis.zero_window_probe", "TCP Zero Window Probe", "Note", "[TCP ZeroWindowProbe] "},
+	{taZeroWindow, "tcp.analysis.zero_window", "TCP Zero Window segment", "Warning", "[TCP ZeroWindow] "},
+	{taZeroWindowProbeAck, "tcp.analysis.zero_window_probe_ack", "ACK to a TCP Zero Window Probe", "Note", "[TCP ZeroWindowProbeAck] "},
+}
+
+// expert adds an expert item as Wireshark shows it: a _ws.expert node
+// whose child carries the expert field's own filter name.
+func (c *dctx) expert(parent *Field, name, msg, sev, group string, off int) {
+	e := parent.Add(c.node(&Field{Name: "_ws.expert", Label: fmt.Sprintf("[Expert Info (%s/%s): %s]", sev, group, msg), Start: off}))
+	e.Add(c.node(&Field{Name: name, Label: "[" + msg + "]", Kind: KindBool, U: 1, Start: off}))
+	e.Add(hidden(c.str("_ws.expert.message", "Message: "+msg, off, 0, msg)))
+	e.Add(c.node(&Field{Label: "[Severity level: " + sev + "]"}))
+	e.Add(c.node(&Field{Label: "[Group: " + group + "]"}))
+}
+
+// tcpOption is one parsed TCP option, for the Info column.
+type tcpOption struct {
+	kind uint8
+	data []byte
+}
+
+var tcpOptNames = map[uint8]string{0: "End of Option List (EOL)", 1: "No-Operation (NOP)", 2: "Maximum segment size",
+	3: "Window scale", 4: "SACK permitted", 5: "SACK", 8: "Timestamps", 19: "MD5 signature", 28: "User Timeout",
+	29: "TCP Authentication Option", 30: "Multipath TCP", 34: "TCP Fast Open Cookie"}
+
+var tcpKindNames = map[uint8]string{0: "End of Option List", 1: "No-Operation", 2: "Maximum Segment Size",
+	3: "Window Scale", 4: "SACK Permitted", 5: "SACK", 8: "Time Stamp Option", 19: "MD5 Signature Option",
+	28: "User Timeout", 29: "TCP Authentication Option", 30: "Multipath TCP", 34: "TCP Fast Open Cookie"}
+
+// tcp dissects a TCP segment at off; end is where the IP layer says it
+// ends (possibly past the captured bytes).
+func (c *dctx) tcp(off, end int) {
+	if len(c.data)-off < 20 {
+		if c.inError {
+			c.tcpInError(off)
+			return
+		}
+		c.truncatedLayer("tcp", "Transmission Control Protocol", off, "TCP")
+		c.setCol("TCP", "")
+		return
+	}
+	if c.inError {
+		c.tcpInError(off)
+		return
+	}
+	d := c.data[off:]
+	sp, dp := be16(d), be16(d[2:])
+	seqRaw, ackRaw := binary.BigEndian.Uint32(d[4:]), binary.BigEndian.Uint32(d[8:])
+	thl := int(d[12]>>4) * 4
+	fl := uint16(d[12]&0x0f)<<8 | uint16(d[13])
+	win := uint32(be16(d[14:]))
+	ck, urg := be16(d[16:]), be16(d[18:])
+	seglen := end - off - thl
+	if seglen < 0 {
+		seglen = 0
+	}
+	t := c.proto("tcp", "", off, min(max(thl, 20), len(d)))
+	c.p.Tree = append(c.p.Tree, t)
+	appendProtocol(c.p, "tcp")
+	c.tcpNode = t
+	c.ports(t, "tcp", off, sp, dp)
+
+	var st *TCPStreamInfo
+	if idx, ok := c.a.tcp.conv(c.n); ok && idx < len(c.a.tcp.streams) {
+		st = c.a.tcp.streams[idx]
+	}
+	seq, ack := seqRaw, ackRaw
+	dir := 0
+	scale := -1
+	if st != nil {
+		dir = st.Dir(c.netSrc, sp)
+		seq -= st.flow[dir].baseSeq
+		if fl&thACK != 0 {
+			ack -= st.flow[1-dir].baseSeq
+		}
+		scale = int(st.flow[dir].winScale)
+		t.Add(c.uint("tcp.stream", fmt.Sprintf("[Stream index: %d]", st.Index), off, 0, uint64(st.Index)))
+	}
+	if thl < 20 {
+		t.Label = fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d", sp, dp)
+		t.Add(c.uint("tcp.hdr_len", bitsLabel(uint64(d[12]), 0xf0, 8, fmt.Sprintf("Header Length: %d bytes (%d)", thl, thl/4)), off+12, 1, uint64(thl)))
+		c.setCol("TCP", fmt.Sprintf("%d → %d [BOGUS] Bogus TCP header length (%d, must be at least 20)", sp, dp, thl))
+		return
+	}
+	t.Add(c.uint("tcp.len", fmt.Sprintf("[TCP Segment Len: %d]", seglen), off, 0, uint64(seglen)))
+	rel := "    (relative sequence number)"
+	if st == nil {
+		rel = ""
+	}
+	t.Add(c.uint("tcp.seq", fmt.Sprintf("Sequence Number: %d%s", seq, rel), off+4, 4, uint64(seq)))
+	t.Add(c.uint("tcp.seq_raw", fmt.Sprintf("Sequence Number (raw): %d", seqRaw), off+4, 4, uint64(seqRaw)))
+	nxt := seq + uint32(seglen)
+	if fl&(thSYN|thFIN) != 0 {
+		nxt++
+	}
+	t.Add(c.uint("tcp.nxtseq", fmt.Sprintf("[Next Sequence Number: %d%s]", nxt, rel), off, 0, uint64(nxt)))
+	ackLabel := fmt.Sprintf("Acknowledgment Number: %d", ack)
+	if fl&thACK != 0 && st != nil {
+		ackLabel += "    (relative ack number)"
+	}
+	t.Add(c.uint("tcp.ack", ackLabel, off+8, 4, uint64(ack)))
+	t.Add(c.uint("tcp.ack_raw", fmt.Sprintf("Acknowledgment number (raw): %d", ackRaw), off+8, 4, uint64(ackRaw)))
+	t.Add(c.uint("tcp.hdr_len", bitsLabel(uint64(d[12]), 0xf0, 8, fmt.Sprintf("Header Length: %d bytes (%d)", thl, thl/4)), off+12, 1, uint64(thl)))
+	flw := uint64(fl)
+	ff := t.Add(c.hex("tcp.flags", fmt.Sprintf("Flags: 0x%03x (%s)", fl, tcpFlagList(fl)), off+12, 2, flw, 16))
+	res := flw&0xe00 != 0
+	ff.Add(c.bool("tcp.flags.res", bitsLabel(flw, 0xe00, 12, "Reserved: "+setNotSet(res)), off+12, 1, res))
+	c.flagBit(ff, "tcp.flags.ae", "Accurate ECN", off+12, 1, flw, 0x100, 12)
+	c.flagBit(ff, "tcp.flags.cwr", "Congestion Window Reduced", off+13, 1, flw, 0x080, 12)
+	c.flagBit(ff, "tcp.flags.ece", "ECN-Echo", off+13, 1, flw, 0x040, 12)
+	c.flagBit(ff, "tcp.flags.urg", "Urgent", off+13, 1, flw, 0x020, 12)
+	c.flagBit(ff, "tcp.flags.ack", "Acknowledgment", off+13, 1, flw, 0x010, 12)
+	c.flagBit(ff, "tcp.flags.push", "Push", off+13, 1, flw, 0x008, 12)
+	c.flagBit(ff, "tcp.flags.reset", "Reset", off+13, 1, flw, 0x004, 12)
+	c.flagBit(ff, "tcp.flags.syn", "Syn", off+13, 1, flw, 0x002, 12)
+	c.flagBit(ff, "tcp.flags.fin", "Fin", off+13, 1, flw, 0x001, 12)
+	fstr := tcpFlagStr(fl)
+	ff.Add(c.str("tcp.flags.str", "[TCP Flags: "+fstr+"]", off+12, 2, fstr))
+	t.Add(c.uint("tcp.window_size_value", fmt.Sprintf("Window: %d", win), off+14, 2, uint64(win)))
+	cwin := uint64(win)
+	if fl&thSYN == 0 {
+		if scale >= 0 {
+			cwin <<= uint(scale)
+		}
+		t.Add(c.uint("tcp.window_size", fmt.Sprintf("[Calculated window size: %d]", cwin), off+14, 2, cwin))
+		switch scale {
+		case -1:
+			t.Add(c.int("tcp.window_size_scalefactor", "[Window size scaling factor: -1 (unknown)]", off+14, 2, -1))
+		case -2:
+			t.Add(c.int("tcp.window_size_scalefactor", "[Window size scaling factor: -2 (no window scaling used)]", off+14, 2, -2))
+		default:
+			t.Add(c.int("tcp.window_size_scalefactor", fmt.Sprintf("[Window size scaling factor: %d]", 1<<scale), off+14, 2, int64(1)<<scale))
+		}
+	} else {
+		t.Add(c.uint("tcp.window_size", fmt.Sprintf("[Calculated window size: %d]", cwin), off+14, 2, cwin))
+	}
+	t.Add(c.hex("tcp.checksum", fmt.Sprintf("Checksum: 0x%04x [unverified]", ck), off+16, 2, uint64(ck), 16))
+	t.Add(c.uint("tcp.checksum.status", "[Checksum Status: Unverified]", off+16, 0, 2))
+	t.Add(c.uint("tcp.urgent_pointer", fmt.Sprintf("Urgent Pointer: %d", urg), off+18, 2, uint64(urg)))
+	if len(d) < thl {
+		t.Label = fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d, Len: %d", sp, dp, seq, seglen)
+		c.setCol("TCP", fmt.Sprintf("%d → %d [%s] Seq=%d Len=%d", sp, dp, tcpFlagList(fl), seq, seglen))
+		c.markMalformed("TCP")
+		return
+	}
+	var opts []tcpOption
+	if thl > 20 {
+		opts = c.tcpOptions(t, off+20, thl-20, st, dir)
+	}
+	var flags tcpFrameFlags
+	if st != nil {
+		flags = c.a.tcp.flags[uint32(c.n)]
+		cv := st.completeness()
+		t.Children = insertAfter(t.Children, "tcp.stream", c.uint("tcp.completeness", fmt.Sprintf("[Conversation completeness: %s (%d)]", completenessText(cv), cv), off, 0, uint64(cv)))
+		tsn := t.Add(c.text("[Timestamps]", off, 0))
+		since := c.ci.Timestamp.Sub(st.Start)
+		tsn.Add(c.node(&Field{Name: "tcp.time_relative", Label: "[Time since first frame in this TCP stream: " + formatSeconds(since) + " seconds]", Kind: KindDuration, D: since, Start: off}))
+		var acked uint32
+		if c.n-1 < len(c.a.tcp.acked) {
+			acked = c.a.tcp.acked[c.n-1]
+		}
+		if flags.flags != 0 || acked != 0 {
+			c.tcpAnalysisTree(t, st, &flags, acked&^ackedHasAnalysis, off)
+		}
+	}
+	// Summary.
+	lbl := fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d", sp, dp, seq)
+	if fl&thACK != 0 {
+		lbl += fmt.Sprintf(", Ack: %d", ack)
+	}
+	t.Label = lbl + fmt.Sprintf(", Len: %d", seglen)
+	// Wireshark prepends each mark to the Info column in turn, so the
+	// last one printed comes first.
+	var marks []string
+	for _, e := range tcpExperts {
+		if flags.flags&e.flag != 0 {
+			marks = append(marks, e.prefix)
+		}
+	}
+	if flags.flags&taDuplicateAck != 0 {
+		marks = append(marks, fmt.Sprintf("[TCP Dup ACK %d#%d] ", flags.dupAckFrame, flags.dupAckNum))
+	}
+	var info strings.Builder
+	for i := len(marks) - 1; i >= 0; i-- {
+		info.WriteString(marks[i])
+	}
+	fmt.Fprintf(&info, "%d → %d [%s] Seq=%d", sp, dp, tcpFlagList(fl), seq)
+	if fl&thACK != 0 {
+		fmt.Fprintf(&info, " Ack=%d", ack)
+	}
+	fmt.Fprintf(&info, " Win=%d", cwin)
+	if fl&thURG != 0 {
+		fmt.Fprintf(&info, " Urg=%d", urg)
+	}
+	fmt.Fprintf(&info, " Len=%d", seglen)
+	for _, o := range opts {
+		switch o.kind {
+		case 2:
+			fmt.Fprintf(&info, " MSS=%d", be16(o.data))
+		case 3:
+			fmt.Fprintf(&info, " WS=%d", 1<<min(o.data[0], 14))
+		case 4:
+			info.WriteString(" SACK_PERM")
+		case 8:
+			fmt.Fprintf(&info, " TSval=%d TSecr=%d", binary.BigEndian.Uint32(o.data), binary.BigEndian.Uint32(o.data[4:]))
+		case 5:
+			base := uint32(0)
+			if st != nil {
+				base = st.flow[1-dir].baseSeq
+			}
+			for i := 0; i+8 <= len(o.data); i += 8 {
+				fmt.Fprintf(&info, " SLE=%d SRE=%d", binary.BigEndian.Uint32(o.data[i:])-base, binary.BigEndian.Uint32(o.data[i+4:])-base)
+			}
+		}
+	}
+	c.setCol("TCP", info.String())
+	// The payload, for the application stage.
+	if seglen > 0 {
+		ps := off + thl
+		capEnd := min(end, len(c.data))
+		if capEnd < ps {
+			capEnd = ps
+		}
+		t.Add(c.node(&Field{Name: "tcp.payload", Label: fmt.Sprintf("TCP payload (%d byte%s)", seglen, plural(seglen)), Kind: KindBytes, B: c.data[ps:capEnd], Start: ps, Len: capEnd - ps}))
+		if end > len(c.data) {
+			c.markMalformed("TCP")
+		}
+	}
+}
+
+// tcpInError shows the TCP header quoted in an ICMP error: the ports and
+// the raw sequence number, with no stream analysis.
+func (c *dctx) tcpInError(off int) {
+	d := c.data[off:]
+	if len(d) < 4 {
+		return
+	}
+	sp, dp := be16(d), be16(d[2:])
+	t := c.proto("tcp", fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d", sp, dp), off, min(len(d), 20))
+	c.p.Tree = append(c.p.Tree, t)
+	appendProtocol(c.p, "tcp")
+	c.ports(t, "tcp", off, sp, dp)
+	if len(d) >= 8 {
+		s := binary.BigEndian.Uint32(d[4:])
+		t.Add(c.uint("tcp.seq_raw", fmt.Sprintf("Sequence Number (raw): %d", s), off+4, 4, uint64(s)))
+	}
+}
+
+func insertAfter(list []*Field, name string, f *Field) []*Field {
+	for i, x := range list {
+		if x.Name == name {
+			list = append(list, nil)
+			copy(list[i+2:], list[i+1:])
+			list[i+1] = f
+			return list
+		}
+	}
+	return append(list, f)
+}
+
+// TCP conversation completeness bits (tcp.completeness).
+const (
+	complSYN    = 1
+	complSYNACK = 2
+	complACK    = 4
+	complDATA   = 8
+	complFIN    = 16
+	complRST    = 32
+)
+
+// completeness is tcp.completeness as tshark 4.0 shows it after its first
+// pass: data counts only in a conversation where a bare ACK was seen.
+func (s *TCPStreamInfo) completeness() uint8 {
+	v := s.compl
+	if s.sawData && v&complACK != 0 {
+		v |= complDATA
+	}
+	return v
+}
+
+func completenessText(v uint8) string {
+	if v&(complSYN|complSYNACK|complACK) == complSYN|complSYNACK|complACK && v&(complFIN|complRST) != 0 {
+		if v&complDATA != 0 {
+			return "Complete, WITH_DATA"
+		}
+		return "Complete, NO_DATA"
+	}
+	return "Incomplete"
+}
+
+func (c *dctx) tcpAnalysisTree(t *Field, st *TCPStreamInfo, fl *tcpFrameFlags, acked uint32, off int) {
+	a := t.Add(c.node(&Field{Name: "tcp.analysis", Label: "[SEQ/ACK analysis]", Start: off}))
+	if acked != 0 {
+		a.Add(c.frameRef("tcp.analysis.acks_frame", fmt.Sprintf("[This is an ACK to the segment in frame: %d]", acked), int(acked)))
+		if times := c.a.lay.times; int(acked) <= len(times) {
+			rtt := time.Duration(c.ci.Timestamp.UnixNano() - times[acked-1])
+			a.Add(c.node(&Field{Name: "tcp.analysis.ack_rtt", Label: "[The RTT to ACK the segment was: " + formatSeconds(rtt) + " seconds]", Kind: KindDuration, D: rtt, Start: off}))
+		}
+	}
+	if st.firstRTT > 0 {
+		d := time.Duration(st.firstRTT)
+		a.Add(c.node(&Field{Name: "tcp.analysis.initial_rtt", Label: "[iRTT: " + formatSeconds(d) + " seconds]", Kind: KindDuration, D: d, Start: off}))
+	}
+	if fl.flags == 0 {
+		return
+	}
+	af := a.Add(c.node(&Field{Name: "tcp.analysis.flags", Label: "[TCP Analysis Flags]", Start: off}))
+	for _, e := range tcpExperts {
+		if fl.flags&e.flag == 0 {
+			continue
+		}
+		c.expert(af, e.name, e.msg, e.sev, "Sequence", off)
+		if e.flag == taFastRetransmission || e.flag == taSpuriousRetransmission {
+			c.expert(af, "tcp.analysis.retransmission", tcpExperts[0].msg, "Note", "Sequence", off)
+		}
+	}
+	if fl.flags&taDuplicateAck != 0 {
+		af.Add(c.node(&Field{Name: "tcp.analysis.duplicate_ack", Label: "[This is a TCP duplicate ack]", Kind: KindBool, U: 1, Start: off}))
+		a.Add(c.uint("tcp.analysis.duplicate_ack_num", fmt.Sprintf("[Duplicate ACK #: %d]", fl.dupAckNum), off, 0, uint64(fl.dupAckNum)))
+		df := a.Add(c.frameRef("tcp.analysis.duplicate_ack_frame", fmt.Sprintf("[Duplicate to the ACK in frame: %d]", fl.dupAckFrame), int(fl.dupAckFrame)))
+		c.expert(df, "tcp.analysis.duplicate_ack", fmt.Sprintf("Duplicate ACK (#%d)", fl.dupAckNum), "Note", "Sequence", off)
+	}
+}
+
+// tcpOptions dissects the options of a TCP header.
+func (c *dctx) tcpOptions(t *Field, off, n int, st *TCPStreamInfo, dir int) []tcpOption {
+	d := c.data[off : off+n]
+	of := t.Add(c.node(&Field{Name: "tcp.options", Kind: KindBytes, B: d, Start: off, Len: n}))
+	var names []string
+	var opts []tcpOption
+	for i := 0; i < len(d); {
+		k := d[i]
+		name := tcpOptNames[k]
+		if name == "" {
+			name = fmt.Sprintf("Unknown (0x%02x)", k)
+		}
+		kindName := tcpKindNames[k]
+		if kindName == "" {
+			kindName = "Unknown"
+		}
+		names = append(names, name)
+		if k == 0 || k == 1 {
+			nm := "tcp.options.nop"
+			if k == 0 {
+				nm = "tcp.options.eol"
+			}
+			o := of.Add(c.node(&Field{Name: nm, Label: "TCP Option - " + name, Kind: KindBytes, B: d[i : i+1], Start: off + i, Len: 1}))
+			o.Add(c.uint("tcp.option_kind", fmt.Sprintf("Kind: %s (%d)", kindName, k), off+i, 1, uint64(k)))
+			i++
+			continue
+		}
+		if i+1 >= len(d) || d[i+1] < 2 || i+int(d[i+1]) > len(d) {
+			of.Add(c.text(fmt.Sprintf("TCP Option - %s: option length invalid", name), off+i, len(d)-i))
+			break
+		}
+		l := int(d[i+1])
+		body := d[i+2 : i+l]
+		o := of.Add(c.node(&Field{Kind: KindBytes, B: d[i : i+l], Start: off + i, Len: l}))
+		o.Add(c.uint("tcp.option_kind", fmt.Sprintf("Kind: %s (%d)", kindName, k), off+i, 1, uint64(k)))
+		o.Add(c.uint("tcp.option_len", fmt.Sprintf("Length: %d", l), off+i+1, 1, uint64(l)))
+		bo := off + i + 2
+		switch {
+		case k == 2 && l == 4:
+			mss := be16(body)
+			o.Name, o.Label = "tcp.options.mss", fmt.Sprintf("TCP Option - Maximum segment size: %d bytes", mss)
+			o.Add(c.uint("tcp.options.mss_val", fmt.Sprintf("MSS Value: %d", mss), bo, 2, uint64(mss)))
+		case k == 3 && l == 3:
+			sh := body[0]
+			mult := uint64(1) << min(sh, 14)
+			o.Name, o.Label = "tcp.options.wscale", fmt.Sprintf("TCP Option - Window scale: %d (multiply by %d)", sh, mult)
+			o.Add(c.uint("tcp.options.wscale.shift", fmt.Sprintf("Shift count: %d", sh), bo, 1, uint64(sh)))
+			o.Add(c.uint("tcp.options.wscale.multiplier", fmt.Sprintf("[Multiplier: %d]", mult), bo, 1, mult))
+		case k == 4 && l == 2:
+			o.Name, o.Label = "tcp.options.sack_perm", "TCP Option - SACK permitted"
+		case k == 8 && l == 10:
+			tv, te := binary.BigEndian.Uint32(body), binary.BigEndian.Uint32(body[4:])
+			o.Name, o.Label = "tcp.options.timestamp", fmt.Sprintf("TCP Option - Timestamps: TSval %d, TSecr %d", tv, te)
+			o.Add(c.uint("tcp.options.timestamp.tsval", fmt.Sprintf("Timestamp value: %d", tv), bo, 4, uint64(tv)))
+			o.Add(c.uint("tcp.options.timestamp.tsecr", fmt.Sprintf("Timestamp echo reply: %d", te), bo+4, 4, uint64(te)))
+		case k == 5:
+			base := uint32(0)
+			if st != nil {
+				base = st.flow[1-dir].baseSeq
+			}
+			o.Name = "tcp.options.sack"
+			var lbl strings.Builder
+			lbl.WriteString("TCP Option - SACK")
+			cnt := 0
+			for j := 0; j+8 <= len(body); j += 8 {
+				le, re := binary.BigEndian.Uint32(body[j:])-base, binary.BigEndian.Uint32(body[j+4:])-base
+				if cnt == 0 {
+					lbl.WriteString(" ")
+				} else {
+					lbl.WriteString(" ")
+				}
+				fmt.Fprintf(&lbl, "%d-%d", le, re)
+				o.Add(c.uint("tcp.options.sack_le", fmt.Sprintf("left edge = %d (relative)", le), bo+j, 4, uint64(le)))
+				o.Add(c.uint("tcp.options.sack_re", fmt.Sprintf("right edge = %d (relative)", re), bo+j+4, 4, uint64(re)))
+				cnt++
+			}
+			o.Add(c.uint("tcp.options.sack.count", fmt.Sprintf("[TCP SACK Count: %d]", cnt), bo, 0, uint64(cnt)))
+			o.Label = lbl.String()
+		default:
+			o.Name, o.Label = "tcp.options.unknown", "TCP Option - "+name
+			if len(body) > 0 {
+				o.Add(c.bytes("tcp.options.unknown.payload", "Payload: "+truncHex(body), bo, len(body)))
+			}
+		}
+		opts = append(opts, tcpOption{kind: k, data: body})
+		i += l
+	}
+	of.Label = fmt.Sprintf("Options: (%d bytes), %s", n, strings.Join(names, ", "))
+	// Only well-formed options count for the Info column.
+	var ok []tcpOption
+	for _, o := range opts {
+		switch {
+		case o.kind == 2 && len(o.data) == 2, o.kind == 3 && len(o.data) == 1, o.kind == 4 && len(o.data) == 0,
+			o.kind == 8 && len(o.data) == 8, o.kind == 5:
+			ok = append(ok, o)
+		}
+	}
+	return ok
+}

@@ -1,0 +1,66 @@
+package decode
+
+import "fmt"
+
+// udp dissects a UDP header at off; end is where the IP layer says the
+// datagram ends (possibly past the captured bytes).
+func (c *dctx) udp(off, end int) {
+	if len(c.data)-off < 8 {
+		if c.inError {
+			if len(c.data)-off >= 4 {
+				sp, dp := be16(c.data[off:]), be16(c.data[off+2:])
+				u := c.proto("udp", fmt.Sprintf("User Datagram Protocol, Src Port: %d, Dst Port: %d", sp, dp), off, len(c.data)-off)
+				c.p.Tree = append(c.p.Tree, u)
+				appendProtocol(c.p, "udp")
+				c.ports(u, "udp", off, sp, dp)
+			}
+			return
+		}
+		c.truncatedLayer("udp", "User Datagram Protocol", off, "UDP")
+		c.setCol("UDP", "")
+		return
+	}
+	d := c.data[off:]
+	sp, dp, ulen, ck := be16(d), be16(d[2:]), int(be16(d[4:])), be16(d[6:])
+	u := c.proto("udp", fmt.Sprintf("User Datagram Protocol, Src Port: %d, Dst Port: %d", sp, dp), off, 8)
+	c.p.Tree = append(c.p.Tree, u)
+	appendProtocol(c.p, "udp")
+	c.ports(u, "udp", off, sp, dp)
+	u.Add(c.uint("udp.length", fmt.Sprintf("Length: %d", ulen), off+4, 2, uint64(ulen)))
+	u.Add(c.hex("udp.checksum", fmt.Sprintf("Checksum: 0x%04x [unverified]", ck), off+6, 2, uint64(ck), 16))
+	u.Add(c.uint("udp.checksum.status", "[Checksum Status: Unverified]", off+6, 0, 2))
+	if c.inError {
+		return
+	}
+	if idx, ok := c.a.tcp.conv(c.n); ok && idx < len(c.a.tcp.udp) {
+		us := c.a.tcp.udp[idx]
+		u.Add(c.uint("udp.stream", fmt.Sprintf("[Stream index: %d]", idx), off, 0, uint64(idx)))
+		ts := u.Add(c.text("[Timestamps]", off, 0))
+		rel := c.ci.Timestamp.Sub(us.Start)
+		ts.Add(c.node(&Field{Name: "udp.time_relative", Label: "[Time since first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel, Start: off}))
+	}
+	pend := end
+	if ulen >= 8 && off+ulen <= end {
+		pend = off + ulen
+	} else if ulen < 8 {
+		u.Add(c.text(fmt.Sprintf("[Bad length value %d < UDP header length 8]", ulen), off+4, 2))
+	}
+	plen := pend - off - 8
+	c.setCol("UDP", fmt.Sprintf("%d → %d Len=%d", sp, dp, plen))
+	if plen > 0 {
+		capEnd := min(pend, len(c.data))
+		u.Add(c.node(&Field{Name: "udp.payload", Label: fmt.Sprintf("UDP payload (%d byte%s)", plen, plural(plen)), Kind: KindBytes, B: c.data[off+8 : capEnd], Start: off + 8, Len: capEnd - off - 8}))
+		c.dataLayer(off+8, capEnd)
+		if pend > len(c.data) {
+			c.markMalformed("UDP")
+		}
+	}
+}
+
+// ports adds the source and destination ports with the hidden pfx.port.
+func (c *dctx) ports(parent *Field, pfx string, off int, sp, dp uint16) {
+	parent.Add(c.uint(pfx+".srcport", fmt.Sprintf("Source Port: %d", sp), off, 2, uint64(sp)))
+	parent.Add(c.uint(pfx+".dstport", fmt.Sprintf("Destination Port: %d", dp), off+2, 2, uint64(dp)))
+	parent.Add(hidden(c.uint(pfx+".port", fmt.Sprintf("Source or Destination Port: %d", sp), off, 2, uint64(sp))))
+	parent.Add(hidden(c.uint(pfx+".port", fmt.Sprintf("Source or Destination Port: %d", dp), off+2, 2, uint64(dp))))
+}

@@ -1,0 +1,281 @@
+package decode
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// dissectLayers builds the link, network and transport layers of packet n
+// into p.Tree (frame, eth/sll/null/raw, vlan, arp, ip/ipv6, icmp/icmpv6,
+// udp, tcp) and fills p.Summary. It returns the tcp node when the packet
+// carries a TCP segment, so the application stage can add what it finds
+// in the payload (tcpPayload gives the bytes).
+func (a *Analyzer) dissectLayers(p *Packet, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) (tcpNode *Field) {
+	c := &dctx{a: a, p: p, n: n, ci: ci, data: data}
+	c.frame(lt)
+	switch lt {
+	case layers.LinkTypeEthernet:
+		c.ethernet(0)
+	case layers.LinkTypeLinuxSLL:
+		c.sll(0)
+	case layers.LinkTypeLinuxSLL2:
+		c.sll2(0)
+	case layers.LinkTypeNull, layers.LinkTypeLoop:
+		c.null(0, lt == layers.LinkTypeLoop)
+	case layers.LinkTypeRaw, 12, layers.LinkTypeIPv4, layers.LinkTypeIPv6:
+		c.raw(0)
+	default:
+		c.dataLayer(0, len(data))
+	}
+	c.finishSummary()
+	return c.tcpNode
+}
+
+// appendProtocol adds name to the frame's frame.protocols ("eth:ethertype:
+// ip:tcp" + ":http"), as each dissector on the way up does in Wireshark.
+// The application stage calls it for what it dissects on top of TCP.
+func appendProtocol(p *Packet, name string) {
+	if len(p.Tree) == 0 {
+		return
+	}
+	for _, f := range p.Tree[0].Children {
+		if f.Name == "frame.protocols" {
+			if f.S == "" {
+				f.S = name
+			} else {
+				f.S += ":" + name
+			}
+			f.Label = "[Protocols in frame: " + f.S + "]"
+			return
+		}
+	}
+}
+
+// tcpPayload returns the TCP payload of a tcp node built by dissectLayers,
+// with the data source it lies in.
+func tcpPayload(p *Packet, tcpNode *Field) (payload []byte, source, start int) {
+	for _, f := range tcpNode.Children {
+		if f.Name == "tcp.payload" {
+			d := p.Sources[f.Source].Data
+			return d[f.Start : f.Start+f.Len], f.Source, f.Start
+		}
+	}
+	return nil, 0, 0
+}
+
+// dctx is the state of one full dissection.
+type dctx struct {
+	a    *Analyzer
+	p    *Packet
+	n    int
+	ci   gopacket.CaptureInfo
+	data []byte // the bytes of the current data source
+	src  int    // index of the current data source in p.Sources
+
+	tcpNode *Field
+	// For the summary: the innermost addresses and the protocol column.
+	netSrc, netDst netip.Addr
+	sum            Summary
+	info           string
+	malformed      bool
+	inError        bool  // dissecting the packet quoted by an ICMP error
+	ttl            uint8 // of the outer IP header, for the ICMP Info column
+}
+
+// field constructors; every field gets the current data source.
+
+func (c *dctx) node(f *Field) *Field {
+	f.Source = c.src
+	return f
+}
+
+func (c *dctx) proto(name, label string, start, length int) *Field {
+	return c.node(&Field{Name: name, Label: label, Kind: KindProtocol, Start: start, Len: length})
+}
+
+func (c *dctx) text(label string, start, length int) *Field {
+	return c.node(&Field{Label: label, Start: start, Len: length})
+}
+
+func (c *dctx) uint(name, label string, start, length int, v uint64) *Field {
+	return c.node(&Field{Name: name, Label: label, Kind: KindUint, U: v, Start: start, Len: length})
+}
+
+func (c *dctx) hex(name, label string, start, length int, v uint64, bits uint8) *Field {
+	return c.node(&Field{Name: name, Label: label, Kind: KindUint, Base: BaseHex, Bits: bits, U: v, Start: start, Len: length})
+}
+
+func (c *dctx) int(name, label string, start, length int, v int64) *Field {
+	return c.node(&Field{Name: name, Label: label, Kind: KindInt, I: v, Start: start, Len: length})
+}
+
+func (c *dctx) bool(name, label string, start, length int, v bool) *Field {
+	f := c.node(&Field{Name: name, Label: label, Kind: KindBool, Start: start, Len: length})
+	if v {
+		f.U = 1
+	}
+	return f
+}
+
+func (c *dctx) str(name, label string, start, length int, s string) *Field {
+	return c.node(&Field{Name: name, Label: label, Kind: KindString, S: s, Start: start, Len: length})
+}
+
+func (c *dctx) bytes(name, label string, start, length int) *Field {
+	return c.node(&Field{Name: name, Label: label, Kind: KindBytes, B: c.data[start : start+length], Start: start, Len: length})
+}
+
+func (c *dctx) ip(name, label string, start, length int, a netip.Addr) *Field {
+	k := KindIPv4
+	if a.Is6() {
+		k = KindIPv6
+	}
+	return c.node(&Field{Name: name, Label: label, Kind: k, IP: a, Start: start, Len: length})
+}
+
+func (c *dctx) mac(name, label string, start int) *Field {
+	return c.node(&Field{Name: name, Label: label, Kind: KindMAC, B: c.data[start : start+6], Start: start, Len: 6})
+}
+
+func (c *dctx) frameRef(name, label string, v int) *Field {
+	return c.node(&Field{Name: name, Label: label, Kind: KindFrameNum, U: uint64(v)})
+}
+
+func hidden(f *Field) *Field {
+	f.Hidden = true
+	return f
+}
+
+// bitsLabel renders a bit field as Wireshark's tree does:
+// "0100 .... = Version: 4" for mask 0xf0 of an 8-bit value.
+func bitsLabel(v, mask uint64, nbits int, text string) string {
+	var b strings.Builder
+	for i := nbits - 1; i >= 0; i-- {
+		bit := uint64(1) << uint(i)
+		switch {
+		case mask&bit == 0:
+			b.WriteByte('.')
+		case v&bit != 0:
+			b.WriteByte('1')
+		default:
+			b.WriteByte('0')
+		}
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+	}
+	b.WriteString(" = ")
+	b.WriteString(text)
+	return b.String()
+}
+
+func setNotSet(v bool) string {
+	if v {
+		return "Set"
+	}
+	return "Not set"
+}
+
+// flagBit adds a one-bit boolean of a multi-bit flags word.
+func (c *dctx) flagBit(parent *Field, name, text string, start, length int, word, mask uint64, nbits int) *Field {
+	on := word&mask != 0
+	return parent.Add(c.bool(name, bitsLabel(word, mask, nbits, text+": "+setNotSet(on)), start, length, on))
+}
+
+// short reports whether the current source has fewer than n bytes from off;
+// if so the packet is marked malformed (or cut short by the snap length),
+// as Wireshark does when a dissector runs off the end of its data.
+func (c *dctx) short(off, n int, proto string) bool {
+	if off >= 0 && off+n <= len(c.data) {
+		return false
+	}
+	c.markMalformed(proto)
+	return true
+}
+
+func (c *dctx) markMalformed(proto string) {
+	if c.malformed {
+		return
+	}
+	c.malformed = true
+	if c.src == 0 && c.ci.Length > c.ci.CaptureLength && c.ci.CaptureLength == len(c.p.Sources[0].Data) {
+		f := c.proto("_ws.short", "[Packet size limited during capture: "+proto+" truncated]", 0, 0)
+		c.p.Tree = append(c.p.Tree, f)
+		appendProtocol(c.p, "_ws.short")
+		return
+	}
+	f := c.proto("_ws.malformed", "[Malformed Packet: "+proto+"]", 0, 0)
+	f.Add(c.node(&Field{Name: "_ws.malformed.expert", Label: "[Expert Info (Error/Malformed): Malformed Packet (Exception occurred)]"}))
+	c.p.Tree = append(c.p.Tree, f)
+	appendProtocol(c.p, "_ws.malformed")
+}
+
+// dataLayer adds what no dissector claimed as Wireshark's "data".
+func (c *dctx) dataLayer(off, end int) {
+	if end > len(c.data) {
+		end = len(c.data)
+	}
+	if off >= end {
+		return
+	}
+	n := end - off
+	d := c.proto("data", fmt.Sprintf("Data (%d byte%s)", n, plural(n)), off, n)
+	d.Add(c.bytes("data.data", "Data: "+truncHex(c.data[off:end]), off, n))
+	d.Add(c.uint("data.len", fmt.Sprintf("[Length: %d]", n), off, 0, uint64(n)))
+	c.p.Tree = append(c.p.Tree, d)
+	appendProtocol(c.p, "data")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// truncHex prints bytes as Wireshark's tree does, cut with "…" past 36.
+func truncHex(b []byte) string {
+	const max = 36
+	if len(b) > max {
+		return fmt.Sprintf("%x…", b[:max])
+	}
+	return fmt.Sprintf("%x", b)
+}
+
+func be16(b []byte) uint16 { return uint16(b[0])<<8 | uint16(b[1]) }
+
+// setNet records the network addresses for the packet list.
+func (c *dctx) setNet(src, dst netip.Addr) {
+	if c.inError {
+		return
+	}
+	c.netSrc, c.netDst = src, dst
+	c.sum.Src, c.sum.Dst = src.String(), dst.String()
+}
+
+// setCol sets the Protocol and Info columns (the innermost dissector wins).
+func (c *dctx) setCol(proto, info string) {
+	if c.inError {
+		return
+	}
+	c.sum.Protocol, c.info = proto, info
+}
+
+func (c *dctx) finishSummary() {
+	s := c.sum
+	s.Number = c.n
+	s.Time = c.ci.Timestamp.Sub(c.a.first)
+	s.Length = c.ci.Length
+	if s.Length == 0 {
+		s.Length = len(c.p.Sources[0].Data)
+	}
+	s.Info = c.info
+	if c.malformed {
+		s.Info += " [Malformed Packet]"
+	}
+	c.p.Summary = s
+}

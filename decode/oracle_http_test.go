@@ -1,0 +1,391 @@
+package decode
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/capture"
+)
+
+// httpOracleFields are the HTTP fields compared with tshark -T fields.
+var httpOracleFields = strings.Fields(`http.request http.response http.request.method http.request.uri
+http.request.version http.response.version http.response.code http.response.phrase http.host http.user_agent
+http.content_type http.content_length http.content_length_header http.transfer_encoding http.connection
+http.file_data http.request_in http.response_in http.time http.request.line http.response.line
+http.request.full_uri http.prev_request_in http.prev_response_in`)
+
+// httpOracleArgs are tshark's options for every comparison: two passes
+// (so request_in/response_in are known), no name resolution, and the
+// demo's ports as HTTP (tshark would take 5683 for CoAP, 5684 for TLS).
+var httpOracleArgs = []string{"-2", "-n", "-d", "tcp.port==5683,http", "-d", "tcp.port==5684,http"}
+
+// httpOracleDiff is a value on which wiretap is expected to differ from
+// tshark, with the reason (frame 0: every frame of the file).
+type httpOracleDiff struct {
+	file  string // path under testdata
+	frame int
+	field string
+	why   string
+}
+
+var httpOracleDiffs = []httpOracleDiff{
+	{"http/connect.pcap", 6, "frame.protocols",
+		"the TLS record tunnelled after the CONNECT is shown as data: the application stage has no TLS dissector"},
+	{"http/connect.pcap", 6, "_ws.col.Info", "as frame.protocols: tshark's Info is TLS's"},
+	{"http/upgrade.pcap", 5, "frame.protocols",
+		"the WebSocket frame after the 101 response is not dissected (HTTP stops at the upgrade; no WebSocket dissector)"},
+	{"http/upgrade.pcap", 5, "_ws.col.Info", "as frame.protocols: tshark appends WebSocket's Info"},
+	{"http/upgrade.pcap", 6, "_ws.col.Info", "tshark's WebSocket dissector asks for reassembly of this non-WebSocket data"},
+	{"http/upgrade.pcap", 7, "_ws.col.Info", "as frame 6"},
+	{"http/zeek/websocket.pcap", 0, "frame.protocols",
+		"after the 101 the WebSocket frames are not dissected (HTTP stops at the upgrade; no WebSocket " +
+			"dissector): tshark shows http:websocket:..., wiretap plain TCP"},
+	{"http/overlap-then-normal.pcap", 7, "_ws.col.Info",
+		"tshark appends [Illegal Segments]: the PDU's segments overlap with different bytes; the reassembly keeps " +
+			"the first copy, as tshark does, without comparing the bytes dropped"},
+}
+
+// httpPacket is one packet of a capture, copied out of the reader.
+type httpPacket struct {
+	ci   gopacket.CaptureInfo
+	lt   layers.LinkType
+	data []byte
+}
+
+func httpReadCapture(path string) ([]httpPacket, error) {
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	var out []httpPacket
+	for {
+		data, ci, err := src.ReadPacket()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, nil // tshark stops quietly at a bad record too
+		}
+		out = append(out, httpPacket{ci: ci, lt: src.LinkType(ci), data: append([]byte(nil), data...)})
+	}
+}
+
+// httpAnalyze runs the fast pass over pkts.
+func httpAnalyze(pkts []httpPacket, opts Options, follow int) *Analyzer {
+	a := NewAnalyzer(opts)
+	if follow >= 0 {
+		a.SetFollowStream(follow)
+	}
+	for i, p := range pkts {
+		a.Add(i+1, p.ci, p.lt, p.data)
+	}
+	a.Finish()
+	return a
+}
+
+// httpOracleOpts are wiretap's equivalent of httpOracleArgs.
+func httpOracleOpts() Options {
+	return Options{Force: map[uint16]string{5683: "http", 5684: "http"}}
+}
+
+// httpFieldLines dissects every packet (in reverse order, to show the
+// records do not depend on the order) and prints fields as tshark does.
+func httpFieldLines(a *Analyzer, pkts []httpPacket, fields []string) []string {
+	lines := make([]string, len(pkts))
+	for i := len(pkts) - 1; i >= 0; i-- {
+		p := a.Dissect(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data)
+		parts := []string{fmt.Sprint(p.Number)}
+		for _, f := range fields {
+			parts = append(parts, p.FieldText(f, ","))
+		}
+		lines[i] = strings.Join(parts, "\t")
+	}
+	return lines
+}
+
+// tsharkLines runs tshark -T fields over path.
+func tsharkLines(t *testing.T, path string, fields []string) []string {
+	t.Helper()
+	args := append([]string{}, httpOracleArgs...)
+	args = append(args, "-r", path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number")
+	for _, f := range fields {
+		args = append(args, "-e", f)
+	}
+	cmd := exec.Command("tshark", args...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil && out.Len() == 0 {
+		t.Fatalf("tshark %s: %v\n%s", path, err, stderr.String())
+	}
+	s := strings.TrimRight(out.String(), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// httpOracleFiles lists the captures compared: testdata/oracle/** (shared
+// with the layers' oracle) and testdata/http/** (made for the HTTP cases).
+func httpOracleFiles(t *testing.T) []string {
+	var files []string
+	for _, root := range []string{"testdata/oracle", "testdata/http"} {
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			if ext := filepath.Ext(path); ext == ".pcap" || ext == ".pcapng" || ext == ".gz" {
+				files = append(files, path)
+			}
+			return nil
+		})
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		t.Fatal("no captures under testdata/oracle or testdata/http")
+	}
+	return files
+}
+
+func needTshark(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark is not installed (apt-get install tshark): the HTTP oracle needs it")
+	}
+}
+
+func allowedHTTPDiff(file string, frame int, field string) (string, bool) {
+	for _, d := range httpOracleDiffs {
+		if d.file == file && (d.frame == 0 || d.frame == frame) && (d.field == "*" || d.field == field) {
+			return d.why, true
+		}
+	}
+	return "", false
+}
+
+// TestOracleHTTP compares wiretap's HTTP fields with tshark's on every
+// packet of every capture.
+func TestOracleHTTP(t *testing.T) {
+	needTshark(t)
+	var nFiles, nPkts, nVals, nAllowed int
+	for _, path := range httpOracleFiles(t) {
+		rel := strings.TrimPrefix(strings.TrimPrefix(path, "testdata/oracle/"), "testdata/")
+		pkts, err := httpReadCapture(path)
+		if err != nil {
+			continue // not a capture: the layers' oracle covers refusals
+		}
+		nFiles++
+		fields := append([]string{"frame.protocols"}, httpOracleFields...)
+		want := tsharkLines(t, path, fields)
+		a := httpAnalyze(pkts, httpOracleOpts(), -1)
+		got := httpFieldLines(a, pkts, fields)
+		if len(want) != len(got) {
+			t.Errorf("%s: tshark printed %d packets, wiretap %d", rel, len(want), len(got))
+			continue
+		}
+		for i := range want {
+			w := strings.Split(want[i], "\t")
+			g := strings.Split(got[i], "\t")
+			nPkts++
+			for k, f := range fields {
+				wv, gv := field(w, k+1), field(g, k+1)
+				if f == "frame.protocols" {
+					// What follows tcp is the application stage's; other
+					// protocols than HTTP's are not (TLS, DNS, ...).
+					wv, gv = appProtocols(wv), appProtocols(gv)
+					if !strings.HasPrefix(wv, "http") && !strings.HasPrefix(gv, "http") {
+						continue
+					}
+				}
+				nVals++
+				if wv == gv {
+					continue
+				}
+				if why, ok := allowedHTTPDiff(rel, i+1, f); ok {
+					nAllowed++
+					t.Logf("%s frame %d %s: allowed difference (%s)", rel, i+1, f, why)
+					continue
+				}
+				t.Errorf("%s frame %d %s:\n tshark:  %q\n wiretap: %q", rel, i+1, f, trunc(wv), trunc(gv))
+			}
+		}
+	}
+	t.Logf("HTTP oracle: %d files, %d packets, %d HTTP fields each (and frame.protocols above tcp on HTTP frames), "+
+		"%d values compared, %d allowed differences", nFiles, nPkts, len(httpOracleFields), nVals, nAllowed)
+}
+
+func field(parts []string, i int) string {
+	if i < len(parts) {
+		return parts[i]
+	}
+	return ""
+}
+
+func trunc(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}
+
+// appProtocols is what frame.protocols lists above tcp.
+func appProtocols(s string) string {
+	if i := strings.Index(s, ":tcp:"); i >= 0 {
+		return s[i+5:]
+	}
+	return ""
+}
+
+// TestOracleFollowTCP compares FollowTCP with tshark -z follow,tcp,raw on
+// the streams of the HTTP captures.
+func TestOracleFollowTCP(t *testing.T) {
+	needTshark(t)
+	var nStreams, nChunks int
+	paths := httpOracleFiles(t)
+	dir := t.TempDir()
+	for name, pkts := range synthCaptures() {
+		path := filepath.Join(dir, "http", name+".pcap")
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := synWritePcap(path, pkts); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	for _, path := range paths {
+		if !strings.Contains(path, "http") {
+			continue
+		}
+		pkts, err := httpReadCapture(path)
+		if err != nil || len(pkts) == 0 {
+			continue
+		}
+		a0 := httpAnalyze(pkts, httpOracleOpts(), -1)
+		for _, st := range a0.TCPStreams() {
+			if st.Index > 2 {
+				break
+			}
+			a := httpAnalyze(pkts, httpOracleOpts(), st.Index)
+			got, err := a.FollowTCP(st.Index)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tsharkFollow(t, path, st.Index)
+			nStreams++
+			// tshark's node 0 is the first sender of data.
+			first := -1
+			var g []string
+			for _, c := range got {
+				if first < 0 {
+					first = c.Dir
+				}
+				node := 0
+				if c.Dir != first {
+					node = 1
+				}
+				g = append(g, fmt.Sprintf("%d %x", node, c.Data))
+			}
+			if strings.Join(g, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s stream %d: follow differs\n tshark:  %d chunks %.400q\n wiretap: %d chunks %.400q", path, st.Index, len(want), want, len(g), g)
+			}
+			nChunks += len(want)
+		}
+	}
+	t.Logf("follow oracle: %d streams, %d chunks compared", nStreams, nChunks)
+}
+
+// tsharkFollow runs tshark -z follow,tcp,raw,N and returns its chunks as
+// "node hex".
+func tsharkFollow(t *testing.T, path string, stream int) []string {
+	t.Helper()
+	out, err := exec.Command("tshark", "-n", "-r", path, "-q", "-z", fmt.Sprintf("follow,tcp,raw,%d", stream)).Output()
+	if err != nil {
+		t.Fatalf("tshark follow %s: %v", path, err)
+	}
+	var chunks []string
+	started := false
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "Node 1:") {
+			started = true
+			continue
+		}
+		if !started || strings.HasPrefix(l, "====") || l == "" {
+			continue
+		}
+		node := 0
+		if strings.HasPrefix(l, "\t") {
+			node = 1
+			l = l[1:]
+		}
+		if _, err := hex.DecodeString(l); err != nil {
+			continue
+		}
+		chunks = append(chunks, fmt.Sprintf("%d %s", node, l))
+	}
+	return chunks
+}
+
+// TestOracleHTTPSynthetic writes the synthetic conversations (http_test.go)
+// as captures and compares wiretap with tshark on them, with the Info
+// column, frame.protocols and tcp.reassembled_in besides the HTTP fields.
+func TestOracleHTTPSynthetic(t *testing.T) {
+	needTshark(t)
+	dir := t.TempDir()
+	fields := append([]string{"frame.protocols", "tcp.reassembled_in", "_ws.col.Info"}, httpOracleFields...)
+	caps := synthCaptures()
+	names := make([]string, 0)
+	for name := range caps {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var nPkts, nVals, nAllowed int
+	for _, name := range names {
+		pkts := caps[name]
+		path := filepath.Join(dir, name+".pcap")
+		if err := synWritePcap(path, pkts); err != nil {
+			t.Fatal(err)
+		}
+		want := tsharkLines(t, path, fields)
+		a := httpAnalyze(pkts, httpOracleOpts(), -1)
+		got := httpFieldLines(a, pkts, fields)
+		for i := range want {
+			w := strings.Split(want[i], "\t")
+			g := strings.Split(got[i], "\t")
+			nPkts++
+			for k, f := range fields {
+				nVals++
+				wv, gv := field(w, k+1), field(g, k+1)
+				if f == "_ws.col.Info" {
+					gv = httpInfo(a, pkts, i)
+				}
+				if wv == gv {
+					continue
+				}
+				if why, ok := allowedHTTPDiff("http/"+name+".pcap", i+1, f); ok {
+					nAllowed++
+					t.Logf("%s frame %d %s: allowed difference (%s)", name, i+1, f, why)
+					continue
+				}
+				t.Errorf("%s frame %d %s:\n tshark:  %q\n wiretap: %q", name, i+1, f, trunc(wv), trunc(gv))
+			}
+		}
+	}
+	t.Logf("synthetic HTTP oracle: %d conversations, %d packets, %d values compared, %d allowed differences",
+		len(names), nPkts, nVals, nAllowed)
+}
+
+func httpInfo(a *Analyzer, pkts []httpPacket, i int) string {
+	return a.Dissect(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data).Summary.Info
+}

@@ -1,0 +1,262 @@
+package decode
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The -z statistics, printed in tshark's layouts so that figures can be
+// compared line by line.
+
+const statRule = "================================================================================\n"
+
+// formatSize prints a byte count as tshark's conversation tables do: plain
+// bytes below 10 kB, then whole SI units.
+func formatSize(n int64) string {
+	units := []string{"bytes", "kB", "MB", "GB", "TB", "PB"}
+	i := 0
+	for i < len(units)-1 && n >= 10_000 {
+		n /= 1000
+		i++
+	}
+	return fmt.Sprintf("%d %s", n, units[i])
+}
+
+// WriteConvTCP prints -z conv,tcp: one line per TCP conversation, most
+// frames first. "<-" counts what A received, "->" what A sent; A is the side
+// that sent the conversation's first packet.
+func WriteConvTCP(w io.Writer, streams []*TCPStreamInfo, first time.Time) {
+	sorted := append([]*TCPStreamInfo(nil), streams...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		return sorted[i].Packets[0]+sorted[i].Packets[1] > sorted[j].Packets[0]+sorted[j].Packets[1]
+	})
+	var b strings.Builder
+	b.WriteString(statRule)
+	b.WriteString("TCP Conversations\nFilter:<No Filter>\n")
+	b.WriteString("                                                           |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |\n")
+	b.WriteString("                                                           | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |\n")
+	for _, s := range sorted {
+		rel := s.Start.Sub(first).Seconds()
+		dur := s.End.Sub(s.Start).Seconds()
+		fmt.Fprintf(&b, "%-26s <-> %-26s  %6d %-9s  %6d %-9s  %6d %-9s  %14.9f   %12.4f\n",
+			convAddr(s.Client), convAddr(s.Server),
+			s.Packets[1], formatSize(s.Bytes[1]), s.Packets[0], formatSize(s.Bytes[0]),
+			s.Packets[0]+s.Packets[1], formatSize(s.Bytes[0]+s.Bytes[1]), rel, dur)
+	}
+	b.WriteString(statRule)
+	io.WriteString(w, b.String())
+}
+
+// Stats gathers the -z tables that need every dissected packet.
+type Stats struct {
+	endpoints map[string]*endpointStat
+	order     []string
+	phs       *phsNode
+	http      httpCounts
+	first     time.Time
+	last      time.Time
+	packets   int
+}
+
+type endpointStat struct {
+	txFrames, rxFrames int
+	txBytes, rxBytes   int64
+}
+
+type phsNode struct {
+	name     string
+	frames   int
+	bytes    int64
+	children []*phsNode
+}
+
+type httpCounts struct {
+	total, requests, responses, other int
+	methods                           map[string]int
+	methodOrder                       []string
+	codes                             map[int]int
+	phrases                           map[int]string
+}
+
+// NewStats returns empty tables.
+func NewStats() *Stats {
+	return &Stats{
+		endpoints: map[string]*endpointStat{},
+		phs:       &phsNode{},
+		http:      httpCounts{methods: map[string]int{}, codes: map[int]int{}, phrases: map[int]string{}},
+	}
+}
+
+// Add accounts one dissected packet.
+func (s *Stats) Add(p *Packet) {
+	length := int64(0)
+	if f := p.Fields("frame.len"); len(f) > 0 {
+		length = int64(f[0].U)
+	}
+	var ts time.Time
+	if f := p.Fields("frame.time_epoch"); len(f) > 0 {
+		ts = f[0].T
+	}
+	if s.packets == 0 {
+		s.first = ts
+	}
+	s.last = ts
+	s.packets++
+
+	// Endpoints: the first IPv4 header's addresses.
+	if src, dst := p.Fields("ip.src"), p.Fields("ip.dst"); len(src) > 0 && len(dst) > 0 {
+		s.endpoint(src[0].Text()).txFrames++
+		s.endpoint(src[0].Text()).txBytes += length
+		s.endpoint(dst[0].Text()).rxFrames++
+		s.endpoint(dst[0].Text()).rxBytes += length
+	}
+
+	// Protocol hierarchy from frame.protocols, without the "ethertype"
+	// pseudo-layer that tshark leaves out of this table too.
+	if f := p.Fields("frame.protocols"); len(f) > 0 {
+		node := s.phs
+		for _, name := range strings.Split(f[0].S, ":") {
+			if name == "ethertype" || name == "" {
+				continue
+			}
+			var next *phsNode
+			for _, c := range node.children {
+				if c.name == name {
+					next = c
+				}
+			}
+			if next == nil {
+				next = &phsNode{name: name}
+				node.children = append(node.children, next)
+			}
+			next.frames++
+			next.bytes += length
+			node = next
+		}
+	}
+
+	// HTTP packet counter.
+	if len(p.Fields("http")) > 0 {
+		h := &s.http
+		h.total++
+		switch {
+		case len(p.Fields("http.request")) > 0:
+			h.requests++
+			if m := p.Fields("http.request.method"); len(m) > 0 {
+				if _, ok := h.methods[m[0].S]; !ok {
+					h.methodOrder = append(h.methodOrder, m[0].S)
+				}
+				h.methods[m[0].S]++
+			}
+		case len(p.Fields("http.response")) > 0:
+			h.responses++
+			if c := p.Fields("http.response.code"); len(c) > 0 {
+				code := int(c[0].U)
+				h.codes[code]++
+				if ph := p.Fields("http.response.phrase"); len(ph) > 0 {
+					h.phrases[code] = ph[0].S
+				}
+			}
+		default:
+			h.other++
+		}
+	}
+}
+
+func (s *Stats) endpoint(addr string) *endpointStat {
+	e := s.endpoints[addr]
+	if e == nil {
+		e = &endpointStat{}
+		s.endpoints[addr] = e
+		s.order = append(s.order, addr)
+	}
+	return e
+}
+
+// WriteEndpointsIP prints -z endpoints,ip, most packets first.
+func (s *Stats) WriteEndpointsIP(w io.Writer) {
+	addrs := append([]string(nil), s.order...)
+	sort.SliceStable(addrs, func(i, j int) bool {
+		a, b := s.endpoints[addrs[i]], s.endpoints[addrs[j]]
+		return a.txFrames+a.rxFrames > b.txFrames+b.rxFrames
+	})
+	var b strings.Builder
+	b.WriteString(statRule)
+	b.WriteString("IPv4 Endpoints\nFilter:<No Filter>\n")
+	b.WriteString("                       |  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |\n")
+	for _, a := range addrs {
+		e := s.endpoints[a]
+		fmt.Fprintf(&b, "%-20s      %6d     %9d     %6d       %9d      %6d       %9d   \n",
+			a, e.txFrames+e.rxFrames, e.txBytes+e.rxBytes, e.txFrames, e.txBytes, e.rxFrames, e.rxBytes)
+	}
+	b.WriteString(statRule)
+	io.WriteString(w, b.String())
+}
+
+// WritePHS prints -z io,phs.
+func (s *Stats) WritePHS(w io.Writer) {
+	var b strings.Builder
+	rule := "===================================================================\n"
+	b.WriteString("\n" + rule + "Protocol Hierarchy Statistics\nFilter: \n\n")
+	var walk func(n *phsNode, depth int)
+	walk = func(n *phsNode, depth int) {
+		for _, c := range n.children {
+			name := strings.Repeat("  ", depth) + c.name
+			fmt.Fprintf(&b, "%-40s frames:%d bytes:%d\n", name, c.frames, c.bytes)
+			walk(c, depth+1)
+		}
+	}
+	walk(s.phs, 0)
+	b.WriteString(rule)
+	io.WriteString(w, b.String())
+}
+
+// WriteHTTPTree prints -z http,tree: counts of HTTP packets by kind, method
+// and status code.
+func (s *Stats) WriteHTTPTree(w io.Writer) {
+	h := &s.http
+	var b strings.Builder
+	rule := strings.Repeat("=", 135) + "\n"
+	b.WriteString("\n" + rule + "HTTP/Packet Counter:\n")
+	fmt.Fprintf(&b, "%-23s %-13s\n", "Topic / Item", "Count")
+	b.WriteString(strings.Repeat("-", 135) + "\n")
+	row := func(indent int, label string, n int) {
+		fmt.Fprintf(&b, "%-23s %d\n", strings.Repeat(" ", indent)+label, n)
+	}
+	row(0, "Total HTTP Packets", h.total)
+	row(1, "HTTP Response Packets", h.responses)
+	classes := []struct {
+		label  string
+		lo, hi int
+	}{{"2xx: Success", 200, 299}, {"???: broken", 0, 99}, {"5xx: Server Error", 500, 599}, {"4xx: Client Error", 400, 499},
+		{"3xx: Redirection", 300, 399}, {"1xx: Informational", 100, 199}}
+	for _, c := range classes {
+		n := 0
+		var codes []int
+		for code, k := range h.codes {
+			if code >= c.lo && code <= c.hi {
+				n += k
+				codes = append(codes, code)
+			}
+		}
+		row(2, c.label, n)
+		sort.Ints(codes)
+		for _, code := range codes {
+			row(3, fmt.Sprintf("%d %s", code, h.phrases[code]), h.codes[code])
+		}
+	}
+	row(1, "HTTP Request Packets", h.requests)
+	for _, m := range h.methodOrder {
+		row(2, m, h.methods[m])
+	}
+	row(1, "Other HTTP Packets", h.other)
+	b.WriteString("\n" + strings.Repeat("-", 135) + "\n")
+	io.WriteString(w, b.String())
+}
+
+// convAddr is how tshark's conversation table writes an endpoint: the
+// address and the port joined by a colon, no brackets even for IPv6.
+func convAddr(e Endpoint) string { return fmt.Sprintf("%s:%d", e.Addr, e.Port) }
