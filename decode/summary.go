@@ -182,8 +182,17 @@ func (z *Summarizer) tcpInfo(src, dst netip.Addr, t *layers.TCP) string {
 			}
 		}
 	} else if !me.haveISN {
-		// Mid-stream: Wireshark counts from the first sequence number seen.
-		me.isn, me.haveISN = t.Seq, true
+		// Mid-stream: Wireshark counts from one before the first sequence
+		// number seen, so the first byte seen is byte 1.
+		me.isn, me.haveISN = t.Seq-1, true
+	}
+	if t.ACK && (peer == nil || !peer.haveISN) {
+		// The peer's numbering starts from what this side acknowledges.
+		if peer == nil {
+			peer = &tcpHalf{scale: -1}
+			z.tcp[flowKey{dst, src, uint16(t.DstPort), uint16(t.SrcPort)}] = peer
+		}
+		peer.isn, peer.haveISN = t.Ack-1, true
 	}
 
 	b := &z.sb
