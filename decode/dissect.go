@@ -99,6 +99,7 @@ func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, d
 	tcpNode := a.dissectLayers(p, n, ci, lt, data)
 	if tcpNode != nil {
 		a.app.dissect(p, n, tcpNode)
+		dissectFernet(p)
 	}
 	return p
 }

@@ -3,7 +3,6 @@ package decode
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -180,19 +179,4 @@ func walkTLSRecords(b []byte, counts map[string]int, fn func(typ byte, rec []byt
 		}
 		b = b[n:]
 	}
-}
-
-// IsFernetToken reports whether b has the shape of a Fernet token: url-safe
-// base64 of version 0x80, an 8-byte time, a 16-byte IV, whole AES blocks of
-// ciphertext and a 32-byte HMAC (Fernet spec, "Token Format").
-func IsFernetToken(b []byte) bool {
-	if len(b) < 76 || !bytes.HasPrefix(b, []byte("gAAAAA")) {
-		return false
-	}
-	raw := make([]byte, base64.URLEncoding.DecodedLen(len(b)))
-	n, err := base64.URLEncoding.Decode(raw, b)
-	if err != nil {
-		return false
-	}
-	return raw[0] == 0x80 && n >= 1+8+16+16+32 && (n-(1+8+16+32))%16 == 0
 }

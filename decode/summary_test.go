@@ -77,3 +77,20 @@ func fastPassFile(file string, an *Analyzer) bool {
 		an.Add(n, ci, src.LinkType(ci), data)
 	}
 }
+
+// eachDissected re-reads file and hands every packet's full tree to fn.
+func eachDissected(t *testing.T, file string, an *Analyzer, fn func(*Packet)) {
+	t.Helper()
+	src, err := capture.OpenFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for n := 1; ; n++ {
+		data, ci, err := src.ReadPacket()
+		if err != nil {
+			return
+		}
+		fn(an.Dissect(n, ci, src.LinkType(ci), data))
+	}
+}
