@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -20,7 +21,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [-w OUT] [-F pcapng|pcap]"
+const readUsage = "-r FILE|- [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -33,6 +34,7 @@ type readFlags struct {
 	count                                                 int
 	quiet, verbose, hex                                   bool
 	fields, fieldOpts, stats, decodeAs                    multiFlag
+	secrets, secretsHex                                   multiFlag
 }
 
 func runRead(args []string, sio stdio) error {
@@ -52,6 +54,8 @@ func runRead(args []string, sio stdio) error {
 	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=C, quote=d|s|n, occurrence=f|l|a, aggregator=C (repeatable)")
 	fs.Var(&f.stats, "z", "statistics: conv,tcp | endpoints,ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs (repeatable)")
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
+	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
+	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
 	words, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -112,6 +116,10 @@ type readJob struct {
 	filter   *decode.DisplayFilter
 	follow   []followReq
 	matchers map[layers.LinkType]*capture.Matcher
+	secrets  [][]byte
+	// exposures are the per-stream secret findings, one per secret.
+	exposures    []*decode.Exposure
+	secretFrames map[int]bool
 }
 
 type followReq struct {
@@ -130,8 +138,22 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 		}
 		rd.opts.Force[port] = proto
 	}
+	for _, t := range f.secrets {
+		rd.secrets = append(rd.secrets, []byte(t))
+	}
+	for _, h := range f.secretsHex {
+		b, err := hex.DecodeString(strings.NewReplacer(":", "", "-", "", " ", "").Replace(h))
+		if err != nil || len(b) == 0 {
+			return nil, &usageError{msg: fmt.Sprintf("bad --secret-hex %q", h), hint: "give hex bytes, e.g. --secret-hex 66:6c:75:66:66:79"}
+		}
+		rd.secrets = append(rd.secrets, b)
+	}
 	for _, z := range f.stats {
 		switch {
+		case z == "exposure":
+			if len(rd.secrets) == 0 {
+				return nil, &usageError{msg: "-z exposure needs the secret to look for", hint: `add --secret "fluffy tail"`}
+			}
 		case z == "conv,tcp", z == "endpoints,ip", z == "http,tree", z == "io,phs":
 		case strings.HasPrefix(z, "follow,tcp,"):
 			parts := strings.Split(z, ",")
@@ -146,7 +168,7 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 			rd.follow = append(rd.follow, followReq{mode: parts[2], stream: n})
 		default:
 			return nil, &usageError{msg: fmt.Sprintf("unknown statistic -z %q", z),
-				hint: "-z takes conv,tcp, endpoints,ip, follow,tcp,ascii,N, follow,tcp,hex,N, http,tree or io,phs"}
+				hint: "-z takes conv,tcp, endpoints,ip, exposure, follow,tcp,ascii,N, follow,tcp,hex,N, http,tree or io,phs"}
 		}
 	}
 	rd.fields = decode.FieldsFormat{Fields: f.fields}
@@ -309,6 +331,9 @@ func (rd *readJob) run() error {
 	if rd.f.write != "" && rd.filter == nil {
 		return rd.copyPackets(nil)
 	}
+	if err := rd.exposurePass(); err != nil {
+		return err
+	}
 	an := decode.NewAnalyzer(rd.opts)
 	// A fault part-way through the file (truncation, corruption) is
 	// reported last: every packet before it is still shown and counted.
@@ -336,6 +361,9 @@ func (rd *readJob) run() error {
 		}
 		_, loopErr = rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
 			p := an.Dissect(n, ci, lt, data)
+			if len(rd.secrets) > 0 {
+				decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
+			}
 			if rd.filter != nil && !rd.filter.Match(p) {
 				return nil
 			}
@@ -395,6 +423,10 @@ func (rd *readJob) printPacket(p *decode.Packet) error {
 func (rd *readJob) finishStats(an *decode.Analyzer, stats *decode.Stats) error {
 	for _, z := range rd.f.stats {
 		switch {
+		case z == "exposure":
+			for _, ex := range rd.exposures {
+				decode.WriteExposure(rd.out, ex)
+			}
 		case z == "conv,tcp":
 			decode.WriteConvTCP(rd.out, an.TCPStreams(), an.FirstTime())
 		case stats == nil:
@@ -464,4 +496,63 @@ func createReadSink(path, format string, lt layers.LinkType, sio stdio) (capture
 		return capture.CreatePcap(path, lt, capture.DefaultSnapLen)
 	}
 	return capture.CreatePcapng(path, opts)
+}
+
+// exposurePass reads the file once per secret, following TCP streams, to
+// find secrets split across segments and to build -z exposure.
+func (rd *readJob) exposurePass() error {
+	if len(rd.secrets) == 0 {
+		return nil
+	}
+	rd.secretFrames = map[int]bool{}
+	for _, secret := range rd.secrets {
+		src := &loopSource{rd: rd}
+		ex, err := decode.AnalyzeExposure(src, secret)
+		if err != nil && src.err == nil {
+			return err
+		}
+		rd.exposures = append(rd.exposures, ex)
+		for _, s := range ex.Streams {
+			if s.SecretStreamFrame != 0 {
+				rd.secretFrames[s.SecretStreamFrame] = true
+			}
+		}
+	}
+	return nil
+}
+
+// loopSource adapts packetLoop (with its capture filter and -c) to the
+// pull interface AnalyzeExposure reads.
+type loopSource struct {
+	rd   *readJob
+	pkts []loopPacket
+	i    int
+	read bool
+	err  error
+}
+
+type loopPacket struct {
+	data []byte
+	ci   gopacket.CaptureInfo
+	lt   layers.LinkType
+}
+
+func (s *loopSource) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
+	if !s.read {
+		s.read = true
+		_, s.err = s.rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
+			s.pkts = append(s.pkts, loopPacket{append([]byte(nil), data...), ci, lt})
+			return nil
+		})
+	}
+	if s.i >= len(s.pkts) {
+		return nil, gopacket.CaptureInfo{}, io.EOF
+	}
+	p := s.pkts[s.i]
+	s.i++
+	return p.data, p.ci, nil
+}
+
+func (s *loopSource) LinkType(ci gopacket.CaptureInfo) layers.LinkType {
+	return s.pkts[s.i-1].lt
 }

@@ -85,3 +85,40 @@ func TestConvAndFollowMatchTshark(t *testing.T) {
 	}
 	t.Logf("%d TCP conversations and %d follow outputs equal tshark's", convs, follows)
 }
+
+// TestReadSecretExposure: on a demo capture the secret is visible only in
+// the plaintext stream, first in the frame tshark finds with
+// `frame contains`, and -Y secret.found selects the frames holding it.
+func TestReadSecretExposure(t *testing.T) {
+	demo := filepath.Join(oracleCaptures, "demo.pcapng")
+	out := wiretapOut(t, "read", "-r", demo, "--secret", "fluffy tail", "-q", "-z", "exposure")
+	var visible []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "VISIBLE") {
+			visible = append(visible, l)
+		}
+	}
+	if len(visible) != 1 || !strings.Contains(visible[0], " HTTP ") {
+		t.Fatalf("want the secret visible in exactly the plaintext HTTP stream:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if (strings.Contains(l, "Fernet over HTTP") || strings.Contains(l, " TLS ")) && !strings.Contains(l, "hidden") {
+			t.Errorf("not hidden: %s", l)
+		}
+	}
+	frames := strings.Fields(wiretapOut(t, "read", "-r", demo, "--secret", "fluffy tail", "-Y", "secret.found", "-T", "fields", "-e", "frame.number"))
+	if len(frames) == 0 || !strings.Contains(visible[0], "VISIBLE in frame "+frames[0]+" ") {
+		t.Errorf("secret.found frames %v; exposure says %q", frames, visible[0])
+	}
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Log("tshark is not installed: not comparing with its frame contains")
+		return
+	}
+	want, err := exec.Command("tshark", "-r", demo, "-Y", `frame contains "fluffy tail"`, "-T", "fields", "-e", "frame.number").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := strings.Fields(string(want)); strings.Join(w, ",") != strings.Join(frames, ",") {
+		t.Errorf("tshark finds the secret in frames %v, wiretap in %v", w, frames)
+	}
+}

@@ -1,0 +1,84 @@
+package decode
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// MarkSecrets adds a "secret" node to p for each secret found in the
+// packet: in the frame's own bytes, in a decoded data source (reassembled
+// TCP, an uncompressed body), or — from streamFrames, which the exposure
+// pass fills — completed in this frame across segment boundaries.
+func MarkSecrets(p *Packet, secrets [][]byte, streamFrames map[int]bool) {
+	for _, s := range secrets {
+		if len(s) == 0 {
+			continue
+		}
+		for i, src := range p.Sources {
+			if at := bytes.Index(src.Data, s); at >= 0 {
+				addSecret(p, s, i, at, "in "+strings.ToLower(src.Name))
+				goto next
+			}
+		}
+		if streamFrames[p.Number] {
+			addSecret(p, s, 0, 0, "in the TCP stream, across segments")
+		}
+	next:
+	}
+}
+
+func addSecret(p *Packet, s []byte, src, at int, where string) {
+	text := printableSecret(s)
+	node := &Field{Name: "secret", Kind: KindProtocol, Label: "Secret visible " + where + ": " + text, Source: src, Start: at, Len: len(s)}
+	if where == "in the TCP stream, across segments" {
+		node.Len = 0
+	}
+	node.Add(&Field{Name: "secret.found", Kind: KindString, S: string(s), Label: "Secret: " + text, Source: src, Start: node.Start, Len: node.Len})
+	p.Tree = append(p.Tree, node)
+}
+
+func printableSecret(s []byte) string {
+	return fmt.Sprintf("%q", s)
+}
+
+// WriteExposure prints -z exposure: per TCP stream, whether the secret is
+// visible to an eavesdropper, where first, and what else still leaks.
+func WriteExposure(w io.Writer, ex *Exposure) {
+	fmt.Fprintf(w, "\n%s", followRule)
+	fmt.Fprintf(w, "Secret exposure: %s\n", printableSecret(ex.Secret))
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "Stream\tClient\tServer\tProtocol\tSecret\tStill leaks\n")
+	for _, s := range ex.Streams {
+		verdict := "hidden"
+		if s.SecretVisible() {
+			f := s.SecretFrame
+			if f == 0 || (s.SecretStreamFrame != 0 && s.SecretStreamFrame < f) {
+				f = s.SecretStreamFrame
+			}
+			verdict = fmt.Sprintf("VISIBLE in frame %d", f)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", s.Index, s.Client, s.Server, s.Protocol, verdict, leaks(s))
+	}
+	tw.Flush()
+	fmt.Fprint(w, followRule)
+}
+
+// leaks says what the stream shows an eavesdropper besides its payload.
+func leaks(s *StreamExposure) string {
+	var parts []string
+	if s.Request != "" {
+		parts = append(parts, "request line "+fmt.Sprintf("%q", s.Request))
+	}
+	if s.Protocol == ProtoTLS {
+		sizes := make([]string, len(s.ServerRecordSizes))
+		for i, n := range s.ServerRecordSizes {
+			sizes[i] = fmt.Sprint(n)
+		}
+		parts = append(parts, "encrypted record sizes "+strings.Join(sizes, ","))
+	}
+	parts = append(parts, fmt.Sprintf("%d packets, %d bytes, %s", s.Packets, s.Bytes, s.End.Sub(s.Start).Round(1000)))
+	return strings.Join(parts, "; ")
+}
