@@ -323,8 +323,10 @@ func (rd *readJob) run() error {
 	defer rd.out.Flush()
 	// The fast pass keeps compact records for every packet; a soft memory
 	// limit makes the collector return garbage early rather than let the
-	// heap double (GOMEMLIMIT, when set, wins).
-	if os.Getenv("GOMEMLIMIT") == "" {
+	// heap double (GOMEMLIMIT, when set, wins). Not while printing every
+	// packet: building each tree makes garbage so fast that the collector
+	// would run without pause.
+	if os.Getenv("GOMEMLIMIT") == "" && rd.f.quiet {
 		debug.SetMemoryLimit(120 << 20)
 	}
 	// Re-writing without a display filter needs no dissection: copy.
