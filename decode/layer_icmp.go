@@ -139,10 +139,7 @@ func (c *dctx) icmp(off, end int) {
 		c.setCol("ICMP", info)
 		// The quoted datagram: its headers are shown, its streams untouched.
 		if len(d) > 8 {
-			save := c.inError
-			c.inError = true
-			c.ipv4(off+8, end)
-			c.inError = save
+			c.quoted(func() { c.ipv4(off+8, end) })
 		}
 		return
 	}
@@ -150,4 +147,13 @@ func (c *dctx) icmp(off, end int) {
 	if len(d) > 8 {
 		c.dataLayer(off+8, end)
 	}
+}
+
+// quoted dissects the datagram an ICMP or ICMPv6 error quotes: its headers
+// are shown, but it does not feed streams or analysis.
+func (c *dctx) quoted(dissect func()) {
+	save := c.inError
+	c.inError = true
+	dissect()
+	c.inError = save
 }

@@ -129,20 +129,17 @@ func (c *dctx) icmpv6(off, end int) {
 		}
 		switch t {
 		case 2:
-			mtu := uint64(d[4])<<24 | uint64(d[5])<<16 | uint64(d[6])<<8 | uint64(d[7])
+			mtu := uint64(be32(d[4:]))
 			ic.Add(c.uint("icmpv6.mtu", fmt.Sprintf("MTU: %d", mtu), off+4, 4, mtu))
 		case 4:
-			p := uint64(d[4])<<24 | uint64(d[5])<<16 | uint64(d[6])<<8 | uint64(d[7])
+			p := uint64(be32(d[4:]))
 			ic.Add(c.uint("icmpv6.pointer", fmt.Sprintf("Pointer: %d", p), off+4, 4, p))
 		default:
 			ic.Add(c.bytes("icmpv6.reserved", fmt.Sprintf("Reserved: %08x", d[4:8]), off+4, 4))
 		}
 		c.setCol("ICMPv6", info)
 		if len(d) > 8 {
-			save := c.inError
-			c.inError = true
-			c.ipv6(off+8, end)
-			c.inError = save
+			c.quoted(func() { c.ipv6(off+8, end) })
 		}
 		return
 	}
