@@ -18,6 +18,7 @@ package decode
 // those records and the frame's own bytes, in any order.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -320,6 +321,14 @@ func (a *appAnalysis) uri(m *httpMsg) string {
 	return string(a.uris[m.uriOff : m.uriOff+m.uriLen])
 }
 
+// internASCII is intern(asciiStr(b)), allocating only for a new string.
+func (a *appAnalysis) internASCII(b []byte) uint32 {
+	if i, ok := a.strIdx[string(b)]; ok && bytes.IndexByte(b, 0) < 0 && isASCII(b) {
+		return i
+	}
+	return a.intern(asciiStr(b))
+}
+
 func (a *appAnalysis) intern(s string) uint32 {
 	if i, ok := a.strIdx[s]; ok {
 		return i
@@ -525,10 +534,10 @@ func (a *appAnalysis) message(f *httpFramer, m *framedMsg) {
 		rec.method = httpMethodIndex[p.method]
 	}
 	if p.hasHost {
-		rec.host = a.intern(asciiStr(p.host))
+		rec.host = a.internASCII(p.host)
 	}
 	if p.hasCType {
-		rec.ctype = a.intern(asciiStr(p.ctypeRaw))
+		rec.ctype = a.internASCII(p.ctypeRaw)
 	}
 	if p.uriRaw != nil {
 		rec.uriOff, rec.uriLen = uint32(len(a.uris)), uint32(len(p.uri))

@@ -235,7 +235,20 @@ type httpScan struct {
 	target   int64 // end of the current chunk's data + CRLF, or the exact length
 	firstB   [12]byte
 	firstN   int
-	info     string // "first line " for the Info column, once known
+}
+
+// firstLineInfo is the Info column text of a message the scanner was fed
+// from b's start and found incomplete: its first line and a blank, once
+// that line is complete.
+func (s *httpScan) firstLineInfo(b []byte) string {
+	if s.state == scanFirst {
+		return ""
+	}
+	j := bytes.IndexAny(b, "\r\n")
+	if j < 0 {
+		j = len(b)
+	}
+	return formatText(b[:min(j, maxScanLine)]) + " "
 }
 
 const (
@@ -277,7 +290,7 @@ func (s *httpScan) feed(b []byte, ctx httpFramerCtx) scanResult {
 				s.n++
 				i++
 			}
-			s.lineDone(ctx)
+			s.lineDone(ctx, s.line)
 			continue
 		}
 		switch s.state {
@@ -298,35 +311,58 @@ func (s *httpScan) feed(b []byte, ctx httpFramerCtx) scanResult {
 			i = len(b)
 			continue
 		}
-		c := b[i]
-		if c == '\r' || c == '\n' {
-			s.n++
-			i++
-			if c == '\r' {
-				if i >= len(b) {
-					// Whether an LF follows is not known yet: Wireshark
-					// waits for the next segment.
-					s.crFinal = true
-					break
-				}
-				if b[i] == '\n' {
-					s.n++
-					i++
-				}
-			}
-			s.lineDone(ctx)
-			continue
+		// The rest of the current line: up to the next CR or LF.
+		rest := b[i:]
+		j := bytes.IndexByte(rest, '\n')
+		if j < 0 {
+			j = len(rest)
 		}
+		if k := bytes.IndexByte(rest[:j], '\r'); k >= 0 {
+			j = k
+		}
+		part := rest[:j]
 		if s.state == scanFirst && s.firstN < len(s.firstB) {
-			s.firstB[s.firstN] = c
-			s.firstN++
+			s.firstN += copy(s.firstB[s.firstN:], part)
 		}
-		if len(s.line) < maxScanLine {
-			s.line = append(s.line, c)
+		s.lineLen += int64(j)
+		s.n += int64(j)
+		i += j
+		if i >= len(b) {
+			// The line goes on in the next data: keep what there is of it.
+			if room := maxScanLine - len(s.line); room > 0 {
+				s.line = append(s.line, part[:min(len(part), room)]...)
+			}
+			break
 		}
-		s.lineLen++
+		// The line ends here. Most lines arrive whole: use them in place.
+		line := part
+		if len(s.line) > 0 {
+			if room := maxScanLine - len(s.line); room > 0 {
+				s.line = append(s.line, part[:min(len(part), room)]...)
+			}
+			line = s.line
+		} else if len(line) > maxScanLine {
+			line = line[:maxScanLine]
+		}
+		c := b[i]
 		s.n++
 		i++
+		if c == '\r' {
+			if i >= len(b) {
+				// Whether an LF follows is not known yet: Wireshark
+				// waits for the next segment.
+				if len(s.line) == 0 {
+					s.line = append(s.line, line...)
+				}
+				s.crFinal = true
+				break
+			}
+			if b[i] == '\n' {
+				s.n++
+				i++
+			}
+		}
+		s.lineDone(ctx, line)
 	}
 	if s.crFinal {
 		return scanResult{kind: pendOneMore}
@@ -341,8 +377,8 @@ func (s *httpScan) feed(b []byte, ctx httpFramerCtx) scanResult {
 }
 
 // lineDone processes the line just ended and starts the next.
-func (s *httpScan) lineDone(ctx httpFramerCtx) {
-	s.endLine(ctx)
+func (s *httpScan) lineDone(ctx httpFramerCtx, line []byte) {
+	s.endLine(ctx, line)
 	s.line = s.line[:0]
 	s.lineLen = 0
 }
@@ -359,9 +395,8 @@ func (s *httpScan) result() scanResult {
 	return scanResult{kind: pendOneMore}
 }
 
-// endLine processes the line just completed (its bytes in s.line).
-func (s *httpScan) endLine(ctx httpFramerCtx) {
-	line := s.line
+// endLine processes the line just completed.
+func (s *httpScan) endLine(ctx httpFramerCtx, line []byte) {
 	switch s.state {
 	case scanFirst:
 		s.kind, _ = classifyLine(line)
@@ -371,7 +406,6 @@ func (s *httpScan) endLine(ctx httpFramerCtx) {
 			s.state = scanDone
 			return
 		}
-		s.info = formatText(line) + " "
 		s.tryBody = !ctx.eos
 		if s.tryBody && s.kind == httpResponse {
 			code := statusCode(line)
@@ -541,6 +575,7 @@ type httpParsed struct {
 	kind      httpKind // type of the last start line (HTTP_OTHERS if none)
 	leadCRLF  bool
 	lines     []httpLine
+	linesBuf  [12]httpLine // lines' first storage: most messages fit
 	blank     int // start of the empty line ending the headers, -1 if none
 	hdrEnd    int // where the body starts
 	method    string
@@ -578,6 +613,7 @@ type httpParsed struct {
 // how the message splits; consumed is how many bytes of b it takes.
 func parseHTTPMessage(b []byte, skipCRLF bool) *httpParsed {
 	p := &httpParsed{blank: -1}
+	p.lines = p.linesBuf[:0]
 	off := 0
 	if skipCRLF && len(b) >= 2 && b[0] == '\r' && b[1] == '\n' {
 		off = 2
@@ -629,7 +665,7 @@ func (p *httpParsed) startLine(line []byte, k httpKind, method string) {
 		if n == 0 {
 			return
 		}
-		p.version = asciiStr(line[:n])
+		p.version = httpVersionStr(line[:n])
 		rest := line[next:]
 		n, next = tokenLen(rest)
 		if n < 3 {
@@ -652,7 +688,19 @@ func (p *httpParsed) startLine(line []byte, k httpKind, method string) {
 	n, next = tokenLen(rest)
 	p.uriRaw = rest[:n]
 	p.uri = asciiStr(rest[:n])
-	p.version = asciiStr(rest[next:])
+	p.version = httpVersionStr(rest[next:])
+}
+
+// httpVersionStr is asciiStr for a version, without allocating for the
+// usual ones.
+func httpVersionStr(b []byte) string {
+	switch string(b) {
+	case "HTTP/1.1":
+		return "HTTP/1.1"
+	case "HTTP/1.0":
+		return "HTTP/1.0"
+	}
+	return asciiStr(b)
 }
 
 // leadingDigits is strtoul over three characters.
@@ -720,7 +768,7 @@ func (p *httpParsed) header(line []byte, colon int, kind httpKind) {
 		return
 	}
 	v := headerValue(line, colon)
-	switch strings.ToLower(string(name)) {
+	switch headerNameKey(name) {
 	case "content-type":
 		p.hasCType = true
 		p.ctypeRaw = v
@@ -761,6 +809,17 @@ func (p *httpParsed) header(line []byte, colon int, kind httpKind) {
 		p.hasUpg = true
 		p.upgrade = strings.ToLower(string(v))
 	}
+}
+
+// headerNameKey is the lower-case name of a header process_header acts
+// on, "" for the others; it allocates nothing.
+func headerNameKey(name []byte) string {
+	for _, k := range [...]string{"content-type", "content-length", "content-encoding", "transfer-encoding", "host", "upgrade"} {
+		if len(k) == len(name) && bytes.EqualFold(name, []byte(k)) {
+			return k
+		}
+	}
+	return ""
 }
 
 func isSpace(c byte) bool {
@@ -970,6 +1029,15 @@ func decompressBody(b []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return out, len(out) > 0
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // asciiStr is a string field's value as Wireshark stores it (ENC_ASCII):
@@ -1513,7 +1581,7 @@ func (f *httpFramer) run(cb *callBuf, firstDone bool) {
 				// The message needs more data: Wireshark keeps it from
 				// after the leading CRLF.
 				f.startPending(cb, off+o, scan, res)
-				info = scan.info
+				info = scan.firstLineInfo(rest[o:])
 				break
 			}
 		}

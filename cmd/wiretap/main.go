@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 )
@@ -44,7 +45,21 @@ func (e *usageError) ExitCode() int { return 2 }
 // errUsagePrinted means the flag package already printed what was wrong.
 var errUsagePrinted = errors.New("usage")
 
-func main() { os.Exit(run(os.Args[1:], stdio{os.Stdin, os.Stdout, os.Stderr})) }
+func main() {
+	// WIRETAP_CPUPROFILE=file writes a CPU profile of the run, for the
+	// speed work the benchmarks measure.
+	if path := os.Getenv("WIRETAP_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				code := run(os.Args[1:], stdio{os.Stdin, os.Stdout, os.Stderr})
+				pprof.StopCPUProfile()
+				f.Close()
+				os.Exit(code)
+			}
+		}
+	}
+	os.Exit(run(os.Args[1:], stdio{os.Stdin, os.Stdout, os.Stderr}))
+}
 
 // run executes one wiretap command line and returns the exit status. Every
 // error leaves as one `wiretap: error:` line, plus a `wiretap: hint:` line when
