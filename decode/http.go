@@ -576,8 +576,8 @@ type httpParsed struct {
 	leadCRLF  bool
 	lines     []httpLine
 	linesBuf  [12]httpLine // lines' first storage: most messages fit
-	blank     int // start of the empty line ending the headers, -1 if none
-	hdrEnd    int // where the body starts
+	blank     int          // start of the empty line ending the headers, -1 if none
+	hdrEnd    int          // where the body starts
 	method    string
 	uri       string // as printed (ASCII, NUL-cut)
 	uriRaw    []byte
