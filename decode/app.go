@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // Budgets for message bytes kept for Dissect.
@@ -164,7 +165,6 @@ type pduSeg struct {
 
 // appStream is the live state of a conversation being reassembled.
 type appStream struct {
-	st   *TCPStreamInfo
 	from int // HTTP from this frame on (the heuristic's)
 	dirs [2]*httpFramer
 }
@@ -278,8 +278,8 @@ func (a *Analyzer) FollowTCP(stream int) ([]FollowChunk, error) {
 // Wireshark's: one per frame (the last message's), as http.request_in and
 // http.response_in show them.
 func (a *Analyzer) HTTPMessages() []HTTPMessageInfo {
+	a.Finish()
 	ap := a.app
-	ap.finish()
 	var out []HTTPMessageInfo
 	for k, fr := range ap.frames {
 		curr := fr.curr
@@ -342,8 +342,7 @@ func (a *appAnalysis) intern(s string) uint32 {
 // classify says whether a conversation is HTTP by its ports alone: forced
 // (or forced to something else), one of Wireshark's HTTP ports, or not
 // known (the content decides). The lower port is tried first, as tshark does.
-func (a *appAnalysis) classify(st *TCPStreamInfo) (http, known bool) {
-	p1, p2 := st.Client.Port, st.Server.Port
+func (a *appAnalysis) classify(p1, p2 uint16) (http, known bool) {
 	if p2 < p1 {
 		p1, p2 = p2, p1
 	}
@@ -360,15 +359,11 @@ func (a *appAnalysis) classify(st *TCPStreamInfo) (http, known bool) {
 	return false, false
 }
 
-func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, f *Frame, st *TCPStreamInfo) {
-	if st == nil {
-		return
-	}
-	idx := st.Index
-	t := &f.TCP
-	flagged := lastSegFlags(st)&(taRetransmission|taOutOfOrder) != 0
+func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg segInfo) {
+	idx := seg.stream
+	flagged := seg.flags&(taRetransmission|taOutOfOrder) != 0
 	if idx == a.followStream {
-		a.rf.add(n, ci, t, idx, st.LastDir, false)
+		a.rf.add(n, ci, t, idx, seg.dir, false)
 	}
 	s := a.live[idx]
 	if s == nil {
@@ -378,19 +373,19 @@ func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, f *Frame, st *TCPSt
 		}
 		conv := a.conv(idx)
 		if conv == nil {
-			if flagged || !a.looksHTTP(st, t.Payload) {
+			if flagged || !a.looksHTTP(seg, t.Payload) {
 				return
 			}
 			conv = a.newConv(idx)
 		}
-		s = &appStream{st: st}
+		s = &appStream{}
 		a.live[idx] = s
 		if idx < len(a.done) {
 			a.done[idx] = false
 		}
 		a.startHTTP(s, conv, n)
 	}
-	a.r.add(n, ci, t, idx, st.LastDir, flagged)
+	a.r.add(n, ci, t, idx, seg.dir, flagged)
 }
 
 // lastSegFlags is the TCP analysis flags of the segment tcpAnalysis.add
@@ -399,14 +394,14 @@ func lastSegFlags(st *TCPStreamInfo) uint16 { return st.flow[st.LastDir&1].lastS
 
 // looksHTTP says whether a conversation not yet known as HTTP is: by its
 // ports, or by Wireshark's heuristic on this segment.
-func (a *appAnalysis) looksHTTP(st *TCPStreamInfo, payload []byte) bool {
-	idx := st.Index
+func (a *appAnalysis) looksHTTP(seg segInfo, payload []byte) bool {
+	idx := seg.stream
 	for len(a.class) <= idx {
 		a.class = append(a.class, 0)
 	}
 	c := a.class[idx]
 	if c == 0 {
-		switch http, known := a.classify(st); {
+		switch http, known := a.classify(seg.clientPort, seg.serverPort); {
 		case http:
 			c = 1
 		case known:

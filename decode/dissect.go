@@ -37,6 +37,7 @@ type Analyzer struct {
 	// Per-stage state; each stage keeps its own compact records.
 	tcp  *tcpAnalysis
 	app  *appAnalysis
+	work *appWorker // runs app beside the rest; nil once finished
 	lay  layerState // timestamps, IPv4 fragments (layer_frame.go)
 	done bool
 }
@@ -67,7 +68,10 @@ func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 	}
 	if f.Has(layers.LayerTypeTCP) {
 		if st := a.tcp.add(n, ci, f); st != nil {
-			a.app.addTCP(n, ci, f, st)
+			if a.work == nil {
+				a.work = newAppWorker(a.app)
+			}
+			a.work.add(n, ci, &f.TCP, st)
 		}
 	} else if f.Has(layers.LayerTypeUDP) {
 		a.tcp.addUDP(n, ci, f)
@@ -80,6 +84,10 @@ func (a *Analyzer) Finish() {
 		return
 	}
 	a.done = true
+	if a.work != nil {
+		a.work.wait()
+		a.work = nil
+	}
 	a.app.finish()
 }
 

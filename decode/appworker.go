@@ -1,0 +1,129 @@
+package decode
+
+// The application stage (reassembly, HTTP framing) runs in a goroutine of
+// its own beside the rest of the fast pass (reading, layer decoding, TCP
+// analysis): on two cores that hides most of the cheaper half. It gets the
+// segments in capture order, in batches, with copies of their payloads (the
+// reader reuses its buffer), and with what TCP analysis said of them at the
+// time, so it never reads state the other goroutine is changing.
+
+import (
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// segInfo is what the application stage needs to know of a segment's
+// conversation, as TCP analysis saw it when the segment arrived.
+type segInfo struct {
+	stream     int    // tcp.stream
+	dir        int    // 0: from the conversation's first sender (TCPStreamInfo.Client)
+	flags      uint16 // the segment's tcp.analysis flags
+	clientPort uint16
+	serverPort uint16
+}
+
+func segInfoOf(st *TCPStreamInfo) segInfo {
+	return segInfo{stream: st.Index, dir: st.LastDir, flags: lastSegFlags(st), clientPort: st.Client.Port, serverPort: st.Server.Port}
+}
+
+// appSeg is one queued segment: the TCP header fields reassembly reads and
+// where its payload is in the batch's arena.
+type appSeg struct {
+	n                   int
+	ci                  gopacket.CaptureInfo
+	seg                 segInfo
+	seq, ack            uint32
+	srcPort, dstPort    uint16
+	syn, fin, rst, ack_ bool
+	off, len            int
+}
+
+type appBatch struct {
+	segs  []appSeg
+	arena []byte
+}
+
+const (
+	appBatchSegs  = 512
+	appBatchBytes = 1 << 20
+	appBatches    = 8 // in flight at once: bounds the memory the queue holds
+)
+
+// appWorker runs appAnalysis.addTCP on its own goroutine.
+type appWorker struct {
+	app   *appAnalysis
+	cur   *appBatch
+	work  chan *appBatch
+	free  chan *appBatch
+	done  chan struct{}
+	panic any
+}
+
+func newAppWorker(app *appAnalysis) *appWorker {
+	w := &appWorker{app: app, work: make(chan *appBatch, appBatches), free: make(chan *appBatch, appBatches), done: make(chan struct{})}
+	for i := 0; i < appBatches; i++ {
+		w.free <- &appBatch{segs: make([]appSeg, 0, appBatchSegs), arena: make([]byte, 0, appBatchBytes)}
+	}
+	go w.loop()
+	return w
+}
+
+// add queues a segment.
+func (w *appWorker) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, st *TCPStreamInfo) {
+	if w.cur == nil {
+		w.cur = <-w.free
+	}
+	b := w.cur
+	b.segs = append(b.segs, appSeg{n: n, ci: ci, seg: segInfoOf(st), seq: t.Seq, ack: t.Ack, srcPort: uint16(t.SrcPort), dstPort: uint16(t.DstPort),
+		syn: t.SYN, fin: t.FIN, rst: t.RST, ack_: t.ACK, off: len(b.arena), len: len(t.Payload)})
+	b.arena = append(b.arena, t.Payload...)
+	if len(b.segs) >= appBatchSegs || len(b.arena) >= appBatchBytes {
+		w.flush()
+	}
+}
+
+func (w *appWorker) flush() {
+	if w.cur != nil && len(w.cur.segs) > 0 {
+		w.work <- w.cur
+		w.cur = nil
+	}
+}
+
+// wait hands over what is queued and returns once all of it is processed.
+func (w *appWorker) wait() {
+	w.flush()
+	close(w.work)
+	<-w.done
+	if w.panic != nil {
+		panic(w.panic)
+	}
+}
+
+func (w *appWorker) loop() {
+	defer close(w.done)
+	defer func() {
+		// A bug in the stage must surface in the caller (wait), not kill
+		// the process from a goroutine no one recovers.
+		if r := recover(); r != nil {
+			w.panic = r
+			for range w.work {
+			}
+		}
+	}()
+	var t layers.TCP
+	for b := range w.work {
+		for i := range b.segs {
+			s := &b.segs[i]
+			t.Seq, t.Ack = s.seq, s.ack
+			t.SrcPort, t.DstPort = layers.TCPPort(s.srcPort), layers.TCPPort(s.dstPort)
+			t.SYN, t.FIN, t.RST, t.ACK = s.syn, s.fin, s.rst, s.ack_
+			t.Payload = b.arena[s.off : s.off+s.len : s.off+s.len]
+			w.app.addTCP(s.n, s.ci, &t, s.seg)
+		}
+		b.segs, b.arena = b.segs[:0], b.arena[:0]
+		if cap(b.arena) > 4*appBatchBytes {
+			b.arena = make([]byte, 0, appBatchBytes)
+		}
+		w.free <- b
+	}
+}
