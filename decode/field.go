@@ -145,6 +145,8 @@ type Packet struct {
 	Tree []*Field
 	// Summary is the packet-list row.
 	Summary Summary
+	// lite: built by Analyzer.Row, so only Summary is complete.
+	lite bool
 }
 
 // DataSource is a named byte buffer, like Wireshark's tabs under the hex pane.

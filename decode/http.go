@@ -39,6 +39,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -606,13 +607,21 @@ type httpParsed struct {
 	consumed  int
 }
 
+// parsedPool recycles parse results: one per message is a lot of garbage
+// on a large capture. Callers done with one give it back (release).
+var parsedPool = sync.Pool{New: func() any { return new(httpParsed) }}
+
+// release returns p to the pool; it must not be used afterwards.
+func (p *httpParsed) release() { parsedPool.Put(p) }
+
 // parseHTTPMessage runs dissect_http_message over b, which starts at a
 // message and runs to the end of the data handed to the dissector (a
 // segment or reassembled PDU); skipCRLF says whether a leading CRLF is
 // skipped (decided on the first data the message was seen in). It returns
 // how the message splits; consumed is how many bytes of b it takes.
 func parseHTTPMessage(b []byte, skipCRLF bool) *httpParsed {
-	p := &httpParsed{blank: -1}
+	p := parsedPool.Get().(*httpParsed)
+	*p = httpParsed{blank: -1}
 	p.lines = p.linesBuf[:0]
 	off := 0
 	if skipCRLF && len(b) >= 2 && b[0] == '\r' && b[1] == '\n' {
@@ -1531,6 +1540,7 @@ func (f *httpFramer) runTruncated(frame int, exact int64) {
 	f.noteMessage(m, frame)
 	f.clearPending()
 	f.sink.message(f, m)
+	p.release()
 	f.sink.pduSegments(m.segs, frame)
 	f.sink.endCall(call, frame, "")
 }
@@ -1595,6 +1605,8 @@ func (f *httpFramer) run(cb *callBuf, firstDone bool) {
 		m.segs = piecesIn(cb, m.start, m.start+int64(n))
 		f.noteMessage(m, cb.frame)
 		f.sink.message(f, m)
+		kind := p.kind
+		p.release()
 		for _, pc := range m.segs {
 			if pc.frame != int32(cb.frame) {
 				f.sink.pduSegments(m.segs, cb.frame)
@@ -1602,7 +1614,7 @@ func (f *httpFramer) run(cb *callBuf, firstDone bool) {
 			}
 		}
 		off += n
-		if p.kind == httpBinary {
+		if kind == httpBinary {
 			break
 		}
 	}

@@ -247,6 +247,7 @@ func frameFld(name, label string, frame int32) *Field {
 // message adds one message's tree; info collects the Info column.
 func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strings.Builder) {
 	p := parseHTTPMessage(b, m.flags&msgSkipCRLF != 0)
+	defer p.release()
 	h := fld("http", "Hypertext Transfer Protocol", KindProtocol, src, base, 0, len(b))
 	d.p.Tree = append(d.p.Tree, h)
 	if m.flags&msgTruncated != 0 {
@@ -259,6 +260,12 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 		info.WriteString(infoAfter(info, "Continuation"))
 		d.dataNode(h, b[p.bodyStart:], src, base+p.bodyStart)
 		appendProtocol(d.p, "data")
+		return
+	}
+	if d.p.lite {
+		// A row needs the Info column only: the first line and what the
+		// body's dissector adds.
+		d.messageInfo(m, p, b, src, base, h, info)
 		return
 	}
 	kind := httpOther
@@ -291,7 +298,18 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 			Kind: KindString, S: fieldsEscape(fullURI(p.method, p.host, p.uri))})
 	}
 	d.pairing(h, m, kind)
-	// Info: the first line, then what the body's dissector appends.
+	d.messageInfo(m, p, b, src, base, h, info)
+}
+
+// messageInfo writes a message's Info column text, the first line and
+// then what the body's dissector appends (it dissects the body).
+func (d *httpDissector) messageInfo(m *httpMsg, p *httpParsed, b []byte, src, base int, h *Field, info *strings.Builder) {
+	kind := httpOther
+	for _, l := range p.lines {
+		if l.start1 {
+			kind = l.kind
+		}
+	}
 	switch kind {
 	case httpRequest, httpResponse, httpNotification:
 		first := p.lines[0]

@@ -82,6 +82,15 @@ func (c *dctx) ethernet(off int) {
 		return
 	}
 	d := c.data[off:]
+	if t := be16(d[12:14]); c.lite && (t == 0x0800 || t == 0x86dd) {
+		// IP sets the row's addresses (or, cut short, leaves them ours).
+		c.p.Tree = append(c.p.Tree, c.proto("eth", "", off, 14))
+		c.etherPayload(t, off+14, len(c.data))
+		if !c.netSrc.IsValid() {
+			c.sum.Src, c.sum.Dst = net.HardwareAddr(d[6:12]).String(), net.HardwareAddr(d[0:6]).String()
+		}
+		return
+	}
 	dst, src := net.HardwareAddr(d[0:6]).String(), net.HardwareAddr(d[6:12]).String()
 	e := c.proto("eth", fmt.Sprintf("Ethernet II, Src: %s, Dst: %s", src, dst), off, 14)
 	c.p.Tree = append(c.p.Tree, e)

@@ -57,6 +57,10 @@ func (c *dctx) frame(lt layers.LinkType) {
 	if wire < capLen {
 		wire = capLen
 	}
+	if c.lite {
+		c.p.Tree = append(c.p.Tree, c.proto("frame", "", 0, capLen))
+		return
+	}
 	f := c.proto("frame", fmt.Sprintf("Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits)", c.n, wire, wire*8, capLen, capLen*8), 0, capLen)
 	c.p.Tree = append(c.p.Tree, f)
 	f.Add(c.uint("frame.interface_id", fmt.Sprintf("Interface id: %d", c.ci.InterfaceIndex), 0, 0, uint64(c.ci.InterfaceIndex)))

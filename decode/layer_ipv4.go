@@ -99,6 +99,19 @@ func (c *dctx) ipv4(off, end int) int {
 	}
 	ihl := int(d[0]&15) * 4
 	src, dst := netip.AddrFrom4([4]byte(d[12:16])), netip.AddrFrom4([4]byte(d[16:20]))
+	if tl := int(be16(d[2:])); c.lite && !c.inError && ihl >= 20 && len(d) >= ihl && tl >= ihl && be16(d[6:])&0x3fff == 0 {
+		// A whole, unfragmented datagram, for a row: no tree.
+		c.p.Tree = append(c.p.Tree, c.proto("ip", "", off, ihl))
+		c.setNet(src, dst)
+		c.setCol("IPv4", "")
+		c.ttl = d[8]
+		pend := off + tl
+		c.ipPayload(d[9], off+ihl, pend, "IPv4")
+		if pend > len(c.data) {
+			c.markMalformed("IPv4")
+		}
+		return pend
+	}
 	ip := c.proto("ip", fmt.Sprintf("Internet Protocol Version 4, Src: %s, Dst: %s", src, dst), off, min(max(ihl, 0), len(d)))
 	c.p.Tree = append(c.p.Tree, ip)
 	appendProtocol(c.p, "ip")

@@ -21,6 +21,19 @@ func (c *dctx) ipv6(off, end int) int {
 		return 0
 	}
 	src, dst := netip.AddrFrom16([16]byte(d[8:24])), netip.AddrFrom16([16]byte(d[24:40]))
+	if plen := int(be16(d[4:])); c.lite && !c.inError && plen > 0 && (d[6] == 6 || d[6] == 17) {
+		// No extension headers, for a row: no tree.
+		c.p.Tree = append(c.p.Tree, c.proto("ipv6", "", off, 40))
+		c.setNet(src, dst)
+		c.setCol("IPv6", "")
+		c.ttl = d[7]
+		pend := off + 40 + plen
+		c.ipPayload(d[6], off+40, pend, "IPv6")
+		if pend > len(c.data) {
+			c.markMalformed("IPv6")
+		}
+		return pend
+	}
 	ip := c.proto("ipv6", fmt.Sprintf("Internet Protocol Version 6, Src: %s, Dst: %s", src, dst), off, 40)
 	c.p.Tree = append(c.p.Tree, ip)
 	appendProtocol(c.p, "ipv6")

@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -119,22 +120,14 @@ func (c *dctx) tcp(off, end int) {
 	c.p.Tree = append(c.p.Tree, t)
 	appendProtocol(c.p, "tcp")
 	c.tcpNode = t
+	if c.lite && thl >= 20 && len(d) >= thl {
+		c.tcpRow(t, off, end, d, thl, seglen)
+		return
+	}
 	c.ports(t, "tcp", off, sp, dp)
 
-	var st *TCPStreamInfo
-	if idx, ok := c.a.tcp.conv(c.n); ok && idx < len(c.a.tcp.streams) {
-		st = c.a.tcp.streams[idx]
-	}
-	seq, ack := seqRaw, ackRaw
-	dir := 0
-	scale := -1
+	st, seq, ack, dir, scale := c.tcpRelative(sp, seqRaw, ackRaw, fl)
 	if st != nil {
-		dir = st.Dir(c.netSrc, sp)
-		seq -= st.flow[dir].baseSeq
-		if fl&thACK != 0 {
-			ack -= st.flow[1-dir].baseSeq
-		}
-		scale = int(st.flow[dir].winScale)
 		t.Add(c.uint("tcp.stream", fmt.Sprintf("[Stream index: %d]", st.Index), off, 0, uint64(st.Index)))
 	}
 	if thl < 20 {
@@ -230,6 +223,69 @@ func (c *dctx) tcp(off, end int) {
 		lbl += fmt.Sprintf(", Ack: %d", ack)
 	}
 	t.Label = lbl + fmt.Sprintf(", Len: %d", seglen)
+	c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, urg, seglen, opts, st, dir))
+	c.tcpPayloadField(t, off, end, thl, seglen)
+}
+
+// tcpPayloadField adds the payload, for the application stage.
+func (c *dctx) tcpPayloadField(t *Field, off, end, thl, seglen int) {
+	if seglen > 0 {
+		ps := off + thl
+		capEnd := min(end, len(c.data))
+		if capEnd < ps {
+			capEnd = ps
+		}
+		label := ""
+		if !c.lite {
+			label = fmt.Sprintf("TCP payload (%d byte%s)", seglen, plural(seglen))
+		}
+		t.Add(c.node(&Field{Name: "tcp.payload", Label: label, Kind: KindBytes, B: c.data[ps:capEnd], Start: ps, Len: capEnd - ps}))
+		if end > len(c.data) {
+			c.markMalformed("TCP")
+		}
+	}
+}
+
+// tcpRelative finds the segment's conversation and its sequence and
+// acknowledgment numbers relative to the conversation's start.
+func (c *dctx) tcpRelative(sp uint16, seqRaw, ackRaw uint32, fl uint16) (st *TCPStreamInfo, seq, ack uint32, dir, scale int) {
+	if idx, ok := c.a.tcp.conv(c.n); ok && idx < len(c.a.tcp.streams) {
+		st = c.a.tcp.streams[idx]
+	}
+	seq, ack, scale = seqRaw, ackRaw, -1
+	if st != nil {
+		dir = st.Dir(c.netSrc, sp)
+		seq -= st.flow[dir].baseSeq
+		if fl&thACK != 0 {
+			ack -= st.flow[1-dir].baseSeq
+		}
+		scale = int(st.flow[dir].winScale)
+	}
+	return st, seq, ack, dir, scale
+}
+
+// tcpRow is tcp for a packet-list row only (Analyzer.Row): the Info
+// column, and the two fields the application stage reads (tcp.stream,
+// tcp.payload). d holds the whole header.
+func (c *dctx) tcpRow(t *Field, off, end int, d []byte, thl, seglen int) {
+	sp, dp := be16(d), be16(d[2:])
+	fl := uint16(d[12]&0x0f)<<8 | uint16(d[13])
+	st, seq, ack, dir, scale := c.tcpRelative(sp, binary.BigEndian.Uint32(d[4:]), binary.BigEndian.Uint32(d[8:]), fl)
+	cwin := uint64(be16(d[14:]))
+	var flags tcpFrameFlags
+	if st != nil {
+		t.Add(c.uint("tcp.stream", "", off, 0, uint64(st.Index)))
+		flags = c.a.tcp.flags[uint32(c.n)]
+		if fl&thSYN == 0 && scale >= 0 {
+			cwin <<= uint(scale)
+		}
+	}
+	c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, be16(d[18:]), seglen, infoOptions(d[20:thl]), st, dir))
+	c.tcpPayloadField(t, off, end, thl, seglen)
+}
+
+// tcpInfo is TCP's Info column.
+func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint64, urg uint16, seglen int, opts []tcpOption, st *TCPStreamInfo, dir int) string {
 	// Wireshark prepends each mark to the Info column in turn, so the
 	// last one printed comes first.
 	var marks []string
@@ -241,52 +297,74 @@ func (c *dctx) tcp(off, end int) {
 	if flags.flags&taDuplicateAck != 0 {
 		marks = append(marks, fmt.Sprintf("[TCP Dup ACK %d#%d] ", flags.dupAckFrame, flags.dupAckNum))
 	}
-	var info strings.Builder
+	info := make([]byte, 0, 96)
 	for i := len(marks) - 1; i >= 0; i-- {
-		info.WriteString(marks[i])
+		info = append(info, marks[i]...)
 	}
-	fmt.Fprintf(&info, "%d → %d [%s] Seq=%d", sp, dp, tcpFlagList(fl), seq)
+	u := func(pfx string, v uint64) {
+		info = append(info, pfx...)
+		info = strconv.AppendUint(info, v, 10)
+	}
+	u("", uint64(sp))
+	u(" → ", uint64(dp))
+	info = append(info, " ["...)
+	info = append(info, tcpFlagList(fl)...)
+	u("] Seq=", uint64(seq))
 	if fl&thACK != 0 {
-		fmt.Fprintf(&info, " Ack=%d", ack)
+		u(" Ack=", uint64(ack))
 	}
-	fmt.Fprintf(&info, " Win=%d", cwin)
+	u(" Win=", cwin)
 	if fl&thURG != 0 {
-		fmt.Fprintf(&info, " Urg=%d", urg)
+		u(" Urg=", uint64(urg))
 	}
-	fmt.Fprintf(&info, " Len=%d", seglen)
+	u(" Len=", uint64(seglen))
 	for _, o := range opts {
 		switch o.kind {
 		case 2:
-			fmt.Fprintf(&info, " MSS=%d", be16(o.data))
+			u(" MSS=", uint64(be16(o.data)))
 		case 3:
-			fmt.Fprintf(&info, " WS=%d", 1<<min(o.data[0], 14))
+			u(" WS=", 1<<min(o.data[0], 14))
 		case 4:
-			info.WriteString(" SACK_PERM")
+			info = append(info, " SACK_PERM"...)
 		case 8:
-			fmt.Fprintf(&info, " TSval=%d TSecr=%d", binary.BigEndian.Uint32(o.data), binary.BigEndian.Uint32(o.data[4:]))
+			u(" TSval=", uint64(binary.BigEndian.Uint32(o.data)))
+			u(" TSecr=", uint64(binary.BigEndian.Uint32(o.data[4:])))
 		case 5:
 			base := uint32(0)
 			if st != nil {
 				base = st.flow[1-dir].baseSeq
 			}
 			for i := 0; i+8 <= len(o.data); i += 8 {
-				fmt.Fprintf(&info, " SLE=%d SRE=%d", binary.BigEndian.Uint32(o.data[i:])-base, binary.BigEndian.Uint32(o.data[i+4:])-base)
+				u(" SLE=", uint64(binary.BigEndian.Uint32(o.data[i:])-base))
+				u(" SRE=", uint64(binary.BigEndian.Uint32(o.data[i+4:])-base))
 			}
 		}
 	}
-	c.setCol("TCP", info.String())
-	// The payload, for the application stage.
-	if seglen > 0 {
-		ps := off + thl
-		capEnd := min(end, len(c.data))
-		if capEnd < ps {
-			capEnd = ps
+	return string(info)
+}
+
+// infoOptions lists the well-formed options the Info column shows.
+func infoOptions(d []byte) []tcpOption {
+	var ok []tcpOption
+	for i := 0; i < len(d); {
+		k := d[i]
+		if k == 0 || k == 1 {
+			i++
+			continue
 		}
-		t.Add(c.node(&Field{Name: "tcp.payload", Label: fmt.Sprintf("TCP payload (%d byte%s)", seglen, plural(seglen)), Kind: KindBytes, B: c.data[ps:capEnd], Start: ps, Len: capEnd - ps}))
-		if end > len(c.data) {
-			c.markMalformed("TCP")
+		if i+1 >= len(d) || d[i+1] < 2 || i+int(d[i+1]) > len(d) {
+			break
 		}
+		l := int(d[i+1])
+		o := tcpOption{kind: k, data: d[i+2 : i+l]}
+		switch {
+		case o.kind == 2 && len(o.data) == 2, o.kind == 3 && len(o.data) == 1, o.kind == 4 && len(o.data) == 0,
+			o.kind == 8 && len(o.data) == 8, o.kind == 5:
+			ok = append(ok, o)
+		}
+		i += l
 	}
+	return ok
 }
 
 // tcpInError shows the TCP header quoted in an ICMP error: the ports and
@@ -388,7 +466,6 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *TCPStreamInfo, dir int) []tc
 	d := c.data[off : off+n]
 	of := t.Add(c.node(&Field{Name: "tcp.options", Kind: KindBytes, B: d, Start: off, Len: n}))
 	var names []string
-	var opts []tcpOption
 	for i := 0; i < len(d); {
 		k := d[i]
 		name := tcpOptNames[k]
@@ -467,18 +544,8 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *TCPStreamInfo, dir int) []tc
 				o.Add(c.bytes("tcp.options.unknown.payload", "Payload: "+truncHex(body), bo, len(body)))
 			}
 		}
-		opts = append(opts, tcpOption{kind: k, data: body})
 		i += l
 	}
 	of.Label = fmt.Sprintf("Options: (%d bytes), %s", n, strings.Join(names, ", "))
-	// Only well-formed options count for the Info column.
-	var ok []tcpOption
-	for _, o := range opts {
-		switch {
-		case o.kind == 2 && len(o.data) == 2, o.kind == 3 && len(o.data) == 1, o.kind == 4 && len(o.data) == 0,
-			o.kind == 8 && len(o.data) == 8, o.kind == 5:
-			ok = append(ok, o)
-		}
-	}
-	return ok
+	return infoOptions(d)
 }

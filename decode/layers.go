@@ -15,7 +15,7 @@ import (
 // carries a TCP segment, so the application stage can add what it finds
 // in the payload (tcpPayload gives the bytes).
 func (a *Analyzer) dissectLayers(p *Packet, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) (tcpNode *Field) {
-	c := &dctx{a: a, p: p, n: n, ci: ci, data: data}
+	c := &dctx{a: a, p: p, n: n, ci: ci, data: data, lite: p.lite}
 	c.frame(lt)
 	switch lt {
 	case layers.LinkTypeEthernet:
@@ -39,7 +39,7 @@ func (a *Analyzer) dissectLayers(p *Packet, n int, ci gopacket.CaptureInfo, lt l
 // ip:tcp" + ":http"), as each dissector on the way up does in Wireshark.
 // The application stage calls it for what it dissects on top of TCP.
 func appendProtocol(p *Packet, name string) {
-	if len(p.Tree) == 0 {
+	if len(p.Tree) == 0 || p.lite {
 		return
 	}
 	for _, f := range p.Tree[0].Children {
@@ -77,6 +77,10 @@ type dctx struct {
 	src  int    // index of the current data source in p.Sources
 
 	tcpNode *Field
+	// lite: only the packet-list row is wanted (Analyzer.Row): the common
+	// layers skip their trees, keeping what the row and the layers above
+	// read.
+	lite bool
 	// For the summary: the innermost addresses and the protocol column.
 	netSrc, netDst netip.Addr
 	sum            Summary

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -22,12 +24,56 @@ type Summary struct {
 	Info     string
 }
 
-// WriteTo prints s as one line in tshark's default layout.
+// WriteTo prints s as one line in tshark's default layout:
+// "%6d %d.%09d %15s → %-15s %s %d %s\n".
 func (s Summary) WriteTo(w io.Writer) (int64, error) {
+	var buf [256]byte
+	b := buf[:0]
+	b = appendPadded(b, strconv.AppendInt(buf[200:200], int64(s.Number), 10), 6, false)
+	b = append(b, ' ')
 	secs := s.Time / time.Second
-	n, err := fmt.Fprintf(w, "%6d %d.%09d %15s → %-15s %s %d %s\n", s.Number, secs, s.Time-secs*time.Second,
-		s.Src, s.Dst, s.Protocol, s.Length, s.Info)
+	frac := s.Time - secs*time.Second
+	if frac < 0 { // before the first packet: as %d.%09d prints it
+		b = fmt.Appendf(b, "%d.%09d", secs, frac)
+	} else {
+		b = strconv.AppendInt(b, int64(secs), 10)
+		b = append(b, '.')
+		var ns [9]byte
+		for i, v := 8, int64(frac); i >= 0; i-- {
+			ns[i] = byte('0' + v%10)
+			v /= 10
+		}
+		b = append(b, ns[:]...)
+	}
+	b = append(b, ' ')
+	b = appendPadded(b, []byte(s.Src), 15, false)
+	b = append(b, " → "...)
+	b = appendPadded(b, []byte(s.Dst), 15, true)
+	b = append(b, ' ')
+	b = append(b, s.Protocol...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(s.Length), 10)
+	b = append(b, ' ')
+	b = append(b, s.Info...)
+	b = append(b, '\n')
+	n, err := w.Write(b)
 	return int64(n), err
+}
+
+// appendPadded appends v padded with blanks to width runes, on the left
+// (%Ns) or, with left set, on the right (%-Ns).
+func appendPadded(b, v []byte, width int, left bool) []byte {
+	pad := width - utf8.RuneCount(v)
+	if left {
+		b = append(b, v...)
+	}
+	for ; pad > 0; pad-- {
+		b = append(b, ' ')
+	}
+	if !left {
+		b = append(b, v...)
+	}
+	return b
 }
 
 // tcpHalf is what the summary keeps per TCP direction to show relative

@@ -58,7 +58,15 @@ func main() {
 			}
 		}
 	}
-	os.Exit(run(os.Args[1:], stdio{os.Stdin, os.Stdout, os.Stderr}))
+	code := run(os.Args[1:], stdio{os.Stdin, os.Stdout, os.Stderr})
+	// WIRETAP_MEMPROFILE=file writes what is live at the end of the run.
+	if path := os.Getenv("WIRETAP_MEMPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+	}
+	os.Exit(code)
 }
 
 // run executes one wiretap command line and returns the exit status. Every

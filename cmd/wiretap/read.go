@@ -357,7 +357,15 @@ func (rd *readJob) run() error {
 		stats = decode.NewStats()
 	}
 	var loopErr error
-	if needTrees {
+	// Plain summary lines need no trees: Row builds them many times faster.
+	rowsOnly := !rd.f.quiet && rd.filter == nil && stats == nil && rd.f.outFormat == "text" &&
+		!rd.f.verbose && !rd.f.hex && len(rd.secrets) == 0
+	if rowsOnly {
+		_, loopErr = rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
+			_, err := an.Row(n, ci, lt, data).WriteTo(rd.out)
+			return err
+		})
+	} else if needTrees {
 		if rd.f.outFormat == "fields" && !rd.f.quiet {
 			rd.fields.WriteHeader(rd.out)
 		}
