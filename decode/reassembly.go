@@ -98,6 +98,8 @@ type tcpReassembler struct {
 	lastFlush time.Time
 	pieces    []asmPiece
 	netType   gopacket.EndpointType
+	// seq replaces asm in dissect mode, where nothing waits (seqasm.go).
+	seq *seqAssembler
 }
 
 // newTCPReassembler returns a reassembler; reorder says whether segments
@@ -110,6 +112,7 @@ func newTCPReassembler(h asmHandler, reorder bool) *tcpReassembler {
 	r.asm.MaxBufferedPagesPerConnection = asmMaxPagesPerConn
 	if !reorder {
 		r.asm.MaxBufferedPagesPerConnection = 1
+		r.seq = newSeqAssembler(h)
 	}
 	return r
 }
@@ -129,6 +132,11 @@ func (r *tcpReassembler) newCtx() *asmCtx {
 // add reassembles one TCP packet, frame n of stream (dir 0: sent by the
 // stream's A side).
 func (r *tcpReassembler) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, stream, dir int, flagged bool) {
+	if r.seq != nil {
+		r.seq.add(n, ci, t, stream, dir, flagged)
+		r.flushIdle(ci.Timestamp)
+		return
+	}
 	c := r.newCtx()
 	c.ci = gopacket.CaptureInfo{Timestamp: ci.Timestamp, CaptureLength: ci.CaptureLength, Length: ci.Length, InterfaceIndex: n}
 	c.frame, c.stream, c.dir = n, stream, dir
@@ -137,12 +145,23 @@ func (r *tcpReassembler) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, stre
 	c.payload = t.Payload
 	r.asm.AssembleWithContext(r.flow(stream, dir), t, c)
 	c.payload = nil
-	if ts := ci.Timestamp; ts.Sub(r.lastFlush) >= asmFlushEvery {
-		if !r.lastFlush.IsZero() {
+	r.flushIdle(ci.Timestamp)
+}
+
+// flushIdle, every asmFlushEvery of capture time, pushes through what
+// waits longer than asmIdle and closes connections idle that long.
+func (r *tcpReassembler) flushIdle(ts time.Time) {
+	if ts.Sub(r.lastFlush) < asmFlushEvery {
+		return
+	}
+	if !r.lastFlush.IsZero() {
+		if r.seq != nil {
+			r.seq.flushOlderThan(ts.Add(-asmIdle))
+		} else {
 			r.asm.FlushCloseOlderThan(ts.Add(-asmIdle))
 		}
-		r.lastFlush = ts
 	}
+	r.lastFlush = ts
 }
 
 // flow is the network flow of a packet of stream in direction dir: the
@@ -160,7 +179,13 @@ func (r *tcpReassembler) flow(stream, dir int) gopacket.Flow {
 
 // flushAll ends the reassembly: what waits is pushed through, every
 // connection closed.
-func (r *tcpReassembler) flushAll() { r.asm.FlushAll() }
+func (r *tcpReassembler) flushAll() {
+	if r.seq != nil {
+		r.seq.flushAll()
+		return
+	}
+	r.asm.FlushAll()
+}
 
 type asmFactory struct{ r *tcpReassembler }
 
