@@ -200,6 +200,7 @@ type appAnalysis struct {
 	sorted  bool
 	proxy   []int32 // frames carrying a CONNECT tunnel's payload
 	pending keepBudget
+	exp     *exposureStage // with Options.Secrets
 }
 
 func newAppAnalysis(opts Options) *appAnalysis {
@@ -215,6 +216,9 @@ func newAppAnalysis(opts Options) *appAnalysis {
 		callMsg:      map[int32]int{},
 	}
 	a.followStream = optionsFollowStream(opts)
+	if len(opts.Secrets) > 0 {
+		a.exp = newExposureStage(opts.Secrets)
+	}
 	a.r = newTCPReassembler(a, false)
 	a.rf = newTCPReassembler(followSink{a}, true)
 	return a
@@ -362,6 +366,9 @@ func (a *appAnalysis) classify(p1, p2 uint16) (http, known bool) {
 func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg segInfo) {
 	idx := seg.stream
 	flagged := seg.flags&(taRetransmission|taOutOfOrder) != 0
+	if a.exp != nil {
+		a.exp.asm.add(n, ci, t, idx, seg.dir, flagged)
+	}
 	if idx == a.followStream {
 		a.rf.add(n, ci, t, idx, seg.dir, false)
 	}

@@ -25,6 +25,8 @@ type Options struct {
 	// -z follow,tcp,…,N); only that stream's bytes are kept.
 	Follow    int
 	Following bool
+	// Secrets are looked for in every frame and TCP stream (Exposures).
+	Secrets [][]byte
 }
 
 // Analyzer is the fast pass. Feed it every packet with Add, in capture
@@ -68,6 +70,9 @@ func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 	}
 	if f.Has(layers.LayerTypeTCP) {
 		if st := a.tcp.add(n, ci, f); st != nil {
+			if a.app.exp != nil {
+				a.app.exp.frame(n, st.Index, data)
+			}
 			if a.work == nil {
 				a.work = newAppWorker(a.app)
 			}

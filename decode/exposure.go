@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -62,49 +63,196 @@ type Exposure struct {
 }
 
 // AnalyzeExposure reads every packet of src, follows its TCP streams and
-// reports, per stream, whether secret is visible and what else leaks.
+// reports, per stream, whether secret is visible and what else leaks. It is
+// the fast pass with Options.Secrets; Analyzer.Exposures gives the same
+// from a fast pass run for other reasons too.
 func AnalyzeExposure(src PacketSource, secret []byte) (*Exposure, error) {
 	if len(secret) == 0 {
 		return nil, errors.New("decode: the secret to look for is empty")
 	}
-	dec := NewDecoder()
-	table := NewStreamTable()
-	first := map[*Stream]int{}
-	ex := &Exposure{Secret: secret}
+	a := NewAnalyzer(Options{Secrets: [][]byte{secret}})
+	n := 0
 	for {
 		data, ci, err := src.ReadPacket()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return ex, fmt.Errorf("decode: after %d packets: %w", ex.Packets, err)
+			a.Finish()
+			ex := a.Exposures()[0]
+			return ex, fmt.Errorf("decode: after %d packets: %w", n, err)
 		}
-		ex.Packets++
-		seg, ok := dec.TCP(src.LinkType(ci), data)
-		if !ok {
+		n++
+		a.Add(n, ci, src.LinkType(ci), data)
+	}
+	a.Finish()
+	return a.Exposures()[0], nil
+}
+
+// exposureStage is the fast pass's part for Options.Secrets: for every
+// TCP stream it keeps the first bytes of each direction (to tell the
+// protocol and show what leaks), walks TLS record headers, and looks for
+// each secret in the frames (what `frame contains` finds) and in the
+// in-order stream (which finds a secret split across segments).
+type exposureStage struct {
+	secrets [][]byte
+	maxLen  int
+	asm     *seqAssembler
+	streams []*expStream // by tcp.stream
+	// frameHit[i][stream] is the first frame of stream whose own bytes
+	// contain secret i (set by the reading goroutine: Analyzer.Add).
+	frameHit []map[int]int
+}
+
+type expStream struct {
+	st    Stream
+	tail  [2][]byte // the last maxLen-1 bytes of each direction
+	found []int     // per secret: the frame completing its first occurrence
+	tls   [2]tlsWalk
+	// tlsDecided: the client's first bytes said whether this is TLS.
+	tlsDecided, isTLS bool
+	tlsSizes          []int // the server's application_data record sizes
+	tlsCount          map[string]int
+}
+
+func newExposureStage(secrets [][]byte) *exposureStage {
+	e := &exposureStage{secrets: secrets}
+	for _, s := range secrets {
+		e.maxLen = max(e.maxLen, len(s))
+		e.frameHit = append(e.frameHit, map[int]int{})
+	}
+	e.asm = newSeqAssembler(e)
+	return e
+}
+
+// frame notes the secrets frame n of stream carries in its own bytes.
+func (e *exposureStage) frame(n, stream int, data []byte) {
+	for i, s := range e.secrets {
+		if _, ok := e.frameHit[i][stream]; !ok && len(s) > 0 && bytes.Contains(data, s) {
+			e.frameHit[i][stream] = n
+		}
+	}
+}
+
+func (e *exposureStage) stream(idx int) *expStream {
+	for len(e.streams) <= idx {
+		e.streams = append(e.streams, nil)
+	}
+	if e.streams[idx] == nil {
+		e.streams[idx] = &expStream{found: make([]int, len(e.secrets)), tlsCount: map[string]int{}}
+	}
+	return e.streams[idx]
+}
+
+// data receives each direction's bytes in order (asmHandler).
+func (e *exposureStage) data(stream, dir, frame int, ts time.Time, pieces []asmPiece, skip int, end, fin bool) {
+	x := e.stream(stream)
+	d := dir & 1
+	if skip > 0 {
+		// A secret cannot straddle a hole; the TLS walk loses its place.
+		x.tail[d] = x.tail[d][:0]
+		x.tls[d].lost = true
+	}
+	for i, p := range pieces {
+		x.st.Dir[d].keep(p.data, p.frame, skip > 0 && i == 0)
+		x.walkTLS(d, p.data)
+		buf := append(x.tail[d], p.data...)
+		for k, s := range e.secrets {
+			if x.found[k] == 0 && len(s) > 0 && bytes.Contains(buf, s) {
+				// The match ends in this piece: the tail alone was
+				// searched before.
+				x.found[k] = p.frame
+			}
+		}
+		if keep := e.maxLen - 1; len(buf) > keep {
+			buf = buf[len(buf)-keep:]
+		}
+		x.tail[d] = append(x.tail[d][:0], buf...)
+	}
+}
+
+func (e *exposureStage) closed(stream int) {}
+
+// tlsWalk follows TLS record headers through one direction's bytes.
+type tlsWalk struct {
+	hdr  [5]byte
+	nh   int // header bytes held
+	left int // body bytes still to skip
+	lost bool
+}
+
+// walkTLS counts the records in the next in-order bytes of direction d,
+// in a stream whose client spoke TLS first.
+func (x *expStream) walkTLS(d int, b []byte) {
+	if !x.tlsDecided {
+		if d != 0 {
+			// The server spoke first: not TLS, or a capture started
+			// mid-stream, where the records' boundaries are unknown.
+			x.tls[1].lost = true
+			return
+		}
+		x.tlsDecided, x.isTLS = true, looksLikeTLS(b)
+	}
+	w := &x.tls[d]
+	for x.isTLS && len(b) > 0 && !w.lost {
+		if w.left > 0 {
+			k := min(w.left, len(b))
+			w.left -= k
+			b = b[k:]
 			continue
 		}
-		wire := ci.Length
-		if wire == 0 {
-			wire = len(data)
+		k := copy(w.hdr[w.nh:], b)
+		w.nh += k
+		b = b[k:]
+		if w.nh < 5 {
+			return
 		}
-		st := table.Add(ex.Packets, ci.Timestamp, wire, seg)
-		if _, seen := first[st]; !seen {
-			first[st] = 0
+		w.nh = 0
+		if !looksLikeTLS(w.hdr[:]) {
+			w.lost = true
+			return
 		}
-		if first[st] == 0 && bytes.Contains(data, secret) {
-			first[st] = ex.Packets
+		n := int(w.hdr[3])<<8 | int(w.hdr[4])
+		x.tlsCount[tlsContentTypes[w.hdr[0]]]++
+		if d == 1 && w.hdr[0] == 23 && len(x.tlsSizes) < 100000 {
+			x.tlsSizes = append(x.tlsSizes, 5+n)
+		}
+		w.left = n
+	}
+}
+
+// Exposures reports, per secret of Options.Secrets, what every TCP stream
+// shows of it. It finishes the fast pass.
+func (a *Analyzer) Exposures() []*Exposure {
+	a.Finish()
+	e := a.app.exp
+	if e == nil {
+		return nil
+	}
+	out := make([]*Exposure, len(e.secrets))
+	for i, s := range e.secrets {
+		out[i] = &Exposure{Secret: s, Packets: a.count}
+	}
+	for _, info := range a.tcp.streams {
+		x := e.stream(info.Index)
+		st := &x.st
+		st.Index, st.Client, st.Server = info.Index, info.Client, info.Server
+		st.Packets, st.Bytes = info.Packets[0]+info.Packets[1], int(info.Bytes[0]+info.Bytes[1])
+		st.Dir[0].Packets, st.Dir[1].Packets = info.Packets[0], info.Packets[1]
+		st.FirstFrame, st.LastFrame, st.Start, st.End = info.FirstFrame, info.LastFrame, info.Start, info.End
+		proto := &StreamExposure{Stream: st}
+		classify(proto)
+		if proto.Protocol == ProtoTLS {
+			proto.TLSRecords, proto.ServerRecordSizes = x.tlsCount, x.tlsSizes
+		}
+		for i := range e.secrets {
+			se := *proto
+			se.SecretFrame = e.frameHit[i][info.Index]
+			se.SecretStreamFrame = x.found[i]
+			out[i].Streams = append(out[i].Streams, &se)
 		}
 	}
-	for _, st := range table.Streams {
-		e := &StreamExposure{Stream: st, SecretFrame: first[st]}
-		if _, f, ok := FindInStream(st, secret); ok {
-			e.SecretStreamFrame = f
-		}
-		classify(e)
-		ex.Streams = append(ex.Streams, e)
-	}
-	return ex, nil
+	return out
 }
 
 // classify recognises the stream's protocol by content, never by port.

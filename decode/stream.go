@@ -1,16 +1,17 @@
 package decode
 
 import (
-	"bytes"
 	"net/netip"
+	"strconv"
 	"time"
 )
 
-// MaxStreamBytes bounds the payload kept per stream direction, so a long
-// conversation cannot exhaust memory; what lies beyond is counted, not kept.
-const MaxStreamBytes = 1 << 20
+// MaxStreamBytes bounds the payload the exposure stage keeps per stream
+// direction (what the compare view and the report show); the secret is
+// searched for in all of it, kept or not.
+const MaxStreamBytes = 64 << 10
 
-// Endpoint is one side of a TCP conversation.
+// Endpoint is one side of a conversation.
 type Endpoint struct {
 	Addr netip.Addr
 	Port uint16
@@ -18,11 +19,11 @@ type Endpoint struct {
 
 func (e Endpoint) String() string { return netip.AddrPortFrom(e.Addr, e.Port).String() }
 
-// Stream is one TCP conversation, numbered in order of first appearance as
-// Wireshark numbers tcp.stream.
+// Stream is one TCP conversation (a tcp.stream) as the exposure report
+// shows it.
 type Stream struct {
 	Index          int
-	Client, Server Endpoint // Client sent the first SYN (or, mid-stream, the first packet)
+	Client, Server Endpoint // Client sent the conversation's first packet (Wireshark's A side)
 	Packets        int
 	Bytes          int // on-the-wire frame lengths
 	FirstFrame     int
@@ -35,11 +36,9 @@ type Stream struct {
 // Half is one direction of a stream, reassembled in sequence order.
 type Half struct {
 	Packets   int
-	Payload   []byte // at most MaxStreamBytes
+	Payload   []byte // the first MaxStreamBytes
 	Truncated bool   // bytes beyond MaxStreamBytes or after a gap were not kept
 	chunks    []chunk
-	base      uint32
-	started   bool
 }
 
 // chunk records which frame carried the payload from offset on.
@@ -59,107 +58,26 @@ func (h *Half) FrameAt(off int) int {
 	return f
 }
 
-// add places a segment's payload at its sequence offset. Retransmitted or
-// overlapping bytes already held are not appended twice; a gap stops
-// reassembly of this direction (the payload after it would be misplaced).
-func (h *Half) add(seq uint32, syn bool, payload []byte, frame int) {
-	if !h.started {
-		h.base = seq
-		if syn {
-			h.base++
-		}
-		h.started = true
-	}
-	if len(payload) == 0 || h.Truncated {
-		return
-	}
-	off := int(int32(seq - h.base))
-	if off < 0 {
-		payload = payload[min(-off, len(payload)):]
-		off = 0
-	}
-	have := len(h.Payload)
-	switch {
-	case off > have:
-		h.Truncated = true
-		return
-	case off+len(payload) <= have:
-		return // a retransmission of what is already held
-	}
-	payload = payload[have-off:]
-	if room := MaxStreamBytes - have; len(payload) > room {
-		payload = payload[:room]
+// keep appends in-order bytes carried by frame, up to MaxStreamBytes; a
+// gap before them stops keeping (what follows would be misplaced).
+func (h *Half) keep(data []byte, frame int, gap bool) {
+	if gap {
 		h.Truncated = true
 	}
-	if len(payload) == 0 {
+	if h.Truncated || len(data) == 0 {
 		return
 	}
-	h.chunks = append(h.chunks, chunk{offset: have, frame: frame})
-	h.Payload = append(h.Payload, payload...)
-}
-
-// streamKey identifies a conversation regardless of direction.
-type streamKey struct{ a, b Endpoint }
-
-func keyOf(src, dst Endpoint) streamKey {
-	if src.Addr.Less(dst.Addr) || (src.Addr == dst.Addr && src.Port < dst.Port) {
-		return streamKey{src, dst}
+	if room := MaxStreamBytes - len(h.Payload); len(data) > room {
+		data = data[:room]
+		h.Truncated = true
 	}
-	return streamKey{dst, src}
-}
-
-// StreamTable follows TCP conversations across packets.
-type StreamTable struct {
-	Streams []*Stream
-	byKey   map[streamKey]*Stream
-}
-
-// NewStreamTable returns an empty table.
-func NewStreamTable() *StreamTable {
-	return &StreamTable{byKey: map[streamKey]*Stream{}}
-}
-
-// Add accounts one TCP segment carried by frame (1-based) of wireLen bytes.
-func (t *StreamTable) Add(frame int, ts time.Time, wireLen int, s Segment) *Stream {
-	src, dst := Endpoint{s.Src, s.SrcPort}, Endpoint{s.Dst, s.DstPort}
-	k := keyOf(src, dst)
-	st := t.byKey[k]
-	if st == nil {
-		st = &Stream{Index: len(t.Streams), Client: src, Server: dst, FirstFrame: frame, Start: ts}
-		if s.SYN && s.ACK { // first seen is the server's SYN-ACK
-			st.Client, st.Server = dst, src
-		}
-		t.byKey[k] = st
-		t.Streams = append(t.Streams, st)
+	if len(data) > 0 {
+		h.chunks = append(h.chunks, chunk{offset: len(h.Payload), frame: frame})
+		h.Payload = append(h.Payload, data...)
 	}
-	st.Packets++
-	st.Bytes += wireLen
-	st.LastFrame = frame
-	st.End = ts
-	d := 0
-	if src != st.Client {
-		d = 1
-	}
-	st.Dir[d].Packets++
-	st.Dir[d].add(s.Seq, s.SYN, s.Payload, frame)
-	return st
 }
 
-// FindInStream reports the first occurrence of needle in either direction of
-// st's reassembled payload (so matches that straddle segments are found), as
-// the direction and the frame that carried the match's last byte.
-func FindInStream(st *Stream, needle []byte) (dir, frame int, ok bool) {
-	best := 0
-	for d := range st.Dir {
-		h := &st.Dir[d]
-		i := bytes.Index(h.Payload, needle)
-		if i < 0 {
-			continue
-		}
-		f := h.FrameAt(i + len(needle) - 1)
-		if !ok || f < best {
-			dir, best, ok = d, f, true
-		}
-	}
-	return dir, best, ok
+// String names a stream by its index and endpoints.
+func (s *Stream) String() string {
+	return strconv.Itoa(s.Index) + " " + s.Client.String() + " ↔ " + s.Server.String()
 }

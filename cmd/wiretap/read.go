@@ -21,7 +21,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap]"
+const readUsage = "-r FILE|- [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -33,6 +33,7 @@ type readFlags struct {
 	file, capFilter, dispFilter, write, format, outFormat string
 	count                                                 int
 	quiet, verbose, hex                                   bool
+	view                                                  bool
 	fields, fieldOpts, stats, decodeAs                    multiFlag
 	secrets, secretsHex                                   multiFlag
 }
@@ -56,12 +57,16 @@ func runRead(args []string, sio stdio) error {
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
+	fs.BoolVar(&f.view, "view", false, "open the file in the viewer (wiretap view) instead of printing")
 	words, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	if err := f.check(words); err != nil {
 		return err
+	}
+	if f.view {
+		return viewFromRead(&f, sio)
 	}
 	rd, err := newReadJob(&f, sio)
 	if err != nil {
@@ -333,9 +338,7 @@ func (rd *readJob) run() error {
 	if rd.f.write != "" && rd.filter == nil {
 		return rd.copyPackets(nil)
 	}
-	if err := rd.exposurePass(); err != nil {
-		return err
-	}
+	rd.opts.Secrets = rd.secrets
 	an := decode.NewAnalyzer(rd.opts)
 	// A fault part-way through the file (truncation, corruption) is
 	// reported last: every packet before it is still shown and counted.
@@ -344,6 +347,7 @@ func (rd *readJob) run() error {
 		return nil
 	})
 	an.Finish()
+	rd.noteExposures(an)
 	if rd.f.write != "" {
 		if err := rd.copyPackets(an); err != nil && readErr == nil {
 			readErr = err
@@ -508,61 +512,19 @@ func createReadSink(path, format string, lt layers.LinkType, sio stdio) (capture
 	return capture.CreatePcapng(path, opts)
 }
 
-// exposurePass reads the file once per secret, following TCP streams, to
-// find secrets split across segments and to build -z exposure.
-func (rd *readJob) exposurePass() error {
+// noteExposures takes -z exposure's findings from the fast pass, and the
+// frames where a secret completes across segments (for secret.found).
+func (rd *readJob) noteExposures(an *decode.Analyzer) {
 	if len(rd.secrets) == 0 {
-		return nil
+		return
 	}
+	rd.exposures = an.Exposures()
 	rd.secretFrames = map[int]bool{}
-	for _, secret := range rd.secrets {
-		src := &loopSource{rd: rd}
-		ex, err := decode.AnalyzeExposure(src, secret)
-		if err != nil && src.err == nil {
-			return err
-		}
-		rd.exposures = append(rd.exposures, ex)
+	for _, ex := range rd.exposures {
 		for _, s := range ex.Streams {
 			if s.SecretStreamFrame != 0 {
 				rd.secretFrames[s.SecretStreamFrame] = true
 			}
 		}
 	}
-	return nil
-}
-
-// loopSource adapts packetLoop (with its capture filter and -c) to the
-// pull interface AnalyzeExposure reads.
-type loopSource struct {
-	rd   *readJob
-	pkts []loopPacket
-	i    int
-	read bool
-	err  error
-}
-
-type loopPacket struct {
-	data []byte
-	ci   gopacket.CaptureInfo
-	lt   layers.LinkType
-}
-
-func (s *loopSource) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
-	if !s.read {
-		s.read = true
-		_, s.err = s.rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
-			s.pkts = append(s.pkts, loopPacket{append([]byte(nil), data...), ci, lt})
-			return nil
-		})
-	}
-	if s.i >= len(s.pkts) {
-		return nil, gopacket.CaptureInfo{}, io.EOF
-	}
-	p := s.pkts[s.i]
-	s.i++
-	return p.data, p.ci, nil
-}
-
-func (s *loopSource) LinkType(ci gopacket.CaptureInfo) layers.LinkType {
-	return s.pkts[s.i-1].lt
 }
