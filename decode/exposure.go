@@ -48,6 +48,10 @@ type StreamExposure struct {
 	// ServerRecordSizes lists the lengths of the server's encrypted
 	// (application_data) records: all an eavesdropper learns of them.
 	ServerRecordSizes []int
+	// Leaks lists what an eavesdropper reads besides the payload: the
+	// request line and headers of HTTP; the server name, ALPN and
+	// certificate names of TLS.
+	Leaks []string
 }
 
 // SecretVisible reports whether an eavesdropper can read the secret.
@@ -277,16 +281,41 @@ func classify(e *StreamExposure) {
 		if i := bytes.Index(req, []byte("\r\n")); i > 0 {
 			e.Request = string(req[:i])
 		}
+		if q, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(req))); err == nil {
+			e.Leaks = append(e.Leaks, q.Method+" "+q.RequestURI)
+			if q.Host != "" { // ReadRequest moves Host out of the headers
+				e.Leaks = append(e.Leaks, "Host: "+q.Host)
+			}
+			e.Leaks = append(e.Leaks, leakedHeaders(q.Header, "User-Agent", "Content-Type", "Authorization", "Cookie")...)
+		}
 		r, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(resp)), nil)
 		if err == nil {
 			body, _ := io.ReadAll(io.LimitReader(r.Body, 4096))
 			r.Body.Close()
 			e.Body = body
+			e.Leaks = append(e.Leaks, "response "+r.Status)
+			e.Leaks = append(e.Leaks, leakedHeaders(r.Header, "Content-Type", "Server", "Set-Cookie")...)
+			e.Leaks = append(e.Leaks, fmt.Sprintf("body length %d", len(body)))
 		}
 		if IsFernetToken(bytes.TrimSpace(e.Body)) {
 			e.Protocol = ProtoFernet
+			if tok, err := ParseFernetToken(bytes.TrimSpace(e.Body)); err == nil {
+				e.Leaks = append(e.Leaks, "token time "+tok.Timestamp.Format("2006-01-02 15:04:05 UTC"),
+					fmt.Sprintf("ciphertext %d bytes", len(tok.Ciphertext)))
+			}
 		}
 	}
+}
+
+// leakedHeaders lists the named headers a message has, as "Name: value".
+func leakedHeaders(h http.Header, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		for _, v := range h.Values(n) {
+			out = append(out, n+": "+v)
+		}
+	}
+	return out
 }
 
 var httpMethods = [][]byte{[]byte("GET "), []byte("POST "), []byte("PUT "), []byte("HEAD "),

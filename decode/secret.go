@@ -68,10 +68,7 @@ func WriteExposure(w io.Writer, ex *Exposure) {
 
 // leaks says what the stream shows an eavesdropper besides its payload.
 func leaks(s *StreamExposure) string {
-	var parts []string
-	if s.Request != "" {
-		parts = append(parts, "request line "+fmt.Sprintf("%q", s.Request))
-	}
+	parts := append([]string(nil), s.Leaks...)
 	if s.Protocol == ProtoTLS {
 		sizes := make([]string, len(s.ServerRecordSizes))
 		for i, n := range s.ServerRecordSizes {
