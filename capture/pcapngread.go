@@ -335,6 +335,7 @@ func (s *FileSource) readPcapng() ([]byte, gopacket.CaptureInfo, error) {
 			ci.Length = int(s.u32(b[24:]))
 			ci.InterfaceIndex = g
 			ci.AncillaryData = s.ancil[g]
+			s.pktOff = start + 28
 			return b[28 : 28+capLen], ci, nil
 		case ngSPB:
 			if len(s.secIfaces) == 0 {
@@ -353,6 +354,7 @@ func (s *FileSource) readPcapng() ([]byte, gopacket.CaptureInfo, error) {
 			ci.Length = int(origLen)
 			ci.InterfaceIndex = g
 			ci.AncillaryData = s.ancil[g]
+			s.pktOff = start + 12
 			return b[12 : 12+capLen], ci, nil
 		case ngIDB:
 			if err := s.readInterface(start, b); err != nil {

@@ -100,6 +100,7 @@ func (s *FileSource) readPcap() ([]byte, gopacket.CaptureInfo, error) {
 	if len(b) < n {
 		return nil, ci, s.truncatedRecord(start, capLen, max(len(b)-pcapRecordHeaderLen, 0), err)
 	}
+	s.pktOff = start + pcapRecordHeaderLen
 	return b[pcapRecordHeaderLen:n], ci, nil
 }
 

@@ -217,6 +217,7 @@ type FileSource struct {
 	gz     *gzip.Reader
 	closer io.Closer
 	n      int   // packets read
+	pktOff int64 // offset of the data of the packet read last
 	err    error // sticky error, io.EOF at the end
 	info   SourceInfo
 	ifaces []InterfaceInfo
@@ -479,6 +480,13 @@ func (s *FileSource) ReadPacket() (data []byte, ci gopacket.CaptureInfo, err err
 	s.n++
 	return data, ci, nil
 }
+
+// PacketOffset is the byte offset in the file of the data of the packet
+// ReadPacket returned last, so a viewer can keep an index and read a packet
+// again with ReadAt instead of holding every packet's bytes. For
+// gzip-compressed input it counts uncompressed bytes (useless for ReadAt on
+// the compressed file).
+func (s *FileSource) PacketOffset() int64 { return s.pktOff }
 
 // LinkType returns the link type of the packet ci was returned with. For
 // an InterfaceIndex the file does not describe it returns the first

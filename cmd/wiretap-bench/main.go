@@ -7,6 +7,10 @@
 //	wiretap-bench dissect [-file F] [-keep F]
 //	    makes a capture of 1,000,000+ packets with wiretap's demo server and
 //	    client, then times wiretap, tcpdump and tshark reading it
+//	wiretap-bench view [-file F] [-cols N] [-rows N] [-runs N]
+//	    opens F in `wiretap view` in a pseudo-terminal: time to the first
+//	    full screen, to the complete index and to the finished fast pass,
+//	    and the peak RSS
 package main
 
 import (
@@ -29,6 +33,8 @@ func main() {
 		err = benchCapture(os.Args[2:])
 	case "dissect":
 		err = benchDissect(os.Args[2:])
+	case "view":
+		err = benchView(os.Args[2:])
 	default:
 		usage()
 		os.Exit(2)
@@ -40,7 +46,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintf(os.Stderr, "usage: wiretap-bench capture|dissect [flags]\n")
+	fmt.Fprintf(os.Stderr, "usage: wiretap-bench capture|dissect|view [flags]\n")
 }
 
 // buildWiretap compiles the wiretap binary from this module into dir.

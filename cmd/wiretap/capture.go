@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"wiretap/capture"
+	"wiretap/cmd/wiretap/tui/packets"
 	"wiretap/decode"
 )
 
@@ -28,12 +29,12 @@ func init() {
 	register("capture", "capture live packets (tcpdump-style filters, pcapng/pcap files, rotation)", runCapture)
 }
 
-const captureUsage = "[-i IFACE] [-f FILTER | FILTER...] [-w FILE|-] [-c COUNT] [-a duration:SEC] [-s SNAPLEN] [-F pcapng|pcap] [-C MB] [-G SEC] [-W FILES] [-q] [-D]"
+const captureUsage = "[-i IFACE] [-f FILTER | FILTER...] [-w FILE|-] [-c COUNT] [-a duration:SEC] [-s SNAPLEN] [-F pcapng|pcap] [-C MB] [-G SEC] [-W FILES] [-q] [-D] [--view]"
 
 type captureFlags struct {
 	iface, filter, write, format, autostop string
 	count, snap, fileMB, rotateSec, files  int
-	quiet, list                            bool
+	quiet, list, view                      bool
 }
 
 func runCapture(args []string, io stdio) error {
@@ -51,6 +52,7 @@ func runCapture(args []string, io stdio) error {
 	fs.IntVar(&f.files, "W", 0, "keep a ring of FILES files (with -C or -G)")
 	fs.BoolVar(&f.quiet, "q", false, "print no packet lines or counter, only the totals")
 	fs.BoolVar(&f.list, "D", false, "list the interfaces and exit")
+	fs.BoolVar(&f.view, "view", false, "show the packets in the viewer (wiretap view) as they are captured")
 	words, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -83,6 +85,12 @@ func runCapture(args []string, io stdio) error {
 	}
 	if f.snap == 0 {
 		f.snap = capture.DefaultSnapLen
+	}
+	if f.view {
+		if rotating {
+			return &usageError{msg: "--view writes one file: -C, -G and -W are not supported with it"}
+		}
+		return viewLive(f, stopAfter, packets.Options{}, "", io)
 	}
 
 	lt, err := capture.InterfaceLinkType(f.iface)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"wiretap/capture"
+	"wiretap/cmd/wiretap/tui"
+	"wiretap/cmd/wiretap/tui/packets"
 	"wiretap/demo"
 )
 
@@ -20,7 +22,7 @@ func init() {
 func runDemo(args []string, io stdio) error {
 	fs := newFlags("demo", "[--dir DIR] [--report] [--port-plain N] [--port-fernet N] [--port-https N] [--secret TEXT]", io)
 	dir := fs.String("dir", "", "work dir for keys, certificates and the capture (default ./wiretap-demo-YYYYmmdd-HHMMSS)")
-	report := fs.Bool("report", false, "print the plain-text report (the default until the viewer exists)")
+	report := fs.Bool("report", false, "print the plain-text report instead of opening the comparison in the viewer")
 	iface := fs.String("i", "lo", "interface to capture on")
 	secret := fs.String("secret", demo.DefaultSecret, "the secret message the servers serve")
 	var ports demo.Ports
@@ -33,7 +35,6 @@ func runDemo(args []string, io stdio) error {
 	if fs.NArg() > 0 {
 		return &usageError{msg: fmt.Sprintf("demo takes no arguments (got %q)", fs.Arg(0)), hint: "see 'wiretap demo -h'"}
 	}
-	_ = report // the report is what demo prints until the viewer lands
 	def := demo.DefaultPorts
 	for _, p := range []struct{ set, def *uint16 }{{&ports.Plain, &def.Plain}, {&ports.Fernet, &def.Fernet}, {&ports.HTTPS, &def.HTTPS}} {
 		if *p.set == 0 {
@@ -62,13 +63,27 @@ func runDemo(args []string, io stdio) error {
 		}
 		return err
 	}
-	if err := demo.WriteReport(io.out, res); err != nil {
+	if !*report && isTerminal(io.out) {
+		if err := viewDemo(res); err != nil {
+			return err
+		}
+	} else if err := demo.WriteReport(io.out, res); err != nil {
 		return err
 	}
 	if !res.Passed() {
 		return errors.New("demo: the capture did not show the expected result: plaintext visible, Fernet and HTTPS hidden")
 	}
 	return nil
+}
+
+// viewDemo opens the demo's capture in the viewer, on the comparison of
+// the three modes.
+func viewDemo(res *demo.ScenarioResult) error {
+	store, err := packets.OpenFile(res.Capture, nil, packets.Options{Secrets: [][]byte{[]byte(res.Secret)}})
+	if err != nil {
+		return err
+	}
+	return showViewer(store, tui.Options{Compare: true, CompareSecret: []byte(res.Secret)})
 }
 
 // privilegeError is the demo's own wording for a capture without privilege.

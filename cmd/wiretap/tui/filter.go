@@ -1,0 +1,197 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"wiretap/cmd/wiretap/tui/packets"
+	"wiretap/decode"
+)
+
+// filterBar is the display filter, on the top line: green while what is
+// typed compiles, red with the error in the status line when not. Enter
+// applies it (matching runs in the background, matches appear as found),
+// Esc clears it, Up/Down walk the history.
+type filterBar struct {
+	a       *App
+	editing bool
+	edit    lineEdit
+	applied string
+	err     error
+	history []string
+	hpos    int
+	job     *job
+}
+
+var filterBarKeys = keymap{title: "Display filter bar (/ or f)", binds: append([]binding{
+	{keys: []string{"Enter"}, help: "apply the filter (an empty one shows every packet)"},
+	{keys: []string{"Esc"}, help: "clear the filter and close the bar"},
+	{keys: []string{"Up", "Down"}, help: "earlier / later filters"},
+}, editKeys...)}
+
+func (f *filterBar) open() {
+	f.editing = true
+	f.edit.set(f.applied)
+	f.hpos = len(f.history)
+	f.validate()
+}
+
+func (f *filterBar) validate() {
+	f.err = nil
+	if text := strings.TrimSpace(f.edit.String()); text != "" {
+		_, f.err = decode.CompileDisplayFilter(text)
+	}
+}
+
+func (f *filterBar) key(ev *tcell.EventKey) {
+	switch keyName(ev) {
+	case "Enter":
+		f.apply()
+		return
+	case "Esc":
+		f.edit.set("")
+		f.apply()
+		return
+	case "Up":
+		if f.hpos > 0 {
+			f.hpos--
+			f.edit.set(f.history[f.hpos])
+		}
+	case "Down":
+		if f.hpos < len(f.history)-1 {
+			f.hpos++
+			f.edit.set(f.history[f.hpos])
+		} else {
+			f.hpos = len(f.history)
+			f.edit.set("")
+		}
+	default:
+		f.edit.key(ev)
+	}
+	f.validate()
+}
+
+// apply puts the edited text in force.
+func (f *filterBar) apply() {
+	a := f.a
+	f.validate()
+	if f.err != nil {
+		a.screen.Beep()
+		f.editing = true
+		return
+	}
+	f.editing = false
+	text := strings.TrimSpace(f.edit.String())
+	if text != "" && (len(f.history) == 0 || f.history[len(f.history)-1] != text) {
+		f.history = append(f.history, text)
+	}
+	f.applied = text
+	f.job.cancel()
+	f.job = nil
+	if text == "" {
+		a.list.setView(view{frozen: a.list.view.frozen})
+		a.list.resort()
+		return
+	}
+	df, _ := decode.CompileDisplayFilter(text)
+	matches := &numList{}
+	a.list.setView(view{filtered: matches, frozen: a.list.view.frozen})
+	store := a.store
+	f.job = a.startJob("filtering", func(j *job) func() {
+		err := filterPackets(j, store, df, matches)
+		return func() {
+			if err != nil && !packets.IsStopped(err) {
+				a.setMessage(err.Error(), true)
+			}
+			a.list.resort()
+		}
+	})
+}
+
+// filterPackets adds the packets df matches to matches, in order. For a
+// live capture it goes on with new packets until the job is cancelled.
+func filterPackets(j *job, store *packets.Store, df *decode.DisplayFilter, matches *numList) error {
+	defer matches.finish()
+	live := store.Progress().Live != nil
+	next := 1
+	for {
+		total := store.Len()
+		if err := store.WaitAnalysed(j.stop, total); err != nil {
+			return err
+		}
+		_, covered := store.Analyzer()
+		for ; next <= covered; next++ {
+			if next%256 == 0 {
+				if j.stopped() {
+					return nil
+				}
+				j.progress(next, covered)
+			}
+			p, _, err := store.Dissect(next)
+			if err != nil {
+				return err
+			}
+			if df.Match(p) {
+				matches.add(next)
+			}
+		}
+		j.progress(covered, covered)
+		if !live {
+			return nil
+		}
+		// Live: wait for more packets (a fast pass over all of them is
+		// re-run for each batch; at most once a second).
+		for store.Len() < next {
+			select {
+			case <-j.stop:
+				return nil
+			case <-time.After(time.Second):
+			}
+			if p := store.Progress(); p.Live != nil && p.Live.Done && store.Len() < next {
+				return nil
+			}
+		}
+	}
+}
+
+func (f *filterBar) draw(c canvas, r rect) {
+	label := " Filter: "
+	c.text(r.x, r.y, r.w, label, styleHeader)
+	x := r.x + len(label)
+	w := r.w - len(label)
+	switch {
+	case f.editing:
+		st := styleValid
+		if f.err != nil {
+			st = styleError
+		} else if strings.TrimSpace(f.edit.String()) == "" {
+			st = styleNormal.Reverse(true)
+		}
+		f.edit.draw(c, x, r.y, w, st, true)
+	case f.applied != "":
+		c.line(x, r.y, w, f.applied, styleValid)
+	default:
+		c.line(x, r.y, w, "(none) · / filter · ? help", styleDim.Reverse(true))
+	}
+}
+
+// filterErrorText is the filter error as the status line shows it: what
+// is wrong (a suggestion first), where last: 80 columns may cut the end.
+func filterErrorText(err error) string {
+	var dfe *decode.DisplayFilterError
+	if !errors.As(err, &dfe) {
+		return err.Error()
+	}
+	s := dfe.Msg
+	if len(dfe.Suggestions) > 0 {
+		// The way out first: the message may not fit.
+		s = "did you mean " + strings.Join(dfe.Suggestions, ", ") + "? " + s
+	} else if dfe.Token != "" {
+		s += ": " + dfe.Token
+	}
+	return fmt.Sprintf("%s (column %d)", s, dfe.Column)
+}

@@ -1,0 +1,197 @@
+package packets
+
+import (
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/capture"
+	"wiretap/decode"
+)
+
+// warmRows is how many of a file's first packets get list rows from a
+// Summarizer while indexing, so the first screen is right before the fast
+// pass is done.
+const warmRows = 4096
+
+// OpenFile opens a capture file and starts indexing it and running the fast
+// pass in the background; the Store is usable at once. path "-" reads stdin
+// (saved to a temporary file first: packets are re-read by offset), and a
+// gzip-compressed file is decompressed to a temporary file for the same
+// reason. An error means the file cannot be read at all (missing, not a
+// capture file); a fault part-way through shows in Progress().Err.
+func OpenFile(path string, stdin io.Reader, opts Options) (*Store, error) {
+	s := newStore(filepath.Base(path), opts)
+	s.path = path
+	if path == "-" {
+		s.name = "standard input"
+		if err := s.spool(stdin); err != nil {
+			return nil, err
+		}
+	}
+	src, err := capture.OpenFile(s.path)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	fsrc := src.(*capture.FileSource)
+	if fsrc.Info().Compression != "" {
+		src.Close()
+		if src, err = s.decompress(); err != nil {
+			s.Close()
+			return nil, err
+		}
+		fsrc = src.(*capture.FileSource)
+	}
+	if s.f, err = os.Open(s.path); err != nil {
+		src.Close()
+		s.Close()
+		return nil, fmt.Errorf("packets: %w", err)
+	}
+	if fi, err := s.f.Stat(); err == nil {
+		s.size = fi.Size()
+	}
+	s.goWork(func() { s.index(fsrc) })
+	s.goWork(s.analyseFile)
+	return s, nil
+}
+
+// spool saves r to a temporary file and reads that.
+func (s *Store) spool(r io.Reader) error {
+	tmp, err := os.CreateTemp("", "wiretap-view-*")
+	if err != nil {
+		return fmt.Errorf("packets: saving standard input: %w", err)
+	}
+	s.path, s.temp = tmp.Name(), tmp.Name()
+	_, err = io.Copy(tmp, r)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("packets: saving standard input: %w", err)
+	}
+	return nil
+}
+
+// decompress writes the gzip-compressed s.path to a temporary file and
+// opens that instead.
+func (s *Store) decompress() (capture.Source, error) {
+	in, err := os.Open(s.path)
+	if err != nil {
+		return nil, fmt.Errorf("packets: %w", err)
+	}
+	defer in.Close()
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		return nil, fmt.Errorf("packets: %s: %w", s.path, err)
+	}
+	old := s.temp
+	tmp, err := os.CreateTemp("", "wiretap-view-*.pcap")
+	if err != nil {
+		return nil, fmt.Errorf("packets: %w", err)
+	}
+	s.path, s.temp = tmp.Name(), tmp.Name()
+	if old != "" {
+		os.Remove(old)
+	}
+	// A cut-short gzip stream keeps what was decompressed: the reader then
+	// reports the truncated record, as `wiretap read` does.
+	_, copyErr := io.Copy(tmp, zr)
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("packets: %w", err)
+	}
+	src, err := capture.OpenFile(s.path)
+	if err != nil {
+		if copyErr != nil {
+			return nil, fmt.Errorf("packets: decompressing: %w", copyErr)
+		}
+		return nil, err
+	}
+	return src, nil
+}
+
+// index reads the file once, recording where each packet is. It is the
+// Index's only writer.
+func (s *Store) index(src *capture.FileSource) {
+	defer src.Close()
+	var (
+		summarizer = decode.NewSummarizer()
+		matchers   = map[layers.LinkType]*capture.Matcher{}
+		n          int
+	)
+	publish := func() {
+		s.mu.Lock()
+		if n > 0 {
+			e := s.idx.At(n - 1)
+			s.scanned = e.Offset + int64(e.CapLen)
+		}
+		s.cond.Broadcast()
+		s.mu.Unlock()
+		s.notify()
+	}
+	for !s.stopped() {
+		data, ci, err := src.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.mu.Lock()
+			s.readErr = err
+			s.mu.Unlock()
+			break
+		}
+		if ifs := src.Interfaces(); len(ifs) != len(s.linkTypes) {
+			s.mu.Lock()
+			s.linkTypes = s.linkTypes[:0]
+			for _, i := range ifs {
+				s.linkTypes = append(s.linkTypes, i.LinkType)
+			}
+			s.mu.Unlock()
+		}
+		lt := src.LinkType(ci)
+		if s.opts.CapFilter != "" {
+			m, ok := matchers[lt]
+			if !ok {
+				prog, err := capture.CompileFilter(s.opts.CapFilter, lt, capture.DefaultSnapLen)
+				if err == nil {
+					m, err = capture.NewMatcher(prog)
+				}
+				if err != nil {
+					s.mu.Lock()
+					s.readErr = err
+					s.mu.Unlock()
+					break
+				}
+				matchers[lt] = m
+			}
+			if !m.Match(data, ci.Length) {
+				continue
+			}
+		}
+		s.idx.Append(Entry{Offset: src.PacketOffset(), Time: ci.Timestamp, CapLen: len(data), OrigLen: ci.Length, Iface: ci.InterfaceIndex})
+		n++
+		if n <= warmRows {
+			row := summarizer.Summarize(ci, lt, data)
+			s.mu.Lock()
+			s.warm = append(s.warm, row)
+			s.mu.Unlock()
+		}
+		if n%4096 == 0 || n == 64 {
+			publish()
+		}
+	}
+	publish()
+	s.mu.Lock()
+	s.indexed = true
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	s.notify()
+	if s.opts.Trace != nil {
+		s.opts.Trace("indexed", n)
+	}
+}

@@ -1,0 +1,183 @@
+package packets
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// demoCapture is the demo's capture (see testdata/SOURCES): plaintext HTTP
+// on 5683, Fernet on 5684, HTTPS on 5685, the secret "fluffy tail".
+const demoCapture = "testdata/demo.pcapng"
+
+func openDemo(t *testing.T, opts Options) *Store {
+	t.Helper()
+	s, err := OpenFile(demoCapture, nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.WaitAnalysed(nil, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestStoreRowsAndTrees(t *testing.T) {
+	s := openDemo(t, Options{Secrets: [][]byte{[]byte("fluffy tail")}})
+	if s.Len() != 36 || !s.Analysed() {
+		t.Fatalf("Len %d, analysed %v; want 36, true", s.Len(), s.Analysed())
+	}
+	tests := []struct {
+		n        int
+		protocol string
+		info     string
+		secret   bool
+	}{
+		{1, "TCP", "53662 → 5683 [SYN]", false},
+		{4, "HTTP", "GET / HTTP/1.1", false},
+		{6, "HTTP", "HTTP/1.1 200 OK", true},
+		{13, "Fernet", "HTTP/1.1 200 OK", false},
+	}
+	for _, tc := range tests {
+		r, err := s.Row(tc.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Final || r.Protocol != tc.protocol || !strings.HasPrefix(r.Info, tc.info) || r.Secret != tc.secret {
+			t.Errorf("row %d = %+v; want final, %s, %q…, secret %v", tc.n, r, tc.protocol, tc.info, tc.secret)
+		}
+	}
+	p, final, err := s.Packet(4)
+	if err != nil || !final {
+		t.Fatalf("Packet(4): final %v, %v", final, err)
+	}
+	uri := p.Fields("http.request.uri")
+	if len(uri) != 1 || uri[0].S != "/" {
+		t.Fatalf("http.request.uri = %v", uri)
+	}
+	if got := p.Sources[uri[0].Source].Data[uri[0].Start : uri[0].Start+uri[0].Len]; string(got) != "/" {
+		t.Errorf("the uri's bytes are %q", got)
+	}
+}
+
+func TestStoreFollow(t *testing.T) {
+	s := openDemo(t, Options{})
+	conv, err := s.Follow(nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var client, server strings.Builder
+	frames := map[int]bool{}
+	for _, c := range conv.Chunks {
+		frames[c.Frame] = true
+		if c.Dir == 0 {
+			client.Write(c.Data)
+		} else {
+			server.Write(c.Data)
+		}
+	}
+	if !strings.HasPrefix(client.String(), "GET / HTTP/1.1\r\n") || !strings.Contains(server.String(), "fluffy tail") {
+		t.Errorf("client %q, server %q", client.String(), server.String())
+	}
+	if !frames[4] || !frames[6] {
+		t.Errorf("chunks came from frames %v; want 4 and 6", frames)
+	}
+}
+
+func TestStoreCaptureFilter(t *testing.T) {
+	s := openDemo(t, Options{CapFilter: "tcp port 5684"})
+	if s.Len() != 10 {
+		t.Fatalf("%d packets kept by the capture filter, want 10", s.Len())
+	}
+	r, _ := s.Row(1)
+	if !strings.Contains(r.Info, "5684") {
+		t.Errorf("row 1 is %q", r.Info)
+	}
+}
+
+func TestStoreNotACapture(t *testing.T) {
+	if _, err := OpenFile("store_test.go", nil, Options{}); err == nil || !strings.Contains(err.Error(), "not a capture file") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestStoreStdin(t *testing.T) {
+	f, err := os.Open(demoCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := OpenFile("-", f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.WaitAnalysed(nil, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 36 {
+		t.Errorf("%d packets from stdin", s.Len())
+	}
+}
+
+// TestStoreBigFile times indexing and the fast pass on a large capture:
+// WIRETAP_BIG=/tmp/big.pcapng go test -run BigFile -v ./cmd/wiretap/tui/packets
+func TestStoreBigFile(t *testing.T) {
+	path := os.Getenv("WIRETAP_BIG")
+	if path == "" {
+		t.Skip("set WIRETAP_BIG to a large capture")
+	}
+	start := time.Now()
+	events := make(chan string, 4)
+	s, err := OpenFile(path, nil, Options{Trace: func(ev string, n int) { events <- ev }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for range 2 {
+		ev := <-events
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		t.Logf("%s after %.2fs: %d packets, heap %d MB, index %d MB", ev, time.Since(start).Seconds(), s.Len(), ms.HeapInuse>>20, s.idx.Bytes()>>20)
+	}
+	r, err := s.Row(s.Len())
+	t.Logf("last row %+v %v", r, err)
+}
+
+// TestStoreGzip reads a gzip-compressed capture: decompressed to a spool
+// file first, since packets are re-read by offset.
+func TestStoreGzip(t *testing.T) {
+	raw, err := os.ReadFile(demoCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(raw)
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "demo.pcapng.gz")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenFile(path, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitAnalysed(nil, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Row(4); err != nil || s.Len() != 36 || r.Protocol != "HTTP" {
+		t.Errorf("%d packets, row 4 %+v, %v", s.Len(), r, err)
+	}
+	spool := s.Path()
+	s.Close()
+	if _, err := os.Stat(spool); !os.IsNotExist(err) {
+		t.Errorf("the spool file %s outlived Close", spool)
+	}
+}
