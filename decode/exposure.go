@@ -143,7 +143,7 @@ func (e *exposureStage) stream(idx int) *expStream {
 		e.streams = append(e.streams, nil)
 	}
 	if e.streams[idx] == nil {
-		e.streams[idx] = &expStream{found: make([]int, len(e.secrets)), tlsCount: map[string]int{}}
+		e.streams[idx] = &expStream{found: make([]int, len(e.secrets))}
 	}
 	return e.streams[idx]
 }
@@ -217,6 +217,9 @@ func (x *expStream) walkTLS(d int, b []byte) {
 			return
 		}
 		n := int(w.hdr[3])<<8 | int(w.hdr[4])
+		if x.tlsCount == nil {
+			x.tlsCount = map[string]int{}
+		}
 		x.tlsCount[tlsContentTypes[w.hdr[0]]]++
 		if d == 1 && w.hdr[0] == 23 && len(x.tlsSizes) < 100000 {
 			x.tlsSizes = append(x.tlsSizes, 5+n)

@@ -66,15 +66,29 @@ func WriteExposure(w io.Writer, ex *Exposure) {
 	fmt.Fprint(w, followRule)
 }
 
+// runLengths lists sizes with runs of one size written once, "150×12".
+func runLengths(sizes []int) string {
+	var parts []string
+	for i := 0; i < len(sizes); {
+		j := i
+		for j < len(sizes) && sizes[j] == sizes[i] {
+			j++
+		}
+		if j-i > 1 {
+			parts = append(parts, fmt.Sprintf("%d×%d", sizes[i], j-i))
+		} else {
+			parts = append(parts, fmt.Sprint(sizes[i]))
+		}
+		i = j
+	}
+	return strings.Join(parts, ",")
+}
+
 // leaks says what the stream shows an eavesdropper besides its payload.
 func leaks(s *StreamExposure) string {
 	parts := append([]string(nil), s.Leaks...)
 	if s.Protocol == ProtoTLS {
-		sizes := make([]string, len(s.ServerRecordSizes))
-		for i, n := range s.ServerRecordSizes {
-			sizes[i] = fmt.Sprint(n)
-		}
-		parts = append(parts, "encrypted record sizes "+strings.Join(sizes, ","))
+		parts = append(parts, "encrypted record sizes "+runLengths(s.ServerRecordSizes))
 	}
 	parts = append(parts, fmt.Sprintf("%d packets, %d bytes, %s", s.Packets, s.Bytes, s.End.Sub(s.Start).Round(1000)))
 	return strings.Join(parts, "; ")

@@ -9,7 +9,7 @@ import (
 // MaxStreamBytes bounds the payload the exposure stage keeps per stream
 // direction (what the compare view and the report show); the secret is
 // searched for in all of it, kept or not.
-const MaxStreamBytes = 64 << 10
+const MaxStreamBytes = 16 << 10
 
 // Endpoint is one side of a conversation.
 type Endpoint struct {
