@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"testing"
@@ -45,4 +46,37 @@ func TestRowEqualsDissect(t *testing.T) {
 		}
 	}
 	t.Logf("%d files, %d rows compared", len(files), rows)
+}
+
+// TestDissectConcurrent: after Finish, Dissect and Row only read the fast
+// pass's records, so goroutines may call them at once (run with -race).
+func TestDissectConcurrent(t *testing.T) {
+	pkts, err := httpReadCapture("testdata/oracle/demo.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := httpAnalyze(pkts, httpOracleOpts(), -1)
+	want := make([]string, len(pkts))
+	for i, p := range pkts {
+		want[i] = a.Dissect(i+1, p.ci, p.lt, p.data).FieldText("frame.protocols", ",")
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := len(pkts) - 1; i >= 0; i-- {
+				p := pkts[i]
+				if got := a.Dissect(i+1, p.ci, p.lt, p.data).FieldText("frame.protocols", ","); got != want[i] {
+					done <- fmt.Errorf("frame %d: %q, want %q", i+1, got, want[i])
+					return
+				}
+				a.Row(i+1, p.ci, p.lt, p.data)
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
 }
