@@ -68,16 +68,16 @@ func (c *dctx) frame(lt layers.LinkType) {
 	f.Add(c.int("frame.encap_type", fmt.Sprintf("Encapsulation type: %s (%d)", encapName, encap), 0, 0, int64(encap)))
 	ts := c.ci.Timestamp
 	f.Add(c.str("frame.time", "Arrival Time: "+ts.Local().Format("Jan _2, 2006 15:04:05.000000000 MST"), 0, 0, ts.Local().Format("Jan _2, 2006 15:04:05.000000000 MST")))
-	f.Add(c.node(&Field{Name: "frame.offset_shift", Label: "[Time shift for this packet: 0.000000000 seconds]", Kind: KindDuration}))
-	f.Add(c.node(&Field{Name: "frame.time_epoch", Label: fmt.Sprintf("Epoch Time: %d.%09d seconds", ts.Unix(), ts.Nanosecond()), Kind: KindTime, T: ts}))
+	f.Add(c.node(Field{Name: "frame.offset_shift", Label: "[Time shift for this packet: 0.000000000 seconds]", Kind: KindDuration}))
+	f.Add(c.node(Field{Name: "frame.time_epoch", Label: fmt.Sprintf("Epoch Time: %d.%09d seconds", ts.Unix(), ts.Nanosecond()), Kind: KindTime, T: ts}))
 	var delta time.Duration
 	times := c.a.lay.times
 	if c.n >= 2 && c.n-1 <= len(times) {
 		delta = time.Duration(ts.UnixNano() - times[c.n-2])
 	}
-	f.Add(c.node(&Field{Name: "frame.time_delta", Label: "[Time delta from previous captured frame: " + formatSeconds(delta) + " seconds]", Kind: KindDuration, D: delta}))
+	f.Add(c.node(Field{Name: "frame.time_delta", Label: "[Time delta from previous captured frame: " + formatSeconds(delta) + " seconds]", Kind: KindDuration, D: delta}))
 	rel := ts.Sub(c.a.first)
-	f.Add(c.node(&Field{Name: "frame.time_relative", Label: "[Time since reference or first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel}))
+	f.Add(c.node(Field{Name: "frame.time_relative", Label: "[Time since reference or first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel}))
 	f.Add(c.uint("frame.number", fmt.Sprintf("Frame Number: %d", c.n), 0, 0, uint64(c.n)))
 	f.Add(c.uint("frame.len", fmt.Sprintf("Frame Length: %d bytes (%d bits)", wire, wire*8), 0, 0, uint64(wire)))
 	f.Add(c.uint("frame.cap_len", fmt.Sprintf("Capture Length: %d bytes (%d bits)", capLen, capLen*8), 0, 0, uint64(capLen)))

@@ -217,7 +217,7 @@ var ipv4OptNames = map[uint8]string{0: "End of Options List (EOL)", 1: "No Opera
 	130: "Security", 131: "Loose Source Route", 137: "Strict Source Route", 136: "Stream ID", 148: "Router Alert"}
 
 func (c *dctx) ipv4Options(ip *Field, off, n int) {
-	o := ip.Add(c.node(&Field{Name: "ip.options", Label: fmt.Sprintf("Options: (%d bytes)", n), Start: off, Len: n}))
+	o := ip.Add(c.node(Field{Name: "ip.options", Label: fmt.Sprintf("Options: (%d bytes)", n), Start: off, Len: n}))
 	d := c.data[off : off+n]
 	for i := 0; i < len(d); {
 		t := d[i]
@@ -294,14 +294,14 @@ func (c *dctx) ipv4Fragment(ip *Field, off, ihl, pend int, proto uint8, src, dst
 		}
 		list += fmt.Sprintf("#%d(%d)", pc.frame, pc.length)
 	}
-	fr := ip.Add(c.node(&Field{Name: "ip.fragments", Label: fmt.Sprintf("[%d IPv4 Fragments (%d bytes): %s]", len(r.pieces), total, list), Kind: KindBytes, B: r.data}))
+	fr := ip.Add(c.node(Field{Name: "ip.fragments", Label: fmt.Sprintf("[%d IPv4 Fragments (%d bytes): %s]", len(r.pieces), total, list), Kind: KindBytes, B: r.data}))
 	for _, pc := range r.pieces {
 		fr.Add(c.frameRef("ip.fragment", fmt.Sprintf("Frame: %d, payload: %d-%d (%d bytes)", pc.frame, pc.offset, int(pc.offset)+int(pc.length)-1, pc.length), int(pc.frame)))
 	}
 	fr.Add(c.uint("ip.fragment.count", fmt.Sprintf("[Fragment count: %d]", len(r.pieces)), 0, 0, uint64(len(r.pieces))))
 	fr.Add(c.frameRef("ip.reassembled_in", fmt.Sprintf("[Reassembled IPv4 in frame: %d]", c.n), c.n))
 	fr.Add(c.uint("ip.reassembled.length", fmt.Sprintf("[Reassembled IPv4 length: %d]", total), 0, 0, uint64(total)))
-	fr.Add(c.node(&Field{Name: "ip.reassembled.data", Label: "[Reassembled IPv4 data: " + truncHex(r.data) + "]", Kind: KindBytes, B: r.data}))
+	fr.Add(c.node(Field{Name: "ip.reassembled.data", Label: "[Reassembled IPv4 data: " + truncHex(r.data) + "]", Kind: KindBytes, B: r.data}))
 	// The datagram's payload is dissected from the reassembled bytes.
 	c.p.Sources = append(c.p.Sources, DataSource{Name: "Reassembled IPv4", Data: r.data})
 	saveSrc, saveData := c.src, c.data

@@ -68,11 +68,11 @@ var tcpExperts = []struct {
 // expert adds an expert item as Wireshark shows it: a _ws.expert node
 // whose child carries the expert field's own filter name.
 func (c *dctx) expert(parent *Field, name, msg, sev, group string, off int) {
-	e := parent.Add(c.node(&Field{Name: "_ws.expert", Label: fmt.Sprintf("[Expert Info (%s/%s): %s]", sev, group, msg), Start: off}))
-	e.Add(c.node(&Field{Name: name, Label: "[" + msg + "]", Kind: KindBool, U: 1, Start: off}))
+	e := parent.Add(c.node(Field{Name: "_ws.expert", Label: fmt.Sprintf("[Expert Info (%s/%s): %s]", sev, group, msg), Start: off}))
+	e.Add(c.node(Field{Name: name, Label: "[" + msg + "]", Kind: KindBool, U: 1, Start: off}))
 	e.Add(hidden(c.str("_ws.expert.message", "Message: "+msg, off, 0, msg)))
-	e.Add(c.node(&Field{Label: "[Severity level: " + sev + "]"}))
-	e.Add(c.node(&Field{Label: "[Group: " + group + "]"}))
+	e.Add(c.node(Field{Label: "[Severity level: " + sev + "]"}))
+	e.Add(c.node(Field{Label: "[Group: " + group + "]"}))
 }
 
 // tcpOption is one parsed TCP option, for the Info column.
@@ -208,7 +208,7 @@ func (c *dctx) tcp(off, end int) {
 		t.Children = insertAfter(t.Children, "tcp.stream", c.uint("tcp.completeness", fmt.Sprintf("[Conversation completeness: %s (%d)]", completenessText(cv), cv), off, 0, uint64(cv)))
 		tsn := t.Add(c.text("[Timestamps]", off, 0))
 		since := c.ci.Timestamp.Sub(st.Start)
-		tsn.Add(c.node(&Field{Name: "tcp.time_relative", Label: "[Time since first frame in this TCP stream: " + formatSeconds(since) + " seconds]", Kind: KindDuration, D: since, Start: off}))
+		tsn.Add(c.node(Field{Name: "tcp.time_relative", Label: "[Time since first frame in this TCP stream: " + formatSeconds(since) + " seconds]", Kind: KindDuration, D: since, Start: off}))
 		var acked uint32
 		if c.n-1 < len(c.a.tcp.acked) {
 			acked = c.a.tcp.acked[c.n-1]
@@ -239,7 +239,7 @@ func (c *dctx) tcpPayloadField(t *Field, off, end, thl, seglen int) {
 		if !c.lite {
 			label = fmt.Sprintf("TCP payload (%d byte%s)", seglen, plural(seglen))
 		}
-		t.Add(c.node(&Field{Name: "tcp.payload", Label: label, Kind: KindBytes, B: c.data[ps:capEnd], Start: ps, Len: capEnd - ps}))
+		t.Add(c.node(Field{Name: "tcp.payload", Label: label, Kind: KindBytes, B: c.data[ps:capEnd], Start: ps, Len: capEnd - ps}))
 		if end > len(c.data) {
 			c.markMalformed("TCP")
 		}
@@ -428,22 +428,22 @@ func completenessText(v uint8) string {
 }
 
 func (c *dctx) tcpAnalysisTree(t *Field, st *TCPStreamInfo, fl *tcpFrameFlags, acked uint32, off int) {
-	a := t.Add(c.node(&Field{Name: "tcp.analysis", Label: "[SEQ/ACK analysis]", Start: off}))
+	a := t.Add(c.node(Field{Name: "tcp.analysis", Label: "[SEQ/ACK analysis]", Start: off}))
 	if acked != 0 {
 		a.Add(c.frameRef("tcp.analysis.acks_frame", fmt.Sprintf("[This is an ACK to the segment in frame: %d]", acked), int(acked)))
 		if times := c.a.lay.times; int(acked) <= len(times) {
 			rtt := time.Duration(c.ci.Timestamp.UnixNano() - times[acked-1])
-			a.Add(c.node(&Field{Name: "tcp.analysis.ack_rtt", Label: "[The RTT to ACK the segment was: " + formatSeconds(rtt) + " seconds]", Kind: KindDuration, D: rtt, Start: off}))
+			a.Add(c.node(Field{Name: "tcp.analysis.ack_rtt", Label: "[The RTT to ACK the segment was: " + formatSeconds(rtt) + " seconds]", Kind: KindDuration, D: rtt, Start: off}))
 		}
 	}
 	if st.firstRTT > 0 {
 		d := time.Duration(st.firstRTT)
-		a.Add(c.node(&Field{Name: "tcp.analysis.initial_rtt", Label: "[iRTT: " + formatSeconds(d) + " seconds]", Kind: KindDuration, D: d, Start: off}))
+		a.Add(c.node(Field{Name: "tcp.analysis.initial_rtt", Label: "[iRTT: " + formatSeconds(d) + " seconds]", Kind: KindDuration, D: d, Start: off}))
 	}
 	if fl.flags == 0 {
 		return
 	}
-	af := a.Add(c.node(&Field{Name: "tcp.analysis.flags", Label: "[TCP Analysis Flags]", Start: off}))
+	af := a.Add(c.node(Field{Name: "tcp.analysis.flags", Label: "[TCP Analysis Flags]", Start: off}))
 	for _, e := range tcpExperts {
 		if fl.flags&e.flag == 0 {
 			continue
@@ -454,7 +454,7 @@ func (c *dctx) tcpAnalysisTree(t *Field, st *TCPStreamInfo, fl *tcpFrameFlags, a
 		}
 	}
 	if fl.flags&taDuplicateAck != 0 {
-		af.Add(c.node(&Field{Name: "tcp.analysis.duplicate_ack", Label: "[This is a TCP duplicate ack]", Kind: KindBool, U: 1, Start: off}))
+		af.Add(c.node(Field{Name: "tcp.analysis.duplicate_ack", Label: "[This is a TCP duplicate ack]", Kind: KindBool, U: 1, Start: off}))
 		a.Add(c.uint("tcp.analysis.duplicate_ack_num", fmt.Sprintf("[Duplicate ACK #: %d]", fl.dupAckNum), off, 0, uint64(fl.dupAckNum)))
 		df := a.Add(c.frameRef("tcp.analysis.duplicate_ack_frame", fmt.Sprintf("[Duplicate to the ACK in frame: %d]", fl.dupAckFrame), int(fl.dupAckFrame)))
 		c.expert(df, "tcp.analysis.duplicate_ack", fmt.Sprintf("Duplicate ACK (#%d)", fl.dupAckNum), "Note", "Sequence", off)
@@ -464,7 +464,7 @@ func (c *dctx) tcpAnalysisTree(t *Field, st *TCPStreamInfo, fl *tcpFrameFlags, a
 // tcpOptions dissects the options of a TCP header.
 func (c *dctx) tcpOptions(t *Field, off, n int, st *TCPStreamInfo, dir int) []tcpOption {
 	d := c.data[off : off+n]
-	of := t.Add(c.node(&Field{Name: "tcp.options", Kind: KindBytes, B: d, Start: off, Len: n}))
+	of := t.Add(c.node(Field{Name: "tcp.options", Kind: KindBytes, B: d, Start: off, Len: n}))
 	var names []string
 	for i := 0; i < len(d); {
 		k := d[i]
@@ -482,7 +482,7 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *TCPStreamInfo, dir int) []tc
 			if k == 0 {
 				nm = "tcp.options.eol"
 			}
-			o := of.Add(c.node(&Field{Name: nm, Label: "TCP Option - " + name, Kind: KindBytes, B: d[i : i+1], Start: off + i, Len: 1}))
+			o := of.Add(c.node(Field{Name: nm, Label: "TCP Option - " + name, Kind: KindBytes, B: d[i : i+1], Start: off + i, Len: 1}))
 			o.Add(c.uint("tcp.option_kind", fmt.Sprintf("Kind: %s (%d)", kindName, k), off+i, 1, uint64(k)))
 			i++
 			continue
@@ -493,7 +493,7 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *TCPStreamInfo, dir int) []tc
 		}
 		l := int(d[i+1])
 		body := d[i+2 : i+l]
-		o := of.Add(c.node(&Field{Kind: KindBytes, B: d[i : i+l], Start: off + i, Len: l}))
+		o := of.Add(c.node(Field{Kind: KindBytes, B: d[i : i+l], Start: off + i, Len: l}))
 		o.Add(c.uint("tcp.option_kind", fmt.Sprintf("Kind: %s (%d)", kindName, k), off+i, 1, uint64(k)))
 		o.Add(c.uint("tcp.option_len", fmt.Sprintf("Length: %d", l), off+i+1, 1, uint64(l)))
 		bo := off + i + 2

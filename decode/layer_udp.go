@@ -37,7 +37,7 @@ func (c *dctx) udp(off, end int) {
 		u.Add(c.uint("udp.stream", fmt.Sprintf("[Stream index: %d]", idx), off, 0, uint64(idx)))
 		ts := u.Add(c.text("[Timestamps]", off, 0))
 		rel := c.ci.Timestamp.Sub(us.Start)
-		ts.Add(c.node(&Field{Name: "udp.time_relative", Label: "[Time since first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel, Start: off}))
+		ts.Add(c.node(Field{Name: "udp.time_relative", Label: "[Time since first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel, Start: off}))
 	}
 	pend := end
 	if ulen >= 8 && off+ulen <= end {
@@ -49,7 +49,7 @@ func (c *dctx) udp(off, end int) {
 	c.setCol("UDP", fmt.Sprintf("%d → %d Len=%d", sp, dp, plen))
 	if plen > 0 {
 		capEnd := min(pend, len(c.data))
-		u.Add(c.node(&Field{Name: "udp.payload", Label: fmt.Sprintf("UDP payload (%d byte%s)", plen, plural(plen)), Kind: KindBytes, B: c.data[off+8 : capEnd], Start: off + 8, Len: capEnd - off - 8}))
+		u.Add(c.node(Field{Name: "udp.payload", Label: fmt.Sprintf("UDP payload (%d byte%s)", plen, plural(plen)), Kind: KindBytes, B: c.data[off+8 : capEnd], Start: off + 8, Len: capEnd - off - 8}))
 		c.dataLayer(off+8, capEnd)
 		if pend > len(c.data) {
 			c.markMalformed("UDP")

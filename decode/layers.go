@@ -77,6 +77,7 @@ type dctx struct {
 	src  int    // index of the current data source in p.Sources
 
 	tcpNode *Field
+	slab    []Field // nodes not yet handed out (node)
 	// lite: only the packet-list row is wanted (Analyzer.Row): the common
 	// layers skip their trees, keeping what the row and the layers above
 	// read.
@@ -92,33 +93,40 @@ type dctx struct {
 
 // field constructors; every field gets the current data source.
 
-func (c *dctx) node(f *Field) *Field {
-	f.Source = c.src
-	return f
+func (c *dctx) node(f Field) *Field {
+	if len(c.slab) == 0 {
+		// One allocation for many nodes: a tree has a hundred or more.
+		c.slab = make([]Field, 64)
+	}
+	p := &c.slab[0]
+	c.slab = c.slab[1:]
+	*p = f
+	p.Source = c.src
+	return p
 }
 
 func (c *dctx) proto(name, label string, start, length int) *Field {
-	return c.node(&Field{Name: name, Label: label, Kind: KindProtocol, Start: start, Len: length})
+	return c.node(Field{Name: name, Label: label, Kind: KindProtocol, Start: start, Len: length})
 }
 
 func (c *dctx) text(label string, start, length int) *Field {
-	return c.node(&Field{Label: label, Start: start, Len: length})
+	return c.node(Field{Label: label, Start: start, Len: length})
 }
 
 func (c *dctx) uint(name, label string, start, length int, v uint64) *Field {
-	return c.node(&Field{Name: name, Label: label, Kind: KindUint, U: v, Start: start, Len: length})
+	return c.node(Field{Name: name, Label: label, Kind: KindUint, U: v, Start: start, Len: length})
 }
 
 func (c *dctx) hex(name, label string, start, length int, v uint64, bits uint8) *Field {
-	return c.node(&Field{Name: name, Label: label, Kind: KindUint, Base: BaseHex, Bits: bits, U: v, Start: start, Len: length})
+	return c.node(Field{Name: name, Label: label, Kind: KindUint, Base: BaseHex, Bits: bits, U: v, Start: start, Len: length})
 }
 
 func (c *dctx) int(name, label string, start, length int, v int64) *Field {
-	return c.node(&Field{Name: name, Label: label, Kind: KindInt, I: v, Start: start, Len: length})
+	return c.node(Field{Name: name, Label: label, Kind: KindInt, I: v, Start: start, Len: length})
 }
 
 func (c *dctx) bool(name, label string, start, length int, v bool) *Field {
-	f := c.node(&Field{Name: name, Label: label, Kind: KindBool, Start: start, Len: length})
+	f := c.node(Field{Name: name, Label: label, Kind: KindBool, Start: start, Len: length})
 	if v {
 		f.U = 1
 	}
@@ -126,11 +134,11 @@ func (c *dctx) bool(name, label string, start, length int, v bool) *Field {
 }
 
 func (c *dctx) str(name, label string, start, length int, s string) *Field {
-	return c.node(&Field{Name: name, Label: label, Kind: KindString, S: s, Start: start, Len: length})
+	return c.node(Field{Name: name, Label: label, Kind: KindString, S: s, Start: start, Len: length})
 }
 
 func (c *dctx) bytes(name, label string, start, length int) *Field {
-	return c.node(&Field{Name: name, Label: label, Kind: KindBytes, B: c.data[start : start+length], Start: start, Len: length})
+	return c.node(Field{Name: name, Label: label, Kind: KindBytes, B: c.data[start : start+length], Start: start, Len: length})
 }
 
 func (c *dctx) ip(name, label string, start, length int, a netip.Addr) *Field {
@@ -138,15 +146,15 @@ func (c *dctx) ip(name, label string, start, length int, a netip.Addr) *Field {
 	if a.Is6() {
 		k = KindIPv6
 	}
-	return c.node(&Field{Name: name, Label: label, Kind: k, IP: a, Start: start, Len: length})
+	return c.node(Field{Name: name, Label: label, Kind: k, IP: a, Start: start, Len: length})
 }
 
 func (c *dctx) mac(name, label string, start int) *Field {
-	return c.node(&Field{Name: name, Label: label, Kind: KindMAC, B: c.data[start : start+6], Start: start, Len: 6})
+	return c.node(Field{Name: name, Label: label, Kind: KindMAC, B: c.data[start : start+6], Start: start, Len: 6})
 }
 
 func (c *dctx) frameRef(name, label string, v int) *Field {
-	return c.node(&Field{Name: name, Label: label, Kind: KindFrameNum, U: uint64(v)})
+	return c.node(Field{Name: name, Label: label, Kind: KindFrameNum, U: uint64(v)})
 }
 
 func hidden(f *Field) *Field {
@@ -213,7 +221,7 @@ func (c *dctx) markMalformed(proto string) {
 		return
 	}
 	f := c.proto("_ws.malformed", "[Malformed Packet: "+proto+"]", 0, 0)
-	f.Add(c.node(&Field{Name: "_ws.malformed.expert", Label: "[Expert Info (Error/Malformed): Malformed Packet (Exception occurred)]"}))
+	f.Add(c.node(Field{Name: "_ws.malformed.expert", Label: "[Expert Info (Error/Malformed): Malformed Packet (Exception occurred)]"}))
 	c.p.Tree = append(c.p.Tree, f)
 	appendProtocol(c.p, "_ws.malformed")
 }
