@@ -2,13 +2,18 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -373,22 +378,7 @@ func (rd *readJob) run() error {
 		if rd.f.outFormat == "fields" && !rd.f.quiet {
 			rd.fields.WriteHeader(rd.out)
 		}
-		_, loopErr = rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
-			p := an.Dissect(n, ci, lt, data)
-			if len(rd.secrets) > 0 {
-				decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
-			}
-			if rd.filter != nil && !rd.filter.Match(p) {
-				return nil
-			}
-			if stats != nil {
-				stats.Add(p)
-			}
-			if rd.f.quiet {
-				return nil
-			}
-			return rd.printPacket(p)
-		})
+		loopErr = rd.dissectLoop(an, stats)
 	}
 	if err := rd.finishStats(an, stats); err != nil {
 		return err
@@ -402,6 +392,129 @@ func (rd *readJob) run() error {
 	return loopErr
 }
 
+// dissectLoop is the second pass when trees are needed: every packet
+// dissected (on all cores: Dissect only reads the fast pass's records),
+// marked, filtered, counted in stats and printed in capture order.
+func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats) error {
+	type job struct {
+		n     int
+		ci    gopacket.CaptureInfo
+		lt    layers.LinkType
+		data  []byte
+		p     *decode.Packet // kept for stats
+		match bool
+		out   []byte // what the packet prints
+	}
+	type batch struct {
+		jobs []job
+		done chan struct{}
+		err  error
+	}
+	handle := func(b *batch) {
+		defer close(b.done)
+		var buf bytes.Buffer
+		w := bufio.NewWriter(&buf)
+		for i := range b.jobs {
+			j := &b.jobs[i]
+			p := an.Dissect(j.n, j.ci, j.lt, j.data)
+			if len(rd.secrets) > 0 {
+				decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
+			}
+			j.match = rd.filter == nil || rd.filter.Match(p)
+			if !j.match {
+				continue
+			}
+			if stats != nil {
+				j.p = p
+			}
+			if !rd.f.quiet {
+				buf.Reset()
+				if err := rd.printPacket(w, p); err != nil {
+					b.err = err
+					return
+				}
+				w.Flush()
+				j.out = append([]byte(nil), buf.Bytes()...)
+			}
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *batch, 2*workers)
+	order := make(chan *batch, 2*workers)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				handle(b)
+			}
+		}()
+	}
+	// The writer: batches in capture order, each once its worker is done.
+	var writeErr error
+	var failed atomic.Bool
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for b := range order {
+			<-b.done
+			if writeErr != nil {
+				continue
+			}
+			if writeErr = b.err; writeErr != nil {
+				failed.Store(true)
+				continue
+			}
+			for i := range b.jobs {
+				j := &b.jobs[i]
+				if j.match && stats != nil {
+					stats.Add(j.p)
+				}
+				if _, err := rd.out.Write(j.out); err != nil {
+					writeErr = err
+					failed.Store(true)
+					break
+				}
+			}
+		}
+	}()
+	const batchLen = 256
+	cur := &batch{done: make(chan struct{})}
+	send := func() {
+		if len(cur.jobs) > 0 {
+			order <- cur
+			work <- cur
+			cur = &batch{done: make(chan struct{})}
+		}
+	}
+	_, loopErr := rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
+		if failed.Load() {
+			return errStopLoop
+		}
+		cur.jobs = append(cur.jobs, job{n: n, ci: ci, lt: lt, data: bytes.Clone(data)})
+		if len(cur.jobs) == batchLen {
+			send()
+		}
+		return nil
+	})
+	send()
+	close(work)
+	close(order)
+	wg.Wait()
+	<-written
+	if errors.Is(loopErr, errStopLoop) {
+		loopErr = nil
+	}
+	if writeErr != nil {
+		return writeErr
+	}
+	return loopErr
+}
+
+// errStopLoop ends packetLoop early without being an error of its own.
+var errStopLoop = errors.New("stop")
+
 func (rd *readJob) wants(z string) bool {
 	for _, s := range rd.f.stats {
 		if s == z {
@@ -411,8 +524,7 @@ func (rd *readJob) wants(z string) bool {
 	return false
 }
 
-func (rd *readJob) printPacket(p *decode.Packet) error {
-	w := rd.out
+func (rd *readJob) printPacket(w *bufio.Writer, p *decode.Packet) error {
 	switch rd.f.outFormat {
 	case "fields":
 		return rd.fields.WriteFields(w, p)
