@@ -201,6 +201,7 @@ type appAnalysis struct {
 	proxy   []int32 // frames carrying a CONNECT tunnel's payload
 	pending keepBudget
 	exp     *exposureStage // with Options.Secrets
+	tls     *tlsStage      // TLS conversations (tls_fast.go)
 }
 
 func newAppAnalysis(opts Options) *appAnalysis {
@@ -221,6 +222,7 @@ func newAppAnalysis(opts Options) *appAnalysis {
 	}
 	a.r = newTCPReassembler(a, false)
 	a.rf = newTCPReassembler(followSink{a}, true)
+	a.tls = newTLSStage(opts)
 	return a
 }
 
@@ -371,6 +373,9 @@ func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg 
 	}
 	if idx == a.followStream {
 		a.rf.add(n, ci, t, idx, seg.dir, false)
+	}
+	if a.tls.claim(n, ci, t, seg, flagged, a.conv(idx) != nil) {
+		return
 	}
 	s := a.live[idx]
 	if s == nil {
@@ -639,6 +644,7 @@ func (a *appAnalysis) finish() {
 		return
 	}
 	a.sorted = true
+	a.tls.finish()
 	a.r.flushAll()
 	a.rf.flushAll()
 	for idx := range a.live {

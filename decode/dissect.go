@@ -103,7 +103,8 @@ func (a *Analyzer) Packets() int { return a.count }
 func (a *Analyzer) FirstTime() time.Time { return a.first }
 
 // Dissect builds the full tree of packet n (the same n, ci, lt and data the
-// fast pass saw). It may be called in any order after Finish.
+// fast pass saw). It may be called in any order after Finish, and from
+// several goroutines at once: it only reads the fast pass's records.
 func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
 	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
 	a.dissect(p, n, ci, lt, data)
@@ -125,7 +126,9 @@ func (a *Analyzer) dissect(p *Packet, n int, ci gopacket.CaptureInfo, lt layers.
 	// by the app stage, which knows which messages this frame completes.
 	tcpNode := a.dissectLayers(p, n, ci, lt, data)
 	if tcpNode != nil {
-		a.app.dissect(p, n, tcpNode)
+		if !a.app.tls.dissect(p, n, tcpNode) {
+			a.app.dissect(p, n, tcpNode)
+		}
 		dissectFernet(p)
 	}
 }

@@ -67,6 +67,9 @@ type Field struct {
 
 // Add appends a child and returns it.
 func (f *Field) Add(c *Field) *Field {
+	if f.Children == nil {
+		f.Children = make([]*Field, 0, 4) // most parents have a few
+	}
 	f.Children = append(f.Children, c)
 	return c
 }
@@ -106,6 +109,10 @@ func (f *Field) Text() string {
 	case KindString:
 		return f.S
 	case KindBytes:
+		if len(f.B) == 0 {
+			// As tshark -T fields prints an empty byte string.
+			return "<MISSING>"
+		}
 		return hex.EncodeToString(f.B)
 	case KindMAC:
 		return net.HardwareAddr(f.B).String()

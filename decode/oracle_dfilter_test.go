@@ -124,6 +124,14 @@ var dfOracleFilters = []string{
 	`http.request.full_uri contains "http://"`, `http.connection == "keep-alive"`, `http.file_data contains "html"`,
 	`http.time > 0.01`, `http.request_number == 2`, `http.chunk_size > 0`, `http.upgrade == "websocket"`,
 	`http and tcp.port == 5683`, `http.request and not tcp.analysis.retransmission`, `http.response.code == 100 or http.response.code == 101`,
+	// TLS (the demo's HTTPS stream, found by content, and a browser's).
+	`tls.handshake.type == 1`, `tls.handshake.type in {1, 2}`, `tls.handshake.extensions_server_name contains "example"`,
+	`tls.handshake.extensions_server_name contains "google"`, `tls.handshake.extensions_server_name == "localhost"`,
+	`tls.record.content_type == 23`, `tls.record.opaque_type == 23`, `tls.record.version == 0x0303`, `tls.record.length > 100`,
+	`tls.handshake.ciphersuite == 0x1301`, `tls.handshake.extensions_alpn_str == "h2"`, `tls.app_data_proto contains "2"`,
+	`tls.handshake.extensions.supported_version == 0x0304`, `tls.handshake.extension.type == 16`, `tls.change_cipher_spec`,
+	`tls.handshake.ja3`, `tls.app_data`, `len(tls.handshake.random) == 32`, `tls.handshake.extension.data`,
+	`tls.handshake.ja3 == "9b7dcdf3f997f1fb7b4409c94cb7ef36"`, `tls and tcp.port == 5685`, `tls.handshake.session_id_length == 32`,
 }
 
 // dfOracleDiff is a (filter, capture) on which wiretap is expected to
@@ -142,9 +150,6 @@ var dfOracleDiffs = func() []dfOracleDiff {
 			}
 		}
 	}
-	add("the TLS stage is not written yet: tshark dissects TLS records on these streams, wiretap shows TCP payload",
-		[]string{"demo.pcapng", "formats/heuristics/many_interfaces-1.pcapng"},
-		`tls`, `frame.protocols == "eth:ethertype:ip:tcp"`)
 	add("wiretap has no DNS or gQUIC dissector: the UDP payload is \"data\" (tshark: dns, gquic)",
 		[]string{"formats/gopacket/test_dns.pcap", "formats/heuristics/many_interfaces-1.pcapng",
 			"formats/tcpdump/time_2106_overflow.pcapng", "formats/tcpdump/time_2107.pcapng"},

@@ -1,0 +1,985 @@
+package decode
+
+// The TLS stage of the fast pass: which TCP conversations are TLS, and,
+// for those, where the records are, as Wireshark 4.0's TLS dissector and
+// TCP desegmentation find them on their first pass.
+//
+// A conversation is TLS when its port is forced to "tls", when its first
+// payload looks like a TLS record header or an SSL 2.0-compatible
+// ClientHello, or, when the content says nothing, when it is on one of
+// Wireshark's TLS ports. TLS conversations get their own reassembler; each
+// direction is split into "calls", the data TCP hands the TLS dissector:
+// a segment's payload, or a PDU reassembled from several segments when a
+// record spans them (Wireshark asks for exactly the missing bytes, or for
+// one more segment when even the five-byte header is cut). Records are
+// followed by their headers only; the handshake messages in the clear are
+// read for the little state later records depend on (the negotiated
+// version, the first ChangeCipherSpec of each side, the application
+// protocol ALPN selects) and for handshake messages that span records.
+//
+// What is kept: a compact record per call (frame, where its bytes are),
+// a copy of the bytes of calls that span segments (within a budget), the
+// per-conversation session facts, and the rare handshake fragments.
+// Dissect (tls_dissect.go) rebuilds the tree from these and the frame.
+
+import (
+	"sort"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Budgets for bytes kept for Dissect.
+const (
+	// tlsSavedBudget bounds the copies of calls that span segments; past
+	// it only the first record header of each is kept.
+	tlsSavedBudget = 32 << 20
+	// tlsSavedAppBudget bounds, within it, the copies of application data
+	// records: past it their bodies are not even buffered while they
+	// arrive (a long download costs no more than its record headers).
+	tlsSavedAppBudget = 16 << 20
+	// tlsPendingBudget bounds what all conversations keep of records still
+	// arriving.
+	tlsPendingBudget = 16 << 20
+	// tlsProbeSegments is how many payload segments of a conversation the
+	// content check looks at before deciding it is not TLS.
+	tlsProbeSegments = 4
+)
+
+// tlsPorts are the TCP ports Wireshark 4.0 hands to TLS (tshark -G decodes).
+var tlsPorts = map[uint16]bool{324: true, 443: true, 465: true, 636: true, 802: true, 853: true, 993: true, 995: true,
+	1300: true, 2221: true, 2443: true, 3249: true, 3250: true, 3251: true, 3252: true, 3496: true, 5061: true,
+	5671: true, 5684: true, 5868: true, 8883: true, 11207: true, 19999: true, 27017: true}
+
+// Per-stream decision states.
+const (
+	tlsUndecided = iota
+	tlsIsTLS
+	tlsNotTLS
+)
+
+// tlsSession is what a conversation's TLS session holds that decides how
+// later records read (Wireshark's SslSession): kept after the fast pass,
+// as Wireshark's second pass sees it.
+type tlsSession struct {
+	version  uint16   // negotiated or announced version; 0 unknown
+	draft    uint8    // TLS 1.3 draft number, 0 for the RFC
+	ccsFrame [2]int32 // the first ChangeCipherSpec of each direction (TLS ≤ 1.2)
+	appProto uint8    // the application protocol the server's ALPN chose (tlsApp*)
+	cipher   uint16   // the cipher suite the last ServerHello chose
+	port     [2]uint16
+}
+
+// Application protocols ALPN can name (Wireshark's ssl_alpn_protocols).
+const (
+	tlsAppNone = iota
+	tlsAppHTTP
+	tlsAppHTTP2
+	tlsAppSPDY
+)
+
+// tlsCall records one call of the TLS dissector.
+type tlsCall struct {
+	frame  int32
+	sess   int32 // index in tlsStage.sessions
+	payOff int32 // >= 0: the frame's TCP payload [payOff, payOff+length)
+	length int32
+	dir    uint8
+	flags  uint8
+}
+
+const (
+	tlsCallSaved     = 1 << iota // bytes in tlsStage.saved
+	tlsCallTruncated             // only a prefix of the bytes was kept
+	tlsCallWaiting               // the first record is incomplete: nothing dissected yet
+)
+
+// tlsSavedCall is a call whose bytes span segments.
+type tlsSavedCall struct {
+	data   []byte
+	length int64
+	segs   []segPiece
+}
+
+// tlsFragEntry is one piece of a handshake message spanning records
+// (Wireshark's TlsHsFragment): record key, reassembly, offset, type.
+type tlsFragEntry struct {
+	call   int32
+	rec    int32
+	reasm  int32
+	offset int32 // of this piece in the message
+	last   bool
+	typ    uint8
+}
+
+// tlsHSMessage is a handshake message reassembled from records.
+type tlsHSMessage struct {
+	data  []byte
+	in    int32 // the frame it completed in; 0 never
+	parts []segPiece
+}
+
+// tlsConn is the live state of a TLS conversation being reassembled.
+type tlsConn struct {
+	stream int
+	sess   int32
+	dirs   [2]tlsFramer
+	reasm  [2]int32 // handshake reassembly in progress per direction, 0 none
+}
+
+// tlsStage is the TLS part of the application stage.
+type tlsStage struct {
+	opts     Options
+	r        *tcpReassembler
+	state    []uint8 // by tcp.stream: tlsUndecided, tlsIsTLS, tlsNotTLS
+	probes   []uint8 // by tcp.stream: payload segments looked at
+	streams  []int32 // by tcp.stream: index in sessions plus one
+	sessions []tlsSession
+	live     map[int]*tlsConn
+	finished []bool // by tcp.stream: the reassembler is done with it
+
+	callsC   chunked[tlsCall]
+	calls    []tlsCall // after the fast pass, in the order they were made
+	callIdx  []int32   // indices in calls, sorted by frame
+	saved    map[int32]*tlsSavedCall
+	pduC     chunked[pduSeg]
+	pduSegs  []pduSeg
+	frags    []tlsFragEntry
+	hsMsgs   map[int32]*tlsHSMessage
+	hsCount  int32
+	savedLen int64 // bytes of calls kept
+	savedApp int64 // of which application data
+	pending  keepBudget
+	done     bool
+}
+
+func newTLSStage(opts Options) *tlsStage {
+	s := &tlsStage{
+		opts:    opts,
+		live:    map[int]*tlsConn{},
+		saved:   map[int32]*tlsSavedCall{},
+		hsMsgs:  map[int32]*tlsHSMessage{},
+		pending: keepBudget{limit: tlsPendingBudget},
+	}
+	s.r = newTCPReassembler(s, false)
+	return s
+}
+
+// portClass says what a conversation's ports say about TLS: forced to
+// TLS (1), forced to another protocol (2), a Wireshark TLS port (3), or
+// nothing (0). The lower port is tried first, as tshark does.
+func (s *tlsStage) portClass(p1, p2 uint16) int {
+	if p2 < p1 {
+		p1, p2 = p2, p1
+	}
+	for _, p := range [2]uint16{p1, p2} {
+		if proto, ok := s.opts.Force[p]; ok {
+			if proto == "tls" || proto == "ssl" {
+				return 1
+			}
+			return 2
+		}
+	}
+	if tlsPorts[p1] || tlsPorts[p2] {
+		return 3
+	}
+	return 0
+}
+
+// claim is called for every TCP segment before HTTP sees it; it reports
+// whether the segment belongs to a TLS conversation (and takes it).
+// httpConv says HTTP already follows the conversation.
+func (s *tlsStage) claim(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg segInfo, flagged, httpConv bool) bool {
+	idx := seg.stream
+	if idx < len(s.state) {
+		switch s.state[idx] {
+		case tlsNotTLS:
+			return false
+		case tlsIsTLS:
+			s.feed(n, ci, t, seg, flagged)
+			return true
+		}
+	}
+	for len(s.state) <= idx {
+		s.state = append(s.state, tlsUndecided)
+		s.probes = append(s.probes, 0)
+	}
+	if httpConv {
+		s.state[idx] = tlsNotTLS
+		return false
+	}
+	payload := t.Payload
+	if len(payload) == 0 || flagged {
+		return false
+	}
+	// The first segments with data decide.
+	class := s.portClass(seg.clientPort, seg.serverPort)
+	switch {
+	case class == 2:
+		s.state[idx] = tlsNotTLS
+		return false
+	case class == 1, looksLikeTLSRecord(payload), looksLikeSSLv2ClientHello(payload):
+	case class == 3 && !looksLikeHTTP(payload):
+		// A TLS port decides when the content does not.
+	default:
+		if s.probes[idx]++; s.probes[idx] >= tlsProbeSegments {
+			s.state[idx] = tlsNotTLS
+		}
+		return false
+	}
+	s.state[idx] = tlsIsTLS
+	s.sessionOf(idx).port = [2]uint16{seg.clientPort, seg.serverPort}
+	s.feed(n, ci, t, seg, flagged)
+	return true
+}
+
+// sessionOf returns the session of stream idx, creating it.
+func (s *tlsStage) sessionOf(idx int) *tlsSession {
+	return &s.sessions[s.sessionIndex(idx)]
+}
+
+func (s *tlsStage) sessionIndex(idx int) int32 {
+	for len(s.streams) <= idx {
+		s.streams = append(s.streams, 0)
+	}
+	if s.streams[idx] == 0 {
+		s.sessions = append(s.sessions, tlsSession{})
+		s.streams[idx] = int32(len(s.sessions))
+	}
+	return s.streams[idx] - 1
+}
+
+// feed hands a segment of a TLS conversation to its reassembler.
+func (s *tlsStage) feed(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg segInfo, flagged bool) {
+	idx := seg.stream
+	if s.live[idx] == nil {
+		if idx < len(s.finished) && s.finished[idx] && len(t.Payload) == 0 {
+			return // the last ACKs of a finished conversation
+		}
+		c := &tlsConn{stream: idx, sess: s.sessionIndex(idx)}
+		for d := range c.dirs {
+			c.dirs[d] = tlsFramer{st: s, conn: c, dir: d}
+		}
+		s.live[idx] = c
+		if idx < len(s.finished) {
+			s.finished[idx] = false
+		}
+	}
+	s.r.add(n, ci, t, idx, seg.dir, flagged)
+}
+
+// data receives reassembled bytes (asmHandler).
+func (s *tlsStage) data(stream, dir, frame int, ts time.Time, pieces []asmPiece, skip int, end, fin bool) {
+	c := s.live[stream]
+	if c == nil {
+		return
+	}
+	f := &c.dirs[dir]
+	if skip > 0 {
+		f.gap(skip)
+	}
+	for _, p := range pieces {
+		f.segment(p.data, p.frame, p.payOff, p.flagged)
+	}
+	if end {
+		f.abandon()
+	}
+}
+
+// closed is called when the reassembler is done with a conversation.
+func (s *tlsStage) closed(stream int) {
+	c := s.live[stream]
+	if c == nil {
+		return
+	}
+	for d := range c.dirs {
+		c.dirs[d].abandon()
+	}
+	delete(s.live, stream)
+	for len(s.finished) <= stream {
+		s.finished = append(s.finished, false)
+	}
+	s.finished[stream] = true
+}
+
+// finish ends the fast pass and sorts the records by frame.
+func (s *tlsStage) finish() {
+	if s.done {
+		return
+	}
+	s.done = true
+	s.r.flushAll()
+	for idx := range s.live {
+		s.closed(idx)
+	}
+	s.live, s.r = nil, nil
+	s.pending = keepBudget{}
+	s.calls = s.callsC.flatten()
+	s.callIdx = make([]int32, len(s.calls))
+	for i := range s.callIdx {
+		s.callIdx[i] = int32(i)
+	}
+	sort.SliceStable(s.callIdx, func(i, j int) bool { return s.calls[s.callIdx[i]].frame < s.calls[s.callIdx[j]].frame })
+	s.pduSegs = s.pduC.flatten()
+	sort.SliceStable(s.pduSegs, func(i, j int) bool { return s.pduSegs[i].frame < s.pduSegs[j].frame })
+	s.probes = nil
+}
+
+// frameCalls returns the indices of frame n's calls, in dissection order.
+func (s *tlsStage) frameCalls(n int) []int32 {
+	i := sort.Search(len(s.callIdx), func(i int) bool { return s.calls[s.callIdx[i]].frame >= int32(n) })
+	j := i
+	for j < len(s.callIdx) && s.calls[s.callIdx[j]].frame == int32(n) {
+		j++
+	}
+	return s.callIdx[i:j]
+}
+
+// pduIn reports whether frame n's bytes went into PDUs, and the last
+// frame one of them completed in (0: never).
+func (s *tlsStage) pduIn(n int) (in int, ok bool) {
+	i := sort.Search(len(s.pduSegs), func(i int) bool { return s.pduSegs[i].frame >= int32(n) })
+	for ; i < len(s.pduSegs) && s.pduSegs[i].frame == int32(n); i++ {
+		ok = true
+		in = max(in, int(s.pduSegs[i].in))
+	}
+	return in, ok
+}
+
+// isTLS reports whether tcp.stream idx is a TLS conversation.
+func (s *tlsStage) isTLS(idx int) bool {
+	return idx >= 0 && idx < len(s.streams) && s.streams[idx] > 0
+}
+
+// fragsOf returns the handshake fragment entries of record rec of call.
+func (s *tlsStage) fragsOf(call, rec int32) []tlsFragEntry {
+	i := sort.Search(len(s.frags), func(i int) bool {
+		f := s.frags[i]
+		return f.call > call || (f.call == call && f.rec >= rec)
+	})
+	j := i
+	for j < len(s.frags) && s.frags[j].call == call && s.frags[j].rec == rec {
+		j++
+	}
+	return s.frags[i:j]
+}
+
+// tlsFramer splits one direction of a TLS conversation into calls, fed
+// the reassembled stream a segment at a time, as Wireshark's TCP
+// desegmentation feeds its TLS dissector.
+type tlsFramer struct {
+	st      *tlsStage
+	conn    *tlsConn
+	dir     int
+	off     int64 // stream offset of the next byte
+	swallow int64 // bytes still to drop: the rest of a PDU with a hole
+
+	// The PDU waiting for more data.
+	pend    bool
+	oneMore bool  // waiting for one more segment (a record header was cut)
+	pstart  int64 // stream offset of its first byte
+	pneed   int64 // !oneMore: its length
+	pn      int64 // bytes so far
+	pbuf    []byte
+	ptrunc  bool
+	psegs   []segPiece
+}
+
+// segment feeds the next in-order bytes of this direction, carried by
+// frame at payOff of its TCP payload (-1 unknown). flagged says the frame
+// is a retransmission or out of order: Wireshark adds its bytes to a PDU
+// being reassembled but does not call the dissector in it.
+func (f *tlsFramer) segment(data []byte, frame, payOff int, flagged bool) {
+	segStart := f.off
+	f.off += int64(len(data))
+	if f.swallow > 0 && len(data) > 0 {
+		n := int(min(int64(len(data)), f.swallow))
+		f.swallow -= int64(n)
+		f.st.pduC.add(pduSeg{frame: int32(frame)})
+		data, segStart = data[n:], segStart+int64(n)
+		if payOff >= 0 {
+			payOff += n
+		}
+	}
+	if len(data) > 0 {
+		f.feedAt(data, segStart, frame, payOff, flagged)
+	}
+}
+
+func (f *tlsFramer) feedAt(data []byte, segStart int64, frame, payOff int, flagged bool) {
+	if !f.pend {
+		if !flagged {
+			f.call(data, segStart, frame, payOff, false, nil, 0)
+		}
+		return
+	}
+	take := len(data)
+	if !f.oneMore {
+		take = int(min(int64(len(data)), f.pneed-f.pn))
+	}
+	f.appendPending(data[:take], frame, payOff)
+	if !f.oneMore && f.pn < f.pneed {
+		return
+	}
+	if flagged {
+		// The PDU completes in a frame where the dissector is not called:
+		// its segments say so, and the PDU is lost.
+		f.st.pduSegments(f.psegs, frame)
+		f.clearPending()
+		return
+	}
+	f.runPending(frame, int64(take))
+	if rest := data[take:]; len(rest) > 0 {
+		po := -1
+		if payOff >= 0 {
+			po = payOff + take
+		}
+		f.feedAt(rest, segStart+int64(take), frame, po, flagged)
+	}
+}
+
+// room is how many more bytes the pending PDU may keep, given its first
+// bytes: all of it within the pending budget, but only the header of an
+// application data record once their copies are over budget.
+func (f *tlsFramer) room(head []byte) int64 {
+	b := &f.st.pending
+	r := max(0, b.limit-b.used)
+	if len(head) > 0 && head[0] == tlsApplicationData && f.st.savedApp >= tlsSavedAppBudget {
+		r = min(r, int64(max(0, 5-len(f.pbuf))))
+	}
+	return r
+}
+
+func (f *tlsFramer) appendPending(data []byte, frame, payOff int) {
+	if k := len(f.psegs); k > 0 && f.psegs[k-1].frame == int32(frame) {
+		f.psegs[k-1].n += int32(len(data))
+	} else {
+		f.psegs = append(f.psegs, segPiece{frame: int32(frame), n: int32(len(data)), payOff: int32(payOff)})
+	}
+	f.pn += int64(len(data))
+	keep := data
+	head := f.pbuf
+	if len(head) == 0 {
+		head = data
+	}
+	if r := f.room(head); int64(len(keep)) > r {
+		keep = keep[:r]
+		f.ptrunc = true
+	}
+	f.pbuf = append(f.pbuf, keep...)
+	f.st.pending.used += int64(len(keep))
+}
+
+func (f *tlsFramer) clearPending() {
+	f.st.pending.used -= int64(len(f.pbuf))
+	f.pend, f.oneMore, f.ptrunc = false, false, false
+	f.pbuf, f.psegs = nil, nil
+	f.pn, f.pneed = 0, 0
+}
+
+// abandon drops the pending PDU (a gap, the end of the capture, or the
+// connection closed): its frames never see it complete.
+func (f *tlsFramer) abandon() {
+	if !f.pend {
+		return
+	}
+	f.st.pduSegments(f.psegs, 0)
+	f.clearPending()
+}
+
+// gap tells the framer n bytes were lost before the next data.
+func (f *tlsFramer) gap(n int) {
+	f.off += int64(n)
+	if f.pend && !f.oneMore {
+		// Data up to the end of a PDU of known length belongs to it.
+		f.swallow = max(0, f.pstart+f.pneed-f.off)
+	}
+	f.abandon()
+}
+
+// runPending hands the completed PDU to the dissector; cur is how many of
+// its bytes the current segment brought.
+func (f *tlsFramer) runPending(frame int, cur int64) {
+	buf, segs, start, length, trunc := f.pbuf, f.psegs, f.pstart, f.pn, f.ptrunc
+	f.st.pending.used -= int64(len(buf))
+	f.pend, f.oneMore, f.ptrunc = false, false, false
+	f.pbuf, f.psegs, f.pn, f.pneed = nil, nil, 0, 0
+	if trunc {
+		// Only a prefix was kept: the records it starts are shown as far as
+		// they go, and no more is asked for.
+		f.st.addCall(f, frame, -1, buf, length, segs, true, false, true)
+		f.st.pduSegments(segs, frame)
+		return
+	}
+	f.call(buf, start, frame, -1, true, segs, length-cur)
+}
+
+// call runs the TLS dissector over b (a segment's payload from stream
+// offset start, or a reassembled PDU with its segments), as Wireshark's
+// first pass does, and records what a later full dissection needs.
+// oldLen is how many of a PDU's bytes came before the current segment.
+func (f *tlsFramer) call(b []byte, start int64, frame, payOff int, pdu bool, segs []segPiece, oldLen int64) {
+	c := f.conn
+	callIdx := int32(f.st.callsC.len())
+	want, wantOff, wantLen := f.st.scanRecords(c, f.dir, frame, callIdx, b)
+	if want != tlsWantNone && pdu && int64(wantOff) <= oldLen {
+		// The PDU needs more still: it grows, from the same start.
+		f.pend, f.oneMore, f.pstart, f.pbuf, f.psegs = true, want == tlsWantOneMore, start, b, segs
+		f.pn = int64(len(b))
+		f.pneed = f.pn + int64(wantLen)
+		f.st.pending.used += int64(len(b))
+		return
+	}
+	if !pdu && want != tlsWantNone && wantOff == 0 && payOff >= 0 {
+		// Nothing dissected: Wireshark shows the frame as a TCP segment of
+		// the PDU (and keeps the TLS tree it built, empty).
+		f.st.addCall(f, frame, payOff, b, int64(len(b)), nil, false, true, false)
+	} else {
+		f.st.addCall(f, frame, payOff, b, int64(len(b)), segs, false, false, pdu)
+		if pdu {
+			f.st.pduSegments(segs, frame)
+		}
+	}
+	if want == tlsWantNone {
+		return
+	}
+	// A new PDU starts at wantOff.
+	rest := b[wantOff:]
+	f.pend, f.oneMore = true, want == tlsWantOneMore
+	f.pstart = start + int64(wantOff)
+	f.pn = int64(len(rest))
+	f.pneed = f.pn + int64(wantLen)
+	f.psegs = trimFront(segs, frame, payOff, int64(len(b)), int64(wantOff))
+	keep := rest
+	if r := f.room(rest); int64(len(keep)) > r {
+		keep = keep[:r]
+		f.ptrunc = true
+	}
+	size := int64(len(keep)) + 256
+	if !f.oneMore && !f.ptrunc {
+		size = min(f.pneed, f.room(rest)) // the record's size: no regrowing
+	}
+	f.pbuf = append(make([]byte, 0, max(size, int64(len(keep)))), keep...)
+	f.st.pending.used += int64(len(keep))
+}
+
+// trimFront lists which frames carried bytes [from, total) of a call: a
+// PDU's segments, or (segs nil) the current frame's payload.
+func trimFront(segs []segPiece, frame, payOff int, total, from int64) []segPiece {
+	if segs == nil {
+		po := int32(-1)
+		if payOff >= 0 {
+			po = int32(payOff) + int32(from)
+		}
+		return []segPiece{{frame: int32(frame), n: int32(total - from), payOff: po}}
+	}
+	var out []segPiece
+	pos := int64(0)
+	for _, p := range segs {
+		ps, pe := pos, pos+int64(p.n)
+		pos = pe
+		if pe <= from {
+			continue
+		}
+		lo := max(ps, from)
+		po := p.payOff
+		if po >= 0 {
+			po += int32(lo - ps)
+		}
+		out = append(out, segPiece{frame: p.frame, n: int32(pe - lo), payOff: po})
+	}
+	return out
+}
+
+// pduSegments records frames whose bytes went into a PDU completed in
+// frame in (0: never).
+func (s *tlsStage) pduSegments(segs []segPiece, in int) {
+	for _, p := range segs {
+		if int(p.frame) != in && p.n > 0 {
+			s.pduC.add(pduSeg{frame: p.frame, in: int32(in)})
+		}
+	}
+}
+
+// addCall records a call. A PDU's bytes are kept (within the budget);
+// owned says b is the framer's own buffer, kept as it is.
+func (s *tlsStage) addCall(f *tlsFramer, frame, payOff int, b []byte, length int64, segs []segPiece, trunc, waiting, owned bool) {
+	rec := tlsCall{frame: int32(frame), sess: f.conn.sess, payOff: int32(payOff), length: int32(len(b)), dir: uint8(f.dir)}
+	if waiting {
+		rec.flags |= tlsCallWaiting
+	}
+	if payOff < 0 || segs != nil {
+		keep := b
+		app := len(b) > 0 && b[0] == tlsApplicationData
+		if s.savedLen+int64(len(keep)) > tlsSavedBudget || (app && s.savedApp+int64(len(keep)) > tlsSavedAppBudget) {
+			keep = append([]byte(nil), keep[:min(len(keep), 5)]...)
+			trunc, owned = true, true
+		}
+		s.savedLen += int64(len(keep))
+		if app {
+			s.savedApp += int64(len(keep))
+		}
+		idx := int32(s.callsC.len())
+		if !owned {
+			keep = append([]byte(nil), keep...)
+		}
+		s.saved[idx] = &tlsSavedCall{data: keep, length: length, segs: append([]segPiece(nil), segs...)}
+		rec.flags |= tlsCallSaved
+		rec.payOff = -1
+		if trunc {
+			rec.flags |= tlsCallTruncated
+		}
+	}
+	s.callsC.add(rec)
+}
+
+// What a call still needs when its data ends inside a record.
+const (
+	tlsWantNone    = iota
+	tlsWantOneMore // a record header is cut: one more segment
+	tlsWantExact   // wantLen more bytes
+)
+
+// scanRecords is the record loop of Wireshark's dissect_ssl on its first
+// pass: it walks the records of b, applies what each changes in the
+// session, and says where (and how much) more data is needed.
+func (s *tlsStage) scanRecords(c *tlsConn, dir, frame int, call int32, b []byte) (want, wantOff, wantLen int) {
+	sess := &s.sessions[c.sess]
+	if rejectPrintable(b) {
+		return tlsWantNone, 0, 0
+	}
+	rec := int32(0)
+	for off := 0; off < len(b); {
+		rest := b[off:]
+		v2 := false
+		switch v := sess.version; {
+		case v == versionSSL2:
+			v2 = true
+		case tlsKnownV3(v):
+			if len(rest) < 5 {
+				return tlsWantOneMore, off, 1
+			}
+			v2 = isV2ClientHelloStart(rest)
+		default:
+			if len(rest) < 5 {
+				return tlsWantOneMore, off, 1
+			}
+			switch {
+			case looksLikeSSLv2Record(rest):
+				v2 = true
+			case looksLikeSSLv3Record(rest):
+			default:
+				return tlsWantNone, 0, 0 // "Continuation Data"
+			}
+		}
+		if v2 {
+			n, need, ok := sslv2RecordLen(rest)
+			if !ok {
+				return tlsWantOneMore, off, 1
+			}
+			if need > 0 {
+				return tlsWantExact, off, need
+			}
+			if sess.version == 0 && n > 2 {
+				if t := rest[n-recordBodyLen(rest)]; t >= 2 && t <= 8 {
+					sess.version = versionSSL2
+				}
+			}
+			off += n
+			rec++
+			continue
+		}
+		if sess.version >= versionTLS10 && sess.version <= versionTLS12 && !validContentType(rest[0]) {
+			return tlsWantNone, 0, 0 // "Ignored Unknown Record"
+		}
+		h, _ := parseRecordHeader(rest)
+		if !validContentType(h.contentType) {
+			off += 5 + h.length // "Continuation Data"
+			continue
+		}
+		if len(rest) < 5+h.length {
+			return tlsWantExact, off, 5 + h.length - len(rest)
+		}
+		s.record(c, dir, frame, call, rec, h, rest[5:5+h.length], rest[5:])
+		off += 5 + h.length
+		rec++
+	}
+	return tlsWantNone, 0, 0
+}
+
+// rejectPrintable is dissect_ssl's first check: data that starts with
+// four printable characters is not TLS.
+func rejectPrintable(b []byte) bool {
+	if len(b) <= 4 {
+		return false
+	}
+	for _, c := range b[:4] {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// tlsKnownV3 reports a session version dissect_ssl reads as SSL 3.0/TLS
+// records directly (TLS 1.3 goes through the heuristics, as there).
+func tlsKnownV3(v uint16) bool {
+	return v == versionSSL3 || (v >= versionTLS10 && v <= versionTLS12) || v == 0x0101
+}
+
+// isV2ClientHelloStart is ssl_is_v2_client_hello.
+func isV2ClientHelloStart(b []byte) bool { return len(b) >= 3 && b[0] == 0x80 && b[2] == 1 }
+
+// looksLikeSSLv2Record is ssl_looks_like_sslv2: a two-byte header and an
+// SSL 2.0 message type sent in the clear (error, client hello, client
+// master key, server hello).
+func looksLikeSSLv2Record(b []byte) bool {
+	if len(b) < 3 || b[0] < 0x80 {
+		return false
+	}
+	switch b[2] {
+	case 0, 1, 2, 4:
+		return true
+	}
+	return false
+}
+
+// looksLikeSSLv3Record is ssl_looks_like_sslv3: a valid content type and
+// a known version.
+func looksLikeSSLv3Record(b []byte) bool {
+	if len(b) < 3 || !validContentType(b[0]) {
+		return false
+	}
+	switch uint16(b[1])<<8 | uint16(b[2]) {
+	case versionSSL3, versionTLS10, versionTLS11, versionTLS12, versionTLS13, 0x0101:
+		return true
+	}
+	return false
+}
+
+// sslv2RecordLen reads an SSL 2.0 record header (two bytes, or three with
+// padding when the top bit is clear): the record's total length, or how
+// many more bytes it needs.
+func sslv2RecordLen(b []byte) (n, need int, ok bool) {
+	hl := 3
+	if b[0]&0x80 != 0 {
+		hl = 2
+	}
+	if len(b) < hl {
+		return 0, 0, false
+	}
+	var length int
+	if hl == 2 {
+		length = int(b[0]&0x7f)<<8 | int(b[1])
+	} else {
+		length = int(b[0]&0x3f)<<8 | int(b[1])
+	}
+	if len(b) < hl+length {
+		return 0, hl + length - len(b), true
+	}
+	return hl + length, 0, true
+}
+
+// recordBodyLen is the length of an SSL 2.0 record's body.
+func recordBodyLen(b []byte) int {
+	if b[0]&0x80 != 0 {
+		return int(b[0]&0x7f)<<8 | int(b[1])
+	}
+	return int(b[0]&0x3f)<<8 | int(b[1])
+}
+
+// trySetVersion is ssl_try_set_version: authoritative messages (any
+// record but a handshake, or a handshake message other than ClientHello)
+// fix the session's version.
+func (sess *tlsSession) trySetVersion(contentType, hsType uint8, v uint16) {
+	if contentType == tlsHandshake {
+		if !validHandshakeType(hsType) || hsType == hsClientHello {
+			return
+		}
+	} else if !validContentType(contentType) {
+		return
+	}
+	draft := uint8(0)
+	if hsType == hsServerHello && contentType == tlsHandshake {
+		if d := tls13Draft(v); d != 0 {
+			draft, v = d, versionTLS13
+		}
+	}
+	switch v {
+	case versionSSL3, versionTLS10, versionTLS11, versionTLS12, versionTLS13:
+		sess.version, sess.draft = v, draft
+	}
+}
+
+// tls13Draft is the draft number a TLS 1.3 draft version carries (0x7fNN,
+// and Facebook's 0xfb17, 0xfb1a), 0 for others.
+func tls13Draft(v uint16) uint8 {
+	switch {
+	case v>>8 == 0x7f:
+		return uint8(v)
+	case v == 0xfb17 || v == 0xfb1a:
+		return uint8(v)
+	}
+	return 0
+}
+
+// record applies what a complete record changes (dissect_ssl3_record on
+// the first pass). rec is its index in the call; after is the data from
+// the record body on (Wireshark reads the byte after the header even when
+// the record is empty).
+func (s *tlsStage) record(c *tlsConn, dir, frame int, call, rec int32, h tlsRecordHeader, body, after []byte) {
+	sess := &s.sessions[c.sess]
+	version := sess.version
+	if version == 0 {
+		next := uint8(0)
+		if len(after) > 0 {
+			next = after[0]
+		}
+		sess.trySetVersion(h.contentType, next, h.version)
+		version = h.version
+	}
+	switch h.contentType {
+	case tlsChangeCipherSpec:
+		if sess.version == versionTLS13 || (version == versionTLS13 && sess.draft > 0 && sess.draft < 22) {
+			return
+		}
+		if sess.ccsFrame[dir] == 0 {
+			sess.ccsFrame[dir] = int32(frame)
+		}
+	case tlsHandshake:
+		s.handshake(c, dir, frame, call, rec, body)
+	}
+}
+
+// handshake is dissect_tls_handshake's first pass over a handshake
+// record: continue or start a message spanning records, or read the
+// messages the record holds.
+func (s *tlsStage) handshake(c *tlsConn, dir, frame int, call, rec int32, body []byte) {
+	sess := &s.sessions[c.sess]
+	off := 0
+	first := true
+	if id := c.reasm[dir]; id != 0 {
+		m := s.hsMsgs[id]
+		have := len(m.data)
+		sub := len(body)
+		msgLen := -1
+		if head := append(m.data[:min(have, 4):min(have, 4)], body[:min(len(body), 4)]...); len(head) >= 4 {
+			msgLen = 4 + (int(head[1])<<16 | int(head[2])<<8 | int(head[3]))
+			sub = min(sub, msgLen-have)
+		}
+		last := msgLen >= 0 && have+sub == msgLen
+		s.frags = append(s.frags, tlsFragEntry{call: call, rec: rec, reasm: id, offset: int32(have), last: last, typ: m.data[0]})
+		if s.savedLen+int64(sub) > tlsSavedBudget {
+			// Over budget: the message is never completed (its fragments
+			// show as such), as a reassembly with data missing.
+			s.frags[len(s.frags)-1].last = false
+			c.reasm[dir] = 0
+			return
+		}
+		s.savedLen += int64(sub)
+		m.data = append(m.data, body[:sub]...)
+		m.parts = append(m.parts, segPiece{frame: int32(frame), n: int32(sub)})
+		if !last {
+			return
+		}
+		c.reasm[dir] = 0
+		m.in = int32(frame)
+		s.handshakeMessage(sess, m.data, true)
+		off, first = sub, false
+	} else if encryptedHandshake(body, sess.ccsFrame[dir], int32(frame)) {
+		return
+	}
+	for off < len(body) {
+		rest := body[off:]
+		msgLen := 0
+		if len(rest) >= 4 {
+			msgLen = 4 + (int(rest[1])<<16 | int(rest[2])<<8 | int(rest[3]))
+		}
+		if msgLen == 0 || len(rest) < msgLen {
+			s.hsCount++
+			c.reasm[dir] = s.hsCount
+			s.savedLen += int64(len(rest))
+			s.hsMsgs[s.hsCount] = &tlsHSMessage{data: append([]byte(nil), rest...), parts: []segPiece{{frame: int32(frame), n: int32(len(rest))}}}
+			s.frags = append(s.frags, tlsFragEntry{call: call, rec: rec, reasm: s.hsCount, typ: rest[0]})
+			return
+		}
+		s.handshakeMessage(sess, rest[:msgLen], first)
+		off += msgLen
+		first = false
+	}
+}
+
+// encryptedHandshake is is_encrypted_handshake_message for a record not
+// decrypted: at least 16 bytes (the smallest MAC or AEAD overhead) and
+// either an explicit nonce of zeros, a record after the side's
+// ChangeCipherSpec, or a message type or length that makes no sense.
+func encryptedHandshake(body []byte, ccs, frame int32) bool {
+	if len(body) < 16 {
+		return false
+	}
+	if body[0]|body[1]|body[2]|body[3]|body[4] == 0 {
+		return true
+	}
+	if ccs != 0 && frame > ccs {
+		return true
+	}
+	if _, ok := tlsHandshakeNames[body[0]]; !ok {
+		return true
+	}
+	return int(body[1])<<16|int(body[2])<<8|int(body[3]) >= 0x10000
+}
+
+// handshakeMessage applies what a complete handshake message changes
+// (dissect_tls_handshake_full on the first pass).
+func (s *tlsStage) handshakeMessage(sess *tlsSession, msg []byte, first bool) {
+	typ, n, _ := tlsHandshakeHeader(msg)
+	if _, known := tlsHandshakeNames[typ]; !known && !first {
+		return
+	}
+	body := msg[4 : 4+n]
+	if first && typ == hsServerHello && n > 2 {
+		v, _ := scanServerHello(body)
+		sess.trySetVersion(tlsHandshake, hsServerHello, v)
+	}
+	switch typ {
+	case hsClientHello:
+		if m, err := parseClientHello(body); err == nil {
+			for _, e := range m.extensions {
+				if e.typ == extEarlyData {
+					// Early data is TLS 1.3 only (RFC 8446 §4.2.10).
+					sess.version = versionTLS13
+				}
+			}
+		}
+	case hsServerHello:
+		if m, err := parseServerHello(body); err == nil {
+			sess.cipher = m.cipherSuite
+			for _, e := range m.extensions {
+				if e.typ != extALPN {
+					continue
+				}
+				if names, ok := readALPN(e.data); ok && len(names) > 0 {
+					if app := alpnApp(names[0]); app != tlsAppNone {
+						sess.appProto = app
+					}
+				}
+			}
+		}
+	}
+}
+
+// alpnApp maps an ALPN protocol name to the protocol Wireshark hands the
+// decrypted data to (ssl_alpn_protocols).
+func alpnApp(name []byte) uint8 {
+	p := string(name)
+	switch {
+	case p == "http/1.1":
+		return tlsAppHTTP
+	case hasPrefix(p, "spdy/"):
+		return tlsAppSPDY
+	case p == "h2" || hasPrefix(p, "h2-"):
+		return tlsAppHTTP2
+	}
+	return tlsAppNone
+}
