@@ -269,6 +269,7 @@ func classify(e *StreamExposure) {
 	switch {
 	case looksLikeTLS(req):
 		e.Protocol = ProtoTLS
+		e.Leaks = tlsLeaks(req, resp)
 		e.TLSRecords = map[string]int{}
 		walkTLSRecords(req, e.TLSRecords, nil)
 		walkTLSRecords(resp, e.TLSRecords, func(typ byte, rec []byte) {

@@ -143,3 +143,34 @@ func TestAnalyzeExposure(t *testing.T) {
 		})
 	}
 }
+
+// TestExposureTLSLeaks: what a TLS stream still tells an eavesdropper, from
+// real captures.
+func TestExposureTLSLeaks(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		want []string
+	}{
+		{"testdata/tls/zeek/tls12-decryption.pcap", []string{"SNI heise.de", "ALPN h2,http/1.1",
+			"TLS 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "certificate heise.de issued by R3"}},
+		{"testdata/oracle/demo.pcapng", []string{"SNI localhost", "TLS 1.3 TLS_AES_128_GCM_SHA256"}},
+	} {
+		pkts, err := httpReadCapture(tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := NewAnalyzer(Options{Secrets: [][]byte{[]byte("fluffy tail")}})
+		for i, p := range pkts {
+			a.Add(i+1, p.ci, p.lt, p.data)
+		}
+		var got []string
+		for _, s := range a.Exposures()[0].Streams {
+			if s.Protocol == ProtoTLS {
+				got = s.Leaks
+			}
+		}
+		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
+			t.Errorf("%s: leaks %q, want %q", tt.file, got, tt.want)
+		}
+	}
+}

@@ -1,11 +1,9 @@
 package tui
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"math"
-	"net/http"
 	"strings"
 	"time"
 
@@ -229,61 +227,19 @@ func secretFrame(s *decode.StreamExposure) int {
 	return f
 }
 
-// leaks lists what the conversation shows besides the secret: the
-// request and response heads of HTTP, the Fernet token's structure, the
-// TLS ClientHello's server name and protocols and the record sizes, and
-// always the sizes and timing.
+// leaks lists what the conversation shows besides the secret: what
+// decode's exposure stage found (the request and response heads of HTTP,
+// the Fernet token's structure, the TLS server name, protocols, version,
+// suite and certificate), the encrypted record sizes, and always the sizes
+// and timing.
 func leaks(s *decode.StreamExposure) []string {
-	var out []string
-	switch s.Protocol {
-	case decode.ProtoHTTP, decode.ProtoFernet:
-		if req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(s.Dir[0].Payload))); err == nil {
-			out = append(out, fmt.Sprintf("request: %s %s %s", req.Method, req.RequestURI, req.Proto))
-			if req.Host != "" {
-				out = append(out, "Host: "+req.Host)
-			}
-			for _, h := range []string{"User-Agent", "Cookie", "Authorization"} {
-				if v := req.Header.Get(h); v != "" {
-					out = append(out, h+": "+v)
-				}
-			}
-		}
-		if resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(s.Dir[1].Payload)), nil); err == nil {
-			resp.Body.Close()
-			out = append(out, "response: "+resp.Proto+" "+resp.Status)
-			if ct := resp.Header.Get("Content-Type"); ct != "" {
-				out = append(out, "Content-Type: "+ct)
-			}
-			if srv := resp.Header.Get("Server"); srv != "" {
-				out = append(out, "Server: "+srv)
-			}
-		}
-		if s.Protocol == decode.ProtoFernet {
-			if tok, err := decode.ParseFernetToken(bytes.TrimSpace(s.Body)); err == nil {
-				out = append(out, fmt.Sprintf("Fernet token: made %s, %d-byte ciphertext (the secret's length, rounded up to 16)",
-					tok.Timestamp.Format(time.DateTime), len(tok.Ciphertext)))
-			}
-		}
-		out = append(out, fmt.Sprintf("body: %d bytes", len(s.Body)))
-	case decode.ProtoTLS:
-		if h, ok := parseClientHello(s.Dir[0].Payload); ok {
-			if h.serverName != "" {
-				out = append(out, "SNI (server name): "+h.serverName)
-			}
-			if len(h.alpn) > 0 {
-				out = append(out, "ALPN: "+strings.Join(h.alpn, ", "))
-			}
-			if len(h.versions) > 0 {
-				out = append(out, "versions offered: "+strings.Join(h.versions, ", "))
-			}
-		}
+	out := append([]string(nil), s.Leaks...)
+	if len(s.ServerRecordSizes) > 0 {
 		sizes := make([]string, len(s.ServerRecordSizes))
 		for i, n := range s.ServerRecordSizes {
 			sizes[i] = fmt.Sprint(n)
 		}
-		if len(sizes) > 0 {
-			out = append(out, "encrypted record sizes: "+strings.Join(sizes, ", "))
-		}
+		out = append(out, "encrypted record sizes: "+strings.Join(sizes, ", "))
 	}
 	out = append(out, fmt.Sprintf("%d packets, %d bytes, over %s", s.Packets, s.Bytes, s.End.Sub(s.Start).Round(time.Microsecond)))
 	return out
