@@ -44,6 +44,20 @@ func WriteReport(w io.Writer, r *ScenarioResult) error {
 		fmt.Fprintf(tw, "  %s\t%s\n", modeTitle[m.Mode], describeBody(m))
 	}
 	tw.Flush()
+
+	fmt.Fprintf(w, "\n  What each conversation still tells an eavesdropper:\n")
+	tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, m := range r.Modes {
+		var leaks []string
+		for _, s := range m.Streams {
+			leaks = append(leaks, s.Leaks...)
+		}
+		if len(leaks) == 0 {
+			leaks = []string{"(nothing readable)"}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", modeTitle[m.Mode], strings.Join(leaks, "; "))
+	}
+	tw.Flush()
 	fmt.Fprintln(w)
 	if r.Passed() {
 		fmt.Fprintf(w, "verdict: plaintext HTTP leaks the secret; Fernet and HTTPS hide it.\n")
