@@ -188,7 +188,7 @@ var dfOracleDiffs = func() []dfOracleDiff {
 // dfAnalyze runs both tiers over pkts with the oracle's port mapping
 // (tcp.port 5683 and 5684 are HTTP, as tshark's -d).
 func dfAnalyze(pkts []oraclePacket) []*Packet {
-	a := NewAnalyzer(Options{Force: map[uint16]string{5683: "http", 5684: "http"}})
+	a := NewAnalyzer(Options{Force: map[uint16]string{5683: "http", 5684: "http", 5685: "tls", 9000: "tls"}})
 	for i, p := range pkts {
 		a.Add(i+1, p.ci, p.lt, p.data)
 	}
@@ -218,7 +218,7 @@ for i, f in ipairs(filters) do
 end
 `
 
-var dfTsharkArgs = []string{"-2", "-n", "-d", "tcp.port==5683,http", "-d", "tcp.port==5684,http"}
+var dfTsharkArgs = []string{"-2", "-n", "-d", "tcp.port==5683,http", "-d", "tcp.port==5684,http", "-d", "tcp.port==5685,tls", "-d", "tcp.port==9000,tls"}
 
 // dfTsharkBatch evaluates filters on a capture in one tshark run. It
 // returns the matching frames per filter and tshark's error per filter
@@ -392,8 +392,17 @@ func TestDFOracle(t *testing.T) {
 	seen := map[[2]string]bool{}
 	matched := make([]int, len(filters)) // frames tshark matches, over all captures
 	files, pairs, mismatches, checked := 0, 0, 0, 0
-	for _, path := range oracleFiles(t) {
+	var tlsFiles []string
+	for _, f := range tlsOracleFiles(t) {
+		if strings.HasPrefix(filepath.ToSlash(f), "testdata/tls/") {
+			tlsFiles = append(tlsFiles, f)
+		}
+	}
+	for _, path := range append(oracleFiles(t), tlsFiles...) {
 		rel, _ := filepath.Rel(filepath.Join("testdata", "oracle"), path)
+		if strings.HasPrefix(rel, "..") {
+			rel, _ = filepath.Rel("testdata", path)
+		}
 		rel = filepath.ToSlash(rel)
 		if _, err := dfTsharkExact(tshark, path, "frame"); err != nil {
 			t.Logf("%s: skipped, tshark cannot read it: %v", rel, err)
