@@ -56,14 +56,12 @@ type appWorker struct {
 	work  chan *appBatch
 	free  chan *appBatch
 	done  chan struct{}
+	made  int // batches allocated: they are made as the queue needs them
 	panic any
 }
 
 func newAppWorker(app *appAnalysis) *appWorker {
 	w := &appWorker{app: app, work: make(chan *appBatch, appBatches), free: make(chan *appBatch, appBatches), done: make(chan struct{})}
-	for i := 0; i < appBatches; i++ {
-		w.free <- &appBatch{segs: make([]appSeg, 0, appBatchSegs), arena: make([]byte, 0, appBatchBytes)}
-	}
 	go w.loop()
 	return w
 }
@@ -71,7 +69,17 @@ func newAppWorker(app *appAnalysis) *appWorker {
 // add queues a segment.
 func (w *appWorker) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, st *TCPStreamInfo) {
 	if w.cur == nil {
-		w.cur = <-w.free
+		select {
+		case w.cur = <-w.free:
+		default:
+			if w.made < appBatches {
+				// A small capture never needs the whole queue.
+				w.made++
+				w.cur = &appBatch{segs: make([]appSeg, 0, 64), arena: make([]byte, 0, 16<<10)}
+			} else {
+				w.cur = <-w.free
+			}
+		}
 	}
 	b := w.cur
 	b.segs = append(b.segs, appSeg{n: n, ci: ci, seg: segInfoOf(st), seq: t.Seq, ack: t.Ack, srcPort: uint16(t.SrcPort), dstPort: uint16(t.DstPort),

@@ -97,6 +97,14 @@ func (c *dctx) ipv6(off, end int) int {
 		}
 		break
 	}
+	if at > pend {
+		// The extension headers run past the payload length: Wireshark
+		// throws on reading beyond the reported length.
+		if !c.inError {
+			c.markMalformed("IPv6")
+		}
+		return pend
+	}
 	c.ipPayload(nxt, at, pend, "IPv6")
 	if pend > len(c.data) && !c.inError { // the packet was cut short
 		c.markMalformed("IPv6")
