@@ -166,6 +166,7 @@ func hidden(f *Field) *Field {
 // "0100 .... = Version: 4" for mask 0xf0 of an 8-bit value.
 func bitsLabel(v, mask uint64, nbits int, text string) string {
 	var b strings.Builder
+	b.Grow(nbits + nbits/4 + 3 + len(text))
 	for i := nbits - 1; i >= 0; i-- {
 		bit := uint64(1) << uint(i)
 		switch {
