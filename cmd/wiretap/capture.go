@@ -93,15 +93,7 @@ func runCapture(args []string, io stdio) error {
 		return viewLive(f, stopAfter, packets.Options{}, "", io)
 	}
 
-	lt, err := capture.InterfaceLinkType(f.iface)
-	if err != nil {
-		return err
-	}
-	prog, err := capture.CompileFilter(f.filter, lt, f.snap)
-	if err != nil {
-		return err
-	}
-	live, err := capture.OpenLive(capture.LiveOptions{Interface: f.iface, SnapLen: f.snap, Filter: prog})
+	live, err := openLive(f)
 	if err != nil {
 		return err
 	}
@@ -307,4 +299,17 @@ func linkTypeName(lt layers.LinkType) string {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// openLive opens f's interface with f's filter compiled for its link type.
+func openLive(f captureFlags) (*capture.Live, error) {
+	lt, err := capture.InterfaceLinkType(f.iface)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := capture.CompileFilter(f.filter, lt, f.snap)
+	if err != nil {
+		return nil, err
+	}
+	return capture.OpenLive(capture.LiveOptions{Interface: f.iface, SnapLen: f.snap, Filter: prog})
 }

@@ -155,15 +155,7 @@ func viewLive(f captureFlags, stopAfter time.Duration, opts packets.Options, dis
 	if err := needTerminal(sio); err != nil {
 		return err
 	}
-	lt, err := capture.InterfaceLinkType(f.iface)
-	if err != nil {
-		return err
-	}
-	prog, err := capture.CompileFilter(f.filter, lt, f.snap)
-	if err != nil {
-		return err
-	}
-	live, err := capture.OpenLive(capture.LiveOptions{Interface: f.iface, SnapLen: f.snap, Filter: prog})
+	live, err := openLive(f)
 	if err != nil {
 		return err
 	}
