@@ -13,20 +13,12 @@ import (
 // of Dissect calls) and IPv4 fragments with their reassemblies (TCP and
 // UDP streams are in tcpanalysis.go).
 type layerState struct {
-	times  []int64 // UnixNano of frame n at [n-1]
+	times  frameTable[int64] // UnixNano of each frame
 	defrag ipv4Defrag
 }
 
 func (s *layerState) addTime(n int, ci gopacket.CaptureInfo) {
-	for len(s.times) < n-1 { // frames the caller skipped
-		s.times = append(s.times, 0)
-	}
-	t := ci.Timestamp.UnixNano()
-	if len(s.times) >= n {
-		s.times[n-1] = t
-		return
-	}
-	s.times = append(s.times, t)
+	s.times.set(n, ci.Timestamp.UnixNano())
 }
 
 // wtapEncap is Wireshark's encapsulation number and name for a link type
@@ -71,9 +63,8 @@ func (c *dctx) frame(lt layers.LinkType) {
 	f.Add(c.node(Field{Name: "frame.offset_shift", Label: "[Time shift for this packet: 0.000000000 seconds]", Kind: KindDuration}))
 	f.Add(c.node(Field{Name: "frame.time_epoch", Label: fmt.Sprintf("Epoch Time: %d.%09d seconds", ts.Unix(), ts.Nanosecond()), Kind: KindTime, T: ts}))
 	var delta time.Duration
-	times := c.a.lay.times
-	if c.n >= 2 && c.n-1 <= len(times) {
-		delta = time.Duration(ts.UnixNano() - times[c.n-2])
+	if prev, ok := c.a.lay.times.get(c.n - 1); ok {
+		delta = time.Duration(ts.UnixNano() - prev)
 	}
 	f.Add(c.node(Field{Name: "frame.time_delta", Label: "[Time delta from previous captured frame: " + formatSeconds(delta) + " seconds]", Kind: KindDuration, D: delta}))
 	rel := ts.Sub(c.a.first)

@@ -72,7 +72,8 @@ func (c *dctx) icmp(off, end int) {
 	if c.inError {
 		return
 	}
-	if len(c.data)-off < 4 {
+	// Short of a header in the capture, or in the length IP reports.
+	if min(len(c.data), end)-off < 4 {
 		c.truncatedLayer("icmp", "Internet Control Message Protocol", off, "ICMP")
 		c.setCol("ICMP", "")
 		return

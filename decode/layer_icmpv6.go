@@ -23,7 +23,8 @@ func (c *dctx) icmpv6(off, end int) {
 	if c.inError {
 		return
 	}
-	if len(c.data)-off < 4 {
+	// Short of a header in the capture, or in the length IP reports.
+	if min(len(c.data), end)-off < 4 {
 		c.truncatedLayer("icmpv6", "Internet Control Message Protocol v6", off, "ICMPv6")
 		c.setCol("ICMPv6", "")
 		return

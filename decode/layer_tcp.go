@@ -210,9 +210,7 @@ func (c *dctx) tcp(off, end int) {
 		since := c.ci.Timestamp.Sub(st.Start)
 		tsn.Add(c.node(Field{Name: "tcp.time_relative", Label: "[Time since first frame in this TCP stream: " + formatSeconds(since) + " seconds]", Kind: KindDuration, D: since, Start: off}))
 		var acked uint32
-		if c.n-1 < len(c.a.tcp.acked) {
-			acked = c.a.tcp.acked[c.n-1]
-		}
+		acked, _ = c.a.tcp.acked.get(c.n)
 		if flags.flags != 0 || acked != 0 {
 			c.tcpAnalysisTree(t, st, &flags, acked&^ackedHasAnalysis, off)
 		}
@@ -431,8 +429,8 @@ func (c *dctx) tcpAnalysisTree(t *Field, st *TCPStreamInfo, fl *tcpFrameFlags, a
 	a := t.Add(c.node(Field{Name: "tcp.analysis", Label: "[SEQ/ACK analysis]", Start: off}))
 	if acked != 0 {
 		a.Add(c.frameRef("tcp.analysis.acks_frame", fmt.Sprintf("[This is an ACK to the segment in frame: %d]", acked), int(acked)))
-		if times := c.a.lay.times; int(acked) <= len(times) {
-			rtt := time.Duration(c.ci.Timestamp.UnixNano() - times[acked-1])
+		if at, ok := c.a.lay.times.get(int(acked)); ok {
+			rtt := time.Duration(c.ci.Timestamp.UnixNano() - at)
 			a.Add(c.node(Field{Name: "tcp.analysis.ack_rtt", Label: "[The RTT to ACK the segment was: " + formatSeconds(rtt) + " seconds]", Kind: KindDuration, D: rtt, Start: off}))
 		}
 	}

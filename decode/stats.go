@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -15,14 +16,16 @@ const statRule = "==============================================================
 
 // formatSize prints a byte count as tshark's conversation tables do: plain
 // bytes below 10 kB, then whole SI units.
+var sizeUnits = [...]string{"bytes", "kB", "MB", "GB", "TB", "PB"}
+
 func formatSize(n int64) string {
-	units := []string{"bytes", "kB", "MB", "GB", "TB", "PB"}
+	units := sizeUnits[:]
 	i := 0
 	for i < len(units)-1 && n >= 10_000 {
 		n /= 1000
 		i++
 	}
-	return fmt.Sprintf("%d %s", n, units[i])
+	return strconv.FormatInt(n, 10) + " " + units[i]
 }
 
 // WriteConvTCP prints -z conv,tcp: one line per TCP conversation, most
@@ -38,13 +41,46 @@ func WriteConvTCP(w io.Writer, streams []*TCPStreamInfo, first time.Time) {
 	b.WriteString("TCP Conversations\nFilter:<No Filter>\n")
 	b.WriteString("                                                           |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |\n")
 	b.WriteString("                                                           | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |\n")
+	// The lines are "%-26s <-> %-26s  %6d %-9s  %6d %-9s  %6d %-9s
+	// %14.9f   %12.4f", built with appends: a large capture has tens of
+	// thousands of conversations.
+	line := make([]byte, 0, 160)
+	field := func(b []byte, v []byte, width int, left bool) []byte {
+		n := width - len(v)
+		if left {
+			b = append(b, v...)
+		}
+		for ; n > 0; n-- {
+			b = append(b, ' ')
+		}
+		if !left {
+			b = append(b, v...)
+		}
+		return b
+	}
+	var num [32]byte
 	for _, s := range sorted {
 		rel := s.Start.Sub(first).Seconds()
 		dur := s.End.Sub(s.Start).Seconds()
-		fmt.Fprintf(&b, "%-26s <-> %-26s  %6d %-9s  %6d %-9s  %6d %-9s  %14.9f   %12.4f\n",
-			convAddr(s.Client), convAddr(s.Server),
-			s.Packets[1], formatSize(s.Bytes[1]), s.Packets[0], formatSize(s.Bytes[0]),
-			s.Packets[0]+s.Packets[1], formatSize(s.Bytes[0]+s.Bytes[1]), rel, dur)
+		line = line[:0]
+		line = field(line, []byte(convAddr(s.Client)), 26, true)
+		line = append(line, " <-> "...)
+		line = field(line, []byte(convAddr(s.Server)), 26, true)
+		for _, c := range [3]struct {
+			frames int
+			bytes  int64
+		}{{s.Packets[1], s.Bytes[1]}, {s.Packets[0], s.Bytes[0]}, {s.Packets[0] + s.Packets[1], s.Bytes[0] + s.Bytes[1]}} {
+			line = append(line, "  "...)
+			line = field(line, strconv.AppendInt(num[:0], int64(c.frames), 10), 6, false)
+			line = append(line, ' ')
+			line = field(line, []byte(formatSize(c.bytes)), 9, true)
+		}
+		line = append(line, "  "...)
+		line = field(line, strconv.AppendFloat(num[:0], rel, 'f', 9, 64), 14, false)
+		line = append(line, "   "...)
+		line = field(line, strconv.AppendFloat(num[:0], dur, 'f', 4, 64), 12, false)
+		line = append(line, '\n')
+		b.Write(line)
 	}
 	b.WriteString(statRule)
 	io.WriteString(w, b.String())

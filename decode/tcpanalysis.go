@@ -165,11 +165,11 @@ type tcpAnalysis struct {
 	byKey   map[convKey]*TCPStreamInfo
 	// frames holds, per frame (n-1), its tcp.stream or udp.stream index
 	// plus one (0: neither).
-	frames []uint32
+	frames frameTable[uint32]
 	// acked holds, per TCP frame, the frame it acknowledges (tcp.analysis.
 	// acks_frame; 0 none) with ackedHasAnalysis set when Wireshark would
 	// show a SEQ/ACK analysis subtree.
-	acked  []uint32
+	acked  frameTable[uint32]
 	flags  map[uint32]tcpFrameFlags
 	udp    []*UDPStreamInfo
 	udpKey map[convKey]*UDPStreamInfo
@@ -187,22 +187,16 @@ func (t *tcpAnalysis) setFrame(n int, v uint32) {
 	if n <= 0 {
 		return
 	}
-	for len(t.frames) < n-1 {
-		t.frames = append(t.frames, 0)
-	}
-	if len(t.frames) >= n {
-		t.frames[n-1] = v
-		return
-	}
-	t.frames = append(t.frames, v)
+	t.frames.set(n, v)
 }
 
 // conv returns frame n's stream index, if it had one.
 func (t *tcpAnalysis) conv(n int) (int, bool) {
-	if n <= 0 || n > len(t.frames) || t.frames[n-1] == 0 {
+	v, ok := t.frames.get(n)
+	if !ok || v == 0 {
 		return 0, false
 	}
-	return int(t.frames[n-1] - 1), true
+	return int(v - 1), true
 }
 
 // netAddrs returns the innermost IP addresses of f.
@@ -321,10 +315,7 @@ func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *TCPStreamIn
 	}
 	ackedFrame, hasTA := analyzeSeq(st, fwd, rev, n, ts, seq, ack, uint32(seglen), fl, uint32(h.Window), &ff)
 	if ackedFrame != 0 || hasTA || ff.flags != 0 {
-		for len(t.acked) < n {
-			t.acked = append(t.acked, 0)
-		}
-		t.acked[n-1] = ackedFrame | ackedHasAnalysis
+		t.acked.set(n, ackedFrame|ackedHasAnalysis)
 	}
 	// Window scaling, from the options of this packet (any WS option
 	// counts, as in Wireshark's first pass), then checked on SYNs.

@@ -370,7 +370,7 @@ func TestFastPassMemory(t *testing.T) {
 		a.Add(i+1, cis[i], layers.LinkTypeEthernet, frames[i])
 	}
 	a.Finish()
-	per := (cap(a.tcp.frames)*4 + cap(a.tcp.acked)*4 + cap(a.lay.times)*8) / len(frames)
+	per := (a.tcp.frames.bytes(4) + a.tcp.acked.bytes(4) + a.lay.times.bytes(8)) / len(frames)
 	if per > 20 {
 		t.Errorf("%d bytes per frame in the per-frame arrays", per)
 	}

@@ -322,7 +322,7 @@ func (s *tlsStage) finish() {
 	}
 	sort.SliceStable(s.callIdx, func(i, j int) bool { return s.calls[s.callIdx[i]].frame < s.calls[s.callIdx[j]].frame })
 	s.pduSegs = s.pduC.flatten()
-	sort.SliceStable(s.pduSegs, func(i, j int) bool { return s.pduSegs[i].frame < s.pduSegs[j].frame })
+	sortStableBy(s.pduSegs, func(p pduSeg) int32 { return p.frame })
 	s.probes = nil
 }
 
