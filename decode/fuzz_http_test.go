@@ -34,9 +34,26 @@ func fuzzOne(t *testing.T, data, cuts []byte) {
 				}
 			}
 		}
-		p := parseHTTPMessage(data, len(data) > 3)
+		skip := len(data) > 3 && data[0] == '\r' && data[1] == '\n'
+		p := parseHTTPMessage(data, skip)
 		if p.consumed < 0 || p.consumed > len(data) {
 			t.Fatalf("consumed %d of %d", p.consumed, len(data))
+		}
+		// The framer skips the scan when the parse shows the message
+		// whole: the scan must agree that it is.
+		if p.wholeBySimpleRules(data) {
+			o := 0
+			if skip {
+				o = 2
+			}
+			for _, lastMethod := range []string{"", "HEAD", "CONNECT"} {
+				for _, eos := range []bool{false, true} {
+					var scan httpScan
+					if res := scan.feed(data[o:], httpFramerCtx{lastMethod: lastMethod, eos: eos}); !res.done {
+						t.Fatalf("the parse finds the message whole but the scan waits for %v (%q)", res.kind, data)
+					}
+				}
+			}
 		}
 		dechunk(data)
 		decompressBody(data)

@@ -593,6 +593,8 @@ type httpParsed struct {
 	ctParams  string
 	clValid   bool
 	cl        int64
+	clHeaders int  // Content-Length headers seen
+	clPlain   bool // the last one's value is digits, optionally followed by blanks
 	cencoding string
 	hasCE     bool
 	te        int
@@ -791,6 +793,8 @@ func (p *httpParsed) header(line []byte, colon int, kind httpKind) {
 		}
 		p.ctParams = string(v[i:])
 	case "content-length":
+		p.clHeaders++
+		p.clPlain = len(v) > 0 && len(v) <= 9 && allDigits(bytes.TrimRight(v, " \t"))
 		s := strings.TrimLeft(string(v), " \t\n\v\f\r")
 		j := 0
 		if j < len(s) && (s[j] == '+' || s[j] == '-') {
@@ -818,6 +822,43 @@ func (p *httpParsed) header(line []byte, colon int, kind httpKind) {
 		p.hasUpg = true
 		p.upgrade = strings.ToLower(string(v))
 	}
+}
+
+// wholeBySimpleRules reports whether b (the data the message starts)
+// certainly holds the whole message by the rules httpScan applies, so the
+// scan can be skipped: one request or response line, headers ending in an
+// empty line within b, no Transfer-Encoding, and either a plain
+// Content-Length whose body is all in b or, for a request, none at all.
+// Anything unusual takes the scan.
+func (p *httpParsed) wholeBySimpleRules(b []byte) bool {
+	if p.kind != httpRequest && p.kind != httpResponse || p.blank < 0 || p.te != teNone || p.chunked ||
+		p.hdrEnd < 1 || p.hdrEnd > len(b) || b[p.hdrEnd-1] != '\n' || len(p.lines) == 0 || !p.lines[0].start1 {
+		return false
+	}
+	for _, l := range p.lines[1:] {
+		if l.start1 {
+			return false
+		}
+	}
+	switch {
+	case p.clHeaders == 0:
+		return p.kind == httpRequest
+	case p.clHeaders == 1 && p.clPlain && p.clValid:
+		return p.cl < 128*1024 && int64(p.hdrEnd)+p.cl <= int64(len(b))
+	}
+	return false
+}
+
+func allDigits(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // headerNameKey is the lower-case name of a header process_header acts
@@ -1584,19 +1625,20 @@ func (f *httpFramer) run(cb *callBuf, firstDone bool) {
 		if skip {
 			o = 2
 		}
-		if !firstDone && isPrint(rest[o]) {
+		p := parseHTTPMessage(rest, skip)
+		if !firstDone && isPrint(rest[o]) && !p.wholeBySimpleRules(rest) {
 			var scan httpScan
 			res := scan.feed(rest[o:], httpFramerCtx{lastMethod: f.conv.lastMethod, eos: cb.fin})
 			if !res.done {
 				// The message needs more data: Wireshark keeps it from
 				// after the leading CRLF.
+				p.release()
 				f.startPending(cb, off+o, scan, res)
 				info = scan.firstLineInfo(rest[o:])
 				break
 			}
 		}
 		firstDone = false
-		p := parseHTTPMessage(rest, skip)
 		n := p.consumed
 		if n <= 0 || n > len(rest) {
 			n = len(rest)
