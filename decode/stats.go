@@ -1,8 +1,10 @@
 package decode
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,10 +35,11 @@ func formatSize(n int64) string {
 // that sent the conversation's first packet.
 func WriteConvTCP(w io.Writer, streams []*TCPStreamInfo, first time.Time) {
 	sorted := append([]*TCPStreamInfo(nil), streams...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		return sorted[i].Packets[0]+sorted[i].Packets[1] > sorted[j].Packets[0]+sorted[j].Packets[1]
+	slices.SortStableFunc(sorted, func(a, b *TCPStreamInfo) int {
+		return (b.Packets[0] + b.Packets[1]) - (a.Packets[0] + a.Packets[1])
 	})
-	var b strings.Builder
+	var b bytes.Buffer
+	b.Grow(len(sorted)*150 + 1024)
 	b.WriteString(statRule)
 	b.WriteString("TCP Conversations\nFilter:<No Filter>\n")
 	b.WriteString("                                                           |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |\n")
@@ -63,9 +66,9 @@ func WriteConvTCP(w io.Writer, streams []*TCPStreamInfo, first time.Time) {
 		rel := s.Start.Sub(first).Seconds()
 		dur := s.End.Sub(s.Start).Seconds()
 		line = line[:0]
-		line = field(line, []byte(convAddr(s.Client)), 26, true)
+		line = field(line, appendConvAddr(num[:0], s.Client), 26, true)
 		line = append(line, " <-> "...)
-		line = field(line, []byte(convAddr(s.Server)), 26, true)
+		line = field(line, appendConvAddr(num[:0], s.Server), 26, true)
 		for _, c := range [3]struct {
 			frames int
 			bytes  int64
@@ -83,7 +86,7 @@ func WriteConvTCP(w io.Writer, streams []*TCPStreamInfo, first time.Time) {
 		b.Write(line)
 	}
 	b.WriteString(statRule)
-	io.WriteString(w, b.String())
+	w.Write(b.Bytes())
 }
 
 // Stats gathers the -z tables that need every dissected packet.
@@ -296,3 +299,10 @@ func (s *Stats) WriteHTTPTree(w io.Writer) {
 // convAddr is how tshark's conversation table writes an endpoint: the
 // address and the port joined by a colon, no brackets even for IPv6.
 func convAddr(e Endpoint) string { return fmt.Sprintf("%s:%d", e.Addr, e.Port) }
+
+// appendConvAddr is convAddr without allocating.
+func appendConvAddr(b []byte, e Endpoint) []byte {
+	b = e.Addr.AppendTo(b)
+	b = append(b, ':')
+	return strconv.AppendUint(b, uint64(e.Port), 10)
+}
