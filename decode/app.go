@@ -196,13 +196,16 @@ type appAnalysis struct {
 	uris    []byte // request URIs, back to back
 	saved   int64  // bytes of multi-segment messages kept
 	calls   int32
-	curTs   time.Time     // the time of the frame whose bytes are being framed
-	callMsg map[int32]int // call: messages so far (for endCall)
-	sorted  bool
-	proxy   []int32 // frames carrying a CONNECT tunnel's payload
-	pending keepBudget
-	exp     *exposureStage // with Options.Secrets
-	tls     *tlsStage      // TLS conversations (tls_fast.go)
+	curTs   time.Time // the time of the frame whose bytes are being framed
+	// The dissector call messages are being reported for, and how many so
+	// far: calls never overlap (each ends before the next begins).
+	curCall    int32
+	curCallMsg int
+	sorted     bool
+	proxy      []int32 // frames carrying a CONNECT tunnel's payload
+	pending    keepBudget
+	exp        *exposureStage // with Options.Secrets
+	tls        *tlsStage      // TLS conversations (tls_fast.go)
 }
 
 func newAppAnalysis(opts Options) *appAnalysis {
@@ -215,7 +218,6 @@ func newAppAnalysis(opts Options) *appAnalysis {
 		infos:        map[int32]string{},
 		strIdx:       map[string]uint32{"": 0},
 		strs:         []string{""},
-		callMsg:      map[int32]int{},
 	}
 	a.followStream = optionsFollowStream(opts)
 	if len(opts.Secrets) > 0 {
@@ -508,10 +510,10 @@ func (a *appAnalysis) newCall(frame int) int {
 // endCall ends one (httpSink): a call that showed messages also shows the
 // first line of one it began.
 func (a *appAnalysis) endCall(call, frame int, info string) {
-	if a.callMsg[int32(call)] > 0 && info != "" {
+	if int32(call) == a.curCall && a.curCallMsg > 0 && info != "" {
 		a.infos[int32(frame)] = info
 	}
-	delete(a.callMsg, int32(call))
+	a.curCall, a.curCallMsg = 0, 0
 }
 
 // pduSegments records frames whose bytes went into a PDU (httpSink).
@@ -535,7 +537,10 @@ func (a *appAnalysis) message(f *httpFramer, m *framedMsg) {
 	if m.skipCRLF {
 		rec.flags |= msgSkipCRLF
 	}
-	if a.callMsg[int32(m.call)] == 0 {
+	if int32(m.call) != a.curCall {
+		a.curCall, a.curCallMsg = int32(m.call), 0
+	}
+	if a.curCallMsg == 0 {
 		rec.flags |= msgNewCall
 	}
 	if p.method != "" && p.kind != httpResponse {
@@ -593,7 +598,7 @@ func (a *appAnalysis) message(f *httpFramer, m *framedMsg) {
 		}
 	}
 	a.msgs.add(rec)
-	a.callMsg[int32(m.call)]++
+	a.curCallMsg++
 	// Index by frame: a frame's messages are recorded together.
 	var last *httpFrame
 	if k := a.framesC.len(); k > 0 {
@@ -660,7 +665,6 @@ func (a *appAnalysis) finish() {
 	// Records arrive nearly in frame order: most often nothing moves.
 	sortStableBy(a.frames, func(f httpFrame) int32 { return f.frame })
 	sortStableBy(a.pduSegs, func(p pduSeg) int32 { return p.frame })
-	a.callMsg = nil
 }
 
 // sortStableBy sorts s by key, keeping the order of equal keys, after

@@ -864,10 +864,25 @@ func allDigits(b []byte) bool {
 // headerNameKey is the lower-case name of a header process_header acts
 // on, "" for the others; it allocates nothing.
 func headerNameKey(name []byte) string {
-	for _, k := range [...]string{"content-type", "content-length", "content-encoding", "transfer-encoding", "host", "upgrade"} {
-		if len(k) == len(name) && bytes.EqualFold(name, []byte(k)) {
-			return k
-		}
+	var k string
+	switch len(name) {
+	case 4:
+		k = "host"
+	case 7:
+		k = "upgrade"
+	case 12:
+		k = "content-type"
+	case 14:
+		k = "content-length"
+	case 16:
+		k = "content-encoding"
+	case 17:
+		k = "transfer-encoding"
+	default:
+		return ""
+	}
+	if bytes.EqualFold(name, []byte(k)) {
+		return k
 	}
 	return ""
 }
