@@ -1281,6 +1281,9 @@ type httpFramer struct {
 	ptrunc bool
 	pscan  httpScan
 	psegs  []segPiece
+
+	msg     framedMsg  // the message being handed to the sink (run)
+	segsBuf []segPiece // its pieces
 }
 
 // keepBudget bounds what all framers keep of messages still arriving.
@@ -1521,8 +1524,10 @@ func (f *httpFramer) startPending(cb *callBuf, off int, scan httpScan, res scanR
 }
 
 // piecesIn lists which frames carried stream bytes [s, e) of a call.
-func piecesIn(cb *callBuf, s, e int64) []segPiece {
-	var out []segPiece
+func piecesIn(cb *callBuf, s, e int64) []segPiece { return appendPiecesIn(nil, cb, s, e) }
+
+// appendPiecesIn is piecesIn appending to out.
+func appendPiecesIn(out []segPiece, cb *callBuf, s, e int64) []segPiece {
 	pos := cb.prevOff
 	for _, pc := range cb.prev {
 		ps, pe := pos, pos+int64(pc.n)
@@ -1658,8 +1663,11 @@ func (f *httpFramer) run(cb *callBuf, firstDone bool) {
 		if n <= 0 || n > len(rest) {
 			n = len(rest)
 		}
-		m := &framedMsg{frame: cb.frame, call: call, start: cb.start + int64(off), data: rest[:n], length: int64(n), skipCRLF: skip, p: p}
-		m.segs = piecesIn(cb, m.start, m.start+int64(n))
+		// The sink copies what it keeps of a message: one record serves.
+		m := &f.msg
+		*m = framedMsg{frame: cb.frame, call: call, start: cb.start + int64(off), data: rest[:n], length: int64(n), skipCRLF: skip, p: p}
+		f.segsBuf = appendPiecesIn(f.segsBuf[:0], cb, m.start, m.start+int64(n))
+		m.segs = f.segsBuf
 		f.noteMessage(m, cb.frame)
 		f.sink.message(f, m)
 		kind := p.kind
