@@ -95,8 +95,13 @@ type dctx struct {
 
 func (c *dctx) node(f Field) *Field {
 	if len(c.slab) == 0 {
-		// One allocation for many nodes: a tree has a hundred or more.
-		c.slab = make([]Field, 64)
+		// One allocation for many nodes: a tree has a hundred or more; a
+		// row (lite) needs a handful.
+		n := 64
+		if c.lite {
+			n = 8
+		}
+		c.slab = make([]Field, n)
 	}
 	p := &c.slab[0]
 	c.slab = c.slab[1:]
