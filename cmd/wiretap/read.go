@@ -371,15 +371,12 @@ func (rd *readJob) run() error {
 	rowsOnly := !rd.f.quiet && rd.filter == nil && stats == nil && rd.f.outFormat == "text" &&
 		!rd.f.verbose && !rd.f.hex && len(rd.secrets) == 0
 	if rowsOnly {
-		_, loopErr = rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
-			_, err := an.Row(n, ci, lt, data).WriteTo(rd.out)
-			return err
-		})
+		loopErr = rd.dissectLoop(an, nil, true)
 	} else if needTrees {
 		if rd.f.outFormat == "fields" && !rd.f.quiet {
 			rd.fields.WriteHeader(rd.out)
 		}
-		loopErr = rd.dissectLoop(an, stats)
+		loopErr = rd.dissectLoop(an, stats, false)
 	}
 	if err := rd.finishStats(an, stats); err != nil {
 		return err
@@ -393,10 +390,11 @@ func (rd *readJob) run() error {
 	return loopErr
 }
 
-// dissectLoop is the second pass when trees are needed: every packet
-// dissected (on all cores: Dissect only reads the fast pass's records),
-// marked, filtered, counted in stats and printed in capture order.
-func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats) error {
+// dissectLoop is the second pass: every packet dissected (on all cores:
+// Dissect only reads the fast pass's records), marked, filtered, counted in
+// stats and printed in capture order. With rows, only the packet-list row
+// is built (Analyzer.Row) and printed.
+func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bool) error {
 	type job struct {
 		n     int
 		ci    gopacket.CaptureInfo
@@ -417,6 +415,12 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats) error {
 		w := bufio.NewWriter(&buf)
 		for i := range b.jobs {
 			j := &b.jobs[i]
+			if rows {
+				buf.Reset()
+				an.Row(j.n, j.ci, j.lt, j.data).WriteTo(&buf)
+				j.match, j.out = true, append([]byte(nil), buf.Bytes()...)
+				continue
+			}
 			p := an.Dissect(j.n, j.ci, j.lt, j.data)
 			if len(rd.secrets) > 0 {
 				decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
