@@ -174,8 +174,8 @@ type appAnalysis struct {
 	opts     Options
 	r        *tcpReassembler // HTTP: Wireshark's desegmentation (no reordering)
 	rf       *tcpReassembler // the followed stream, reordered as tshark's follow does
-	live     map[int]*appStream
-	convs    []int32 // by tcp.stream: index in convSlab plus one; 0: not HTTP
+	live     []*appStream    // by tcp.stream: conversations being reassembled
+	convs    []int32         // by tcp.stream: index in convSlab plus one; 0: not HTTP
 	convSlab chunked[httpConv]
 	done     []bool  // by tcp.stream: the assembler closed it
 	class    []uint8 // by tcp.stream: 1 HTTP port, 2 another protocol's, 3 unknown
@@ -212,7 +212,6 @@ func newAppAnalysis(opts Options) *appAnalysis {
 	a := &appAnalysis{
 		opts:         opts,
 		pending:      keepBudget{limit: httpPendingBudget},
-		live:         map[int]*appStream{},
 		followStream: -1,
 		multi:        map[int32]*httpMulti{},
 		infos:        map[int32]string{},
@@ -380,7 +379,7 @@ func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg 
 	if a.tls.claim(n, ci, t, seg, flagged, a.conv(idx) != nil) {
 		return
 	}
-	s := a.live[idx]
+	s := a.liveStream(idx)
 	if s == nil {
 		if idx < len(a.done) && a.done[idx] && len(t.Payload) == 0 {
 			// The last ACKs of a finished conversation.
@@ -394,6 +393,9 @@ func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg 
 			conv = a.newConv(idx)
 		}
 		s = &appStream{}
+		for len(a.live) <= idx {
+			a.live = append(a.live, nil)
+		}
 		a.live[idx] = s
 		if idx < len(a.done) {
 			a.done[idx] = false
@@ -401,6 +403,14 @@ func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg 
 		a.startHTTP(s, conv, n)
 	}
 	a.r.add(n, ci, t, idx, seg.dir, flagged)
+}
+
+// liveStream is the conversation tcp.stream idx being reassembled, nil if none.
+func (a *appAnalysis) liveStream(idx int) *appStream {
+	if idx >= 0 && idx < len(a.live) {
+		return a.live[idx]
+	}
+	return nil
 }
 
 // lastSegFlags is the TCP analysis flags of the segment tcpAnalysis.add
@@ -457,7 +467,7 @@ func (a *appAnalysis) startHTTP(s *appStream, conv *httpConv, n int) {
 
 // data receives reassembled bytes (asmHandler).
 func (a *appAnalysis) data(stream, dir, frame int, ts time.Time, pieces []asmPiece, skip int, end, fin bool) {
-	s := a.live[stream]
+	s := a.liveStream(stream)
 	if s == nil {
 		return
 	}
@@ -485,7 +495,7 @@ func (a *appAnalysis) data(stream, dir, frame int, ts time.Time, pieces []asmPie
 
 // closed is called when the assembler is done with a conversation.
 func (a *appAnalysis) closed(stream int) {
-	s := a.live[stream]
+	s := a.liveStream(stream)
 	if s == nil {
 		return
 	}
@@ -494,7 +504,7 @@ func (a *appAnalysis) closed(stream int) {
 			fr.abandon()
 		}
 	}
-	delete(a.live, stream)
+	a.live[stream] = nil
 	for len(a.done) <= stream {
 		a.done = append(a.done, false)
 	}
@@ -653,8 +663,10 @@ func (a *appAnalysis) finish() {
 	a.tls.finish()
 	a.r.flushAll()
 	a.rf.flushAll()
-	for idx := range a.live {
-		a.closed(idx)
+	for idx, s := range a.live {
+		if s != nil {
+			a.closed(idx)
+		}
 	}
 	a.live = nil
 	a.r, a.rf = nil, nil

@@ -96,6 +96,7 @@ type tcpReassembler struct {
 	h         asmHandler
 	slab      []asmCtx
 	lastFlush time.Time
+	nextFlush int64 // lastFlush + asmFlushEvery, in UnixNano
 	pieces    []asmPiece
 	netType   gopacket.EndpointType
 	// seq replaces asm in dissect mode, where nothing waits (seqasm.go).
@@ -151,9 +152,13 @@ func (r *tcpReassembler) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, stre
 // flushIdle, every asmFlushEvery of capture time, pushes through what
 // waits longer than asmIdle and closes connections idle that long.
 func (r *tcpReassembler) flushIdle(ts time.Time) {
+	if t := ts.UnixNano(); t < r.nextFlush && t >= r.nextFlush-int64(asmFlushEvery) {
+		return // the common case, without time.Time arithmetic
+	}
 	if ts.Sub(r.lastFlush) < asmFlushEvery {
 		return
 	}
+	r.nextFlush = ts.Add(asmFlushEvery).UnixNano()
 	if !r.lastFlush.IsZero() {
 		if r.seq != nil {
 			r.seq.flushOlderThan(ts.Add(-asmIdle))
