@@ -133,11 +133,20 @@ func (f *Field) Text() string {
 // formatSeconds prints a duration as tshark prints relative times: seconds
 // with nine decimals.
 func formatSeconds(d time.Duration) string {
-	sign := ""
+	var b [32]byte
+	out := b[:0]
 	if d < 0 {
-		sign, d = "-", -d
+		out, d = append(out, '-'), -d
 	}
-	return fmt.Sprintf("%s%d.%09d", sign, d/time.Second, d%time.Second)
+	out = strconv.AppendInt(out, int64(d/time.Second), 10)
+	out = append(out, '.')
+	frac := int64(d % time.Second)
+	var ns [9]byte
+	for i := 8; i >= 0; i-- {
+		ns[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	return string(append(out, ns[:]...))
 }
 
 // Packet is one fully dissected packet.

@@ -68,10 +68,11 @@ func (c *dctx) macAddr(parent *Field, which, title string, off int) {
 	if ig {
 		igText = "IG bit: Group address (multicast/broadcast)"
 	}
-	f.Add(c.bool("eth."+which+".lg", bitsLabel(b, 0x020000, 24, lgText), off, 3, lg))
-	f.Add(hidden(c.bool("eth.lg", bitsLabel(b, 0x020000, 24, lgText), off, 3, lg)))
-	f.Add(c.bool("eth."+which+".ig", bitsLabel(b, 0x010000, 24, igText), off, 3, ig))
-	f.Add(hidden(c.bool("eth.ig", bitsLabel(b, 0x010000, 24, igText), off, 3, ig)))
+	lgLabel, igLabel := bitsLabel(b, 0x020000, 24, lgText), bitsLabel(b, 0x010000, 24, igText)
+	f.Add(c.bool("eth."+which+".lg", lgLabel, off, 3, lg))
+	f.Add(hidden(c.bool("eth.lg", lgLabel, off, 3, lg)))
+	f.Add(c.bool("eth."+which+".ig", igLabel, off, 3, ig))
+	f.Add(hidden(c.bool("eth.ig", igLabel, off, 3, ig)))
 }
 
 // ethernet dissects an Ethernet II (or 802.3) header at off.

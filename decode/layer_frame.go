@@ -59,7 +59,8 @@ func (c *dctx) frame(lt layers.LinkType) {
 	encap, encapName := wtapEncap(lt)
 	f.Add(c.int("frame.encap_type", fmt.Sprintf("Encapsulation type: %s (%d)", encapName, encap), 0, 0, int64(encap)))
 	ts := c.ci.Timestamp
-	f.Add(c.str("frame.time", "Arrival Time: "+ts.Local().Format("Jan _2, 2006 15:04:05.000000000 MST"), 0, 0, ts.Local().Format("Jan _2, 2006 15:04:05.000000000 MST")))
+	arrival := ts.Local().Format("Jan _2, 2006 15:04:05.000000000 MST")
+	f.Add(c.str("frame.time", "Arrival Time: "+arrival, 0, 0, arrival))
 	f.Add(c.node(Field{Name: "frame.offset_shift", Label: "[Time shift for this packet: 0.000000000 seconds]", Kind: KindDuration}))
 	f.Add(c.node(Field{Name: "frame.time_epoch", Label: fmt.Sprintf("Epoch Time: %d.%09d seconds", ts.Unix(), ts.Nanosecond()), Kind: KindTime, T: ts}))
 	var delta time.Duration
