@@ -700,11 +700,14 @@ func (a *appAnalysis) frameRecs(n int) []httpFrame {
 
 // pduIn reports whether frame n's bytes went into PDUs, and the frame the
 // last of them completed in (0: never).
-func (a *appAnalysis) pduIn(n int) (in int, ok bool) {
-	i := sort.Search(len(a.pduSegs), func(i int) bool { return a.pduSegs[i].frame >= int32(n) })
-	for ; i < len(a.pduSegs) && a.pduSegs[i].frame == int32(n); i++ {
+func (a *appAnalysis) pduIn(n int) (in int, ok bool) { return pduInSegs(a.pduSegs, n) }
+
+// pduInSegs is pduIn over records sorted by frame.
+func pduInSegs(segs []pduSeg, n int) (in int, ok bool) {
+	i := sort.Search(len(segs), func(i int) bool { return segs[i].frame >= int32(n) })
+	for ; i < len(segs) && segs[i].frame == int32(n); i++ {
 		ok = true
-		in = max(in, int(a.pduSegs[i].in))
+		in = max(in, int(segs[i].in))
 	}
 	return in, ok
 }

@@ -48,40 +48,27 @@ func WriteConvTCP(w io.Writer, streams []*TCPStreamInfo, first time.Time) {
 	// %14.9f   %12.4f", built with appends: a large capture has tens of
 	// thousands of conversations.
 	line := make([]byte, 0, 160)
-	field := func(b []byte, v []byte, width int, left bool) []byte {
-		n := width - len(v)
-		if left {
-			b = append(b, v...)
-		}
-		for ; n > 0; n-- {
-			b = append(b, ' ')
-		}
-		if !left {
-			b = append(b, v...)
-		}
-		return b
-	}
 	var num [32]byte
 	for _, s := range sorted {
 		rel := s.Start.Sub(first).Seconds()
 		dur := s.End.Sub(s.Start).Seconds()
 		line = line[:0]
-		line = field(line, appendConvAddr(num[:0], s.Client), 26, true)
+		line = appendPadded(line, appendConvAddr(num[:0], s.Client), 26, true)
 		line = append(line, " <-> "...)
-		line = field(line, appendConvAddr(num[:0], s.Server), 26, true)
+		line = appendPadded(line, appendConvAddr(num[:0], s.Server), 26, true)
 		for _, c := range [3]struct {
 			frames int
 			bytes  int64
 		}{{s.Packets[1], s.Bytes[1]}, {s.Packets[0], s.Bytes[0]}, {s.Packets[0] + s.Packets[1], s.Bytes[0] + s.Bytes[1]}} {
 			line = append(line, "  "...)
-			line = field(line, strconv.AppendInt(num[:0], int64(c.frames), 10), 6, false)
+			line = appendPadded(line, strconv.AppendInt(num[:0], int64(c.frames), 10), 6, false)
 			line = append(line, ' ')
-			line = field(line, []byte(formatSize(c.bytes)), 9, true)
+			line = appendPadded(line, []byte(formatSize(c.bytes)), 9, true)
 		}
 		line = append(line, "  "...)
-		line = field(line, strconv.AppendFloat(num[:0], rel, 'f', 9, 64), 14, false)
+		line = appendPadded(line, strconv.AppendFloat(num[:0], rel, 'f', 9, 64), 14, false)
 		line = append(line, "   "...)
-		line = field(line, strconv.AppendFloat(num[:0], dur, 'f', 4, 64), 12, false)
+		line = appendPadded(line, strconv.AppendFloat(num[:0], dur, 'f', 4, 64), 12, false)
 		line = append(line, '\n')
 		b.Write(line)
 	}

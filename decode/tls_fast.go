@@ -338,14 +338,7 @@ func (s *tlsStage) frameCalls(n int) []int32 {
 
 // pduIn reports whether frame n's bytes went into PDUs, and the last
 // frame one of them completed in (0: never).
-func (s *tlsStage) pduIn(n int) (in int, ok bool) {
-	i := sort.Search(len(s.pduSegs), func(i int) bool { return s.pduSegs[i].frame >= int32(n) })
-	for ; i < len(s.pduSegs) && s.pduSegs[i].frame == int32(n); i++ {
-		ok = true
-		in = max(in, int(s.pduSegs[i].in))
-	}
-	return in, ok
-}
+func (s *tlsStage) pduIn(n int) (in int, ok bool) { return pduInSegs(s.pduSegs, n) }
 
 // isTLS reports whether tcp.stream idx is a TLS conversation.
 func (s *tlsStage) isTLS(idx int) bool {
