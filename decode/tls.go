@@ -172,6 +172,16 @@ func looksLikeSSLv2ClientHello(b []byte) bool {
 	return specs > 0 && specs%3 == 0 && (sid == 0 || sid == 16) && int(b[9])<<8|int(b[10]) == 32
 }
 
+// handshakeMsgLen is the length of the handshake message b starts with,
+// header included (RFC 8446 §4: type, uint24 length); 0 when b holds less
+// than a header.
+func handshakeMsgLen(b []byte) int {
+	if len(b) < 4 {
+		return 0
+	}
+	return 4 + (int(b[1])<<16 | int(b[2])<<8 | int(b[3]))
+}
+
 // tlsHandshakeHeader splits a handshake message: RFC 8446 §4
 // (msg_type uint8, length uint24, body).
 func tlsHandshakeHeader(b []byte) (typ uint8, length int, ok bool) {

@@ -630,10 +630,7 @@ func (d *tlsDissector) handshake(r *Field, body []byte, v tv, rec int32, version
 	}
 	for off < len(body) {
 		rest := body[off:]
-		msgLen := 0
-		if len(rest) >= 4 {
-			msgLen = 4 + (int(rest[1])<<16 | int(rest[2])<<8 | int(rest[3]))
-		}
+		msgLen := handshakeMsgLen(rest)
 		if msgLen == 0 || len(rest) < msgLen {
 			typ := rest[0]
 			if len(frags) > 0 {

@@ -885,10 +885,7 @@ func (s *tlsStage) handshake(c *tlsConn, dir, frame int, call, rec int32, body [
 	}
 	for off < len(body) {
 		rest := body[off:]
-		msgLen := 0
-		if len(rest) >= 4 {
-			msgLen = 4 + (int(rest[1])<<16 | int(rest[2])<<8 | int(rest[3]))
-		}
+		msgLen := handshakeMsgLen(rest)
 		if msgLen == 0 || len(rest) < msgLen {
 			s.hsCount++
 			c.reasm[dir] = s.hsCount
