@@ -131,13 +131,6 @@ const (
 	msgNewCall               // the first message of a dissector call
 )
 
-// httpMulti is what is kept of a message that spans segments.
-type httpMulti struct {
-	data   []byte
-	length int64 // the message's length (data may be shorter)
-	segs   []segPiece
-}
-
 // reqRes is Wireshark's http_req_res_t: a request and the response paired
 // with it (by position, per conversation).
 type reqRes struct {
@@ -158,16 +151,10 @@ type httpFrame struct {
 	ts    int64
 }
 
-// pduSeg says a frame's bytes went into a PDU completed in frame in (0:
-// never).
-type pduSeg struct {
-	frame, in int32
-}
-
 // appStream is the live state of a conversation being reassembled.
 type appStream struct {
 	from int // HTTP from this frame on (the heuristic's)
-	dirs [2]*httpFramer
+	dirs [2]*pduFramer
 }
 
 type appAnalysis struct {
@@ -184,11 +171,10 @@ type appAnalysis struct {
 	follow       []FollowChunk
 
 	msgs    chunked[httpMsg]
-	multi   map[int32]*httpMulti
+	multi   map[int32]*savedPDU // messages that span segments
 	framesC chunked[httpFrame] // while the fast pass runs
 	frames  []httpFrame        // after it, sorted by frame
-	pduC    chunked[pduSeg]
-	pduSegs []pduSeg
+	table   pduTable // which frames' bytes went into PDUs (HTTP and TLS)
 	infos   map[int32]string // frame: Info of a message a displayed call began
 	rr      chunked[reqRes]
 	strs    []string
@@ -213,7 +199,7 @@ func newAppAnalysis(opts Options) *appAnalysis {
 		opts:         opts,
 		pending:      keepBudget{limit: httpPendingBudget},
 		followStream: -1,
-		multi:        map[int32]*httpMulti{},
+		multi:        map[int32]*savedPDU{},
 		infos:        map[int32]string{},
 		strIdx:       map[string]uint32{"": 0},
 		strs:         []string{""},
@@ -224,7 +210,7 @@ func newAppAnalysis(opts Options) *appAnalysis {
 	}
 	a.r = newTCPReassembler(a, false)
 	a.rf = newTCPReassembler(followSink{a}, true)
-	a.tls = newTLSStage(opts)
+	a.tls = newTLSStage(opts, &a.table)
 	return a
 }
 
@@ -370,39 +356,45 @@ func (a *appAnalysis) classify(p1, p2 uint16) (http, known bool) {
 func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg segInfo) {
 	idx := seg.stream
 	flagged := seg.flags&(taRetransmission|taOutOfOrder) != 0
-	if a.exp != nil {
-		a.exp.asm.add(n, ci, t, idx, seg.dir, flagged)
-	}
 	if idx == a.followStream {
 		a.rf.add(n, ci, t, idx, seg.dir, false)
 	}
-	if a.tls.claim(n, ci, t, seg, flagged, a.conv(idx) != nil) {
+	if !a.tls.claim(t, seg, flagged, a.conv(idx) != nil) {
+		a.claimHTTP(n, t, seg, flagged)
+	}
+	// Every segment of every conversation goes through the one
+	// reassembler, which hands the bytes to the stage that owns the
+	// stream (data), and to the exposure stage, which looks at them all.
+	a.r.add(n, ci, t, idx, seg.dir, flagged)
+}
+
+// claimHTTP starts HTTP on a conversation that is not yet followed as
+// HTTP when its ports or this segment say it is HTTP.
+func (a *appAnalysis) claimHTTP(n int, t *layers.TCP, seg segInfo, flagged bool) {
+	idx := seg.stream
+	if a.liveStream(idx) != nil {
 		return
 	}
-	s := a.liveStream(idx)
-	if s == nil {
-		if idx < len(a.done) && a.done[idx] && len(t.Payload) == 0 {
-			// The last ACKs of a finished conversation.
+	if idx < len(a.done) && a.done[idx] && len(t.Payload) == 0 {
+		// The last ACKs of a finished conversation.
+		return
+	}
+	conv := a.conv(idx)
+	if conv == nil {
+		if flagged || !a.looksHTTP(seg, t.Payload) {
 			return
 		}
-		conv := a.conv(idx)
-		if conv == nil {
-			if flagged || !a.looksHTTP(seg, t.Payload) {
-				return
-			}
-			conv = a.newConv(idx)
-		}
-		s = &appStream{}
-		for len(a.live) <= idx {
-			a.live = append(a.live, nil)
-		}
-		a.live[idx] = s
-		if idx < len(a.done) {
-			a.done[idx] = false
-		}
-		a.startHTTP(s, conv, n)
+		conv = a.newConv(idx)
 	}
-	a.r.add(n, ci, t, idx, seg.dir, flagged)
+	s := &appStream{}
+	for len(a.live) <= idx {
+		a.live = append(a.live, nil)
+	}
+	a.live[idx] = s
+	if idx < len(a.done) {
+		a.done[idx] = false
+	}
+	a.startHTTP(s, conv, n)
 }
 
 // liveStream is the conversation tcp.stream idx being reassembled, nil if none.
@@ -461,12 +453,22 @@ func (a *appAnalysis) startHTTP(s *appStream, conv *httpConv, n int) {
 		conv.from = int32(n)
 	}
 	for d := range s.dirs {
-		s.dirs[d] = &httpFramer{conv: conv, dir: d, sink: a, maxKeep: httpMaxKeep, budget: &a.pending}
+		s.dirs[d] = newHTTPFramer(conv, d, a, httpMaxKeep, &a.pending, &a.table)
 	}
 }
 
-// data receives reassembled bytes (asmHandler).
+// data receives the reassembled bytes of every conversation (asmHandler).
 func (a *appAnalysis) data(stream, dir, frame int, ts time.Time, pieces []asmPiece, skip int, end, fin bool) {
+	if a.exp != nil {
+		a.exp.data(stream, dir, frame, ts, pieces, skip, end, fin)
+	}
+	if !a.tls.data(stream, dir, pieces, skip, end) {
+		a.httpData(stream, dir, frame, ts, pieces, skip, end, fin)
+	}
+}
+
+// httpData frames the bytes of an HTTP conversation.
+func (a *appAnalysis) httpData(stream, dir, frame int, ts time.Time, pieces []asmPiece, skip int, end, fin bool) {
 	s := a.liveStream(stream)
 	if s == nil {
 		return
@@ -493,8 +495,13 @@ func (a *appAnalysis) data(stream, dir, frame int, ts time.Time, pieces []asmPie
 	}
 }
 
-// closed is called when the assembler is done with a conversation.
+// closed is called when the reassembler is done with a conversation.
 func (a *appAnalysis) closed(stream int) {
+	a.tls.closed(stream)
+	a.httpClosed(stream)
+}
+
+func (a *appAnalysis) httpClosed(stream int) {
 	s := a.liveStream(stream)
 	if s == nil {
 		return
@@ -526,22 +533,13 @@ func (a *appAnalysis) endCall(call, frame int, info string) {
 	a.curCall, a.curCallMsg = 0, 0
 }
 
-// pduSegments records frames whose bytes went into a PDU (httpSink).
-func (a *appAnalysis) pduSegments(segs []segPiece, in int) {
-	for _, s := range segs {
-		if int(s.frame) != in && s.n > 0 {
-			a.pduC.add(pduSeg{frame: s.frame, in: int32(in)})
-		}
-	}
-}
-
 // proxied records a frame of a CONNECT tunnel (httpSink).
 func (a *appAnalysis) proxied(frame int) { a.proxy = append(a.proxy, int32(frame)) }
 
 // message records a complete message (httpSink).
-func (a *appAnalysis) message(f *httpFramer, m *framedMsg) {
+func (a *appAnalysis) message(h *httpDir, m *framedMsg) {
 	p := m.p
-	conv := f.conv
+	conv := h.conv
 	idx := int32(a.msgs.len())
 	rec := httpMsg{frame: int32(m.frame), payOff: -1, length: int32(m.length), kind: p.kind, code: uint16(p.code), rr: -1, forURI: -1}
 	if m.skipCRLF {
@@ -583,7 +581,7 @@ func (a *appAnalysis) message(f *httpFramer, m *framedMsg) {
 			rec.flags |= msgTruncated
 		}
 		a.saved += int64(len(keep))
-		a.multi[idx] = &httpMulti{data: append([]byte(nil), keep...), length: m.length, segs: append([]segPiece(nil), m.segs...)}
+		a.multi[idx] = &savedPDU{data: append([]byte(nil), keep...), length: m.length, segs: append([]segPiece(nil), m.segs...)}
 		rec.flags |= msgMulti
 	}
 	// Pairing, as push_req and push_res do in the first pass.
@@ -660,12 +658,12 @@ func (a *appAnalysis) finish() {
 		return
 	}
 	a.sorted = true
-	a.tls.finish()
 	a.r.flushAll()
 	a.rf.flushAll()
+	a.tls.finish()
 	for idx, s := range a.live {
 		if s != nil {
-			a.closed(idx)
+			a.httpClosed(idx)
 		}
 	}
 	a.live = nil
@@ -673,10 +671,9 @@ func (a *appAnalysis) finish() {
 	a.pending = keepBudget{}
 	sort.Slice(a.proxy, func(i, j int) bool { return a.proxy[i] < a.proxy[j] })
 	a.frames = a.framesC.flatten()
-	a.pduSegs = a.pduC.flatten()
+	a.table.finish()
 	// Records arrive nearly in frame order: most often nothing moves.
 	sortStableBy(a.frames, func(f httpFrame) int32 { return f.frame })
-	sortStableBy(a.pduSegs, func(p pduSeg) int32 { return p.frame })
 }
 
 // sortStableBy sorts s by key, keeping the order of equal keys, after
@@ -698,16 +695,4 @@ func (a *appAnalysis) frameRecs(n int) []httpFrame {
 	return a.frames[i:j]
 }
 
-// pduIn reports whether frame n's bytes went into PDUs, and the frame the
-// last of them completed in (0: never).
-func (a *appAnalysis) pduIn(n int) (in int, ok bool) { return pduInSegs(a.pduSegs, n) }
 
-// pduInSegs is pduIn over records sorted by frame.
-func pduInSegs(segs []pduSeg, n int) (in int, ok bool) {
-	i := sort.Search(len(segs), func(i int) bool { return segs[i].frame >= int32(n) })
-	for ; i < len(segs) && segs[i].frame == int32(n); i++ {
-		ok = true
-		in = max(in, int(segs[i].in))
-	}
-	return in, ok
-}

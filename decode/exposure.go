@@ -101,7 +101,6 @@ func AnalyzeExposure(src PacketSource, secret []byte) (*Exposure, error) {
 type exposureStage struct {
 	secrets [][]byte
 	maxLen  int
-	asm     *seqAssembler
 	streams []*expStream // by tcp.stream
 	// frameHit[i][stream] is the first frame of stream whose own bytes
 	// contain secret i (set by the reading goroutine: Analyzer.Add).
@@ -125,7 +124,6 @@ func newExposureStage(secrets [][]byte) *exposureStage {
 		e.maxLen = max(e.maxLen, len(s))
 		e.frameHit = append(e.frameHit, map[int]int{})
 	}
-	e.asm = newSeqAssembler(e)
 	return e
 }
 
@@ -174,8 +172,6 @@ func (e *exposureStage) data(stream, dir, frame int, ts time.Time, pieces []asmP
 		x.tail[d] = append(x.tail[d][:0], buf...)
 	}
 }
-
-func (e *exposureStage) closed(stream int) {}
 
 // tlsWalk follows TLS record headers through one direction's bytes.
 type tlsWalk struct {

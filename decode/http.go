@@ -1222,13 +1222,6 @@ func looksLikeHTTP(b []byte) bool {
 	return n > 8 && strings.EqualFold(string(b[n-8:n-1]), "HTTP/1.")
 }
 
-// segPiece is a run of a message's bytes that one frame carried.
-type segPiece struct {
-	frame  int32
-	n      int32
-	payOff int32 // where the run starts in the frame's TCP payload; -1 unknown
-}
-
 // framedMsg is a complete message, as the dissector is handed it.
 type framedMsg struct {
 	frame     int   // the frame it completes in
@@ -1242,404 +1235,130 @@ type framedMsg struct {
 	segs      []segPiece
 }
 
-// httpSink receives what a framer finds.
+// httpSink receives what the HTTP dissector finds.
 type httpSink interface {
 	// newCall starts a dissector call in frame.
 	newCall(frame int) int
 	// message hands over a complete message (valid during the call only).
-	message(f *httpFramer, m *framedMsg)
+	message(h *httpDir, m *framedMsg)
 	// endCall ends a call; info is the Info column text of a message the
 	// call started but could not finish.
 	endCall(call, frame int, info string)
-	// pduSegments reports frames whose bytes went into a PDU completed in
-	// frame in (0: never completed).
-	pduSegments(segs []segPiece, in int)
 	// proxied reports a frame whose payload is tunnelled after a CONNECT.
 	proxied(frame int)
 }
 
-// httpFramer splits one direction of an HTTP conversation into messages,
-// fed the reassembled stream a segment at a time (segment), as Wireshark's
-// TCP desegmentation feeds its HTTP dissector.
-type httpFramer struct {
+// httpDir is the HTTP dissector's side of one direction's framer: it
+// splits the calls the framer makes into messages, as Wireshark's
+// dissect_http_on_stream does, and tells the framer when a message needs
+// more data.
+type httpDir struct {
 	conv    *httpConv
 	dir     int
 	sink    httpSink
-	maxKeep int         // bytes of a pending message kept for dissection
-	budget  *keepBudget // bytes all framers keep of pending messages (nil: no limit)
-	off     int64       // stream offset of the next byte
-	dead    bool        // switched to another protocol: the rest is not HTTP
-	swallow int64       // bytes still to drop: the rest of a PDU with a hole
+	maxKeep int // bytes of a pending message kept for dissection
 
-	// The message waiting for more data.
-	pend   bool
-	pkind  pendKind
-	pstart int64
-	pbuf   []byte
-	pn     int64
-	pneed  int64
-	ptrunc bool
-	pscan  httpScan
-	psegs  []segPiece
-
-	msg     framedMsg  // the message being handed to the sink (run)
+	scan    httpScan   // the pending message's incremental check
+	msg     framedMsg  // the message being handed to the sink (dissect)
 	segsBuf []segPiece // its pieces
 }
 
-// keepBudget bounds what all framers keep of messages still arriving.
-type keepBudget struct {
-	used, limit int64
+// newHTTPFramer returns the framer of direction dir of an HTTP
+// conversation; budget bounds what all framers keep of messages still
+// arriving (nil: no bound).
+func newHTTPFramer(conv *httpConv, dir int, sink httpSink, maxKeep int, budget *keepBudget, table *pduTable) *pduFramer {
+	if budget == nil {
+		budget = &keepBudget{limit: 1 << 62}
+	}
+	if table == nil {
+		table = &pduTable{}
+	}
+	h := &httpDir{conv: conv, dir: dir, sink: sink, maxKeep: maxKeep}
+	return &pduFramer{proto: h, table: table, budget: budget, dir: dir}
 }
 
-// room is how many more bytes a framer holding have may keep.
-func (f *httpFramer) room(have int) int {
-	r := f.maxKeep - have
-	if f.budget != nil {
-		r = int(min(int64(r), f.budget.limit-f.budget.used))
-	}
-	return max(r, 0)
+// room is how many more bytes the pending message may keep.
+func (h *httpDir) room(f *pduFramer, _ []byte) int64 {
+	return max(0, min(int64(h.maxKeep-len(f.pbuf)), f.free()))
 }
 
-func (f *httpFramer) charge(n int) {
-	if f.budget != nil {
-		f.budget.used += int64(n)
+// owns: after a 200 to CONNECT every later call is tunnel payload, and
+// after a protocol switch (101 Upgrade, 2xx to SSTP) the rest is not HTTP.
+// flagged frames are not dissected, so they say nothing of the tunnel.
+func (h *httpDir) owns(f *pduFramer, frame int, off int64, flagged, hasData bool) bool {
+	if !flagged && (h.conv.proxied || h.proxyNow()) {
+		if hasData {
+			h.sink.proxied(frame)
+		}
+		return false
 	}
+	return !h.switched(frame, off)
 }
 
-// callBuf is the data handed to the dissector in one call.
-type callBuf struct {
-	b        []byte
-	start    int64 // stream offset of b[0]
-	frame    int
-	fin      bool
-	segStart int64 // stream offset of the current segment's first byte
-	payOff   int   // its offset in the frame's TCP payload (-1 unknown)
-	prev     []segPiece
-	prevOff  int64 // stream offset of prev[0]
+// more feeds the pending message's next bytes to its incremental check
+// (req_resp_hdrs_do_reassembly), so a large message is not re-read whole
+// at each segment.
+func (h *httpDir) more(f *pduFramer, data []byte, fin bool) pduNeed {
+	res := h.scan.feed(data, httpFramerCtx{lastMethod: h.conv.lastMethod, eos: fin})
+	if res.done {
+		return pduNeed{}
+	}
+	return pduNeed{kind: res.kind, len: res.need}
 }
 
-// segment feeds the next in-order bytes of this direction: carried by
-// frame, starting at payOff in its TCP payload (-1 if unknown), with fin
-// when the FIN comes with them (data may then be empty). flagged says the
-// frame is a retransmission or out of order: Wireshark adds its bytes to a
-// PDU being reassembled, but never calls the dissector in such a frame
-// (tcp.no_subdissector_on_error), so what would be dissected there is lost.
-func (f *httpFramer) segment(data []byte, frame int, payOff int, fin, flagged bool) {
-	segStart := f.off
-	f.off += int64(len(data))
-	if f.swallow > 0 && len(data) > 0 {
-		// The rest of a PDU whose middle was lost: Wireshark adds it to a
-		// reassembly that never completes.
-		n := int(min(int64(len(data)), f.swallow))
-		f.swallow -= int64(n)
-		f.sink.pduSegments([]segPiece{{frame: int32(frame), n: int32(n)}}, 0)
-		data, segStart = data[n:], segStart+int64(n)
-		if payOff >= 0 {
-			payOff += n
-		}
-		if len(data) == 0 && !fin {
-			return
-		}
-	}
-	f.feedAt(data, segStart, frame, payOff, fin, flagged)
-}
-
-// feedAt handles data at stream offset segStart of frame's segment.
-func (f *httpFramer) feedAt(data []byte, segStart int64, frame int, payOff int, fin, flagged bool) {
-	if !flagged && (f.conv.proxied || f.proxyNow()) {
-		if len(data) > 0 {
-			f.sink.proxied(frame)
-		}
-		f.kill()
-		return
-	}
-	if f.dead || f.switched(frame, segStart) {
-		f.kill()
-		return
-	}
-	if !f.pend {
-		if flagged {
-			return
-		}
-		if len(data) > 0 {
-			f.run(&callBuf{b: data, start: segStart, frame: frame, fin: fin, segStart: segStart, payOff: payOff}, false)
-		}
-		return
-	}
-	f.appendPending(data, frame, payOff)
-	var end int64
-	switch f.pkind {
-	case pendExact:
-		if f.pn < f.pneed {
-			return
-		}
-		if flagged {
-			f.lose(frame, f.pneed)
-			return
-		}
-		// The PDU is complete: it is handed over alone, and what follows
-		// it in the segment is another call.
-		end = f.pstart + f.pneed
-		f.runPending(frame, fin, f.pneed)
-	case pendOneMore:
-		if flagged {
-			// Any new segment completes a one-more-segment PDU.
-			f.lose(frame, f.pn)
-			return
-		}
-		res := f.pscan.feed(data, httpFramerCtx{lastMethod: f.conv.lastMethod, eos: fin})
-		if !res.done {
-			f.pkind, f.pneed = res.kind, res.need
-			return
-		}
-		end = f.pstart + f.pn
-		if f.ptrunc && f.pscan.n < f.pn {
-			end = f.pstart + f.pscan.n
-		}
-		f.runPending(frame, fin, -1)
-	case pendUntilFin:
-		if !fin {
-			return
-		}
-		if flagged {
-			f.lose(frame, f.pn)
-			return
-		}
-		end = f.pstart + f.pn
-		f.runPending(frame, fin, -1)
-	}
-	// Whatever of the segment the completed PDU did not take.
-	segEnd := segStart + int64(len(data))
-	if end < segStart || end >= segEnd || f.dead {
-		return
-	}
-	rest := data[end-segStart:]
-	po := -1
-	if payOff >= 0 {
-		po = payOff + int(end-segStart)
-	}
-	if f.pend {
-		// The PDU ended with a message needing more: this data is its.
-		f.feedAt(rest, end, frame, po, fin, flagged)
-		return
-	}
-	f.run(&callBuf{b: rest, start: end, frame: frame, fin: fin, segStart: end, payOff: po}, false)
-}
-
-func (f *httpFramer) switched(frame int, off int64) bool {
-	c := f.conv
+func (h *httpDir) switched(frame int, off int64) bool {
+	c := h.conv
 	if c.proxied {
 		return true
 	}
 	if !c.switched {
 		return false
 	}
-	return int32(frame) > c.switchFrame || (int32(frame) == c.switchFrame && f.dir == int(c.switchDir) && off >= c.switchOff)
+	return int32(frame) > c.switchFrame || (int32(frame) == c.switchFrame && h.dir == int(c.switchDir) && off >= c.switchOff)
 }
 
-// lose completes the pending PDU (its first n bytes) in a frame where the
-// dissector is not called: its segments say it was reassembled there, no
-// message is shown, and what else the frame brought is lost too.
-func (f *httpFramer) lose(frame int, n int64) {
-	f.sink.pduSegments(trimPieces(f.psegs, n), frame)
-	f.clearPending()
-}
-
-// kill stops HTTP on this direction, dropping a pending message.
-func (f *httpFramer) kill() {
-	f.dead = true
-	f.abandon()
-}
-
-// abandon drops the pending message (a gap, the end of the capture, or
-// the connection closed): its frames never see it complete.
-func (f *httpFramer) abandon() {
-	if !f.pend {
-		return
+// truncated completes a pending message of which only a prefix was kept:
+// its length is what framing found.
+func (h *httpDir) truncated(f *pduFramer, c *pduCall) int64 {
+	length := c.length
+	if c.kind != pendExact && h.scan.state == scanDone && h.scan.n > 0 && h.scan.n < c.length {
+		length = h.scan.n
 	}
-	if len(f.psegs) > 0 {
-		f.sink.pduSegments(f.psegs, 0)
-	}
-	f.clearPending()
-}
-
-func (f *httpFramer) clearPending() {
-	f.charge(-len(f.pbuf))
-	f.pend = false
-	f.pbuf = nil
-	f.psegs = nil
-	f.pscan = httpScan{}
-	f.ptrunc = false
-	f.pn, f.pneed = 0, 0
-}
-
-// gap tells the framer that n bytes of the stream were lost before the
-// next data: the message in progress is dropped, and the data after the
-// gap is read afresh, as Wireshark does.
-func (f *httpFramer) gap(n int) {
-	f.off += int64(n)
-	if f.pend && f.pkind == pendExact {
-		// Data up to the end of a PDU of known length belongs to it.
-		f.swallow = max(0, f.pstart+f.pneed-f.off)
-	}
-	f.abandon()
-}
-
-func (f *httpFramer) appendPending(data []byte, frame int, payOff int) {
-	if k := len(f.psegs); k > 0 && f.psegs[k-1].frame == int32(frame) {
-		f.psegs[k-1].n += int32(len(data))
-	} else {
-		f.psegs = append(f.psegs, segPiece{frame: int32(frame), n: int32(len(data)), payOff: int32(payOff)})
-	}
-	f.pn += int64(len(data))
-	if room := f.room(len(f.pbuf)); room > 0 {
-		if len(data) > room {
-			data = data[:room]
-			f.ptrunc = true
-		}
-		f.pbuf = append(f.pbuf, data...)
-		f.charge(len(data))
-	} else if len(data) > 0 {
-		f.ptrunc = true
-	}
-}
-
-// startPending keeps the message starting at b[off] of the call for later.
-func (f *httpFramer) startPending(cb *callBuf, off int, scan httpScan, res scanResult) {
-	f.clearPending()
-	f.pend = true
-	f.pkind, f.pneed = res.kind, res.need
-	f.pscan = scan
-	f.pstart = cb.start + int64(off)
-	f.psegs = piecesIn(cb, f.pstart, cb.start+int64(len(cb.b)))
-	data := cb.b[off:]
-	f.pn = int64(len(data))
-	keep := data
-	if room := f.room(0); len(keep) > room {
-		keep = keep[:room]
-		f.ptrunc = true
-	}
-	f.pbuf = append(make([]byte, 0, len(keep)+512), keep...)
-	f.charge(len(keep))
-}
-
-// piecesIn lists which frames carried stream bytes [s, e) of a call.
-func piecesIn(cb *callBuf, s, e int64) []segPiece { return appendPiecesIn(nil, cb, s, e) }
-
-// appendPiecesIn is piecesIn appending to out.
-func appendPiecesIn(out []segPiece, cb *callBuf, s, e int64) []segPiece {
-	pos := cb.prevOff
-	for _, pc := range cb.prev {
-		ps, pe := pos, pos+int64(pc.n)
-		pos = pe
-		if pe <= s || ps >= e {
-			continue
-		}
-		lo, hi := max(ps, s), min(pe, e)
-		po := pc.payOff
-		if po >= 0 {
-			po += int32(lo - ps)
-		}
-		out = append(out, segPiece{frame: pc.frame, n: int32(hi - lo), payOff: po})
-	}
-	if e > cb.segStart || (e == cb.segStart && len(out) > 0 && cb.fin) {
-		lo := max(s, cb.segStart)
-		po := int32(-1)
-		if cb.payOff >= 0 {
-			po = int32(cb.payOff) + int32(lo-cb.segStart)
-		}
-		out = append(out, segPiece{frame: int32(cb.frame), n: int32(e - lo), payOff: po})
-	}
-	return out
-}
-
-// runPending hands the completed pending message over with what was
-// reassembled with it (exact >= 0: a PDU of that length, alone).
-func (f *httpFramer) runPending(frame int, fin bool, exact int64) {
-	if f.ptrunc {
-		f.runTruncated(frame, exact)
-		return
-	}
-	// The current frame's piece was appended last; the others came in
-	// earlier frames.
-	prev := f.psegs
-	cb := &callBuf{start: f.pstart, frame: frame, fin: fin, prevOff: f.pstart, payOff: -1}
-	if last := f.psegs[len(f.psegs)-1]; last.frame == int32(frame) {
-		prev = f.psegs[:len(f.psegs)-1]
-		cb.payOff = int(last.payOff)
-	}
-	cb.prev = prev
-	cb.segStart = f.pstart
-	for _, pc := range prev {
-		cb.segStart += int64(pc.n)
-	}
-	b := f.pbuf
-	f.charge(-len(b))
-	if exact >= 0 && exact < int64(len(b)) {
-		b = b[:exact]
-	}
-	cb.b = b
-	f.pend = false
-	f.pbuf, f.psegs = nil, nil
-	f.run(cb, true)
-}
-
-// runTruncated completes a pending message of which only a prefix was
-// kept: its length is what framing found.
-func (f *httpFramer) runTruncated(frame int, exact int64) {
-	length := f.pn
-	switch {
-	case exact >= 0:
-		length = exact
-	case f.pscan.state == scanDone && f.pscan.n > 0 && f.pscan.n < f.pn:
-		length = f.pscan.n
-	}
-	call := f.sink.newCall(frame)
-	p := parseHTTPMessage(f.pbuf, false)
-	m := &framedMsg{frame: frame, call: call, start: f.pstart, data: f.pbuf, length: length, truncated: true, p: p}
-	m.segs = trimPieces(f.psegs, length)
-	f.noteMessage(m, frame)
-	f.clearPending()
-	f.sink.message(f, m)
+	h.scan = httpScan{}
+	call := h.sink.newCall(c.frame)
+	p := parseHTTPMessage(c.b, false)
+	m := &framedMsg{frame: c.frame, call: call, start: c.start, data: c.b, length: length, truncated: true, p: p}
+	m.segs = trimPieces(c.segs, length)
+	h.noteMessage(m, c.frame)
+	h.sink.message(h, m)
 	p.release()
-	f.sink.pduSegments(m.segs, frame)
-	f.sink.endCall(call, frame, "")
+	f.table.add(m.segs, c.frame)
+	h.sink.endCall(call, c.frame, "")
+	return length
 }
 
-// trimPieces keeps the pieces covering the first n bytes.
-func trimPieces(segs []segPiece, n int64) []segPiece {
-	var out []segPiece
-	for _, s := range segs {
-		if n <= 0 && s.n > 0 {
-			break
-		}
-		if int64(s.n) > n {
-			s.n = int32(n)
-		}
-		n -= int64(s.n)
-		out = append(out, s)
+// dissect is dissect_http_on_stream over one call: messages until one
+// needs more data. A reassembled PDU's first message is known complete.
+func (h *httpDir) dissect(f *pduFramer, c *pduCall) pduNeed {
+	firstDone := c.pdu
+	if firstDone {
+		h.scan = httpScan{}
 	}
-	return out
-}
-
-// run is dissect_http_on_stream over one call: messages until one needs
-// more data. firstDone says the first message is a pending one known to
-// be complete.
-func (f *httpFramer) run(cb *callBuf, firstDone bool) {
-	call := f.sink.newCall(cb.frame)
+	call := h.sink.newCall(c.frame)
 	info := ""
+	var need pduNeed
 	off := 0
-	if f.conv.proxied || f.proxyNow() {
+	if h.conv.proxied || h.proxyNow() {
 		f.kill()
-		f.sink.endCall(call, cb.frame, "")
-		return
+		h.sink.endCall(call, c.frame, "")
+		return need
 	}
-	for off < len(cb.b) {
-		if f.switched(cb.frame, cb.start+int64(off)) {
+	for off < len(c.b) {
+		if h.switched(c.frame, c.start+int64(off)) {
 			f.dead = true
 			break
 		}
-		rest := cb.b[off:]
+		rest := c.b[off:]
 		skip := len(rest) > 3 && rest[0] == '\r' && rest[1] == '\n'
 		o := 0
 		if skip {
@@ -1648,12 +1367,13 @@ func (f *httpFramer) run(cb *callBuf, firstDone bool) {
 		p := parseHTTPMessage(rest, skip)
 		if !firstDone && isPrint(rest[o]) && !p.wholeBySimpleRules(rest) {
 			var scan httpScan
-			res := scan.feed(rest[o:], httpFramerCtx{lastMethod: f.conv.lastMethod, eos: cb.fin})
+			res := scan.feed(rest[o:], httpFramerCtx{lastMethod: h.conv.lastMethod, eos: c.fin})
 			if !res.done {
 				// The message needs more data: Wireshark keeps it from
 				// after the leading CRLF.
 				p.release()
-				f.startPending(cb, off+o, scan, res)
+				h.scan = scan
+				need = pduNeed{kind: res.kind, off: off + o, len: res.need}
 				info = scan.firstLineInfo(rest[o:])
 				break
 			}
@@ -1664,17 +1384,17 @@ func (f *httpFramer) run(cb *callBuf, firstDone bool) {
 			n = len(rest)
 		}
 		// The sink copies what it keeps of a message: one record serves.
-		m := &f.msg
-		*m = framedMsg{frame: cb.frame, call: call, start: cb.start + int64(off), data: rest[:n], length: int64(n), skipCRLF: skip, p: p}
-		f.segsBuf = appendPiecesIn(f.segsBuf[:0], cb, m.start, m.start+int64(n))
-		m.segs = f.segsBuf
-		f.noteMessage(m, cb.frame)
-		f.sink.message(f, m)
+		m := &h.msg
+		*m = framedMsg{frame: c.frame, call: call, start: c.start + int64(off), data: rest[:n], length: int64(n), skipCRLF: skip, p: p}
+		h.segsBuf = c.pieces(h.segsBuf[:0], m.start, m.start+int64(n))
+		m.segs = h.segsBuf
+		h.noteMessage(m, c.frame)
+		h.sink.message(h, m)
 		kind := p.kind
 		p.release()
 		for _, pc := range m.segs {
-			if pc.frame != int32(cb.frame) {
-				f.sink.pduSegments(m.segs, cb.frame)
+			if pc.frame != int32(c.frame) {
+				f.table.add(m.segs, c.frame)
 				break
 			}
 		}
@@ -1683,13 +1403,14 @@ func (f *httpFramer) run(cb *callBuf, firstDone bool) {
 			break
 		}
 	}
-	f.sink.endCall(call, cb.frame, info)
+	h.sink.endCall(call, c.frame, info)
+	return need
 }
 
 // proxyNow is dissect_http_tcp's CONNECT check: after a 200 to CONNECT
 // every later call carries tunnel payload.
-func (f *httpFramer) proxyNow() bool {
-	c := f.conv
+func (h *httpDir) proxyNow() bool {
+	c := h.conv
 	if c.lastCode == 200 && c.lastMethod == "CONNECT" && c.haveURI {
 		c.proxied = true
 	}
@@ -1699,9 +1420,9 @@ func (f *httpFramer) proxyNow() bool {
 // noteMessage updates the conversation with what the dissector learns
 // from a message: the method of the last request, the status of the last
 // response, a protocol switch.
-func (f *httpFramer) noteMessage(m *framedMsg, frame int) {
+func (h *httpDir) noteMessage(m *framedMsg, frame int) {
 	p := m.p
-	c := f.conv
+	c := h.conv
 	if p.method != "" {
 		// A request (or notification) line sets the method and URI.
 		c.lastMethod = p.method
@@ -1714,7 +1435,7 @@ func (f *httpFramer) noteMessage(m *framedMsg, frame int) {
 		if (c.lastMethod == "SSTP_DUPLEX_POST" && c.lastCode == 200) || (p.hasUpg && c.lastCode == 101) {
 			c.switched = true
 			c.switchFrame = int32(frame)
-			c.switchDir = uint8(f.dir)
+			c.switchDir = uint8(h.dir)
 			c.switchOff = m.start + m.length
 		}
 	}

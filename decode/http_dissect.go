@@ -17,7 +17,7 @@ import (
 // TCP node.
 func (a *appAnalysis) dissect(p *Packet, n int, tcpNode *Field) {
 	recs := a.frameRecs(n)
-	in, inPDU := a.pduIn(n)
+	in, inPDU := a.table.in(n)
 	if in > n {
 		tcpNode.Add(&Field{Name: "tcp.reassembled_in", Label: fmt.Sprintf("[Reassembled PDU in frame: %d]", in), Kind: KindFrameNum, U: uint64(in)})
 	}

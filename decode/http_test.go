@@ -440,7 +440,7 @@ func synHex(n int) string {
 type recSink struct {
 	calls    int
 	msgs     []recMsg
-	segs     []pduSeg
+	table    pduTable
 	infos    map[int]string
 	proxyFrs []int
 }
@@ -467,13 +467,8 @@ func (s *recSink) endCall(call, frame int, info string) {
 		s.infos[frame] = info
 	}
 }
-func (s *recSink) pduSegments(segs []segPiece, in int) {
-	for _, p := range segs {
-		s.segs = append(s.segs, pduSeg{frame: p.frame, in: int32(in)})
-	}
-}
 func (s *recSink) proxied(frame int) { s.proxyFrs = append(s.proxyFrs, frame) }
-func (s *recSink) message(f *httpFramer, m *framedMsg) {
+func (s *recSink) message(h *httpDir, m *framedMsg) {
 	p := m.p
 	r := recMsg{frame: m.frame, kind: p.kind, method: p.method, uri: p.uri, code: p.code, length: m.length,
 		truncated: m.truncated, text: string(m.data)}
@@ -519,7 +514,7 @@ type fseg struct {
 func frameSegments(segs []fseg, lastMethod string) *recSink {
 	s := &recSink{}
 	conv := &httpConv{rrTail: -1, lastURIMsg: -1, lastFullURIMsg: -1, lastMethod: lastMethod}
-	f := &httpFramer{conv: conv, sink: s, maxKeep: httpMaxKeep}
+	f := newHTTPFramer(conv, 0, s, httpMaxKeep, nil, &s.table)
 	for _, sg := range segs {
 		f.segment([]byte(sg.data), sg.frame, 0, sg.fin, false)
 	}
@@ -747,7 +742,7 @@ func TestHTTPFramerBounded(t *testing.T) {
 	for _, limit := range []int{64, 300} {
 		budget := &keepBudget{limit: int64(limit)}
 		s := &recSink{}
-		f := &httpFramer{conv: &httpConv{rrTail: -1, lastURIMsg: -1, lastFullURIMsg: -1, lastMethod: "GET"}, sink: s, maxKeep: 200, budget: budget}
+		f := newHTTPFramer(&httpConv{rrTail: -1, lastURIMsg: -1, lastFullURIMsg: -1, lastMethod: "GET"}, 0, s, 200, budget, &s.table)
 		for i := 0; i < len(stream); i += 100 {
 			f.segment([]byte(stream[i:min(i+100, len(stream))]), i/100+1, i, false, false)
 		}

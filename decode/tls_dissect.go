@@ -235,7 +235,7 @@ func (s *tlsStage) dissect(p *Packet, n int, tcpNode *Field) bool {
 	if !ok || !s.isTLS(stream) {
 		return false
 	}
-	in, inPDU := s.pduIn(n)
+	in, inPDU := s.table.in(n)
 	if in > n {
 		tcpNode.Add(&Field{Name: "tcp.reassembled_in", Label: fmt.Sprintf("[Reassembled PDU in frame: %d]", in), Kind: KindFrameNum, U: uint64(in)})
 	}
@@ -282,7 +282,7 @@ func (d *tlsDissector) dissectCall(ci int32, payload []byte, src, start int) {
 	d.srcPort, d.dstPort = d.sess.port[d.dir&1], d.sess.port[1-d.dir&1]
 	var b []byte
 	v := tv{src: src}
-	var saved *tlsSavedCall
+	var saved *savedPDU
 	if call.flags&tlsCallSaved != 0 {
 		saved = d.s.saved[ci]
 		b = saved.data
@@ -368,7 +368,7 @@ func (d *tlsDissector) dissectCall(ci int32, payload []byte, src, start int) {
 
 // reassembledSource adds a PDU's bytes as a data source, with the tree of
 // the segments it came from, as Wireshark shows a reassembled PDU.
-func (d *tlsDissector) reassembledSource(c *tlsSavedCall) int {
+func (d *tlsDissector) reassembledSource(c *savedPDU) int {
 	data := c.data
 	d.p.Sources = append(d.p.Sources, DataSource{Name: fmt.Sprintf("Reassembled TCP (%d bytes)", c.length), Data: data})
 	src := len(d.p.Sources) - 1

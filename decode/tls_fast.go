@@ -24,9 +24,7 @@ package decode
 
 import (
 	"sort"
-	"time"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -95,13 +93,6 @@ const (
 	tlsCallWaiting               // the first record is incomplete: nothing dissected yet
 )
 
-// tlsSavedCall is a call whose bytes span segments.
-type tlsSavedCall struct {
-	data   []byte
-	length int64
-	segs   []segPiece
-}
-
 // tlsFragEntry is one piece of a handshake message spanning records
 // (Wireshark's TlsHsFragment): record key, reassembly, offset, type.
 type tlsFragEntry struct {
@@ -124,14 +115,14 @@ type tlsHSMessage struct {
 type tlsConn struct {
 	stream int
 	sess   int32
-	dirs   [2]tlsFramer
+	dirs   [2]pduFramer
+	tls    [2]tlsDir
 	reasm  [2]int32 // handshake reassembly in progress per direction, 0 none
 }
 
 // tlsStage is the TLS part of the application stage.
 type tlsStage struct {
 	opts     Options
-	r        *tcpReassembler
 	state    []uint8 // by tcp.stream: tlsUndecided, tlsIsTLS, tlsNotTLS
 	probes   []uint8 // by tcp.stream: payload segments looked at
 	streams  []int32 // by tcp.stream: index in sessions plus one
@@ -142,9 +133,8 @@ type tlsStage struct {
 	callsC   chunked[tlsCall]
 	calls    []tlsCall // after the fast pass, in the order they were made
 	callIdx  []int32   // indices in calls, sorted by frame
-	saved    map[int32]*tlsSavedCall
-	pduC     chunked[pduSeg]
-	pduSegs  []pduSeg
+	saved    map[int32]*savedPDU // calls whose bytes span segments
+	table    *pduTable           // which frames' bytes went into PDUs
 	frags    []tlsFragEntry
 	hsMsgs   map[int32]*tlsHSMessage
 	hsCount  int32
@@ -154,15 +144,15 @@ type tlsStage struct {
 	done     bool
 }
 
-func newTLSStage(opts Options) *tlsStage {
+func newTLSStage(opts Options, table *pduTable) *tlsStage {
 	s := &tlsStage{
 		opts:    opts,
+		table:   table,
 		live:    map[int]*tlsConn{},
-		saved:   map[int32]*tlsSavedCall{},
+		saved:   map[int32]*savedPDU{},
 		hsMsgs:  map[int32]*tlsHSMessage{},
 		pending: keepBudget{limit: tlsPendingBudget},
 	}
-	s.r = newTCPReassembler(s, false)
 	return s
 }
 
@@ -190,14 +180,14 @@ func (s *tlsStage) portClass(p1, p2 uint16) int {
 // claim is called for every TCP segment before HTTP sees it; it reports
 // whether the segment belongs to a TLS conversation (and takes it).
 // httpConv says HTTP already follows the conversation.
-func (s *tlsStage) claim(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg segInfo, flagged, httpConv bool) bool {
+func (s *tlsStage) claim(t *layers.TCP, seg segInfo, flagged, httpConv bool) bool {
 	idx := seg.stream
 	if idx < len(s.state) {
 		switch s.state[idx] {
 		case tlsNotTLS:
 			return false
 		case tlsIsTLS:
-			s.feed(n, ci, t, seg, flagged)
+			s.own(seg.stream, len(t.Payload))
 			return true
 		}
 	}
@@ -230,7 +220,7 @@ func (s *tlsStage) claim(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg segI
 	}
 	s.state[idx] = tlsIsTLS
 	s.sessionOf(idx).port = [2]uint16{seg.clientPort, seg.serverPort}
-	s.feed(n, ci, t, seg, flagged)
+	s.own(idx, len(payload))
 	return true
 }
 
@@ -250,41 +240,43 @@ func (s *tlsStage) sessionIndex(idx int) int32 {
 	return s.streams[idx] - 1
 }
 
-// feed hands a segment of a TLS conversation to its reassembler.
-func (s *tlsStage) feed(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg segInfo, flagged bool) {
-	idx := seg.stream
+// own makes sure a TLS conversation being reassembled has its framers,
+// as a segment of it (with payloadLen bytes) arrives.
+func (s *tlsStage) own(idx, payloadLen int) {
 	if s.live[idx] == nil {
-		if idx < len(s.finished) && s.finished[idx] && len(t.Payload) == 0 {
+		if idx < len(s.finished) && s.finished[idx] && payloadLen == 0 {
 			return // the last ACKs of a finished conversation
 		}
 		c := &tlsConn{stream: idx, sess: s.sessionIndex(idx)}
 		for d := range c.dirs {
-			c.dirs[d] = tlsFramer{st: s, conn: c, dir: d}
+			c.tls[d] = tlsDir{st: s, conn: c, dir: d}
+			c.dirs[d] = pduFramer{proto: &c.tls[d], table: s.table, budget: &s.pending, dir: d}
 		}
 		s.live[idx] = c
 		if idx < len(s.finished) {
 			s.finished[idx] = false
 		}
 	}
-	s.r.add(n, ci, t, idx, seg.dir, flagged)
 }
 
-// data receives reassembled bytes (asmHandler).
-func (s *tlsStage) data(stream, dir, frame int, ts time.Time, pieces []asmPiece, skip int, end, fin bool) {
+// data receives reassembled bytes of a stream; it reports whether the
+// stream is a TLS conversation being reassembled (and took them).
+func (s *tlsStage) data(stream, dir int, pieces []asmPiece, skip int, end bool) bool {
 	c := s.live[stream]
 	if c == nil {
-		return
+		return false
 	}
 	f := &c.dirs[dir]
 	if skip > 0 {
 		f.gap(skip)
 	}
 	for _, p := range pieces {
-		f.segment(p.data, p.frame, p.payOff, p.flagged)
+		f.segment(p.data, p.frame, p.payOff, false, p.flagged)
 	}
 	if end {
 		f.abandon()
 	}
+	return true
 }
 
 // closed is called when the reassembler is done with a conversation.
@@ -309,11 +301,10 @@ func (s *tlsStage) finish() {
 		return
 	}
 	s.done = true
-	s.r.flushAll()
 	for idx := range s.live {
 		s.closed(idx)
 	}
-	s.live, s.r = nil, nil
+	s.live = nil
 	s.pending = keepBudget{}
 	s.calls = s.callsC.flatten()
 	s.callIdx = make([]int32, len(s.calls))
@@ -321,8 +312,6 @@ func (s *tlsStage) finish() {
 		s.callIdx[i] = int32(i)
 	}
 	sort.SliceStable(s.callIdx, func(i, j int) bool { return s.calls[s.callIdx[i]].frame < s.calls[s.callIdx[j]].frame })
-	s.pduSegs = s.pduC.flatten()
-	sortStableBy(s.pduSegs, func(p pduSeg) int32 { return p.frame })
 	s.probes = nil
 }
 
@@ -335,10 +324,6 @@ func (s *tlsStage) frameCalls(n int) []int32 {
 	}
 	return s.callIdx[i:j]
 }
-
-// pduIn reports whether frame n's bytes went into PDUs, and the last
-// frame one of them completed in (0: never).
-func (s *tlsStage) pduIn(n int) (in int, ok bool) { return pduInSegs(s.pduSegs, n) }
 
 // isTLS reports whether tcp.stream idx is a TLS conversation.
 func (s *tlsStage) isTLS(idx int) bool {
@@ -358,246 +343,84 @@ func (s *tlsStage) fragsOf(call, rec int32) []tlsFragEntry {
 	return s.frags[i:j]
 }
 
-// tlsFramer splits one direction of a TLS conversation into calls, fed
-// the reassembled stream a segment at a time, as Wireshark's TCP
-// desegmentation feeds its TLS dissector.
-type tlsFramer struct {
-	st      *tlsStage
-	conn    *tlsConn
-	dir     int
-	off     int64 // stream offset of the next byte
-	swallow int64 // bytes still to drop: the rest of a PDU with a hole
-
-	// The PDU waiting for more data.
-	pend    bool
-	oneMore bool  // waiting for one more segment (a record header was cut)
-	pstart  int64 // stream offset of its first byte
-	pneed   int64 // !oneMore: its length
-	pn      int64 // bytes so far
-	pbuf    []byte
-	ptrunc  bool
-	psegs   []segPiece
-}
-
-// segment feeds the next in-order bytes of this direction, carried by
-// frame at payOff of its TCP payload (-1 unknown). flagged says the frame
-// is a retransmission or out of order: Wireshark adds its bytes to a PDU
-// being reassembled but does not call the dissector in it.
-func (f *tlsFramer) segment(data []byte, frame, payOff int, flagged bool) {
-	segStart := f.off
-	f.off += int64(len(data))
-	if f.swallow > 0 && len(data) > 0 {
-		n := int(min(int64(len(data)), f.swallow))
-		f.swallow -= int64(n)
-		f.st.pduC.add(pduSeg{frame: int32(frame)})
-		data, segStart = data[n:], segStart+int64(n)
-		if payOff >= 0 {
-			payOff += n
-		}
-	}
-	if len(data) > 0 {
-		f.feedAt(data, segStart, frame, payOff, flagged)
-	}
-}
-
-func (f *tlsFramer) feedAt(data []byte, segStart int64, frame, payOff int, flagged bool) {
-	if !f.pend {
-		if !flagged {
-			f.call(data, segStart, frame, payOff, false, nil, 0)
-		}
-		return
-	}
-	take := len(data)
-	if !f.oneMore {
-		take = int(min(int64(len(data)), f.pneed-f.pn))
-	}
-	f.appendPending(data[:take], frame, payOff)
-	if !f.oneMore && f.pn < f.pneed {
-		return
-	}
-	if flagged {
-		// The PDU completes in a frame where the dissector is not called:
-		// its segments say so, and the PDU is lost.
-		f.st.pduSegments(f.psegs, frame)
-		f.clearPending()
-		return
-	}
-	f.runPending(frame, int64(take))
-	if rest := data[take:]; len(rest) > 0 {
-		po := -1
-		if payOff >= 0 {
-			po = payOff + take
-		}
-		f.feedAt(rest, segStart+int64(take), frame, po, flagged)
-	}
+// tlsDir is the TLS dissector's side of one direction's framer.
+type tlsDir struct {
+	st   *tlsStage
+	conn *tlsConn
+	dir  int
 }
 
 // room is how many more bytes the pending PDU may keep, given its first
 // bytes: all of it within the pending budget, but only the header of an
 // application data record once their copies are over budget.
-func (f *tlsFramer) room(head []byte) int64 {
-	b := &f.st.pending
-	r := max(0, b.limit-b.used)
-	if len(head) > 0 && head[0] == tlsApplicationData && f.st.savedApp >= tlsSavedAppBudget {
+func (t *tlsDir) room(f *pduFramer, head []byte) int64 {
+	r := f.free()
+	if len(head) > 0 && head[0] == tlsApplicationData && t.st.savedApp >= tlsSavedAppBudget {
 		r = min(r, int64(max(0, 5-len(f.pbuf))))
 	}
 	return r
 }
 
-func (f *tlsFramer) appendPending(data []byte, frame, payOff int) {
-	if k := len(f.psegs); k > 0 && f.psegs[k-1].frame == int32(frame) {
-		f.psegs[k-1].n += int32(len(data))
-	} else {
-		f.psegs = append(f.psegs, segPiece{frame: int32(frame), n: int32(len(data)), payOff: int32(payOff)})
+// owns: TLS never lets go of a direction.
+func (t *tlsDir) owns(*pduFramer, int, int64, bool, bool) bool { return true }
+
+// more: a PDU waiting for one more segment (a cut record header) is
+// dissected again whole once it comes.
+func (t *tlsDir) more(*pduFramer, []byte, bool) pduNeed { return pduNeed{} }
+
+// truncated: only a prefix was kept; the records it starts are shown as
+// far as they go, and no more is asked for.
+func (t *tlsDir) truncated(f *pduFramer, c *pduCall) int64 {
+	t.st.addCall(t, c.frame, -1, c.b, c.length, c.segs, true, false, true)
+	if len(c.b) >= 5 {
+		h, _ := parseRecordHeader(c.b)
+		if validContentType(h.contentType) {
+			t.st.recordEvent(t.conn, t.dir, c.frame, h, c.b[:min(len(c.b), 5+h.length)])
+		}
 	}
-	f.pn += int64(len(data))
-	keep := data
-	head := f.pbuf
-	if len(head) == 0 {
-		head = data
-	}
-	if r := f.room(head); int64(len(keep)) > r {
-		keep = keep[:r]
-		f.ptrunc = true
-	}
-	f.pbuf = append(f.pbuf, keep...)
-	f.st.pending.used += int64(len(keep))
+	f.table.add(c.segs, c.frame)
+	return c.length
 }
 
-func (f *tlsFramer) clearPending() {
-	f.st.pending.used -= int64(len(f.pbuf))
-	f.pend, f.oneMore, f.ptrunc = false, false, false
-	f.pbuf, f.psegs = nil, nil
-	f.pn, f.pneed = 0, 0
-}
-
-// abandon drops the pending PDU (a gap, the end of the capture, or the
-// connection closed): its frames never see it complete.
-func (f *tlsFramer) abandon() {
-	if !f.pend {
-		return
+// dissect runs the TLS dissector over one call (a segment's payload, or a
+// reassembled PDU), as Wireshark's first pass does, and records what a
+// later full dissection needs.
+func (t *tlsDir) dissect(f *pduFramer, c *pduCall) pduNeed {
+	callIdx := int32(t.st.callsC.len())
+	want, wantOff, wantLen := t.st.scanRecords(t.conn, t.dir, c.frame, callIdx, c.b)
+	kind := pendExact
+	if want == tlsWantOneMore {
+		kind = pendOneMore
 	}
-	f.st.pduSegments(f.psegs, 0)
-	f.clearPending()
-}
-
-// gap tells the framer n bytes were lost before the next data.
-func (f *tlsFramer) gap(n int) {
-	f.off += int64(n)
-	if f.pend && !f.oneMore {
-		// Data up to the end of a PDU of known length belongs to it.
-		f.swallow = max(0, f.pstart+f.pneed-f.off)
-	}
-	f.abandon()
-}
-
-// runPending hands the completed PDU to the dissector; cur is how many of
-// its bytes the current segment brought.
-func (f *tlsFramer) runPending(frame int, cur int64) {
-	buf, segs, start, length, trunc := f.pbuf, f.psegs, f.pstart, f.pn, f.ptrunc
-	f.st.pending.used -= int64(len(buf))
-	f.pend, f.oneMore, f.ptrunc = false, false, false
-	f.pbuf, f.psegs, f.pn, f.pneed = nil, nil, 0, 0
-	if trunc {
-		// Only a prefix was kept: the records it starts are shown as far as
-		// they go, and no more is asked for.
-		f.st.addCall(f, frame, -1, buf, length, segs, true, false, true)
-		f.st.pduSegments(segs, frame)
-		return
-	}
-	f.call(buf, start, frame, -1, true, segs, length-cur)
-}
-
-// call runs the TLS dissector over b (a segment's payload from stream
-// offset start, or a reassembled PDU with its segments), as Wireshark's
-// first pass does, and records what a later full dissection needs.
-// oldLen is how many of a PDU's bytes came before the current segment.
-func (f *tlsFramer) call(b []byte, start int64, frame, payOff int, pdu bool, segs []segPiece, oldLen int64) {
-	c := f.conn
-	callIdx := int32(f.st.callsC.len())
-	want, wantOff, wantLen := f.st.scanRecords(c, f.dir, frame, callIdx, b)
-	if want != tlsWantNone && pdu && int64(wantOff) <= oldLen {
+	need := pduNeed{kind: kind, off: wantOff, len: int64(len(c.b)-wantOff) + int64(wantLen)}
+	if want != tlsWantNone && c.extends(wantOff) {
 		// The PDU needs more still: it grows, from the same start.
-		f.pend, f.oneMore, f.pstart, f.pbuf, f.psegs = true, want == tlsWantOneMore, start, b, segs
-		f.pn = int64(len(b))
-		f.pneed = f.pn + int64(wantLen)
-		f.st.pending.used += int64(len(b))
-		return
+		need.grow = true
+		return need
 	}
-	if !pdu && want != tlsWantNone && wantOff == 0 && payOff >= 0 {
+	if !c.pdu && want != tlsWantNone && wantOff == 0 && c.payOff >= 0 {
 		// Nothing dissected: Wireshark shows the frame as a TCP segment of
 		// the PDU (and keeps the TLS tree it built, empty).
-		f.st.addCall(f, frame, payOff, b, int64(len(b)), nil, false, true, false)
+		t.st.addCall(t, c.frame, c.payOff, c.b, int64(len(c.b)), nil, false, true, false)
 	} else {
-		f.st.addCall(f, frame, payOff, b, int64(len(b)), segs, false, false, pdu)
-		if pdu {
-			f.st.pduSegments(segs, frame)
+		payOff := c.payOff
+		if c.pdu {
+			payOff = -1
+		}
+		t.st.addCall(t, c.frame, payOff, c.b, int64(len(c.b)), c.segs, false, false, c.pdu)
+		if c.pdu {
+			f.table.add(c.segs, c.frame)
 		}
 	}
 	if want == tlsWantNone {
-		return
+		return pduNeed{}
 	}
-	// A new PDU starts at wantOff.
-	rest := b[wantOff:]
-	f.pend, f.oneMore = true, want == tlsWantOneMore
-	f.pstart = start + int64(wantOff)
-	f.pn = int64(len(rest))
-	f.pneed = f.pn + int64(wantLen)
-	f.psegs = trimFront(segs, frame, payOff, int64(len(b)), int64(wantOff))
-	keep := rest
-	if r := f.room(rest); int64(len(keep)) > r {
-		keep = keep[:r]
-		f.ptrunc = true
-	}
-	size := int64(len(keep)) + 256
-	if !f.oneMore && !f.ptrunc {
-		size = min(f.pneed, f.room(rest)) // the record's size: no regrowing
-	}
-	f.pbuf = append(make([]byte, 0, max(size, int64(len(keep)))), keep...)
-	f.st.pending.used += int64(len(keep))
-}
-
-// trimFront lists which frames carried bytes [from, total) of a call: a
-// PDU's segments, or (segs nil) the current frame's payload.
-func trimFront(segs []segPiece, frame, payOff int, total, from int64) []segPiece {
-	if segs == nil {
-		po := int32(-1)
-		if payOff >= 0 {
-			po = int32(payOff) + int32(from)
-		}
-		return []segPiece{{frame: int32(frame), n: int32(total - from), payOff: po}}
-	}
-	var out []segPiece
-	pos := int64(0)
-	for _, p := range segs {
-		ps, pe := pos, pos+int64(p.n)
-		pos = pe
-		if pe <= from {
-			continue
-		}
-		lo := max(ps, from)
-		po := p.payOff
-		if po >= 0 {
-			po += int32(lo - ps)
-		}
-		out = append(out, segPiece{frame: p.frame, n: int32(pe - lo), payOff: po})
-	}
-	return out
-}
-
-// pduSegments records frames whose bytes went into a PDU completed in
-// frame in (0: never).
-func (s *tlsStage) pduSegments(segs []segPiece, in int) {
-	for _, p := range segs {
-		if int(p.frame) != in && p.n > 0 {
-			s.pduC.add(pduSeg{frame: p.frame, in: int32(in)})
-		}
-	}
+	return need
 }
 
 // addCall records a call. A PDU's bytes are kept (within the budget);
 // owned says b is the framer's own buffer, kept as it is.
-func (s *tlsStage) addCall(f *tlsFramer, frame, payOff int, b []byte, length int64, segs []segPiece, trunc, waiting, owned bool) {
+func (s *tlsStage) addCall(f *tlsDir, frame, payOff int, b []byte, length int64, segs []segPiece, trunc, waiting, owned bool) {
 	rec := tlsCall{frame: int32(frame), sess: f.conn.sess, payOff: int32(payOff), length: int32(len(b)), dir: uint8(f.dir)}
 	if waiting {
 		rec.flags |= tlsCallWaiting
@@ -617,7 +440,7 @@ func (s *tlsStage) addCall(f *tlsFramer, frame, payOff int, b []byte, length int
 		if !owned {
 			keep = append([]byte(nil), keep...)
 		}
-		s.saved[idx] = &tlsSavedCall{data: keep, length: length, segs: append([]segPiece(nil), segs...)}
+		s.saved[idx] = &savedPDU{data: keep, length: length, segs: append([]segPiece(nil), segs...)}
 		rec.flags |= tlsCallSaved
 		rec.payOff = -1
 		if trunc {
@@ -972,4 +795,9 @@ func alpnApp(name []byte) uint8 {
 		return tlsAppHTTP2
 	}
 	return tlsAppNone
+}
+
+// recordEvent tells the stage's consumers of a record of direction dir
+// (rec: its header and what there is of its body).
+func (s *tlsStage) recordEvent(c *tlsConn, dir, frame int, h tlsRecordHeader, rec []byte) {
 }
