@@ -66,7 +66,7 @@ type HTTPMessageInfo struct {
 
 // FollowChunk is one segment's worth of a followed TCP conversation, as
 // tshark -z follow,tcp shows them: Dir 0 is from the conversation's first
-// sender (TCPStreamInfo.Client), 1 back.
+// sender (Stream.Client), 1 back.
 type FollowChunk struct {
 	Dir   int
 	Frame int
@@ -172,10 +172,10 @@ type appAnalysis struct {
 
 	msgs    chunked[httpMsg]
 	multi   map[int32]*savedPDU // messages that span segments
-	framesC chunked[httpFrame] // while the fast pass runs
-	frames  []httpFrame        // after it, sorted by frame
-	table   pduTable // which frames' bytes went into PDUs (HTTP and TLS)
-	infos   map[int32]string // frame: Info of a message a displayed call began
+	framesC chunked[httpFrame]  // while the fast pass runs
+	frames  []httpFrame         // after it, sorted by frame
+	table   pduTable            // which frames' bytes went into PDUs (HTTP and TLS)
+	infos   map[int32]string    // frame: Info of a message a displayed call began
 	rr      chunked[reqRes]
 	strs    []string
 	strIdx  map[string]uint32
@@ -191,6 +191,7 @@ type appAnalysis struct {
 	proxy      []int32 // frames carrying a CONNECT tunnel's payload
 	pending    keepBudget
 	exp        *exposureStage // with Options.Secrets
+	events     stageEvents    // the consumers listening (the exposure stage), nil none
 	tls        *tlsStage      // TLS conversations (tls_fast.go)
 }
 
@@ -205,12 +206,13 @@ func newAppAnalysis(opts Options) *appAnalysis {
 		strs:         []string{""},
 	}
 	a.followStream = optionsFollowStream(opts)
-	if len(opts.Secrets) > 0 {
-		a.exp = newExposureStage(opts.Secrets)
-	}
 	a.r = newTCPReassembler(a, false)
 	a.rf = newTCPReassembler(followSink{a}, true)
 	a.tls = newTLSStage(opts, &a.table)
+	if len(opts.Secrets) > 0 {
+		a.exp = newExposureStage(opts.Secrets)
+		a.events, a.tls.events = a.exp, a.exp
+	}
 	return a
 }
 
@@ -407,7 +409,7 @@ func (a *appAnalysis) liveStream(idx int) *appStream {
 
 // lastSegFlags is the TCP analysis flags of the segment tcpAnalysis.add
 // just saw (Wireshark's tcp.analysis.flags for this frame).
-func lastSegFlags(st *TCPStreamInfo) uint16 { return st.flow[st.LastDir&1].lastSegFlags }
+func lastSegFlags(st *Stream) uint16 { return st.flow[st.LastDir&1].lastSegFlags }
 
 // looksHTTP says whether a conversation not yet known as HTTP is: by its
 // ports, or by Wireshark's heuristic on this segment.
@@ -540,6 +542,12 @@ func (a *appAnalysis) proxied(frame int) { a.proxy = append(a.proxy, int32(frame
 func (a *appAnalysis) message(h *httpDir, m *framedMsg) {
 	p := m.p
 	conv := h.conv
+	if a.events != nil {
+		a.events.httpMessage(int(conv.stream), h.dir, m)
+		if tok := fernetInBody(httpBody(p, m.data)); tok != nil {
+			a.events.fernetToken(int(conv.stream), h.dir, m.frame, tok)
+		}
+	}
 	idx := int32(a.msgs.len())
 	rec := httpMsg{frame: int32(m.frame), payOff: -1, length: int32(m.length), kind: p.kind, code: uint16(p.code), rr: -1, forURI: -1}
 	if m.skipCRLF {
@@ -694,5 +702,3 @@ func (a *appAnalysis) frameRecs(n int) []httpFrame {
 	}
 	return a.frames[i:j]
 }
-
-

@@ -16,13 +16,13 @@ import (
 // conversation, as TCP analysis saw it when the segment arrived.
 type segInfo struct {
 	stream     int    // tcp.stream
-	dir        int    // 0: from the conversation's first sender (TCPStreamInfo.Client)
+	dir        int    // 0: from the conversation's first sender (Stream.Client)
 	flags      uint16 // the segment's tcp.analysis flags
 	clientPort uint16
 	serverPort uint16
 }
 
-func segInfoOf(st *TCPStreamInfo) segInfo {
+func segInfoOf(st *Stream) segInfo {
 	return segInfo{stream: st.Index, dir: st.LastDir, flags: lastSegFlags(st), clientPort: st.Client.Port, serverPort: st.Server.Port}
 }
 
@@ -67,7 +67,7 @@ func newAppWorker(app *appAnalysis) *appWorker {
 }
 
 // add queues a segment.
-func (w *appWorker) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, st *TCPStreamInfo) {
+func (w *appWorker) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, st *Stream) {
 	if w.cur == nil {
 		select {
 		case w.cur = <-w.free:

@@ -1,12 +1,11 @@
 package decode
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -30,6 +29,9 @@ const (
 // StreamExposure is what one TCP conversation shows an eavesdropper.
 type StreamExposure struct {
 	*Stream
+	// Seen is what an eavesdropper saw of each direction (0 from the
+	// client): the first MaxStreamBytes of its in-order payload.
+	Seen     [2]Half
 	Protocol string
 	// SecretFrame is the first frame whose own bytes contain the secret
 	// (what `frame contains` finds); 0 when none does.
@@ -41,8 +43,11 @@ type StreamExposure struct {
 	// Request is the client's first request line, when readable.
 	Request string
 	// Body is what the wire shows of the server's first response body: the
-	// HTTP body, or the first TLS application-data record.
+	// HTTP body (its first 4 KiB), or the first TLS application-data record.
 	Body []byte
+	// ServerAppData holds the bodies of the server's TLS application-data
+	// records, back to back (the first MaxStreamBytes).
+	ServerAppData []byte
 	// TLSRecords counts the TLS records seen per content type name.
 	TLSRecords map[string]int
 	// ServerRecordSizes lists the lengths of the server's encrypted
@@ -93,11 +98,13 @@ func AnalyzeExposure(src PacketSource, secret []byte) (*Exposure, error) {
 	return a.Exposures()[0], nil
 }
 
-// exposureStage is the fast pass's part for Options.Secrets: for every
-// TCP stream it keeps the first bytes of each direction (to tell the
-// protocol and show what leaks), walks TLS record headers, and looks for
-// each secret in the frames (what `frame contains` finds) and in the
-// in-order stream (which finds a secret split across segments).
+// exposureStage is the fast pass's part for Options.Secrets, and a
+// consumer of the other stages: it looks for each secret in every frame
+// (what `frame contains` finds) and in the in-order bytes of every TCP
+// stream the one reassembler hands it (which finds a secret split across
+// segments), keeps the first bytes of each direction for the compare
+// view, and learns what else leaks from the HTTP, Fernet and TLS stages'
+// events (stageEvents). It detects no protocol and parses nothing itself.
 type exposureStage struct {
 	secrets [][]byte
 	maxLen  int
@@ -108,14 +115,24 @@ type exposureStage struct {
 }
 
 type expStream struct {
-	st    Stream
+	seen  [2]Half
 	tail  [2][]byte // the last maxLen-1 bytes of each direction
 	found []int     // per secret: the frame completing its first occurrence
-	tls   [2]tlsWalk
-	// tlsDecided: the client's first bytes said whether this is TLS.
-	tlsDecided, isTLS bool
-	tlsSizes          []int // the server's application_data record sizes
-	tlsCount          map[string]int
+
+	// From the HTTP and Fernet stages: the first request and response.
+	http              bool
+	request           string
+	reqLeaks, resLeak []string
+	sawReq, sawRes    bool
+	body              []byte
+	fernet            *FernetToken
+
+	// From the TLS stage.
+	tlsCount                 map[string]int
+	tlsSizes                 []int // the server's application_data record sizes
+	tlsBody, appData         []byte
+	clientLeaks, serverLeaks []string
+	sawCH, sawSH, sawCert    bool
 }
 
 func newExposureStage(secrets [][]byte) *exposureStage {
@@ -146,18 +163,16 @@ func (e *exposureStage) stream(idx int) *expStream {
 	return e.streams[idx]
 }
 
-// data receives each direction's bytes in order (asmHandler).
+// data receives each direction's bytes in order from the reassembler.
 func (e *exposureStage) data(stream, dir, frame int, ts time.Time, pieces []asmPiece, skip int, end, fin bool) {
 	x := e.stream(stream)
 	d := dir & 1
 	if skip > 0 {
-		// A secret cannot straddle a hole; the TLS walk loses its place.
+		// A secret cannot straddle a hole.
 		x.tail[d] = x.tail[d][:0]
-		x.tls[d].lost = true
 	}
 	for i, p := range pieces {
-		x.st.Dir[d].keep(p.data, p.frame, skip > 0 && i == 0)
-		x.walkTLS(d, p.data)
+		x.seen[d].keep(p.data, p.frame, skip > 0 && i == 0)
 		buf := append(x.tail[d], p.data...)
 		for k, s := range e.secrets {
 			if x.found[k] == 0 && len(s) > 0 && bytes.Contains(buf, s) {
@@ -173,54 +188,128 @@ func (e *exposureStage) data(stream, dir, frame int, ts time.Time, pieces []asmP
 	}
 }
 
-// tlsWalk follows TLS record headers through one direction's bytes.
-type tlsWalk struct {
-	hdr  [5]byte
-	nh   int // header bytes held
-	left int // body bytes still to skip
-	lost bool
+// maxExposedBody is how much of the first response body is kept.
+const maxExposedBody = 4096
+
+// httpMessage keeps what the first request and the first response show
+// (stageEvents).
+func (e *exposureStage) httpMessage(stream, dir int, m *framedMsg) {
+	x := e.stream(stream)
+	p := m.p
+	switch {
+	case p.kind == httpRequest && !x.sawReq:
+		x.http, x.sawReq = true, true
+		x.request = string(startLine(p, m.data))
+		x.reqLeaks = append(x.reqLeaks, p.method+" "+string(p.uriRaw))
+		if host, ok := headerValues(p, m.data, "Host"); ok {
+			x.reqLeaks = append(x.reqLeaks, "Host: "+host[0])
+		}
+		x.reqLeaks = append(x.reqLeaks, namedHeaders(p, m.data, "User-Agent", "Content-Type", "Authorization", "Cookie")...)
+	case p.kind == httpResponse && !x.sawRes:
+		x.http, x.sawRes = true, true
+		line := string(startLine(p, m.data))
+		if _, status, ok := strings.Cut(line, " "); ok {
+			x.resLeak = append(x.resLeak, "response "+strings.TrimLeft(status, " "))
+		}
+		x.resLeak = append(x.resLeak, namedHeaders(p, m.data, "Content-Type", "Server", "Set-Cookie")...)
+		body := httpBody(p, m.data)
+		x.body = append([]byte{}, body[:min(len(body), maxExposedBody)]...)
+		x.resLeak = append(x.resLeak, fmt.Sprintf("body length %d", len(body)))
+	}
 }
 
-// walkTLS counts the records in the next in-order bytes of direction d,
-// in a stream whose client spoke TLS first.
-func (x *expStream) walkTLS(d int, b []byte) {
-	if !x.tlsDecided {
-		if d != 0 {
-			// The server spoke first: not TLS, or a capture started
-			// mid-stream, where the records' boundaries are unknown.
-			x.tls[1].lost = true
-			return
-		}
-		x.tlsDecided, x.isTLS = true, looksLikeTLS(b)
+// fernetToken notes the token the first response's body is (stageEvents).
+func (e *exposureStage) fernetToken(stream, dir, frame int, tok *FernetToken) {
+	x := e.stream(stream)
+	if x.fernet == nil && x.sawRes && dir == 1 {
+		x.fernet = tok
 	}
-	w := &x.tls[d]
-	for x.isTLS && len(b) > 0 && !w.lost {
-		if w.left > 0 {
-			k := min(w.left, len(b))
-			w.left -= k
-			b = b[k:]
-			continue
+}
+
+// tlsContentTypes names record types as the report counts them.
+var tlsContentTypes = map[byte]string{20: "change_cipher_spec", 21: "alert", 22: "handshake", 23: "application_data", 24: "heartbeat"}
+
+// tlsRecord counts records; of the server's application data it keeps the
+// sizes, the first record and the first bytes of the bodies (stageEvents).
+func (e *exposureStage) tlsRecord(stream, dir, frame int, contentType uint8, length int, rec []byte) {
+	x := e.stream(stream)
+	if x.tlsCount == nil {
+		x.tlsCount = map[string]int{}
+	}
+	x.tlsCount[tlsContentTypes[contentType]]++
+	if dir != 1 || contentType != tlsApplicationData {
+		return
+	}
+	if len(x.tlsSizes) < 100000 {
+		x.tlsSizes = append(x.tlsSizes, 5+length)
+	}
+	if x.tlsBody == nil {
+		x.tlsBody = append([]byte{}, rec...)
+	}
+	if room := MaxStreamBytes - len(x.appData); room > 0 && len(rec) > 5 {
+		x.appData = append(x.appData, rec[5:min(len(rec), 5+room)]...)
+	}
+}
+
+// tlsClientHello keeps the server name and protocols the client asks for
+// (stageEvents).
+func (e *exposureStage) tlsClientHello(stream int, ch *tlsClientHello) {
+	x := e.stream(stream)
+	if x.sawCH {
+		return
+	}
+	x.sawCH = true
+	for _, ext := range ch.extensions {
+		switch ext.typ {
+		case extServerName:
+			if names, ok := readServerNames(ext.data); ok {
+				for _, n := range names {
+					x.clientLeaks = append(x.clientLeaks, "SNI "+string(n.name))
+				}
+			}
+		case extALPN:
+			if protos, ok := readALPN(ext.data); ok {
+				ps := make([]string, len(protos))
+				for i, p := range protos {
+					ps[i] = string(p)
+				}
+				x.clientLeaks = append(x.clientLeaks, "ALPN "+strings.Join(ps, ","))
+			}
 		}
-		k := copy(w.hdr[w.nh:], b)
-		w.nh += k
-		b = b[k:]
-		if w.nh < 5 {
-			return
+	}
+}
+
+// tlsServerHello keeps the version and cipher suite the server picks
+// (stageEvents).
+func (e *exposureStage) tlsServerHello(stream int, sh *tlsServerHello) {
+	x := e.stream(stream)
+	if x.sawSH {
+		return
+	}
+	x.sawSH = true
+	vers := sh.vers
+	for _, ext := range sh.extensions {
+		if ext.typ == extSupportedVersions && len(ext.data) == 2 {
+			vers = be16(ext.data)
 		}
-		w.nh = 0
-		if !looksLikeTLS(w.hdr[:]) {
-			w.lost = true
-			return
-		}
-		n := int(w.hdr[3])<<8 | int(w.hdr[4])
-		if x.tlsCount == nil {
-			x.tlsCount = map[string]int{}
-		}
-		x.tlsCount[tlsContentTypes[w.hdr[0]]]++
-		if d == 1 && w.hdr[0] == 23 && len(x.tlsSizes) < 100000 {
-			x.tlsSizes = append(x.tlsSizes, 5+n)
-		}
-		w.left = n
+	}
+	name := tlsCipherSuiteNames[sh.cipherSuite]
+	if name == "" {
+		name = fmt.Sprintf("0x%04x", sh.cipherSuite)
+	}
+	x.serverLeaks = append(x.serverLeaks, tlsVersionName(vers)+" "+name)
+}
+
+// tlsCertificate keeps the names of the server's certificate and its
+// issuer (stageEvents).
+func (e *exposureStage) tlsCertificate(stream int, chain [][]byte) {
+	x := e.stream(stream)
+	if x.sawCert {
+		return
+	}
+	x.sawCert = true
+	if l := certificateLeak(chain[0]); l != "" {
+		x.serverLeaks = append(x.serverLeaks, l)
 	}
 }
 
@@ -236,124 +325,71 @@ func (a *Analyzer) Exposures() []*Exposure {
 	for i, s := range e.secrets {
 		out[i] = &Exposure{Secret: s, Packets: a.count}
 	}
-	for _, info := range a.tcp.streams {
-		x := e.stream(info.Index)
-		st := &x.st
-		st.Index, st.Client, st.Server = info.Index, info.Client, info.Server
-		st.Packets, st.Bytes = info.Packets[0]+info.Packets[1], int(info.Bytes[0]+info.Bytes[1])
-		st.Dir[0].Packets, st.Dir[1].Packets = info.Packets[0], info.Packets[1]
-		st.FirstFrame, st.LastFrame, st.Start, st.End = info.FirstFrame, info.LastFrame, info.Start, info.End
-		proto := &StreamExposure{Stream: st}
-		classify(proto)
-		if proto.Protocol == ProtoTLS {
-			proto.TLSRecords, proto.ServerRecordSizes = x.tlsCount, x.tlsSizes
+	for _, st := range a.tcp.streams {
+		x := e.stream(st.Index)
+		se := &StreamExposure{Stream: st, Seen: x.seen, Protocol: ProtoTCP}
+		switch {
+		case a.app.tls.isTLS(st.Index):
+			se.Protocol = ProtoTLS
+			se.Leaks = append(append([]string(nil), x.clientLeaks...), x.serverLeaks...)
+			se.TLSRecords, se.ServerRecordSizes = x.tlsCount, x.tlsSizes
+			se.Body, se.ServerAppData = x.tlsBody, x.appData
+			if se.TLSRecords == nil {
+				se.TLSRecords = map[string]int{}
+			}
+		case x.http:
+			se.Protocol = ProtoHTTP
+			se.Request, se.Body = x.request, x.body
+			se.Leaks = append(append([]string(nil), x.reqLeaks...), x.resLeak...)
+			if x.fernet != nil {
+				se.Protocol = ProtoFernet
+				se.Leaks = append(se.Leaks, "token time "+x.fernet.Timestamp.Format("2006-01-02 15:04:05 UTC"),
+					fmt.Sprintf("ciphertext %d bytes", len(x.fernet.Ciphertext)))
+			}
 		}
 		for i := range e.secrets {
-			se := *proto
-			se.SecretFrame = e.frameHit[i][info.Index]
-			se.SecretStreamFrame = x.found[i]
-			out[i].Streams = append(out[i].Streams, &se)
+			c := *se
+			c.SecretFrame = e.frameHit[i][st.Index]
+			c.SecretStreamFrame = x.found[i]
+			out[i].Streams = append(out[i].Streams, &c)
 		}
 	}
 	return out
 }
 
-// classify recognises the stream's protocol by content, never by port.
-func classify(e *StreamExposure) {
-	req, resp := e.Dir[0].Payload, e.Dir[1].Payload
-	e.Protocol = ProtoTCP
-	switch {
-	case looksLikeTLS(req):
-		e.Protocol = ProtoTLS
-		e.Leaks = tlsLeaks(req, resp)
-		e.TLSRecords = map[string]int{}
-		walkTLSRecords(req, e.TLSRecords, nil)
-		walkTLSRecords(resp, e.TLSRecords, func(typ byte, rec []byte) {
-			if typ == 23 {
-				if e.Body == nil {
-					e.Body = rec
-				}
-				e.ServerRecordSizes = append(e.ServerRecordSizes, len(rec))
-			}
-		})
-	case looksLikeHTTPRequest(req):
-		e.Protocol = ProtoHTTP
-		if i := bytes.Index(req, []byte("\r\n")); i > 0 {
-			e.Request = string(req[:i])
-		}
-		if q, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(req))); err == nil {
-			e.Leaks = append(e.Leaks, q.Method+" "+q.RequestURI)
-			if q.Host != "" { // ReadRequest moves Host out of the headers
-				e.Leaks = append(e.Leaks, "Host: "+q.Host)
-			}
-			e.Leaks = append(e.Leaks, leakedHeaders(q.Header, "User-Agent", "Content-Type", "Authorization", "Cookie")...)
-		}
-		r, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(resp)), nil)
-		if err == nil {
-			body, _ := io.ReadAll(io.LimitReader(r.Body, 4096))
-			r.Body.Close()
-			e.Body = body
-			e.Leaks = append(e.Leaks, "response "+r.Status)
-			e.Leaks = append(e.Leaks, leakedHeaders(r.Header, "Content-Type", "Server", "Set-Cookie")...)
-			e.Leaks = append(e.Leaks, fmt.Sprintf("body length %d", len(body)))
-		}
-		if IsFernetToken(bytes.TrimSpace(e.Body)) {
-			e.Protocol = ProtoFernet
-			if tok, err := ParseFernetToken(bytes.TrimSpace(e.Body)); err == nil {
-				e.Leaks = append(e.Leaks, "token time "+tok.Timestamp.Format("2006-01-02 15:04:05 UTC"),
-					fmt.Sprintf("ciphertext %d bytes", len(tok.Ciphertext)))
-			}
-		}
+// startLine is the text of a parsed message's request or status line.
+func startLine(p *httpParsed, b []byte) []byte {
+	if len(p.lines) == 0 || !p.lines[0].start1 {
+		return nil
 	}
+	l := p.lines[0]
+	return b[l.start : l.start+l.n]
 }
 
-// leakedHeaders lists the named headers a message has, as "Name: value".
-func leakedHeaders(h http.Header, names ...string) []string {
+// headerValues lists the values of the header called name (any case), as
+// the HTTP parser split them, blanks around them trimmed.
+func headerValues(p *httpParsed, b []byte, name string) ([]string, bool) {
+	var out []string
+	for _, l := range p.lines {
+		if l.start1 || l.colon < 0 {
+			continue
+		}
+		line := b[l.start : l.start+l.n]
+		if bytes.EqualFold(line[:l.colon], []byte(name)) {
+			out = append(out, string(bytes.Trim(line[l.colon+1:], " \t")))
+		}
+	}
+	return out, len(out) > 0
+}
+
+// namedHeaders lists the named headers a message has, as "Name: value".
+func namedHeaders(p *httpParsed, b []byte, names ...string) []string {
 	var out []string
 	for _, n := range names {
-		for _, v := range h.Values(n) {
+		vs, _ := headerValues(p, b, n)
+		for _, v := range vs {
 			out = append(out, n+": "+v)
 		}
 	}
 	return out
-}
-
-var httpMethods = [][]byte{[]byte("GET "), []byte("POST "), []byte("PUT "), []byte("HEAD "),
-	[]byte("DELETE "), []byte("OPTIONS "), []byte("PATCH "), []byte("CONNECT "), []byte("TRACE ")}
-
-func looksLikeHTTPRequest(b []byte) bool {
-	for _, m := range httpMethods {
-		if bytes.HasPrefix(b, m) {
-			return true
-		}
-	}
-	return false
-}
-
-// looksLikeTLS checks for a TLS record header (RFC 8446 §5.1): a known
-// content type, major version 3, and a length within the record limit.
-func looksLikeTLS(b []byte) bool {
-	if len(b) < 5 || b[1] != 3 || b[2] > 4 {
-		return false
-	}
-	n := int(b[3])<<8 | int(b[4])
-	return b[0] >= 20 && b[0] <= 24 && n > 0 && n <= 1<<14+2048
-}
-
-var tlsContentTypes = map[byte]string{20: "change_cipher_spec", 21: "alert", 22: "handshake", 23: "application_data", 24: "heartbeat"}
-
-// walkTLSRecords counts b's records per content type and hands each to fn
-// (header included; the last may be cut short by the capture).
-func walkTLSRecords(b []byte, counts map[string]int, fn func(typ byte, rec []byte)) {
-	for len(b) >= 5 && looksLikeTLS(b) {
-		n := 5 + (int(b[3])<<8 | int(b[4]))
-		counts[tlsContentTypes[b[0]]]++
-		if fn != nil {
-			fn(b[0], b[:min(n, len(b))])
-		}
-		if n > len(b) {
-			return
-		}
-		b = b[n:]
-	}
 }

@@ -137,7 +137,7 @@ func TestAnalyzeExposure(t *testing.T) {
 			if s.Client.Port != 40000 || s.Server.Port != 5683 {
 				t.Errorf("client/server = %v/%v", s.Client, s.Server)
 			}
-			if got := strings.Count(string(s.Dir[0].Payload), "GET /"); s.Protocol != ProtoTLS && got != 1 {
+			if got := strings.Count(string(s.Seen[0].Payload), "GET /"); s.Protocol != ProtoTLS && got != 1 {
 				t.Errorf("request appears %d times in the reassembled stream, want 1", got)
 			}
 		})

@@ -966,6 +966,18 @@ func (p *httpParsed) body(b []byte, off int) {
 	p.consumed = off + datalen
 }
 
+// httpBody is a parsed message's body as it crossed the wire: de-chunked,
+// not decompressed; nil when it has none.
+func httpBody(p *httpParsed, b []byte) []byte {
+	if p.kind == httpBinary || p.bodyLen <= 0 || p.malformed {
+		return nil
+	}
+	if p.chunked && p.chunkLen > 0 {
+		return p.dechunked
+	}
+	return b[min(p.bodyStart, len(b)):min(p.bodyStart+p.bodyLen, len(b))]
+}
+
 // dechunk is chunked_encoding_dissector: the bytes of chunked encoding it
 // consumes from b (0 when it found none), and the de-chunked data. bad
 // reports a chunk running past the data, where Wireshark throws.

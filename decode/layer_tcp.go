@@ -246,7 +246,7 @@ func (c *dctx) tcpPayloadField(t *Field, off, end, thl, seglen int) {
 
 // tcpRelative finds the segment's conversation and its sequence and
 // acknowledgment numbers relative to the conversation's start.
-func (c *dctx) tcpRelative(sp uint16, seqRaw, ackRaw uint32, fl uint16) (st *TCPStreamInfo, seq, ack uint32, dir, scale int) {
+func (c *dctx) tcpRelative(sp uint16, seqRaw, ackRaw uint32, fl uint16) (st *Stream, seq, ack uint32, dir, scale int) {
 	if idx, ok := c.a.tcp.conv(c.n); ok && idx < len(c.a.tcp.streams) {
 		st = c.a.tcp.streams[idx]
 	}
@@ -283,7 +283,7 @@ func (c *dctx) tcpRow(t *Field, off, end int, d []byte, thl, seglen int) {
 }
 
 // tcpInfo is TCP's Info column.
-func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint64, urg uint16, seglen int, opts []tcpOption, st *TCPStreamInfo, dir int) string {
+func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint64, urg uint16, seglen int, opts []tcpOption, st *Stream, dir int) string {
 	// Wireshark prepends each mark to the Info column in turn, so the
 	// last one printed comes first.
 	var marks []string
@@ -407,7 +407,7 @@ const (
 
 // completeness is tcp.completeness as tshark 4.0 shows it after its first
 // pass: data counts only in a conversation where a bare ACK was seen.
-func (s *TCPStreamInfo) completeness() uint8 {
+func (s *Stream) completeness() uint8 {
 	v := s.compl
 	if s.sawData && v&complACK != 0 {
 		v |= complDATA
@@ -425,7 +425,7 @@ func completenessText(v uint8) string {
 	return "Incomplete"
 }
 
-func (c *dctx) tcpAnalysisTree(t *Field, st *TCPStreamInfo, fl *tcpFrameFlags, acked uint32, off int) {
+func (c *dctx) tcpAnalysisTree(t *Field, st *Stream, fl *tcpFrameFlags, acked uint32, off int) {
 	a := t.Add(c.node(Field{Name: "tcp.analysis", Label: "[SEQ/ACK analysis]", Start: off}))
 	if acked != 0 {
 		a.Add(c.frameRef("tcp.analysis.acks_frame", fmt.Sprintf("[This is an ACK to the segment in frame: %d]", acked), int(acked)))
@@ -460,7 +460,7 @@ func (c *dctx) tcpAnalysisTree(t *Field, st *TCPStreamInfo, fl *tcpFrameFlags, a
 }
 
 // tcpOptions dissects the options of a TCP header.
-func (c *dctx) tcpOptions(t *Field, off, n int, st *TCPStreamInfo, dir int) []tcpOption {
+func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption {
 	d := c.data[off : off+n]
 	of := t.Add(c.node(Field{Name: "tcp.options", Kind: KindBytes, B: d, Start: off, Len: n}))
 	var names []string

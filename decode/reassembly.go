@@ -55,7 +55,7 @@ type asmCtx struct {
 	ci       gopacket.CaptureInfo // InterfaceIndex holds the frame number
 	frame    int
 	stream   int
-	dir      int // 0: from the stream's A side (TCPStreamInfo.Client)
+	dir      int // 0: from the stream's A side (Stream.Client)
 	fin, rst bool
 	flagged  bool   // tcp.analysis flags the frame a retransmission or out of order
 	payload  []byte // the packet's TCP payload, during AssembleWithContext only

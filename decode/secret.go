@@ -90,6 +90,6 @@ func leaks(s *StreamExposure) string {
 	if s.Protocol == ProtoTLS {
 		parts = append(parts, "encrypted record sizes "+runLengths(s.ServerRecordSizes))
 	}
-	parts = append(parts, fmt.Sprintf("%d packets, %d bytes, %s", s.Packets, s.Bytes, s.End.Sub(s.Start).Round(1000)))
+	parts = append(parts, fmt.Sprintf("%d packets, %d bytes, %s", s.TotalPackets(), s.TotalBytes(), s.End.Sub(s.Start).Round(1000)))
 	return strings.Join(parts, "; ")
 }

@@ -33,9 +33,9 @@ func formatSize(n int64) string {
 // WriteConvTCP prints -z conv,tcp: one line per TCP conversation, most
 // frames first. "<-" counts what A received, "->" what A sent; A is the side
 // that sent the conversation's first packet.
-func WriteConvTCP(w io.Writer, streams []*TCPStreamInfo, first time.Time) {
-	sorted := append([]*TCPStreamInfo(nil), streams...)
-	slices.SortStableFunc(sorted, func(a, b *TCPStreamInfo) int {
+func WriteConvTCP(w io.Writer, streams []*Stream, first time.Time) {
+	sorted := append([]*Stream(nil), streams...)
+	slices.SortStableFunc(sorted, func(a, b *Stream) int {
 		return (b.Packets[0] + b.Packets[1]) - (a.Packets[0] + a.Packets[1])
 	})
 	var b bytes.Buffer

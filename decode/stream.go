@@ -2,8 +2,6 @@ package decode
 
 import (
 	"net/netip"
-	"strconv"
-	"time"
 )
 
 // MaxStreamBytes bounds the payload the exposure stage keeps per stream
@@ -19,23 +17,9 @@ type Endpoint struct {
 
 func (e Endpoint) String() string { return netip.AddrPortFrom(e.Addr, e.Port).String() }
 
-// Stream is one TCP conversation (a tcp.stream) as the exposure report
-// shows it.
-type Stream struct {
-	Index          int
-	Client, Server Endpoint // Client sent the conversation's first packet (Wireshark's A side)
-	Packets        int
-	Bytes          int // on-the-wire frame lengths
-	FirstFrame     int
-	LastFrame      int
-	Start, End     time.Time
-	// Dir[0] is client→server, Dir[1] server→client.
-	Dir [2]Half
-}
-
-// Half is one direction of a stream, reassembled in sequence order.
+// Half is what was kept of one direction of a stream, reassembled in
+// sequence order.
 type Half struct {
-	Packets   int
 	Payload   []byte // the first MaxStreamBytes
 	Truncated bool   // bytes beyond MaxStreamBytes or after a gap were not kept
 	chunks    []chunk
@@ -75,9 +59,4 @@ func (h *Half) keep(data []byte, frame int, gap bool) {
 		h.chunks = append(h.chunks, chunk{offset: len(h.Payload), frame: frame})
 		h.Payload = append(h.Payload, data...)
 	}
-}
-
-// String names a stream by its index and endpoints.
-func (s *Stream) String() string {
-	return strconv.Itoa(s.Index) + " " + s.Client.String() + " ↔ " + s.Server.String()
 }

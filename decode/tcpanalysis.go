@@ -2,6 +2,7 @@ package decode
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -54,10 +55,10 @@ type tcpFrameFlags struct {
 	dupAckFrame uint32
 }
 
-// TCPStreamInfo is one TCP conversation (one tcp.stream index). A (Client)
+// Stream is one TCP conversation (one tcp.stream index). A (Client)
 // is the side that sent the conversation's first packet, as in tshark's
 // -z conv,tcp; [0] of the per-direction arrays is A→B, [1] B→A.
-type TCPStreamInfo struct {
+type Stream struct {
 	Index          int
 	Client, Server Endpoint
 	Packets        [2]int
@@ -75,6 +76,17 @@ type TCPStreamInfo struct {
 	sawData  bool
 	firstRTT int64 // iRTT (SYN → first ACK), ns; 0 unknown
 	mruSyn   int64 // time of the latest SYN
+}
+
+// TotalPackets is how many packets the conversation has, both ways.
+func (s *Stream) TotalPackets() int { return s.Packets[0] + s.Packets[1] }
+
+// TotalBytes is the conversation's frame lengths on the wire, both ways.
+func (s *Stream) TotalBytes() int64 { return s.Bytes[0] + s.Bytes[1] }
+
+// String names a stream by its index and endpoints.
+func (s *Stream) String() string {
+	return strconv.Itoa(s.Index) + " " + s.Client.String() + " ↔ " + s.Server.String()
 }
 
 // tcpFlow is one direction's state (Wireshark's tcp_flow_t).
@@ -107,7 +119,7 @@ const maxUnacked = 1000
 const ackedHasAnalysis = 1 << 31
 
 // Dir reports the direction of a packet sent from addr:port: 0 for A→B.
-func (s *TCPStreamInfo) Dir(addr netip.Addr, port uint16) int {
+func (s *Stream) Dir(addr netip.Addr, port uint16) int {
 	if s.Client.Addr == addr && s.Client.Port == port {
 		return 0
 	}
@@ -117,14 +129,14 @@ func (s *TCPStreamInfo) Dir(addr netip.Addr, port uint16) int {
 // BaseSeq is the number relative sequence numbers of direction dir count
 // from (the ISN, or one less than the first sequence number seen when the
 // SYN was not captured), as Wireshark computes tcp.seq.
-func (s *TCPStreamInfo) BaseSeq(dir int) uint32 { return s.flow[dir&1].baseSeq }
+func (s *Stream) BaseSeq(dir int) uint32 { return s.flow[dir&1].baseSeq }
 
 // WindowScale is direction dir's window scale shift: -1 when unknown
 // (no SYN seen), -2 when the handshake showed scaling is not used.
-func (s *TCPStreamInfo) WindowScale(dir int) int { return int(s.flow[dir&1].winScale) }
+func (s *Stream) WindowScale(dir int) int { return int(s.flow[dir&1].winScale) }
 
 // IRTT is the initial round-trip time (SYN to the ACK of the SYN-ACK).
-func (s *TCPStreamInfo) IRTT() time.Duration { return time.Duration(s.firstRTT) }
+func (s *Stream) IRTT() time.Duration { return time.Duration(s.firstRTT) }
 
 // UDPStreamInfo is one UDP conversation (one udp.stream index).
 type UDPStreamInfo struct {
@@ -161,8 +173,8 @@ func lessAddrPort(a [16]byte, pa uint16, b [16]byte, pb uint16) bool {
 }
 
 type tcpAnalysis struct {
-	streams []*TCPStreamInfo
-	byKey   map[convKey]*TCPStreamInfo
+	streams []*Stream
+	byKey   map[convKey]*Stream
 	// frames holds, per frame (n-1), its tcp.stream or udp.stream index
 	// plus one (0: neither).
 	frames frameTable[uint32]
@@ -177,7 +189,7 @@ type tcpAnalysis struct {
 
 func newTCPAnalysis() *tcpAnalysis {
 	return &tcpAnalysis{
-		byKey:  map[convKey]*TCPStreamInfo{},
+		byKey:  map[convKey]*Stream{},
 		flags:  map[uint32]tcpFrameFlags{},
 		udpKey: map[convKey]*UDPStreamInfo{},
 	}
@@ -238,7 +250,7 @@ func frameLen(ci gopacket.CaptureInfo) int64 {
 
 // add runs the fast pass over the TCP segment of frame n (f must carry one)
 // and returns its conversation.
-func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *TCPStreamInfo {
+func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *Stream {
 	src, dst, ipPayload, ok := netAddrs(f)
 	if !ok {
 		return nil
@@ -264,7 +276,7 @@ func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *TCPStreamIn
 		}
 	}
 	if st == nil {
-		st = &TCPStreamInfo{
+		st = &Stream{
 			Index:  len(t.streams),
 			Client: Endpoint{src, sp}, Server: Endpoint{dst, dp},
 			FirstFrame: n, Start: ci.Timestamp,
@@ -351,7 +363,7 @@ func seqLE(a, b uint32) bool { return int32(a-b) <= 0 }
 // analyzeSeq is Wireshark's tcp_analyze_sequence_number, less what only
 // feeds fields wiretap does not keep (unacked segment lists, bytes in
 // flight, RTO).
-func analyzeSeq(st *TCPStreamInfo, fwd, rev *tcpFlow, n int, ts int64, seq, ack, seglen uint32, fl uint16, window uint32, ff *tcpFrameFlags) (ackedFrame uint32, hasTA bool) {
+func analyzeSeq(st *Stream, fwd, rev *tcpFlow, n int, ts int64, seq, ack, seglen uint32, fl uint16, window uint32, ff *tcpFrameFlags) (ackedFrame uint32, hasTA bool) {
 	if !fwd.baseSet {
 		if fl&thSYN != 0 {
 			fwd.baseSeq = seq
@@ -533,7 +545,7 @@ func (t *tcpAnalysis) addUDP(n int, ci gopacket.CaptureInfo, f *Frame) *UDPStrea
 
 // TCPStreams lists the TCP conversations in tcp.stream order (for
 // -z conv,tcp). Valid after the fast pass.
-func (a *Analyzer) TCPStreams() []*TCPStreamInfo { return a.tcp.streams }
+func (a *Analyzer) TCPStreams() []*Stream { return a.tcp.streams }
 
 // UDPStreams lists the UDP conversations in udp.stream order.
 func (a *Analyzer) UDPStreams() []*UDPStreamInfo { return a.tcp.udp }

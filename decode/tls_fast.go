@@ -131,8 +131,8 @@ type tlsStage struct {
 	finished []bool // by tcp.stream: the reassembler is done with it
 
 	callsC   chunked[tlsCall]
-	calls    []tlsCall // after the fast pass, in the order they were made
-	callIdx  []int32   // indices in calls, sorted by frame
+	calls    []tlsCall           // after the fast pass, in the order they were made
+	callIdx  []int32             // indices in calls, sorted by frame
 	saved    map[int32]*savedPDU // calls whose bytes span segments
 	table    *pduTable           // which frames' bytes went into PDUs
 	frags    []tlsFragEntry
@@ -141,6 +141,7 @@ type tlsStage struct {
 	savedLen int64 // bytes of calls kept
 	savedApp int64 // of which application data
 	pending  keepBudget
+	events   stageEvents // nil: no consumer listens
 	done     bool
 }
 
@@ -517,6 +518,7 @@ func (s *tlsStage) scanRecords(c *tlsConn, dir, frame int, call int32, b []byte)
 		if len(rest) < 5+h.length {
 			return tlsWantExact, off, 5 + h.length - len(rest)
 		}
+		s.recordEvent(c, dir, frame, h, rest[:5+h.length])
 		s.record(c, dir, frame, call, rec, h, rest[5:5+h.length], rest[5:])
 		off += 5 + h.length
 		rec++
@@ -701,7 +703,7 @@ func (s *tlsStage) handshake(c *tlsConn, dir, frame int, call, rec int32, body [
 		}
 		c.reasm[dir] = 0
 		m.in = int32(frame)
-		s.handshakeMessage(sess, m.data, true)
+		s.handshakeMessage(c, sess, m.data, true)
 		off, first = sub, false
 	} else if encryptedHandshake(body, sess.ccsFrame[dir], int32(frame)) {
 		return
@@ -717,7 +719,7 @@ func (s *tlsStage) handshake(c *tlsConn, dir, frame int, call, rec int32, body [
 			s.frags = append(s.frags, tlsFragEntry{call: call, rec: rec, reasm: s.hsCount, typ: rest[0]})
 			return
 		}
-		s.handshakeMessage(sess, rest[:msgLen], first)
+		s.handshakeMessage(c, sess, rest[:msgLen], first)
 		off += msgLen
 		first = false
 	}
@@ -745,7 +747,7 @@ func encryptedHandshake(body []byte, ccs, frame int32) bool {
 
 // handshakeMessage applies what a complete handshake message changes
 // (dissect_tls_handshake_full on the first pass).
-func (s *tlsStage) handshakeMessage(sess *tlsSession, msg []byte, first bool) {
+func (s *tlsStage) handshakeMessage(c *tlsConn, sess *tlsSession, msg []byte, first bool) {
 	typ, n, _ := tlsHandshakeHeader(msg)
 	if _, known := tlsHandshakeNames[typ]; !known && !first {
 		return
@@ -758,6 +760,9 @@ func (s *tlsStage) handshakeMessage(sess *tlsSession, msg []byte, first bool) {
 	switch typ {
 	case hsClientHello:
 		if m, err := parseClientHello(body); err == nil {
+			if s.events != nil {
+				s.events.tlsClientHello(c.stream, m)
+			}
 			for _, e := range m.extensions {
 				if e.typ == extEarlyData {
 					// Early data is TLS 1.3 only (RFC 8446 §4.2.10).
@@ -765,8 +770,17 @@ func (s *tlsStage) handshakeMessage(sess *tlsSession, msg []byte, first bool) {
 				}
 			}
 		}
+	case hsCertificate:
+		if s.events != nil && sess.version != versionTLS13 {
+			if certs, err := parseCertificate(body, false); err == nil && len(certs.certs) > 0 {
+				s.events.tlsCertificate(c.stream, certs.certs)
+			}
+		}
 	case hsServerHello:
 		if m, err := parseServerHello(body); err == nil {
+			if s.events != nil {
+				s.events.tlsServerHello(c.stream, m)
+			}
 			sess.cipher = m.cipherSuite
 			for _, e := range m.extensions {
 				if e.typ != extALPN {
@@ -800,4 +814,7 @@ func alpnApp(name []byte) uint8 {
 // recordEvent tells the stage's consumers of a record of direction dir
 // (rec: its header and what there is of its body).
 func (s *tlsStage) recordEvent(c *tlsConn, dir, frame int, h tlsRecordHeader, rec []byte) {
+	if s.events != nil {
+		s.events.tlsRecord(c.stream, dir, frame, h.contentType, h.length, rec)
+	}
 }

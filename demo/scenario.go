@@ -42,14 +42,14 @@ type ModeResult struct {
 // Packets and Bytes total the mode's conversations.
 func (m *ModeResult) Packets() (n int) {
 	for _, s := range m.Streams {
-		n += s.Packets
+		n += s.TotalPackets()
 	}
 	return n
 }
 
 func (m *ModeResult) Bytes() (n int) {
 	for _, s := range m.Streams {
-		n += s.Bytes
+		n += int(s.TotalBytes())
 	}
 	return n
 }

@@ -202,18 +202,18 @@ func (cv *compareView) build(w int) {
 		payload := s.Body
 		what := "response body"
 		if s.Protocol == decode.ProtoTLS {
-			payload, what = bytes.Join(tlsAppData(s.Dir[1].Payload), nil), "server's encrypted records"
+			payload, what = s.ServerAppData, "server's encrypted records"
 		}
 		if len(payload) == 0 {
-			payload, what = s.Dir[1].Payload, "server's payload"
+			payload, what = s.Seen[1].Payload, "server's payload"
 		}
 		col.add(fmt.Sprintf("Entropy: %.2f bits/byte (%s, %d bytes)", entropy(payload), what, len(payload)), styleNormal)
 		col.add("", styleNormal)
 		col.add("Client → server, as on the wire:", styleNormal.Bold(true))
-		col.bytes(s.Dir[0].Payload, cv.secret, styleClient)
+		col.bytes(s.Seen[0].Payload, cv.secret, styleClient)
 		col.add("", styleNormal)
 		col.add("Server → client, as on the wire:", styleNormal.Bold(true))
-		col.bytes(s.Dir[1].Payload, cv.secret, styleServer)
+		col.bytes(s.Seen[1].Payload, cv.secret, styleServer)
 		cv.cols = append(cv.cols, col.lines)
 	}
 }
@@ -241,25 +241,7 @@ func leaks(s *decode.StreamExposure) []string {
 		}
 		out = append(out, "encrypted record sizes: "+strings.Join(sizes, ", "))
 	}
-	out = append(out, fmt.Sprintf("%d packets, %d bytes, over %s", s.Packets, s.Bytes, s.End.Sub(s.Start).Round(time.Microsecond)))
-	return out
-}
-
-// tlsAppData returns the application_data records (headers included) of
-// one direction of a TLS stream.
-func tlsAppData(b []byte) [][]byte {
-	var out [][]byte
-	for len(b) >= 5 && b[1] == 3 {
-		n := 5 + (int(b[3])<<8 | int(b[4]))
-		rec := b[:min(n, len(b))]
-		if b[0] == 23 {
-			out = append(out, rec[min(5, len(rec)):])
-		}
-		if n > len(b) {
-			break
-		}
-		b = b[n:]
-	}
+	out = append(out, fmt.Sprintf("%d packets, %d bytes, over %s", s.TotalPackets(), s.TotalBytes(), s.End.Sub(s.Start).Round(time.Microsecond)))
 	return out
 }
 

@@ -11,12 +11,12 @@ import (
 // Conversation is a followed TCP stream: its payload chunk by chunk, in the
 // order `-z follow,tcp` shows it, with the frame that carried each chunk.
 type Conversation struct {
-	Info   *decode.TCPStreamInfo
+	Info   *decode.Stream
 	Chunks []decode.FollowChunk // Frame numbers are the capture's
 }
 
 // TCPStream returns the fast pass's record of TCP stream index.
-func (s *Store) TCPStream(index int) (*decode.TCPStreamInfo, error) {
+func (s *Store) TCPStream(index int) (*decode.Stream, error) {
 	an, _ := s.Analyzer()
 	if an == nil {
 		return nil, fmt.Errorf("packets: the fast pass has not run yet")
@@ -79,7 +79,7 @@ func (s *Store) Follow(stop <-chan struct{}, index int) (*Conversation, error) {
 	return &Conversation{Info: info, Chunks: chunks}, nil
 }
 
-func sameConversation(info *decode.TCPStreamInfo, seg decode.Segment) bool {
+func sameConversation(info *decode.Stream, seg decode.Segment) bool {
 	same := func(e decode.Endpoint, addr netip.Addr, port uint16) bool {
 		return e.Port == port && e.Addr.Unmap() == addr.Unmap()
 	}
