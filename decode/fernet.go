@@ -104,12 +104,10 @@ func dissectFernet(p *Packet) {
 		// that carry them.
 		part := func(name, label string, kind Kind, off, n int) *Field {
 			from, to := off*4/3, min((off+n+2)/3*4, len(text))
-			return &Field{Name: name, Label: label, Kind: kind, Source: body.Source, Start: start + from, Len: to - from}
+			return p.tree.newNode(Field{Name: name, Kind: kind, Source: body.Source, Start: start + from, Len: to - from}, label)
 		}
-		node := &Field{Name: "fernet", Kind: KindProtocol, Source: body.Source, Start: start, Len: len(text),
-			Label: fmt.Sprintf("Fernet token, %d bytes of ciphertext (encrypted: unreadable without the key)", len(tok.Ciphertext))}
-		t := &Field{Name: "fernet.token", Label: "Token: " + string(text), Kind: KindString, S: string(text),
-			Source: body.Source, Start: start, Len: len(text)}
+		node := p.tree.newNode(Field{Name: "fernet", Kind: KindProtocol, Source: body.Source, Start: start, Len: len(text)}, "Fernet token, %d bytes of ciphertext (encrypted: unreadable without the key)", len(tok.Ciphertext))
+		t := p.tree.newNode(Field{Name: "fernet.token", Kind: KindString, S: string(text), Source: body.Source, Start: start, Len: len(text)}, "Token: "+string(text))
 		node.Add(t)
 		node.Add(part("", fmt.Sprintf("Version: 0x%02x", tok.Version), KindNone, 0, 1))
 		ts := part("fernet.timestamp", "Timestamp: "+tok.Timestamp.Format("2006-01-02 15:04:05 UTC"), KindTime, 1, 8)

@@ -163,6 +163,7 @@ type Packet struct {
 	Summary Summary
 	// lite: built by Analyzer.Row, so only Summary is complete.
 	lite bool
+	tree tree // makes the nodes
 }
 
 // DataSource is a named byte buffer, like Wireshark's tabs under the hex pane.

@@ -19,7 +19,7 @@ func (a *appAnalysis) dissect(p *Packet, n int, tcpNode *Field) {
 	recs := a.frameRecs(n)
 	in, inPDU := a.table.in(n)
 	if in > n {
-		tcpNode.Add(&Field{Name: "tcp.reassembled_in", Label: fmt.Sprintf("[Reassembled PDU in frame: %d]", in), Kind: KindFrameNum, U: uint64(in)})
+		tcpNode.Add(p.tree.newNode(Field{Name: "tcp.reassembled_in", Kind: KindFrameNum, U: uint64(in)}, "[Reassembled PDU in frame: %d]", in))
 	}
 	if len(recs) == 0 {
 		if inPDU {
@@ -78,13 +78,13 @@ func (a *appAnalysis) dissectOther(p *Packet, n int, tcpNode *Field) {
 	i := sort.Search(len(a.proxy), func(i int) bool { return a.proxy[i] >= int32(n) })
 	if i < len(a.proxy) && a.proxy[i] == int32(n) {
 		appendProtocol(p, "http")
-		h := &Field{Name: "http", Label: "Hypertext Transfer Protocol", Kind: KindProtocol, Source: src, Start: start, Len: len(payload)}
+		h := p.tree.newNode(Field{Name: "http", Kind: KindProtocol, Source: src, Start: start, Len: len(payload)}, "Hypertext Transfer Protocol")
 		p.Tree = append(p.Tree, h)
 		if conv.lastURIMsg >= 0 {
 			if host, port, ok := strings.Cut(a.uri(a.msgs.at(conv.lastURIMsg)), ":"); ok {
-				h.Add(&Field{Name: "http.proxy_connect_host", Label: "[Proxy-Connect-Hostname: " + host + "]", Kind: KindString, S: host})
+				h.Add(p.tree.newNode(Field{Name: "http.proxy_connect_host", Kind: KindString, S: host}, "[Proxy-Connect-Hostname: "+host+"]"))
 				pn := uint64(uint16(strtolDec(port)))
-				h.Add(&Field{Name: "http.proxy_connect_port", Label: fmt.Sprintf("[Proxy-Connect-Port: %d]", pn), Kind: KindUint, U: pn, Bits: 16})
+				h.Add(p.tree.newNode(Field{Name: "http.proxy_connect_port", Kind: KindUint, U: pn, Bits: 16}, "[Proxy-Connect-Port: %d]", pn))
 			}
 		}
 		p.Tree = append(p.Tree, d.topData(payload, src, start))
@@ -99,7 +99,7 @@ func (a *appAnalysis) dissectOther(p *Packet, n int, tcpNode *Field) {
 
 // topData is Wireshark's "data" as a layer of its own.
 func (d *httpDissector) topData(b []byte, src, base int) *Field {
-	parent := &Field{}
+	parent := d.p.tree.newNode(Field{}, "")
 	d.dataNode(parent, b, src, base)
 	return parent.Children[0]
 }
@@ -185,19 +185,19 @@ func (d *httpDissector) bytes(i int, m *httpMsg, payload []byte, src, start int)
 			fmt.Fprintf(&sb, "#%d(%d)", s.frame, s.n)
 		}
 		sb.WriteString("]")
-		t := &Field{Name: "tcp.segments", Label: sb.String(), Source: source, Len: len(data)}
+		t := d.p.tree.newNode(Field{Name: "tcp.segments", Source: source, Len: len(data)}, sb.String())
 		off := 0
 		for _, s := range mu.segs {
 			lbl := fmt.Sprintf("[Frame: %d, payload: %d-%d (%d bytes)]", s.frame, off, off+int(s.n)-1, s.n)
 			if s.n == 0 {
 				lbl = fmt.Sprintf("[Frame: %d (no data)]", s.frame)
 			}
-			t.Add(&Field{Name: "tcp.segment", Label: lbl, Kind: KindFrameNum, U: uint64(s.frame), Source: source, Start: min(off, len(data)), Len: max(0, min(int(s.n), len(data)-off))})
+			t.Add(d.p.tree.newNode(Field{Name: "tcp.segment", Kind: KindFrameNum, U: uint64(s.frame), Source: source, Start: min(off, len(data)), Len: max(0, min(int(s.n), len(data)-off))}, lbl))
 			off += int(s.n)
 		}
-		t.Add(&Field{Name: "tcp.segment.count", Label: fmt.Sprintf("[Segment count: %d]", len(mu.segs)), Kind: KindUint, U: uint64(len(mu.segs))})
-		t.Add(&Field{Name: "tcp.reassembled.length", Label: fmt.Sprintf("[Reassembled TCP length: %d]", mu.length), Kind: KindUint, U: uint64(mu.length)})
-		t.Add(&Field{Name: "tcp.reassembled.data", Label: "[Reassembled TCP Data: " + truncHex(data) + "]", Kind: KindBytes, B: data, Source: source, Len: len(data)})
+		t.Add(d.p.tree.newNode(Field{Name: "tcp.segment.count", Kind: KindUint, U: uint64(len(mu.segs))}, "[Segment count: %d]", len(mu.segs)))
+		t.Add(d.p.tree.newNode(Field{Name: "tcp.reassembled.length", Kind: KindUint, U: uint64(mu.length)}, "[Reassembled TCP length: %d]", mu.length))
+		t.Add(d.p.tree.newNode(Field{Name: "tcp.reassembled.data", Kind: KindBytes, B: data, Source: source, Len: len(data)}, "[Reassembled TCP Data: "+truncHex(data)+"]"))
 		d.p.Tree = append(d.p.Tree, t)
 	}
 	return data, source, 0
@@ -229,32 +229,17 @@ func statusText(code int) string {
 	return fmt.Sprintf("Unknown (%d)", code)
 }
 
-// fld makes a field over message bytes [off, off+n) of source src.
-func fld(name, label string, kind Kind, src, base, off, n int) *Field {
-	return &Field{Name: name, Label: label, Kind: kind, Source: src, Start: base + off, Len: n}
-}
-
-func strFld(name, label, value string, src, base, off, n int) *Field {
-	f := fld(name, label, KindString, src, base, off, n)
-	f.S = value
-	return f
-}
-
-func frameFld(name, label string, frame int32) *Field {
-	return &Field{Name: name, Label: fmt.Sprintf("[%s: %d]", label, frame), Kind: KindFrameNum, U: uint64(frame)}
-}
-
 // message adds one message's tree; info collects the Info column.
 func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strings.Builder) {
 	p := parseHTTPMessage(b, m.flags&msgSkipCRLF != 0)
 	defer p.release()
-	h := fld("http", "Hypertext Transfer Protocol", KindProtocol, src, base, 0, len(b))
+	h := d.p.tree.at(src, base).field("http", KindProtocol, 0, len(b), "Hypertext Transfer Protocol")
 	d.p.Tree = append(d.p.Tree, h)
 	if m.flags&msgTruncated != 0 {
-		h.Add(&Field{Name: "_ws.expert", Label: fmt.Sprintf("[Message truncated for memory: %d of %d bytes kept]", len(b), m.length)})
+		h.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Message truncated for memory: %d of %d bytes kept]", len(b), m.length))
 	}
 	if p.leadCRLF {
-		h.Add(fld("http.leading_crlf", "[Leading CRLF previous message in the stream may have extra CRLF]", KindNone, src, base, 0, 2))
+		h.Add(d.p.tree.at(src, base).field("http.leading_crlf", KindNone, 0, 2, "[Leading CRLF previous message in the stream may have extra CRLF]"))
 	}
 	if p.kind == httpBinary {
 		info.WriteString(infoAfter(info, "Continuation"))
@@ -276,10 +261,10 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 		label := formatText(whole)
 		if l.start1 {
 			kind = l.kind
-			t := fld("", label, KindNone, src, base, l.start, l.end-l.start)
+			t := d.p.tree.at(src, base).field("", KindNone, l.start, l.end-l.start, label)
 			h.Add(t)
-			ex := t.Add(&Field{Name: "_ws.expert", Label: "[Expert Info (Chat/Sequence): " + label + "]"})
-			ex.Add(&Field{Name: "http.chat", Label: "[" + label + "]"})
+			ex := t.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Expert Info (Chat/Sequence): "+label+"]"))
+			ex.Add(d.p.tree.newNode(Field{Name: "http.chat"}, "["+label+"]"))
 			if kind == httpResponse {
 				d.responseLine(t, line, src, base+l.start)
 			} else if d.requestLine(t, line, src, base+l.start) {
@@ -291,11 +276,10 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 	}
 	if p.blank >= 0 {
 		_, next := lineEnd(b, p.blank, false)
-		h.Add(fld("", formatText(b[p.blank:next]), KindNone, src, base, p.blank, next-p.blank))
+		h.Add(d.p.tree.at(src, base).field("", KindNone, p.blank, next-p.blank, formatText(b[p.blank:next])))
 	}
 	if p.hasHost && hasURI {
-		h.Add(&Field{Name: "http.request.full_uri", Label: "[Full request URI: " + fieldsEscape(fullURI(p.method, p.host, p.uri)) + "]",
-			Kind: KindString, S: fieldsEscape(fullURI(p.method, p.host, p.uri))})
+		h.Add(d.p.tree.newNode(Field{Name: "http.request.full_uri", Kind: KindString, S: fieldsEscape(fullURI(p.method, p.host, p.uri))}, "[Full request URI: "+fieldsEscape(fullURI(p.method, p.host, p.uri))+"]"))
 	}
 	d.pairing(h, m, kind)
 	d.messageInfo(m, p, b, src, base, h, info)
@@ -347,7 +331,7 @@ func (d *httpDissector) requestLine(t *Field, line []byte, src, base int) bool {
 		return false
 	}
 	method := fieldStr(line[:n])
-	t.Add(strFld("http.request.method", "Request Method: "+method, method, src, base, 0, n))
+	t.Add(d.p.tree.at(src, base).str("http.request.method", 0, n, method, "Request Method: "+method))
 	if next > 2 && line[next-1] == ' ' && line[next-2] == ' ' {
 		next--
 	}
@@ -355,24 +339,24 @@ func (d *httpDissector) requestLine(t *Field, line []byte, src, base int) bool {
 	rest := line[off:]
 	n, next = tokenLen(rest)
 	uri := fieldStr(rest[:n])
-	u := t.Add(strFld("http.request.uri", "Request URI: "+uri, uri, src, base, off, n))
+	u := t.Add(d.p.tree.at(src, base).str("http.request.uri", off, n, uri, "Request URI: "+uri))
 	if q := strings.IndexByte(uri, '?'); q >= 0 && len(uri)-q > 1 {
 		path, query := uri[:q], uri[q+1:]
-		u.Add(strFld("http.request.uri.path", "Request URI Path: "+path, path, src, base, off, q))
-		qf := u.Add(strFld("http.request.uri.query", "Request URI Query: "+query, query, src, base, off+q+1, n-q-1))
+		u.Add(d.p.tree.at(src, base).str("http.request.uri.path", off, q, path, "Request URI Path: "+path))
+		qf := u.Add(d.p.tree.at(src, base).str("http.request.uri.query", off+q+1, n-q-1, query, "Request URI Query: "+query))
 		po := off + q + 1
 		for _, par := range strings.Split(query, "&") {
 			if par == "" {
 				po++
 				continue
 			}
-			qf.Add(strFld("http.request.uri.query.parameter", "Request URI Query Parameter: "+par, par, src, base, po, len(par)))
+			qf.Add(d.p.tree.at(src, base).str("http.request.uri.query.parameter", po, len(par), par, "Request URI Query Parameter: "+par))
 			po += len(par) + 1
 		}
 	}
 	off += next
 	ver := fieldStr(line[off:])
-	t.Add(strFld("http.request.version", "Request Version: "+ver, ver, src, base, off, len(line)-off))
+	t.Add(d.p.tree.at(src, base).str("http.request.version", off, len(line)-off, ver, "Request Version: "+ver))
 	return true
 }
 
@@ -383,7 +367,7 @@ func (d *httpDissector) responseLine(t *Field, line []byte, src, base int) {
 		return
 	}
 	ver := fieldStr(line[:n])
-	t.Add(strFld("http.response.version", "Response Version: "+ver, ver, src, base, 0, n))
+	t.Add(d.p.tree.at(src, base).str("http.response.version", 0, n, ver, "Response Version: "+ver))
 	off := next
 	rest := line[off:]
 	n, next = tokenLen(rest)
@@ -391,15 +375,15 @@ func (d *httpDissector) responseLine(t *Field, line []byte, src, base int) {
 		return
 	}
 	code := leadingDigits(rest[:3])
-	c := fld("http.response.code", fmt.Sprintf("Status Code: %d", code), KindUint, src, base, off, 3)
+	c := d.p.tree.at(src, base).field("http.response.code", KindUint, off, 3, "Status Code: %d", code)
 	c.U, c.Bits = uint64(uint16(code)), 16
 	t.Add(c)
 	desc := statusText(code)
-	t.Add(strFld("http.response.code.desc", "[Status Code Description: "+desc+"]", desc, src, base, off, 3))
+	t.Add(d.p.tree.at(src, base).str("http.response.code.desc", off, 3, desc, "[Status Code Description: "+desc+"]"))
 	off += next
 	if off < len(line) {
 		ph := fieldStr(line[off:])
-		t.Add(strFld("http.response.phrase", "Response Phrase: "+ph, ph, src, base, off, len(line)-off))
+		t.Add(d.p.tree.at(src, base).str("http.response.phrase", off, len(line)-off, ph, "Response Phrase: "+ph))
 	}
 }
 
@@ -419,31 +403,31 @@ func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, sr
 		if lineName == "" {
 			return
 		}
-		f := strFld(lineName, label, fieldStr(whole), src, base, l.start, len(whole))
+		f := d.p.tree.at(src, base).str(lineName, l.start, len(whole), fieldStr(whole), label)
 		f.Hidden = hide
 		h.Add(f)
 	}
 	name := line[:l.colon]
 	if !validHeaderName(name) {
 		if lineName == "" {
-			h.Add(strFld("http.unknown_header", label, fieldsEscape(label), src, base, l.start, len(whole)))
+			h.Add(d.p.tree.at(src, base).str("http.unknown_header", l.start, len(whole), fieldsEscape(label), label))
 		} else {
 			lineFld(false)
 		}
-		h.Add(&Field{Name: "http.bad_header_name", Label: "[Expert Info (Warning/Protocol): Illegal characters found in header name]"})
+		h.Add(d.p.tree.newNode(Field{Name: "http.bad_header_name"}, "[Expert Info (Warning/Protocol): Illegal characters found in header name]"))
 		return
 	}
 	value := headerValue(line, l.colon)
 	fieldName, known := httpHeaderFields[strings.ToLower(string(name))]
 	if !known {
 		if lineName == "" {
-			h.Add(strFld("http.unknown_header", label, fieldsEscape(label), src, base, l.start, len(whole)))
+			h.Add(d.p.tree.at(src, base).str("http.unknown_header", l.start, len(whole), fieldsEscape(label), label))
 		} else {
 			lineFld(false)
 		}
 		return
 	}
-	f := h.Add(strFld(fieldName, label, fieldStr(value), src, base, l.start, len(whole)))
+	f := h.Add(d.p.tree.at(src, base).str(fieldName, l.start, len(whole), fieldStr(value), label))
 	lineFld(true)
 	vo := l.start + len(line) - len(value)
 	switch fieldName {
@@ -451,7 +435,7 @@ func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, sr
 		var p httpParsed
 		p.header(line, l.colon, kind)
 		if p.clValid {
-			c := fld("http.content_length", fmt.Sprintf("[Content length: %d]", p.cl), KindUint, src, base, l.start, len(whole))
+			c := d.p.tree.at(src, base).field("http.content_length", KindUint, l.start, len(whole), "[Content length: %d]", p.cl)
 			c.U, c.Bits = uint64(p.cl), 64
 			f.Add(c)
 		}
@@ -468,7 +452,7 @@ func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, sr
 				j++
 			}
 			pair := fieldStr(value[i:j])
-			f.Add(strFld("http.cookie_pair", "Cookie pair: "+pair, pair, src, base, vo+i, j-i))
+			f.Add(d.p.tree.at(src, base).str("http.cookie_pair", vo+i, j-i, pair, "Cookie pair: "+pair))
 			i = j
 		}
 	}
@@ -494,7 +478,7 @@ func (d *httpDissector) pairing(h *Field, m *httpMsg, kind httpKind) {
 		}
 	}
 	boolFld := func(name string) {
-		h.Add(&Field{Name: name, Label: name + ": True", Kind: KindBool, U: 1, Hidden: true})
+		h.Add(d.p.tree.newNode(Field{Name: name, Kind: KindBool, U: 1, Hidden: true}, name+": True"))
 	}
 	switch kind {
 	case httpNotification:
@@ -502,26 +486,26 @@ func (d *httpDissector) pairing(h *Field, m *httpMsg, kind httpKind) {
 	case httpResponse:
 		boolFld("http.response")
 		if curr != nil {
-			h.Add(&Field{Name: "http.response_number", Label: fmt.Sprintf("[HTTP response %d/%d]", curr.number, total), Kind: KindUint, U: uint64(curr.number)})
+			h.Add(d.p.tree.newNode(Field{Name: "http.response_number", Kind: KindUint, U: uint64(curr.number)}, "[HTTP response %d/%d]", curr.number, total))
 			if curr.reqFrame > 0 {
 				dt := time.Duration(d.ts - curr.reqTs)
-				h.Add(&Field{Name: "http.time", Label: "[Time since request: " + formatSeconds(dt) + " seconds]", Kind: KindDuration, D: dt})
+				h.Add(d.p.tree.newNode(Field{Name: "http.time", Kind: KindDuration, D: dt}, "[Time since request: "+formatSeconds(dt)+" seconds]"))
 			}
 		}
 		if prev != nil && prev.reqFrame > 0 {
-			h.Add(frameFld("http.prev_request_in", "Prev request in frame", prev.reqFrame))
+			h.Add(d.p.tree.frameRef("http.prev_request_in", int(prev.reqFrame), "[%s: %d]", "Prev request in frame", prev.reqFrame))
 		}
 		if prev != nil && prev.resFrame > 0 {
-			h.Add(frameFld("http.prev_response_in", "Prev response in frame", prev.resFrame))
+			h.Add(d.p.tree.frameRef("http.prev_response_in", int(prev.resFrame), "[%s: %d]", "Prev response in frame", prev.resFrame))
 		}
 		if curr != nil && curr.reqFrame > 0 {
-			h.Add(frameFld("http.request_in", "Request in frame", curr.reqFrame))
+			h.Add(d.p.tree.frameRef("http.request_in", int(curr.reqFrame), "[%s: %d]", "Request in frame", curr.reqFrame))
 		}
 		if next != nil && next.reqFrame > 0 {
-			h.Add(frameFld("http.next_request_in", "Next request in frame", next.reqFrame))
+			h.Add(d.p.tree.frameRef("http.next_request_in", int(next.reqFrame), "[%s: %d]", "Next request in frame", next.reqFrame))
 		}
 		if next != nil && next.resFrame > 0 {
-			h.Add(frameFld("http.next_response_in", "Next response in frame", next.resFrame))
+			h.Add(d.p.tree.frameRef("http.next_response_in", int(next.resFrame), "[%s: %d]", "Next response in frame", next.resFrame))
 		}
 		if m.forURI >= 0 {
 			r := a.msgs.at(m.forURI)
@@ -530,21 +514,21 @@ func (d *httpDissector) pairing(h *Field, m *httpMsg, kind httpKind) {
 				u = fullURI(httpMethodList[r.method], []byte(a.strs[r.host]), u)
 			}
 			u = fieldsEscape(u)
-			h.Add(&Field{Name: "http.response_for.uri", Label: "[Request URI: " + u + "]", Kind: KindString, S: u})
+			h.Add(d.p.tree.newNode(Field{Name: "http.response_for.uri", Kind: KindString, S: u}, "[Request URI: "+u+"]"))
 		}
 	case httpRequest:
 		boolFld("http.request")
 		if curr != nil {
-			h.Add(&Field{Name: "http.request_number", Label: fmt.Sprintf("[HTTP request %d/%d]", curr.number, total), Kind: KindUint, U: uint64(curr.number)})
+			h.Add(d.p.tree.newNode(Field{Name: "http.request_number", Kind: KindUint, U: uint64(curr.number)}, "[HTTP request %d/%d]", curr.number, total))
 		}
 		if prev != nil && prev.reqFrame > 0 {
-			h.Add(frameFld("http.prev_request_in", "Prev request in frame", prev.reqFrame))
+			h.Add(d.p.tree.frameRef("http.prev_request_in", int(prev.reqFrame), "[%s: %d]", "Prev request in frame", prev.reqFrame))
 		}
 		if curr != nil && curr.resFrame > 0 {
-			h.Add(frameFld("http.response_in", "Response in frame", curr.resFrame))
+			h.Add(d.p.tree.frameRef("http.response_in", int(curr.resFrame), "[%s: %d]", "Response in frame", curr.resFrame))
 		}
 		if next != nil && next.reqFrame > 0 {
-			h.Add(frameFld("http.next_request_in", "Next request in frame", next.reqFrame))
+			h.Add(d.p.tree.frameRef("http.next_request_in", int(next.reqFrame), "[%s: %d]", "Next request in frame", next.reqFrame))
 		}
 	}
 }
@@ -557,8 +541,8 @@ func (d *httpDissector) body(h *Field, m *httpMsg, p *httpParsed, b []byte, src,
 	}
 	if p.malformed {
 		d.malformed = true
-		t := &Field{Name: "_ws.malformed", Label: "[Malformed Packet: HTTP]", Kind: KindProtocol}
-		t.Add(&Field{Name: "_ws.malformed.expert", Label: "[Expert Info (Error/Malformed): Malformed Packet (Exception occurred)]"})
+		t := d.p.tree.newNode(Field{Name: "_ws.malformed", Kind: KindProtocol}, "[Malformed Packet: HTTP]")
+		t.Add(d.p.tree.newNode(Field{Name: "_ws.malformed.expert"}, "[Expert Info (Error/Malformed): Malformed Packet (Exception occurred)]"))
 		d.p.Tree = append(d.p.Tree, t)
 		appendProtocol(d.p, "_ws.malformed")
 		return
@@ -583,7 +567,7 @@ func (d *httpDissector) body(h *Field, m *httpMsg, p *httpParsed, b []byte, src,
 	}
 	if p.hasCE && !strings.EqualFold(p.cencoding, "identity") {
 		ce := fieldsEscape(asciiStr([]byte(p.cencoding)))
-		e := h.Add(&Field{Label: fmt.Sprintf("Content-encoded entity body (%s): %d bytes", ce, len(body)), Source: bsrc, Start: bbase, Len: len(body)})
+		e := h.Add(d.p.tree.newNode(Field{Source: bsrc, Start: bbase, Len: len(body)}, "Content-encoded entity body (%s): %d bytes", ce, len(body)))
 		var out []byte
 		ok := false
 		switch strings.ToLower(p.cencoding) {
@@ -591,7 +575,7 @@ func (d *httpDissector) body(h *Field, m *httpMsg, p *httpParsed, b []byte, src,
 			out, ok = decompressBody(body)
 		}
 		if !ok {
-			e.Add(&Field{Name: "http.decompression_failed", Label: "[Expert Info (Error/Undecoded): Decompression failed]"})
+			e.Add(d.p.tree.newNode(Field{Name: "http.decompression_failed"}, "[Expert Info (Error/Undecoded): Decompression failed]"))
 			d.dataNode(e, body, bsrc, bbase)
 			appendProtocol(d.p, "data")
 			return
@@ -600,7 +584,7 @@ func (d *httpDissector) body(h *Field, m *httpMsg, p *httpParsed, b []byte, src,
 		d.p.Sources = append(d.p.Sources, DataSource{Name: "Uncompressed entity body", Data: out})
 		body, bsrc, bbase = out, len(d.p.Sources)-1, 0
 	}
-	h.Add(strFld("http.file_data", fmt.Sprintf("File Data: %d bytes", len(body)), fieldStr(body), bsrc, bbase, 0, len(body)))
+	h.Add(d.p.tree.at(bsrc, bbase).str("http.file_data", 0, len(body), fieldStr(body), "File Data: %d bytes", len(body)))
 	if len(body) == 0 {
 		return
 	}
@@ -609,7 +593,7 @@ func (d *httpDissector) body(h *Field, m *httpMsg, p *httpParsed, b []byte, src,
 
 // chunkTree is the "HTTP chunked response" subtree.
 func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
-	t := h.Add(&Field{Label: "HTTP chunked response", Source: src, Start: base, Len: len(b)})
+	t := h.Add(d.p.tree.newNode(Field{Source: src, Start: base, Len: len(b)}, "HTTP chunked response"))
 	off := 0
 	for off < len(b) {
 		n, next := lineEnd(b, off, true)
@@ -627,13 +611,13 @@ func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
 		if size == 0 {
 			lbl, ln = "End of chunked encoding", next-off
 		}
-		c := t.Add(&Field{Label: lbl, Source: src, Start: base + off, Len: min(ln, len(b)-off)})
-		cs := c.Add(fld("http.chunk_size", fmt.Sprintf("Chunk size: %d octet%s", size, plural(size)), KindUint, src, base, off, next-off))
+		c := t.Add(d.p.tree.newNode(Field{Source: src, Start: base + off, Len: min(ln, len(b)-off)}, lbl))
+		cs := c.Add(d.p.tree.at(src, base).field("http.chunk_size", KindUint, off, next-off, "Chunk size: %d octet%s", size, plural(size)))
 		cs.U, cs.Bits = uint64(size), 32
 		if size > 0 {
-			c.Add(&Field{Name: "http.chunk_data", Label: "Chunk data: " + truncHex(b[next:end]), Kind: KindBytes, B: b[next:end], Source: src, Start: base + next, Len: end - next})
+			c.Add(d.p.tree.newNode(Field{Name: "http.chunk_data", Kind: KindBytes, B: b[next:end], Source: src, Start: base + next, Len: end - next}, "Chunk data: "+truncHex(b[next:end])))
 			if end+2 <= len(b) {
-				c.Add(&Field{Name: "http.chunk_boundary", Label: "Chunk boundary: " + truncHex(b[end:end+2]), Kind: KindBytes, B: b[end : end+2], Source: src, Start: base + end, Len: 2})
+				c.Add(d.p.tree.newNode(Field{Name: "http.chunk_boundary", Kind: KindBytes, B: b[end : end+2], Source: src, Start: base + end, Len: 2}, "Chunk boundary: "+truncHex(b[end:end+2])))
 			}
 			off = end + 2
 			continue
@@ -649,11 +633,11 @@ func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
 		}
 		if tlen > 0 {
 			tp := fieldStr(b[off : off+tlen])
-			t.Add(strFld("http.chunked_trailer_part", "trailer-part: "+tp, tp, src, base, off, tlen))
+			t.Add(d.p.tree.at(src, base).str("http.chunked_trailer_part", off, tlen, tp, "trailer-part: "+tp))
 			off += tlen
 		}
 		if hn == 0 {
-			t.Add(fld("", formatText(b[off:to]), KindNone, src, base, off, to-off))
+			t.Add(d.p.tree.at(src, base).field("", KindNone, off, to-off, formatText(b[off:to])))
 		}
 		break
 	}
@@ -662,9 +646,9 @@ func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
 // dataNode adds Wireshark's "data" over b.
 func (d *httpDissector) dataNode(parent *Field, b []byte, src, base int) {
 	n := len(b)
-	f := parent.Add(&Field{Name: "data", Label: fmt.Sprintf("Data (%d byte%s)", n, plural(n)), Kind: KindProtocol, Source: src, Start: base, Len: n})
-	f.Add(&Field{Name: "data.data", Label: "Data: " + truncHex(b), Kind: KindBytes, B: b, Source: src, Start: base, Len: n})
-	f.Add(&Field{Name: "data.len", Label: fmt.Sprintf("[Length: %d]", n), Kind: KindUint, U: uint64(n)})
+	f := parent.Add(d.p.tree.newNode(Field{Name: "data", Kind: KindProtocol, Source: src, Start: base, Len: n}, "Data (%d byte%s)", n, plural(n)))
+	f.Add(d.p.tree.newNode(Field{Name: "data.data", Kind: KindBytes, B: b, Source: src, Start: base, Len: n}, "Data: "+truncHex(b)))
+	f.Add(d.p.tree.newNode(Field{Name: "data.len", Kind: KindUint, U: uint64(n)}, "[Length: %d]", n))
 }
 
 // Media types Wireshark 4.0 dissects, by the protocol that takes them.
@@ -690,7 +674,7 @@ var (
 func (d *httpDissector) media(h *Field, p *httpParsed, body []byte, src, base int, info *strings.Builder) {
 	ct := p.ctype
 	top := func(name, label string) *Field {
-		f := &Field{Name: name, Label: label, Kind: KindProtocol, Source: src, Start: base, Len: len(body)}
+		f := d.p.tree.newNode(Field{Name: name, Kind: KindProtocol, Source: src, Start: base, Len: len(body)}, label)
 		d.p.Tree = append(d.p.Tree, f)
 		appendProtocol(d.p, name)
 		return f
@@ -709,7 +693,7 @@ func (d *httpDissector) media(h *Field, p *httpParsed, body []byte, src, base in
 		f := top("data-text-lines", fmt.Sprintf("Line-based text data: %s (%d lines)", ct, len(lines)))
 		off := 0
 		for _, l := range lines {
-			f.Add(&Field{Label: formatText(l), Source: src, Start: base + off, Len: len(l)})
+			f.Add(d.p.tree.newNode(Field{Source: src, Start: base + off, Len: len(l)}, formatText(l)))
 			off += len(l)
 		}
 		info.WriteString(" (" + ct + ")")
@@ -740,7 +724,7 @@ func (d *httpDissector) media(h *Field, p *httpParsed, body []byte, src, base in
 		fallthrough
 	default:
 		f := top("media", "Media Type")
-		f.Add(&Field{Name: "media.type", Label: fmt.Sprintf("Media type: %s (%d bytes)", ct, len(body)), Kind: KindBytes, B: body, Source: src, Start: base, Len: len(body)})
+		f.Add(d.p.tree.newNode(Field{Name: "media.type", Kind: KindBytes, B: body, Source: src, Start: base, Len: len(body)}, "Media type: %s (%d bytes)", ct, len(body)))
 		info.WriteString(" (" + ct + ")")
 	}
 }
@@ -791,7 +775,7 @@ func (d *httpDissector) multipart(p *httpParsed, body []byte, src, base int, top
 			continue
 		}
 		hdr, _, _ := strings.Cut(strings.TrimPrefix(part, "\r\n"), "\r\n\r\n")
-		f.Add(&Field{Label: "Encapsulated multipart part: "})
+		f.Add(d.p.tree.newNode(Field{}, "Encapsulated multipart part: "))
 		name := "data"
 		for _, l := range strings.Split(hdr, "\r\n") {
 			if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(k, "content-type") {

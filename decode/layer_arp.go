@@ -48,14 +48,14 @@ func (c *dctx) arp(off int) int {
 	}
 	hw, pt, hl, pl, op := be16(d), be16(d[2:]), int(d[4]), int(d[5]), be16(d[6:])
 	total := 8 + 2*hl + 2*pl
-	a := c.proto("arp", fmt.Sprintf("Address Resolution Protocol (%s)", arpOpName(op)), off, min(total, len(d)))
+	a := c.proto("arp", off, min(total, len(d)), "Address Resolution Protocol (%s)", arpOpName(op))
 	c.p.Tree = append(c.p.Tree, a)
 	appendProtocol(c.p, "arp")
-	a.Add(c.uint("arp.hw.type", fmt.Sprintf("Hardware type: %s (%d)", arpHwName(hw), hw), off, 2, uint64(hw)))
-	a.Add(c.hex("arp.proto.type", fmt.Sprintf("Protocol type: %s (0x%04x)", etherTypeName(pt), pt), off+2, 2, uint64(pt), 16))
-	a.Add(c.uint("arp.hw.size", fmt.Sprintf("Hardware size: %d", hl), off+4, 1, uint64(hl)))
-	a.Add(c.uint("arp.proto.size", fmt.Sprintf("Protocol size: %d", pl), off+5, 1, uint64(pl)))
-	a.Add(c.uint("arp.opcode", fmt.Sprintf("Opcode: %s (%d)", arpOpName(op), op), off+6, 2, uint64(op)))
+	a.Add(c.uint("arp.hw.type", off, 2, uint64(hw), 0, "Hardware type: %s (%d)", arpHwName(hw), hw))
+	a.Add(c.hex("arp.proto.type", off+2, 2, uint64(pt), 16, "Protocol type: %s (0x%04x)", etherTypeName(pt), pt))
+	a.Add(c.uint("arp.hw.size", off+4, 1, uint64(hl), 0, "Hardware size: %d", hl))
+	a.Add(c.uint("arp.proto.size", off+5, 1, uint64(pl), 0, "Protocol size: %d", pl))
+	a.Add(c.uint("arp.opcode", off+6, 2, uint64(op), 0, "Opcode: %s (%d)", arpOpName(op), op))
 	if len(d) < total {
 		c.setCol("ARP", fmt.Sprintf("ARP opcode %d", op))
 		c.markMalformed("ARP")
@@ -66,18 +66,18 @@ func (c *dctx) arp(off int) int {
 		switch {
 		case isHW && l == 6:
 			s := net.HardwareAddr(b).String()
-			a.Add(c.mac(name+"_mac", title+" MAC address: "+s, off+o))
+			a.Add(c.mac(name+"_mac", off+o, title+" MAC address: "+s))
 			return s
 		case !isHW && l == 4 && pt == 0x0800:
 			ip := netip.AddrFrom4([4]byte(b))
-			a.Add(c.ip(name+"_ipv4", title+" IP address: "+ip.String(), off+o, 4, ip))
+			a.Add(c.ip(name+"_ipv4", off+o, 4, ip, title+" IP address: "+ip.String()))
 			return ip.String()
 		}
 		kind := "proto"
 		if isHW {
 			kind = "hw"
 		}
-		a.Add(c.bytes("arp."+kind, title+" address: "+fmt.Sprintf("%x", b), off+o, l))
+		a.Add(c.bytes("arp."+kind, off+o, l, title+" address: "+fmt.Sprintf("%x", b)))
 		return fmt.Sprintf("%x", b)
 	}
 	sHW := addr("arp.src.hw", "Sender", 8, hl, true)

@@ -46,7 +46,7 @@ func (c *dctx) truncatedLayer(name, label string, off int, column string) {
 	if off > len(c.data) {
 		off = len(c.data)
 	}
-	c.p.Tree = append(c.p.Tree, c.proto(name, label, off, len(c.data)-off))
+	c.p.Tree = append(c.p.Tree, c.proto(name, off, len(c.data)-off, label))
 	appendProtocol(c.p, name)
 	c.markMalformed(column)
 }
@@ -54,10 +54,10 @@ func (c *dctx) truncatedLayer(name, label string, off int, column string) {
 // macAddr adds eth.dst or eth.src with the children Wireshark gives it.
 func (c *dctx) macAddr(parent *Field, which, title string, off int) {
 	m := net.HardwareAddr(c.data[off : off+6]).String()
-	f := parent.Add(c.mac("eth."+which, title+": "+m, off))
-	f.Add(hidden(c.str("eth."+which+"_resolved", title+" (resolved): "+m, off, 6, m)))
-	f.Add(c.mac("eth.addr", "Address: "+m, off))
-	f.Add(hidden(c.str("eth.addr_resolved", "Address (resolved): "+m, off, 6, m)))
+	f := parent.Add(c.mac("eth."+which, off, title+": "+m))
+	f.Add(hidden(c.str("eth."+which+"_resolved", off, 6, m, title+" (resolved): "+m)))
+	f.Add(c.mac("eth.addr", off, "Address: "+m))
+	f.Add(hidden(c.str("eth.addr_resolved", off, 6, m, "Address (resolved): "+m)))
 	b := uint64(c.data[off])<<16 | uint64(c.data[off+1])<<8 | uint64(c.data[off+2])
 	lg, ig := b&0x020000 != 0, b&0x010000 != 0
 	lgText := "LG bit: Globally unique address (factory default)"
@@ -69,10 +69,10 @@ func (c *dctx) macAddr(parent *Field, which, title string, off int) {
 		igText = "IG bit: Group address (multicast/broadcast)"
 	}
 	lgLabel, igLabel := bitsLabel(b, 0x020000, 24, lgText), bitsLabel(b, 0x010000, 24, igText)
-	f.Add(c.bool("eth."+which+".lg", lgLabel, off, 3, lg))
-	f.Add(hidden(c.bool("eth.lg", lgLabel, off, 3, lg)))
-	f.Add(c.bool("eth."+which+".ig", igLabel, off, 3, ig))
-	f.Add(hidden(c.bool("eth.ig", igLabel, off, 3, ig)))
+	f.Add(c.bool("eth."+which+".lg", off, 3, lg, lgLabel))
+	f.Add(hidden(c.bool("eth.lg", off, 3, lg, lgLabel)))
+	f.Add(c.bool("eth."+which+".ig", off, 3, ig, igLabel))
+	f.Add(hidden(c.bool("eth.ig", off, 3, ig, igLabel)))
 }
 
 // ethernet dissects an Ethernet II (or 802.3) header at off.
@@ -85,7 +85,7 @@ func (c *dctx) ethernet(off int) {
 	d := c.data[off:]
 	if t := be16(d[12:14]); c.lite && (t == 0x0800 || t == 0x86dd) {
 		// IP sets the row's addresses (or, cut short, leaves them ours).
-		c.p.Tree = append(c.p.Tree, c.proto("eth", "", off, 14))
+		c.p.Tree = append(c.p.Tree, c.proto("eth", off, 14, ""))
 		c.etherPayload(t, off+14, len(c.data))
 		if !c.netSrc.IsValid() {
 			c.sum.Src, c.sum.Dst = net.HardwareAddr(d[6:12]).String(), net.HardwareAddr(d[0:6]).String()
@@ -93,7 +93,7 @@ func (c *dctx) ethernet(off int) {
 		return
 	}
 	dst, src := net.HardwareAddr(d[0:6]).String(), net.HardwareAddr(d[6:12]).String()
-	e := c.proto("eth", fmt.Sprintf("Ethernet II, Src: %s, Dst: %s", src, dst), off, 14)
+	e := c.proto("eth", off, 14, "Ethernet II, Src: %s, Dst: %s", src, dst)
 	c.p.Tree = append(c.p.Tree, e)
 	appendProtocol(c.p, "eth")
 	c.macAddr(e, "dst", "Destination", off)
@@ -102,13 +102,13 @@ func (c *dctx) ethernet(off int) {
 	t := be16(d[12:14])
 	if t <= 1500 {
 		e.Label = fmt.Sprintf("IEEE 802.3 Ethernet, Src: %s, Dst: %s", src, dst)
-		e.Add(c.uint("eth.len", fmt.Sprintf("Length: %d", t), off+12, 2, uint64(t)))
+		e.Add(c.uint("eth.len", off+12, 2, uint64(t), 0, "Length: %d", t))
 		c.setCol("LLC", "")
 		end := off + 14 + int(t)
 		c.dataLayer(off+14, end)
 		return
 	}
-	e.Add(c.hex("eth.type", etherTypeLabel(t), off+12, 2, uint64(t), 16))
+	e.Add(c.hex("eth.type", off+12, 2, uint64(t), 16, etherTypeLabel(t)))
 	c.setCol("ETH", fmt.Sprintf("Ethertype %s (0x%04x)", etherTypeName(t), t))
 	end := c.etherPayload(t, off+14, len(c.data))
 	c.ethTrailer(e, off, end)
@@ -128,10 +128,10 @@ func (c *dctx) ethTrailer(e *Field, off, end int) {
 		pad = n
 	}
 	if pad > 0 {
-		e.Add(c.bytes("eth.padding", "Padding: "+truncHex(c.data[end:end+pad]), end, pad))
+		e.Add(c.bytes("eth.padding", end, pad, "Padding: "+truncHex(c.data[end:end+pad])))
 	}
 	if rest := trailer - pad; rest > 0 {
-		e.Add(c.bytes("eth.trailer", "Trailer: "+truncHex(c.data[end+pad:]), end+pad, rest))
+		e.Add(c.bytes("eth.trailer", end+pad, rest, "Trailer: "+truncHex(c.data[end+pad:])))
 	}
 }
 

@@ -50,17 +50,17 @@ func (c *dctx) frame(lt layers.LinkType) {
 		wire = capLen
 	}
 	if c.lite {
-		c.p.Tree = append(c.p.Tree, c.proto("frame", "", 0, capLen))
+		c.p.Tree = append(c.p.Tree, c.proto("frame", 0, capLen, ""))
 		return
 	}
-	f := c.proto("frame", fmt.Sprintf("Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits)", c.n, wire, wire*8, capLen, capLen*8), 0, capLen)
+	f := c.proto("frame", 0, capLen, "Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits)", c.n, wire, wire*8, capLen, capLen*8)
 	c.p.Tree = append(c.p.Tree, f)
-	f.Add(c.uint("frame.interface_id", fmt.Sprintf("Interface id: %d", c.ci.InterfaceIndex), 0, 0, uint64(c.ci.InterfaceIndex)))
+	f.Add(c.uint("frame.interface_id", 0, 0, uint64(c.ci.InterfaceIndex), 0, "Interface id: %d", c.ci.InterfaceIndex))
 	encap, encapName := wtapEncap(lt)
-	f.Add(c.int("frame.encap_type", fmt.Sprintf("Encapsulation type: %s (%d)", encapName, encap), 0, 0, int64(encap)))
+	f.Add(c.int("frame.encap_type", 0, 0, int64(encap), "Encapsulation type: %s (%d)", encapName, encap))
 	ts := c.ci.Timestamp
 	arrival := ts.Local().Format("Jan _2, 2006 15:04:05.000000000 MST")
-	f.Add(c.str("frame.time", "Arrival Time: "+arrival, 0, 0, arrival))
+	f.Add(c.str("frame.time", 0, 0, arrival, "Arrival Time: "+arrival))
 	f.Add(c.node(Field{Name: "frame.offset_shift", Label: "[Time shift for this packet: 0.000000000 seconds]", Kind: KindDuration}))
 	f.Add(c.node(Field{Name: "frame.time_epoch", Label: fmt.Sprintf("Epoch Time: %d.%09d seconds", ts.Unix(), ts.Nanosecond()), Kind: KindTime, T: ts}))
 	var delta time.Duration
@@ -70,10 +70,10 @@ func (c *dctx) frame(lt layers.LinkType) {
 	f.Add(c.node(Field{Name: "frame.time_delta", Label: "[Time delta from previous captured frame: " + formatSeconds(delta) + " seconds]", Kind: KindDuration, D: delta}))
 	rel := ts.Sub(c.a.first)
 	f.Add(c.node(Field{Name: "frame.time_relative", Label: "[Time since reference or first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel}))
-	f.Add(c.uint("frame.number", fmt.Sprintf("Frame Number: %d", c.n), 0, 0, uint64(c.n)))
-	f.Add(c.uint("frame.len", fmt.Sprintf("Frame Length: %d bytes (%d bits)", wire, wire*8), 0, 0, uint64(wire)))
-	f.Add(c.uint("frame.cap_len", fmt.Sprintf("Capture Length: %d bytes (%d bits)", capLen, capLen*8), 0, 0, uint64(capLen)))
-	f.Add(c.bool("frame.marked", "[Frame is marked: False]", 0, 0, false))
-	f.Add(c.bool("frame.ignored", "[Frame is ignored: False]", 0, 0, false))
-	f.Add(c.str("frame.protocols", "[Protocols in frame: ]", 0, 0, ""))
+	f.Add(c.uint("frame.number", 0, 0, uint64(c.n), 0, "Frame Number: %d", c.n))
+	f.Add(c.uint("frame.len", 0, 0, uint64(wire), 0, "Frame Length: %d bytes (%d bits)", wire, wire*8))
+	f.Add(c.uint("frame.cap_len", 0, 0, uint64(capLen), 0, "Capture Length: %d bytes (%d bits)", capLen, capLen*8))
+	f.Add(c.bool("frame.marked", 0, 0, false, "[Frame is marked: False]"))
+	f.Add(c.bool("frame.ignored", 0, 0, false, "[Frame is ignored: False]"))
+	f.Add(c.str("frame.protocols", 0, 0, "", "[Protocols in frame: ]"))
 }

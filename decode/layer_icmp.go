@@ -56,14 +56,14 @@ func inetChecksum(sum uint32, b []byte) uint16 {
 func (c *dctx) checksumField(parent *Field, pfx string, off int, ck uint16, computed uint16, verifiable bool) {
 	switch {
 	case !verifiable:
-		parent.Add(c.hex(pfx+".checksum", fmt.Sprintf("Checksum: 0x%04x [unverified]", ck), off, 2, uint64(ck), 16))
-		parent.Add(c.uint(pfx+".checksum.status", "[Checksum Status: Unverified]", off, 0, 2))
+		parent.Add(c.hex(pfx+".checksum", off, 2, uint64(ck), 16, "Checksum: 0x%04x [unverified]", ck))
+		parent.Add(c.uint(pfx+".checksum.status", off, 0, 2, 0, "[Checksum Status: Unverified]"))
 	case computed == 0:
-		parent.Add(c.hex(pfx+".checksum", fmt.Sprintf("Checksum: 0x%04x [correct]", ck), off, 2, uint64(ck), 16))
-		parent.Add(c.uint(pfx+".checksum.status", "[Checksum Status: Good]", off, 0, 1))
+		parent.Add(c.hex(pfx+".checksum", off, 2, uint64(ck), 16, "Checksum: 0x%04x [correct]", ck))
+		parent.Add(c.uint(pfx+".checksum.status", off, 0, 1, 0, "[Checksum Status: Good]"))
 	default:
-		parent.Add(c.hex(pfx+".checksum", fmt.Sprintf("Checksum: 0x%04x incorrect", ck), off, 2, uint64(ck), 16))
-		parent.Add(c.uint(pfx+".checksum.status", "[Checksum Status: Bad]", off, 0, 0))
+		parent.Add(c.hex(pfx+".checksum", off, 2, uint64(ck), 16, "Checksum: 0x%04x incorrect", ck))
+		parent.Add(c.uint(pfx+".checksum.status", off, 0, 0, 0, "[Checksum Status: Bad]"))
 	}
 }
 
@@ -81,20 +81,20 @@ func (c *dctx) icmp(off, end int) {
 	end = min(end, len(c.data))
 	d := c.data[off:end]
 	t, code := d[0], d[1]
-	ic := c.proto("icmp", "Internet Control Message Protocol", off, len(d))
+	ic := c.proto("icmp", off, len(d), "Internet Control Message Protocol")
 	c.p.Tree = append(c.p.Tree, ic)
 	appendProtocol(c.p, "icmp")
 	tn := icmpTypes[t]
 	if tn == "" {
 		tn = "Unknown ICMP (obsolete or malformed?)"
 	}
-	ic.Add(c.uint("icmp.type", fmt.Sprintf("Type: %d (%s)", t, tn), off, 1, uint64(t)))
+	ic.Add(c.uint("icmp.type", off, 1, uint64(t), 0, "Type: %d (%s)", t, tn))
 	cn := icmpCodeName(t, code)
 	codeLabel := fmt.Sprintf("Code: %d", code)
 	if cn != "" {
 		codeLabel += " (" + cn + ")"
 	}
-	ic.Add(c.uint("icmp.code", codeLabel, off+1, 1, uint64(code)))
+	ic.Add(c.uint("icmp.code", off+1, 1, uint64(code), 0, codeLabel))
 	ck := be16(d[2:])
 	c.checksumField(ic, "icmp", off+2, ck, inetChecksum(0, d), true)
 	info := tn
@@ -110,10 +110,10 @@ func (c *dctx) icmp(off, end int) {
 		}
 		id, seq := be16(d[4:]), be16(d[6:])
 		idLE, seqLE := id>>8|id<<8, seq>>8|seq<<8
-		ic.Add(c.uint("icmp.ident", fmt.Sprintf("Identifier (BE): %d (0x%04x)", id, id), off+4, 2, uint64(id)))
-		ic.Add(c.uint("icmp.ident_le", fmt.Sprintf("Identifier (LE): %d (0x%04x)", idLE, idLE), off+4, 2, uint64(idLE)))
-		ic.Add(c.uint("icmp.seq", fmt.Sprintf("Sequence Number (BE): %d (0x%04x)", seq, seq), off+6, 2, uint64(seq)))
-		ic.Add(c.uint("icmp.seq_le", fmt.Sprintf("Sequence Number (LE): %d (0x%04x)", seqLE, seqLE), off+6, 2, uint64(seqLE)))
+		ic.Add(c.uint("icmp.ident", off+4, 2, uint64(id), 0, "Identifier (BE): %d (0x%04x)", id, id))
+		ic.Add(c.uint("icmp.ident_le", off+4, 2, uint64(idLE), 0, "Identifier (LE): %d (0x%04x)", idLE, idLE))
+		ic.Add(c.uint("icmp.seq", off+6, 2, uint64(seq), 0, "Sequence Number (BE): %d (0x%04x)", seq, seq))
+		ic.Add(c.uint("icmp.seq_le", off+6, 2, uint64(seqLE), 0, "Sequence Number (LE): %d (0x%04x)", seqLE, seqLE))
 		if t == 0 || t == 8 {
 			info = fmt.Sprintf("%-21sid=0x%04x, seq=%d/%d, ttl=%d", tn, id, seq, seqLE, c.ttl)
 			c.setCol("ICMP", info)
@@ -129,13 +129,13 @@ func (c *dctx) icmp(off, end int) {
 		switch {
 		case t == 5:
 			gw := c.data[off+4 : off+8]
-			ic.Add(c.bytes("icmp.redir_gw", fmt.Sprintf("Gateway Address: %d.%d.%d.%d", gw[0], gw[1], gw[2], gw[3]), off+4, 4))
+			ic.Add(c.bytes("icmp.redir_gw", off+4, 4, "Gateway Address: %d.%d.%d.%d", gw[0], gw[1], gw[2], gw[3]))
 		case t == 3 && code == 4:
-			ic.Add(c.uint("icmp.unused", "Unused: 0x0000", off+4, 2, uint64(be16(d[4:]))))
+			ic.Add(c.uint("icmp.unused", off+4, 2, uint64(be16(d[4:])), 0, "Unused: 0x0000"))
 			mtu := be16(d[6:])
-			ic.Add(c.uint("icmp.mtu", fmt.Sprintf("MTU of next hop: %d", mtu), off+6, 2, uint64(mtu)))
+			ic.Add(c.uint("icmp.mtu", off+6, 2, uint64(mtu), 0, "MTU of next hop: %d", mtu))
 		default:
-			ic.Add(c.bytes("icmp.unused", fmt.Sprintf("Unused: %x", d[4:8]), off+4, 4))
+			ic.Add(c.bytes("icmp.unused", off+4, 4, "Unused: %x", d[4:8]))
 		}
 		c.setCol("ICMP", info)
 		// The quoted datagram: its headers are shown, its streams untouched.

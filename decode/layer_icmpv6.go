@@ -33,21 +33,21 @@ func (c *dctx) icmpv6(off, end int) {
 	end = min(end, len(c.data))
 	d := c.data[off:end]
 	t, code := d[0], d[1]
-	ic := c.proto("icmpv6", "Internet Control Message Protocol v6", off, len(d))
+	ic := c.proto("icmpv6", off, len(d), "Internet Control Message Protocol v6")
 	c.p.Tree = append(c.p.Tree, ic)
 	appendProtocol(c.p, "icmpv6")
 	tn := icmpv6Types[t]
 	if tn == "" {
 		tn = "Unknown"
 	}
-	ic.Add(c.uint("icmpv6.type", fmt.Sprintf("Type: %s (%d)", tn, t), off, 1, uint64(t)))
+	ic.Add(c.uint("icmpv6.type", off, 1, uint64(t), 0, "Type: %s (%d)", tn, t))
 	codeLabel := fmt.Sprintf("Code: %d", code)
 	info := tn
 	if t == 1 && int(code) < len(icmpv6Unreach) {
 		codeLabel += " (" + icmpv6Unreach[code] + ")"
 		info += " (" + icmpv6Unreach[code] + ")"
 	}
-	ic.Add(c.uint("icmpv6.code", codeLabel, off+1, 1, uint64(code)))
+	ic.Add(c.uint("icmpv6.code", off+1, 1, uint64(code), 0, codeLabel))
 	// The checksum covers a pseudo-header of the IPv6 addresses.
 	var sum uint32
 	verifiable := c.netSrc.Is6() && c.netDst.Is6() && len(d) == reported
@@ -68,8 +68,8 @@ func (c *dctx) icmpv6(off, end int) {
 			return
 		}
 		id, seq := be16(d[4:]), be16(d[6:])
-		ic.Add(c.hex("icmpv6.echo.identifier", fmt.Sprintf("Identifier: 0x%04x", id), off+4, 2, uint64(id), 16))
-		ic.Add(c.uint("icmpv6.echo.sequence_number", fmt.Sprintf("Sequence: %d", seq), off+6, 2, uint64(seq)))
+		ic.Add(c.hex("icmpv6.echo.identifier", off+4, 2, uint64(id), 16, "Identifier: 0x%04x", id))
+		ic.Add(c.uint("icmpv6.echo.sequence_number", off+6, 2, uint64(seq), 0, "Sequence: %d", seq))
 		c.setCol("ICMPv6", fmt.Sprintf("%s id=0x%04x, seq=%d, hop limit=%d", tn, id, seq, c.ttl))
 		c.dataLayer(off+8, end)
 		return
@@ -81,16 +81,16 @@ func (c *dctx) icmpv6(off, end int) {
 		}
 		target := netip.AddrFrom16([16]byte(d[8:24]))
 		if t == 135 {
-			ic.Add(c.bytes("icmpv6.reserved", fmt.Sprintf("Reserved: %08x", d[4:8]), off+4, 4))
-			ic.Add(c.ip("icmpv6.nd.ns.target_address", "Target Address: "+target.String(), off+8, 16, target))
+			ic.Add(c.bytes("icmpv6.reserved", off+4, 4, "Reserved: %08x", d[4:8]))
+			ic.Add(c.ip("icmpv6.nd.ns.target_address", off+8, 16, target, "Target Address: "+target.String()))
 			info = "Neighbor Solicitation for " + target.String()
 		} else {
 			fl := uint64(d[4])<<24 | uint64(d[5])<<16 | uint64(d[6])<<8 | uint64(d[7])
-			ff := ic.Add(c.hex("icmpv6.nd.na.flag", fmt.Sprintf("Flags: 0x%08x", fl), off+4, 4, fl, 32))
+			ff := ic.Add(c.hex("icmpv6.nd.na.flag", off+4, 4, fl, 32, "Flags: 0x%08x", fl))
 			c.flagBit(ff, "icmpv6.nd.na.flag.r", "Router", off+4, 4, fl, 0x80000000, 32)
 			c.flagBit(ff, "icmpv6.nd.na.flag.s", "Solicited", off+4, 4, fl, 0x40000000, 32)
 			c.flagBit(ff, "icmpv6.nd.na.flag.o", "Override", off+4, 4, fl, 0x20000000, 32)
-			ic.Add(c.ip("icmpv6.nd.na.target_address", "Target Address: "+target.String(), off+8, 16, target))
+			ic.Add(c.ip("icmpv6.nd.na.target_address", off+8, 16, target, "Target Address: "+target.String()))
 			info = "Neighbor Advertisement " + target.String()
 			var fs []string
 			if fl&0x80000000 != 0 {
@@ -131,12 +131,12 @@ func (c *dctx) icmpv6(off, end int) {
 		switch t {
 		case 2:
 			mtu := uint64(be32(d[4:]))
-			ic.Add(c.uint("icmpv6.mtu", fmt.Sprintf("MTU: %d", mtu), off+4, 4, mtu))
+			ic.Add(c.uint("icmpv6.mtu", off+4, 4, mtu, 0, "MTU: %d", mtu))
 		case 4:
 			p := uint64(be32(d[4:]))
-			ic.Add(c.uint("icmpv6.pointer", fmt.Sprintf("Pointer: %d", p), off+4, 4, p))
+			ic.Add(c.uint("icmpv6.pointer", off+4, 4, p, 0, "Pointer: %d", p))
 		default:
-			ic.Add(c.bytes("icmpv6.reserved", fmt.Sprintf("Reserved: %08x", d[4:8]), off+4, 4))
+			ic.Add(c.bytes("icmpv6.reserved", off+4, 4, "Reserved: %08x", d[4:8]))
 		}
 		c.setCol("ICMPv6", info)
 		if len(d) > 8 {
@@ -154,21 +154,21 @@ func (c *dctx) ndOptions(ic *Field, off, end int, info *string) {
 		if l == 0 || off+l > end {
 			return
 		}
-		o := ic.Add(c.text(fmt.Sprintf("ICMPv6 Option (type %d)", t), off, l))
+		o := ic.Add(c.text(off, l, "ICMPv6 Option (type %d)", t))
 		o.Name = "icmpv6.opt"
-		o.Add(c.uint("icmpv6.opt.type", fmt.Sprintf("Type: %d", t), off, 1, uint64(t)))
-		o.Add(c.uint("icmpv6.opt.length", fmt.Sprintf("Length: %d (%d bytes)", l/8, l), off+1, 1, uint64(l/8)))
+		o.Add(c.uint("icmpv6.opt.type", off, 1, uint64(t), 0, "Type: %d", t))
+		o.Add(c.uint("icmpv6.opt.length", off+1, 1, uint64(l/8), 0, "Length: %d (%d bytes)", l/8, l))
 		if (t == 1 || t == 2) && l >= 8 {
 			m := net.HardwareAddr(c.data[off+2 : off+8]).String()
 			name, title := "icmpv6.opt.linkaddr", "Link-layer address: "+m
 			if t == 1 {
 				o.Label = "ICMPv6 Option (Source link-layer address : " + m + ")"
-				o.Add(c.mac(name, title, off+2))
-				o.Add(hidden(c.mac("icmpv6.opt.src_linkaddr", "Source Link-layer address: "+m, off+2)))
+				o.Add(c.mac(name, off+2, title))
+				o.Add(hidden(c.mac("icmpv6.opt.src_linkaddr", off+2, "Source Link-layer address: "+m)))
 			} else {
 				o.Label = "ICMPv6 Option (Target link-layer address : " + m + ")"
-				o.Add(c.mac(name, title, off+2))
-				o.Add(hidden(c.mac("icmpv6.opt.target_linkaddr", "Target Link-layer address: "+m, off+2)))
+				o.Add(c.mac(name, off+2, title))
+				o.Add(hidden(c.mac("icmpv6.opt.target_linkaddr", off+2, "Target Link-layer address: "+m)))
 				if *info != "" && len(*info) > 22 && (*info)[:22] == "Neighbor Advertisement" {
 					*info += " is at " + m
 				}

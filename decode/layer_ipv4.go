@@ -101,7 +101,7 @@ func (c *dctx) ipv4(off, end int) int {
 	src, dst := netip.AddrFrom4([4]byte(d[12:16])), netip.AddrFrom4([4]byte(d[16:20]))
 	if tl := int(be16(d[2:])); c.lite && !c.inError && ihl >= 20 && len(d) >= ihl && tl >= ihl && be16(d[6:])&0x3fff == 0 {
 		// A whole, unfragmented datagram, for a row: no tree.
-		c.p.Tree = append(c.p.Tree, c.proto("ip", "", off, ihl))
+		c.p.Tree = append(c.p.Tree, c.proto("ip", off, ihl, ""))
 		c.setNet(src, dst)
 		c.setCol("IPv4", "")
 		c.ttl = d[8]
@@ -112,14 +112,14 @@ func (c *dctx) ipv4(off, end int) int {
 		}
 		return pend
 	}
-	ip := c.proto("ip", fmt.Sprintf("Internet Protocol Version 4, Src: %s, Dst: %s", src, dst), off, min(max(ihl, 0), len(d)))
+	ip := c.proto("ip", off, min(max(ihl, 0), len(d)), "Internet Protocol Version 4, Src: %s, Dst: %s", src, dst)
 	c.p.Tree = append(c.p.Tree, ip)
 	appendProtocol(c.p, "ip")
 	c.setNet(src, dst)
 	c.setCol("IPv4", "")
 	b0 := uint64(d[0])
-	ip.Add(c.uint("ip.version", bitsLabel(b0, 0xf0, 8, fmt.Sprintf("Version: %d", d[0]>>4)), off, 1, b0>>4))
-	ip.Add(c.uint("ip.hdr_len", bitsLabel(b0, 0x0f, 8, fmt.Sprintf("Header Length: %d bytes (%d)", ihl, ihl/4)), off, 1, uint64(ihl)))
+	ip.Add(c.uint("ip.version", off, 1, b0>>4, 0, bitsLabel(b0, 0xf0, 8, fmt.Sprintf("Version: %d", d[0]>>4))))
+	ip.Add(c.uint("ip.hdr_len", off, 1, uint64(ihl), 0, bitsLabel(b0, 0x0f, 8, fmt.Sprintf("Header Length: %d bytes (%d)", ihl, ihl/4))))
 	if ihl < 20 {
 		c.info = fmt.Sprintf("Bogus IPv4 header length (%d, must be at least 20)", ihl)
 		return 0
@@ -133,18 +133,18 @@ func (c *dctx) ipv4(off, end int) int {
 	ds := d[1]
 	dscp, ecn := ds>>2, ds&3
 	ds1, ds2 := dscpName(dscp)
-	dsf := ip.Add(c.hex("ip.dsfield", fmt.Sprintf("Differentiated Services Field: 0x%02x (DSCP: %s, ECN: %s)", ds, ds1, ecnNames[ecn][0]), off+1, 1, uint64(ds), 8))
-	dsf.Add(c.uint("ip.dsfield.dscp", bitsLabel(uint64(ds), 0xfc, 8, fmt.Sprintf("Differentiated Services Codepoint: %s (%d)", ds2, dscp)), off+1, 1, uint64(dscp)))
-	dsf.Add(c.uint("ip.dsfield.ecn", bitsLabel(uint64(ds), 0x03, 8, fmt.Sprintf("Explicit Congestion Notification: %s (%d)", ecnNames[ecn][1], ecn)), off+1, 1, uint64(ecn)))
+	dsf := ip.Add(c.hex("ip.dsfield", off+1, 1, uint64(ds), 8, "Differentiated Services Field: 0x%02x (DSCP: %s, ECN: %s)", ds, ds1, ecnNames[ecn][0]))
+	dsf.Add(c.uint("ip.dsfield.dscp", off+1, 1, uint64(dscp), 0, bitsLabel(uint64(ds), 0xfc, 8, fmt.Sprintf("Differentiated Services Codepoint: %s (%d)", ds2, dscp))))
+	dsf.Add(c.uint("ip.dsfield.ecn", off+1, 1, uint64(ecn), 0, bitsLabel(uint64(ds), 0x03, 8, fmt.Sprintf("Explicit Congestion Notification: %s (%d)", ecnNames[ecn][1], ecn))))
 	tl := int(be16(d[2:]))
 	lenLabel := fmt.Sprintf("Total Length: %d", tl)
 	if tl == 0 && !c.inError {
 		tl = end - off
 		lenLabel = fmt.Sprintf("Total Length: %d bytes (reported as 0, presumed to be because of \"TCP segmentation offload\" (TSO))", tl)
 	}
-	ip.Add(c.uint("ip.len", lenLabel, off+2, 2, uint64(tl)))
+	ip.Add(c.uint("ip.len", off+2, 2, uint64(tl), 0, lenLabel))
 	id := be16(d[4:])
-	ip.Add(c.hex("ip.id", fmt.Sprintf("Identification: 0x%04x (%d)", id, id), off+4, 2, uint64(id), 16))
+	ip.Add(c.hex("ip.id", off+4, 2, uint64(id), 16, "Identification: 0x%04x (%d)", id, id))
 	fw := uint64(be16(d[6:]))
 	flags := fw >> 13
 	flagText := fmt.Sprintf("Flags: 0x%x", flags)
@@ -159,21 +159,21 @@ func (c *dctx) ipv4(off, end int) int {
 	if flags&4 != 0 {
 		flagText += ", Reserved bit"
 	}
-	fl := ip.Add(c.hex("ip.flags", bitsLabel(uint64(d[6]), 0xe0, 8, flagText), off+6, 1, flags, 8))
+	fl := ip.Add(c.hex("ip.flags", off+6, 1, flags, 8, bitsLabel(uint64(d[6]), 0xe0, 8, flagText)))
 	c.flagBit(fl, "ip.flags.rb", "Reserved bit", off+6, 1, uint64(d[6]), 0x80, 8)
 	c.flagBit(fl, "ip.flags.df", "Don't fragment", off+6, 1, uint64(d[6]), 0x40, 8)
 	c.flagBit(fl, "ip.flags.mf", "More fragments", off+6, 1, uint64(d[6]), 0x20, 8)
 	fragOff := int(fw&0x1fff) * 8
-	ip.Add(c.uint("ip.frag_offset", bitsLabel(fw, 0x1fff, 16, fmt.Sprintf("Fragment Offset: %d", fragOff)), off+6, 2, uint64(fragOff)))
+	ip.Add(c.uint("ip.frag_offset", off+6, 2, uint64(fragOff), 0, bitsLabel(fw, 0x1fff, 16, fmt.Sprintf("Fragment Offset: %d", fragOff))))
 	if !c.inError {
 		c.ttl = d[8]
 	}
-	ip.Add(c.uint("ip.ttl", fmt.Sprintf("Time to Live: %d", d[8]), off+8, 1, uint64(d[8])))
+	ip.Add(c.uint("ip.ttl", off+8, 1, uint64(d[8]), 0, "Time to Live: %d", d[8]))
 	proto := d[9]
-	ip.Add(c.uint("ip.proto", fmt.Sprintf("Protocol: %s (%d)", ipProtoName(proto), proto), off+9, 1, uint64(proto)))
+	ip.Add(c.uint("ip.proto", off+9, 1, uint64(proto), 0, "Protocol: %s (%d)", ipProtoName(proto), proto))
 	ck := be16(d[10:])
-	ip.Add(c.hex("ip.checksum", fmt.Sprintf("Header Checksum: 0x%04x [validation disabled]", ck), off+10, 2, uint64(ck), 16))
-	ip.Add(c.uint("ip.checksum.status", "[Header checksum status: Unverified]", off+10, 0, 2))
+	ip.Add(c.hex("ip.checksum", off+10, 2, uint64(ck), 16, "Header Checksum: 0x%04x [validation disabled]", ck))
+	ip.Add(c.uint("ip.checksum.status", off+10, 0, 2, 0, "[Header checksum status: Unverified]"))
 	c.addrFields(ip, "ip", src, dst, off+12, off+16, 4)
 	if ihl > 20 {
 		c.ipv4Options(ip, off+20, ihl-20)
@@ -202,15 +202,15 @@ func (c *dctx) ipv4(off, end int) int {
 // fields filters use (ip.addr, ip.src_host, ip.host).
 func (c *dctx) addrFields(parent *Field, pfx string, src, dst netip.Addr, so, do, n int) {
 	s := src.String()
-	parent.Add(c.ip(pfx+".src", "Source Address: "+s, so, n, src))
-	parent.Add(hidden(c.ip(pfx+".addr", "Source or Destination Address: "+s, so, n, src)))
-	parent.Add(hidden(c.str(pfx+".src_host", "Source Host: "+s, so, n, s)))
-	parent.Add(hidden(c.str(pfx+".host", "Source or Destination Host: "+s, so, n, s)))
+	parent.Add(c.ip(pfx+".src", so, n, src, "Source Address: "+s))
+	parent.Add(hidden(c.ip(pfx+".addr", so, n, src, "Source or Destination Address: "+s)))
+	parent.Add(hidden(c.str(pfx+".src_host", so, n, s, "Source Host: "+s)))
+	parent.Add(hidden(c.str(pfx+".host", so, n, s, "Source or Destination Host: "+s)))
 	t := dst.String()
-	parent.Add(c.ip(pfx+".dst", "Destination Address: "+t, do, n, dst))
-	parent.Add(hidden(c.ip(pfx+".addr", "Source or Destination Address: "+t, do, n, dst)))
-	parent.Add(hidden(c.str(pfx+".dst_host", "Destination Host: "+t, do, n, t)))
-	parent.Add(hidden(c.str(pfx+".host", "Source or Destination Host: "+t, do, n, t)))
+	parent.Add(c.ip(pfx+".dst", do, n, dst, "Destination Address: "+t))
+	parent.Add(hidden(c.ip(pfx+".addr", do, n, dst, "Source or Destination Address: "+t)))
+	parent.Add(hidden(c.str(pfx+".dst_host", do, n, t, "Destination Host: "+t)))
+	parent.Add(hidden(c.str(pfx+".host", do, n, t, "Source or Destination Host: "+t)))
 }
 
 var ipv4OptNames = map[uint8]string{0: "End of Options List (EOL)", 1: "No Operation (NOP)", 7: "Record Route", 68: "Time Stamp",
@@ -228,16 +228,16 @@ func (c *dctx) ipv4Options(ip *Field, off, n int) {
 		l := 1
 		if t > 1 {
 			if i+1 >= len(d) || d[i+1] < 2 || i+int(d[i+1]) > len(d) {
-				o.Add(c.text("IP Option - "+name+" [malformed]", off+i, len(d)-i))
+				o.Add(c.text(off+i, len(d)-i, "IP Option - "+name+" [malformed]"))
 				return
 			}
 			l = int(d[i+1])
 		}
-		opt := o.Add(c.text("IP Option - "+name, off+i, l))
+		opt := o.Add(c.text(off+i, l, "IP Option - "+name))
 		opt.Name = "ip.opt"
-		opt.Add(c.uint("ip.opt.type", fmt.Sprintf("Type: %d", t), off+i, 1, uint64(t)))
+		opt.Add(c.uint("ip.opt.type", off+i, 1, uint64(t), 0, "Type: %d", t))
 		if t > 1 {
-			opt.Add(c.uint("ip.opt.len", fmt.Sprintf("Length: %d", l), off+i+1, 1, uint64(l)))
+			opt.Add(c.uint("ip.opt.len", off+i+1, 1, uint64(l), 0, "Length: %d", l))
 		}
 		i += l
 		if t == 0 {
@@ -281,7 +281,7 @@ func (c *dctx) ipv4Fragment(ip *Field, off, ihl, pend int, proto uint8, src, dst
 	r := df.done[uint32(c.n)]
 	if r == nil {
 		if in, ok := df.in[uint32(c.n)]; ok {
-			ip.Add(c.frameRef("ip.reassembled_in", fmt.Sprintf("[Reassembled IPv4 in frame: %d]", in), int(in)))
+			ip.Add(c.frameRef("ip.reassembled_in", int(in), "[Reassembled IPv4 in frame: %d]", in))
 		}
 		c.dataLayer(off+ihl, pend)
 		return
@@ -296,11 +296,11 @@ func (c *dctx) ipv4Fragment(ip *Field, off, ihl, pend int, proto uint8, src, dst
 	}
 	fr := ip.Add(c.node(Field{Name: "ip.fragments", Label: fmt.Sprintf("[%d IPv4 Fragments (%d bytes): %s]", len(r.pieces), total, list), Kind: KindBytes, B: r.data}))
 	for _, pc := range r.pieces {
-		fr.Add(c.frameRef("ip.fragment", fmt.Sprintf("Frame: %d, payload: %d-%d (%d bytes)", pc.frame, pc.offset, int(pc.offset)+int(pc.length)-1, pc.length), int(pc.frame)))
+		fr.Add(c.frameRef("ip.fragment", int(pc.frame), "Frame: %d, payload: %d-%d (%d bytes)", pc.frame, pc.offset, int(pc.offset)+int(pc.length)-1, pc.length))
 	}
-	fr.Add(c.uint("ip.fragment.count", fmt.Sprintf("[Fragment count: %d]", len(r.pieces)), 0, 0, uint64(len(r.pieces))))
-	fr.Add(c.frameRef("ip.reassembled_in", fmt.Sprintf("[Reassembled IPv4 in frame: %d]", c.n), c.n))
-	fr.Add(c.uint("ip.reassembled.length", fmt.Sprintf("[Reassembled IPv4 length: %d]", total), 0, 0, uint64(total)))
+	fr.Add(c.uint("ip.fragment.count", 0, 0, uint64(len(r.pieces)), 0, "[Fragment count: %d]", len(r.pieces)))
+	fr.Add(c.frameRef("ip.reassembled_in", c.n, "[Reassembled IPv4 in frame: %d]", c.n))
+	fr.Add(c.uint("ip.reassembled.length", 0, 0, uint64(total), 0, "[Reassembled IPv4 length: %d]", total))
 	fr.Add(c.node(Field{Name: "ip.reassembled.data", Label: "[Reassembled IPv4 data: " + truncHex(r.data) + "]", Kind: KindBytes, B: r.data}))
 	// The datagram's payload is dissected from the reassembled bytes.
 	c.p.Sources = append(c.p.Sources, DataSource{Name: "Reassembled IPv4", Data: r.data})

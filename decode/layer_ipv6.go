@@ -23,7 +23,7 @@ func (c *dctx) ipv6(off, end int) int {
 	src, dst := netip.AddrFrom16([16]byte(d[8:24])), netip.AddrFrom16([16]byte(d[24:40]))
 	if plen := int(be16(d[4:])); c.lite && !c.inError && plen > 0 && (d[6] == 6 || d[6] == 17) {
 		// No extension headers, for a row: no tree.
-		c.p.Tree = append(c.p.Tree, c.proto("ipv6", "", off, 40))
+		c.p.Tree = append(c.p.Tree, c.proto("ipv6", off, 40, ""))
 		c.setNet(src, dst)
 		c.setCol("IPv6", "")
 		c.ttl = d[7]
@@ -34,31 +34,31 @@ func (c *dctx) ipv6(off, end int) int {
 		}
 		return pend
 	}
-	ip := c.proto("ipv6", fmt.Sprintf("Internet Protocol Version 6, Src: %s, Dst: %s", src, dst), off, 40)
+	ip := c.proto("ipv6", off, 40, "Internet Protocol Version 6, Src: %s, Dst: %s", src, dst)
 	c.p.Tree = append(c.p.Tree, ip)
 	appendProtocol(c.p, "ipv6")
 	c.setNet(src, dst)
 	c.setCol("IPv6", "")
 	w := uint64(binary.BigEndian.Uint32(d))
 	ver := w >> 28
-	ip.Add(c.uint("ipv6.version", bitsLabel(uint64(d[0]), 0xf0, 8, fmt.Sprintf("Version: %d", ver)), off, 1, ver))
-	ip.Add(hidden(c.uint("ip.version", bitsLabel(uint64(d[0]), 0xf0, 8, fmt.Sprintf("Version: %d [This field makes the filter match on \"ip.version == %d\" possible]", ver, ver)), off, 1, ver)))
+	ip.Add(c.uint("ipv6.version", off, 1, ver, 0, bitsLabel(uint64(d[0]), 0xf0, 8, fmt.Sprintf("Version: %d", ver))))
+	ip.Add(hidden(c.uint("ip.version", off, 1, ver, 0, bitsLabel(uint64(d[0]), 0xf0, 8, fmt.Sprintf("Version: %d [This field makes the filter match on \"ip.version == %d\" possible]", ver, ver)))))
 	tc := uint8(w >> 20)
 	dscp, ecn := tc>>2, tc&3
 	ds1, ds2 := dscpName(dscp)
-	tcf := ip.Add(c.hex("ipv6.tclass", bitsLabel(w, 0x0ff00000, 32, fmt.Sprintf("Traffic Class: 0x%02x (DSCP: %s, ECN: %s)", tc, ds1, ecnNames[ecn][0])), off, 4, uint64(tc), 32))
-	tcf.Add(c.uint("ipv6.tclass.dscp", bitsLabel(w, 0x0fc00000, 32, fmt.Sprintf("Differentiated Services Codepoint: %s (%d)", ds2, dscp)), off, 4, uint64(dscp)))
-	tcf.Add(c.uint("ipv6.tclass.ecn", bitsLabel(w, 0x00300000, 32, fmt.Sprintf("Explicit Congestion Notification: %s (%d)", ecnNames[ecn][1], ecn)), off, 4, uint64(ecn)))
+	tcf := ip.Add(c.hex("ipv6.tclass", off, 4, uint64(tc), 32, bitsLabel(w, 0x0ff00000, 32, fmt.Sprintf("Traffic Class: 0x%02x (DSCP: %s, ECN: %s)", tc, ds1, ecnNames[ecn][0]))))
+	tcf.Add(c.uint("ipv6.tclass.dscp", off, 4, uint64(dscp), 0, bitsLabel(w, 0x0fc00000, 32, fmt.Sprintf("Differentiated Services Codepoint: %s (%d)", ds2, dscp))))
+	tcf.Add(c.uint("ipv6.tclass.ecn", off, 4, uint64(ecn), 0, bitsLabel(w, 0x00300000, 32, fmt.Sprintf("Explicit Congestion Notification: %s (%d)", ecnNames[ecn][1], ecn))))
 	flow := w & 0xfffff
-	ip.Add(c.hex("ipv6.flow", bitsLabel(w&0xffffff, 0x0fffff, 24, fmt.Sprintf("Flow Label: 0x%05x", flow)), off+1, 3, flow, 24))
+	ip.Add(c.hex("ipv6.flow", off+1, 3, flow, 24, bitsLabel(w&0xffffff, 0x0fffff, 24, fmt.Sprintf("Flow Label: 0x%05x", flow))))
 	plen := int(be16(d[4:]))
-	ip.Add(c.uint("ipv6.plen", fmt.Sprintf("Payload Length: %d", plen), off+4, 2, uint64(plen)))
+	ip.Add(c.uint("ipv6.plen", off+4, 2, uint64(plen), 0, "Payload Length: %d", plen))
 	nxt := d[6]
-	ip.Add(c.uint("ipv6.nxt", fmt.Sprintf("Next Header: %s (%d)", ipProtoName(nxt), nxt), off+6, 1, uint64(nxt)))
+	ip.Add(c.uint("ipv6.nxt", off+6, 1, uint64(nxt), 0, "Next Header: %s (%d)", ipProtoName(nxt), nxt))
 	if !c.inError {
 		c.ttl = d[7]
 	}
-	ip.Add(c.uint("ipv6.hlim", fmt.Sprintf("Hop Limit: %d", d[7]), off+7, 1, uint64(d[7])))
+	ip.Add(c.uint("ipv6.hlim", off+7, 1, uint64(d[7]), 0, "Hop Limit: %d", d[7]))
 	c.addrFields(ip, "ipv6", src, dst, off+8, off+24, 16)
 	pend := off + 40 + plen
 	if plen == 0 || c.inError {
@@ -128,20 +128,20 @@ func (c *dctx) ipv6Ext(ip *Field, kind uint8, off int) (nxt uint8, next int, ok 
 	}
 	d := c.data[off:]
 	n := (int(d[1]) + 1) * 8
-	e := ip.Add(c.proto(name, label, off, min(n, len(d))))
+	e := ip.Add(c.proto(name, off, min(n, len(d)), label))
 	appendProtocol(c.p, name)
 	nxt = d[0]
-	e.Add(c.uint(name+".nxt", fmt.Sprintf("Next Header: %s (%d)", ipProtoName(nxt), nxt), off, 1, uint64(nxt)))
-	e.Add(c.uint(name+".len", fmt.Sprintf("Length: %d", d[1]), off+1, 1, uint64(d[1])))
-	e.Add(c.uint(name+".len_oct", fmt.Sprintf("[Length: %d bytes]", n), off+1, 1, uint64(n)))
+	e.Add(c.uint(name+".nxt", off, 1, uint64(nxt), 0, "Next Header: %s (%d)", ipProtoName(nxt), nxt))
+	e.Add(c.uint(name+".len", off+1, 1, uint64(d[1]), 0, "Length: %d", d[1]))
+	e.Add(c.uint(name+".len_oct", off+1, 1, uint64(n), 0, "[Length: %d bytes]", n))
 	if c.short(off, n, "IPv6") {
 		return 0, 0, false
 	}
 	if kind == 43 {
 		rt, left := d[2], d[3]
 		e.Label = fmt.Sprintf("Routing Header for IPv6 (Type: %d)", rt)
-		e.Add(c.uint("ipv6.routing.type", fmt.Sprintf("Type: %d", rt), off+2, 1, uint64(rt)))
-		e.Add(c.uint("ipv6.routing.segleft", fmt.Sprintf("Segments Left: %d", left), off+3, 1, uint64(left)))
+		e.Add(c.uint("ipv6.routing.type", off+2, 1, uint64(rt), 0, "Type: %d", rt))
+		e.Add(c.uint("ipv6.routing.segleft", off+3, 1, uint64(left), 0, "Segments Left: %d", left))
 	} else {
 		c.ipv6Options(e, off+2, off+n)
 	}
@@ -152,7 +152,7 @@ func (c *dctx) ipv6Options(e *Field, off, end int) {
 	for i := off; i < end; {
 		t := c.data[i]
 		if t == 0 {
-			e.Add(c.text("Pad1", i, 1)).Name = "ipv6.opt.pad1"
+			e.Add(c.text(i, 1, "Pad1")).Name = "ipv6.opt.pad1"
 			i++
 			continue
 		}
@@ -171,10 +171,10 @@ func (c *dctx) ipv6Options(e *Field, off, end int) {
 		default:
 			label = fmt.Sprintf("Unknown IPv6 Option (0x%02x)", t)
 		}
-		o := e.Add(c.text(label, i, l))
+		o := e.Add(c.text(i, l, label))
 		o.Name = "ipv6.opt"
-		o.Add(c.hex("ipv6.opt.type", fmt.Sprintf("Type: 0x%02x", t), i, 1, uint64(t), 8))
-		o.Add(c.uint("ipv6.opt.length", fmt.Sprintf("Length: %d", l-2), i+1, 1, uint64(l-2)))
+		o.Add(c.hex("ipv6.opt.type", i, 1, uint64(t), 8, "Type: 0x%02x", t))
+		o.Add(c.uint("ipv6.opt.length", i+1, 1, uint64(l-2), 0, "Length: %d", l-2))
 		i += l
 	}
 }
@@ -187,22 +187,22 @@ func (c *dctx) ipv6Frag(ip *Field, off int) (nxt uint8, next int, frag, ok bool)
 	}
 	d := c.data[off:]
 	nxt = d[0]
-	e := ip.Add(c.proto("ipv6.fraghdr", "Fragment Header for IPv6", off, 8))
+	e := ip.Add(c.proto("ipv6.fraghdr", off, 8, "Fragment Header for IPv6"))
 	appendProtocol(c.p, "ipv6.fraghdr")
-	e.Add(c.uint("ipv6.fraghdr.nxt", fmt.Sprintf("Next header: %s (%d)", ipProtoName(nxt), nxt), off, 1, uint64(nxt)))
-	e.Add(c.hex("ipv6.fraghdr.reserved_octet", fmt.Sprintf("Reserved octet: 0x%02x", d[1]), off+1, 1, uint64(d[1]), 8))
+	e.Add(c.uint("ipv6.fraghdr.nxt", off, 1, uint64(nxt), 0, "Next header: %s (%d)", ipProtoName(nxt), nxt))
+	e.Add(c.hex("ipv6.fraghdr.reserved_octet", off+1, 1, uint64(d[1]), 8, "Reserved octet: 0x%02x", d[1]))
 	w := uint64(be16(d[2:]))
 	fo := w >> 3
-	e.Add(c.uint("ipv6.fraghdr.offset", bitsLabel(w, 0xfff8, 16, fmt.Sprintf("Offset: %d", fo)), off+2, 2, fo))
-	e.Add(c.uint("ipv6.fraghdr.reserved_bits", bitsLabel(w, 0x0006, 16, fmt.Sprintf("Reserved bits: %d", w>>1&3)), off+2, 2, w>>1&3))
+	e.Add(c.uint("ipv6.fraghdr.offset", off+2, 2, fo, 0, bitsLabel(w, 0xfff8, 16, fmt.Sprintf("Offset: %d", fo))))
+	e.Add(c.uint("ipv6.fraghdr.reserved_bits", off+2, 2, w>>1&3, 0, bitsLabel(w, 0x0006, 16, fmt.Sprintf("Reserved bits: %d", w>>1&3))))
 	more := w&1 != 0
 	moreText := "No"
 	if more {
 		moreText = "Yes"
 	}
-	e.Add(c.bool("ipv6.fraghdr.more", bitsLabel(w, 1, 16, "More Fragments: "+moreText), off+2, 2, more))
+	e.Add(c.bool("ipv6.fraghdr.more", off+2, 2, more, bitsLabel(w, 1, 16, "More Fragments: "+moreText)))
 	ident := binary.BigEndian.Uint32(d[4:])
-	e.Add(c.hex("ipv6.fraghdr.ident", fmt.Sprintf("Identification: 0x%08x", ident), off+4, 4, uint64(ident), 32))
+	e.Add(c.hex("ipv6.fraghdr.ident", off+4, 4, uint64(ident), 32, "Identification: 0x%08x", ident))
 	frag = fo != 0 || more
 	if frag {
 		y := "n"

@@ -2,7 +2,6 @@ package decode
 
 import (
 	"encoding/binary"
-	"fmt"
 )
 
 func nullFamilyName(f uint32) string {
@@ -33,10 +32,10 @@ func (c *dctx) null(off int, loop bool) {
 	if !loop && fam&0xffff0000 != 0 {
 		fam = binary.LittleEndian.Uint32(d)
 	}
-	n := c.proto("null", "Null/Loopback", off, 4)
+	n := c.proto("null", off, 4, "Null/Loopback")
 	c.p.Tree = append(c.p.Tree, n)
 	appendProtocol(c.p, "null")
-	n.Add(c.uint("null.family", fmt.Sprintf("Family: %s (%d)", nullFamilyName(fam), fam), off, 4, uint64(fam)))
+	n.Add(c.uint("null.family", off, 4, uint64(fam), 0, "Family: %s (%d)", nullFamilyName(fam), fam))
 	c.setCol("NULL", "Null/Loopback")
 	switch nullFamilyName(fam) {
 	case "IP":
@@ -50,7 +49,7 @@ func (c *dctx) null(off int, loop bool) {
 
 // raw dissects a packet that starts with its IP header.
 func (c *dctx) raw(off int) {
-	r := c.proto("raw", "Raw packet data", off, len(c.data)-off)
+	r := c.proto("raw", off, len(c.data)-off, "Raw packet data")
 	c.p.Tree = append(c.p.Tree, r)
 	appendProtocol(c.p, "raw")
 	if len(c.data) <= off {

@@ -45,12 +45,12 @@ func (c *dctx) sllAddress(s *Field, hatype uint64, off, halen int) {
 	switch {
 	case halen == 6 && (hatype == 1 || hatype == 772):
 		a := net.HardwareAddr(c.data[off : off+6]).String()
-		s.Add(c.mac("sll.src.eth", "Source: "+a, off))
+		s.Add(c.mac("sll.src.eth", off, "Source: "+a))
 	case halen == 4 && (hatype == 778 || hatype == 776):
 		ip := netip.AddrFrom4([4]byte(c.data[off : off+4]))
-		s.Add(c.ip("sll.src.ipv4", "Source: "+ip.String(), off, 4, ip))
+		s.Add(c.ip("sll.src.ipv4", off, 4, ip, "Source: "+ip.String()))
 	case halen > 0:
-		s.Add(c.bytes("sll.src.other", "Source: "+fmt.Sprintf("%x", c.data[off:off+halen]), off, halen))
+		s.Add(c.bytes("sll.src.other", off, halen, "Source: "+fmt.Sprintf("%x", c.data[off:off+halen])))
 	}
 }
 
@@ -63,18 +63,18 @@ func (c *dctx) sll(off int) {
 	}
 	d := c.data[off:]
 	pkt, ha, halen, proto := uint64(be16(d)), uint64(be16(d[2:])), int(be16(d[4:])), be16(d[14:])
-	s := c.proto("sll", "Linux cooked capture v1", off, 16)
+	s := c.proto("sll", off, 16, "Linux cooked capture v1")
 	c.p.Tree = append(c.p.Tree, s)
 	appendProtocol(c.p, "sll")
-	s.Add(c.uint("sll.pkttype", fmt.Sprintf("Packet type: %s (%d)", sllPacketType(pkt), pkt), off, 2, pkt))
-	s.Add(c.uint("sll.hatype", fmt.Sprintf("Link-layer address type: %s (%d)", sllHaType(ha), ha), off+2, 2, ha))
-	s.Add(c.uint("sll.halen", fmt.Sprintf("Link-layer address length: %d", halen), off+4, 2, uint64(halen)))
+	s.Add(c.uint("sll.pkttype", off, 2, pkt, 0, "Packet type: %s (%d)", sllPacketType(pkt), pkt))
+	s.Add(c.uint("sll.hatype", off+2, 2, ha, 0, "Link-layer address type: %s (%d)", sllHaType(ha), ha))
+	s.Add(c.uint("sll.halen", off+4, 2, uint64(halen), 0, "Link-layer address length: %d", halen))
 	if halen > 8 {
 		halen = 8
 	}
 	c.sllAddress(s, ha, off+6, halen)
 	if halen < 8 {
-		s.Add(c.bytes("sll.unused", fmt.Sprintf("Unused: %x", d[6+halen:14]), off+6+halen, 8-halen))
+		s.Add(c.bytes("sll.unused", off+6+halen, 8-halen, "Unused: %x", d[6+halen:14]))
 	}
 	c.setCol("SLL", "Linux cooked capture v1")
 	c.sllPayload(s, "sll.etype", proto, off+14, off+16)
@@ -82,11 +82,11 @@ func (c *dctx) sll(off int) {
 
 func (c *dctx) sllPayload(s *Field, name string, proto uint16, at, off int) {
 	if proto <= 1500 {
-		s.Add(c.hex("sll.ltype", fmt.Sprintf("Protocol: 0x%04x", proto), at, 2, uint64(proto), 16))
+		s.Add(c.hex("sll.ltype", at, 2, uint64(proto), 16, "Protocol: 0x%04x", proto))
 		c.dataLayer(off, len(c.data))
 		return
 	}
-	s.Add(c.hex(name, fmt.Sprintf("Protocol: %s (0x%04x)", etherTypeName(proto), proto), at, 2, uint64(proto), 16))
+	s.Add(c.hex(name, at, 2, uint64(proto), 16, "Protocol: %s (0x%04x)", etherTypeName(proto), proto))
 	c.etherPayload(proto, off, len(c.data))
 }
 
@@ -101,21 +101,21 @@ func (c *dctx) sll2(off int) {
 	proto := be16(d)
 	ifindex := uint64(d[4])<<24 | uint64(d[5])<<16 | uint64(d[6])<<8 | uint64(d[7])
 	ha, pkt, halen := uint64(be16(d[8:])), uint64(d[10]), int(d[11])
-	s := c.proto("sll", "Linux cooked capture v2", off, 20)
+	s := c.proto("sll", off, 20, "Linux cooked capture v2")
 	c.p.Tree = append(c.p.Tree, s)
 	appendProtocol(c.p, "sll")
-	s.Add(c.hex("sll.etype", fmt.Sprintf("Protocol: %s (0x%04x)", etherTypeName(proto), proto), off, 2, uint64(proto), 16))
-	s.Add(c.hex("sll.reserved", fmt.Sprintf("Reserved: 0x%04x", be16(d[2:])), off+2, 2, uint64(be16(d[2:])), 16))
-	s.Add(c.uint("sll.ifindex", fmt.Sprintf("Interface index: %d", ifindex), off+4, 4, ifindex))
-	s.Add(c.uint("sll.hatype", fmt.Sprintf("Link-layer address type: %s (%d)", sllHaType(ha), ha), off+8, 2, ha))
-	s.Add(c.uint("sll.pkttype", fmt.Sprintf("Packet type: %s (%d)", sllPacketType(pkt), pkt), off+10, 1, pkt))
-	s.Add(c.uint("sll.halen", fmt.Sprintf("Link-layer address length: %d", halen), off+11, 1, uint64(halen)))
+	s.Add(c.hex("sll.etype", off, 2, uint64(proto), 16, "Protocol: %s (0x%04x)", etherTypeName(proto), proto))
+	s.Add(c.hex("sll.reserved", off+2, 2, uint64(be16(d[2:])), 16, "Reserved: 0x%04x", be16(d[2:])))
+	s.Add(c.uint("sll.ifindex", off+4, 4, ifindex, 0, "Interface index: %d", ifindex))
+	s.Add(c.uint("sll.hatype", off+8, 2, ha, 0, "Link-layer address type: %s (%d)", sllHaType(ha), ha))
+	s.Add(c.uint("sll.pkttype", off+10, 1, pkt, 0, "Packet type: %s (%d)", sllPacketType(pkt), pkt))
+	s.Add(c.uint("sll.halen", off+11, 1, uint64(halen), 0, "Link-layer address length: %d", halen))
 	if halen > 8 {
 		halen = 8
 	}
 	c.sllAddress(s, ha, off+12, halen)
 	if halen < 8 {
-		s.Add(c.bytes("sll.unused", fmt.Sprintf("Unused: %x", d[12+halen:20]), off+12+halen, 8-halen))
+		s.Add(c.bytes("sll.unused", off+12+halen, 8-halen, "Unused: %x", d[12+halen:20]))
 	}
 	c.setCol("SLL", "Linux cooked capture v2")
 	if proto <= 1500 {

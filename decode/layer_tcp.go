@@ -70,7 +70,7 @@ var tcpExperts = []struct {
 func (c *dctx) expert(parent *Field, name, msg, sev, group string, off int) {
 	e := parent.Add(c.node(Field{Name: "_ws.expert", Label: fmt.Sprintf("[Expert Info (%s/%s): %s]", sev, group, msg), Start: off}))
 	e.Add(c.node(Field{Name: name, Label: "[" + msg + "]", Kind: KindBool, U: 1, Start: off}))
-	e.Add(hidden(c.str("_ws.expert.message", "Message: "+msg, off, 0, msg)))
+	e.Add(hidden(c.str("_ws.expert.message", off, 0, msg, "Message: "+msg)))
 	e.Add(c.node(Field{Label: "[Severity level: " + sev + "]"}))
 	e.Add(c.node(Field{Label: "[Group: " + group + "]"}))
 }
@@ -116,7 +116,7 @@ func (c *dctx) tcp(off, end int) {
 	if seglen < 0 {
 		seglen = 0
 	}
-	t := c.proto("tcp", "", off, min(max(thl, 20), len(d)))
+	t := c.proto("tcp", off, min(max(thl, 20), len(d)), "")
 	c.p.Tree = append(c.p.Tree, t)
 	appendProtocol(c.p, "tcp")
 	c.tcpNode = t
@@ -128,37 +128,37 @@ func (c *dctx) tcp(off, end int) {
 
 	st, seq, ack, dir, scale := c.tcpRelative(sp, seqRaw, ackRaw, fl)
 	if st != nil {
-		t.Add(c.uint("tcp.stream", fmt.Sprintf("[Stream index: %d]", st.Index), off, 0, uint64(st.Index)))
+		t.Add(c.uint("tcp.stream", off, 0, uint64(st.Index), 0, "[Stream index: %d]", st.Index))
 	}
 	if thl < 20 {
 		t.Label = fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d", sp, dp)
-		t.Add(c.uint("tcp.hdr_len", bitsLabel(uint64(d[12]), 0xf0, 8, fmt.Sprintf("Header Length: %d bytes (%d)", thl, thl/4)), off+12, 1, uint64(thl)))
+		t.Add(c.uint("tcp.hdr_len", off+12, 1, uint64(thl), 0, bitsLabel(uint64(d[12]), 0xf0, 8, fmt.Sprintf("Header Length: %d bytes (%d)", thl, thl/4))))
 		c.setCol("TCP", fmt.Sprintf("%d → %d [BOGUS] Bogus TCP header length (%d, must be at least 20)", sp, dp, thl))
 		return
 	}
-	t.Add(c.uint("tcp.len", fmt.Sprintf("[TCP Segment Len: %d]", seglen), off, 0, uint64(seglen)))
+	t.Add(c.uint("tcp.len", off, 0, uint64(seglen), 0, "[TCP Segment Len: %d]", seglen))
 	rel := "    (relative sequence number)"
 	if st == nil {
 		rel = ""
 	}
-	t.Add(c.uint("tcp.seq", fmt.Sprintf("Sequence Number: %d%s", seq, rel), off+4, 4, uint64(seq)))
-	t.Add(c.uint("tcp.seq_raw", fmt.Sprintf("Sequence Number (raw): %d", seqRaw), off+4, 4, uint64(seqRaw)))
+	t.Add(c.uint("tcp.seq", off+4, 4, uint64(seq), 0, "Sequence Number: %d%s", seq, rel))
+	t.Add(c.uint("tcp.seq_raw", off+4, 4, uint64(seqRaw), 0, "Sequence Number (raw): %d", seqRaw))
 	nxt := seq + uint32(seglen)
 	if fl&(thSYN|thFIN) != 0 {
 		nxt++
 	}
-	t.Add(c.uint("tcp.nxtseq", fmt.Sprintf("[Next Sequence Number: %d%s]", nxt, rel), off, 0, uint64(nxt)))
+	t.Add(c.uint("tcp.nxtseq", off, 0, uint64(nxt), 0, "[Next Sequence Number: %d%s]", nxt, rel))
 	ackLabel := fmt.Sprintf("Acknowledgment Number: %d", ack)
 	if fl&thACK != 0 && st != nil {
 		ackLabel += "    (relative ack number)"
 	}
-	t.Add(c.uint("tcp.ack", ackLabel, off+8, 4, uint64(ack)))
-	t.Add(c.uint("tcp.ack_raw", fmt.Sprintf("Acknowledgment number (raw): %d", ackRaw), off+8, 4, uint64(ackRaw)))
-	t.Add(c.uint("tcp.hdr_len", bitsLabel(uint64(d[12]), 0xf0, 8, fmt.Sprintf("Header Length: %d bytes (%d)", thl, thl/4)), off+12, 1, uint64(thl)))
+	t.Add(c.uint("tcp.ack", off+8, 4, uint64(ack), 0, ackLabel))
+	t.Add(c.uint("tcp.ack_raw", off+8, 4, uint64(ackRaw), 0, "Acknowledgment number (raw): %d", ackRaw))
+	t.Add(c.uint("tcp.hdr_len", off+12, 1, uint64(thl), 0, bitsLabel(uint64(d[12]), 0xf0, 8, fmt.Sprintf("Header Length: %d bytes (%d)", thl, thl/4))))
 	flw := uint64(fl)
-	ff := t.Add(c.hex("tcp.flags", fmt.Sprintf("Flags: 0x%03x (%s)", fl, tcpFlagList(fl)), off+12, 2, flw, 16))
+	ff := t.Add(c.hex("tcp.flags", off+12, 2, flw, 16, "Flags: 0x%03x (%s)", fl, tcpFlagList(fl)))
 	res := flw&0xe00 != 0
-	ff.Add(c.bool("tcp.flags.res", bitsLabel(flw, 0xe00, 12, "Reserved: "+setNotSet(res)), off+12, 1, res))
+	ff.Add(c.bool("tcp.flags.res", off+12, 1, res, bitsLabel(flw, 0xe00, 12, "Reserved: "+setNotSet(res))))
 	c.flagBit(ff, "tcp.flags.ae", "Accurate ECN", off+12, 1, flw, 0x100, 12)
 	c.flagBit(ff, "tcp.flags.cwr", "Congestion Window Reduced", off+13, 1, flw, 0x080, 12)
 	c.flagBit(ff, "tcp.flags.ece", "ECN-Echo", off+13, 1, flw, 0x040, 12)
@@ -169,28 +169,28 @@ func (c *dctx) tcp(off, end int) {
 	c.flagBit(ff, "tcp.flags.syn", "Syn", off+13, 1, flw, 0x002, 12)
 	c.flagBit(ff, "tcp.flags.fin", "Fin", off+13, 1, flw, 0x001, 12)
 	fstr := tcpFlagStr(fl)
-	ff.Add(c.str("tcp.flags.str", "[TCP Flags: "+fstr+"]", off+12, 2, fstr))
-	t.Add(c.uint("tcp.window_size_value", fmt.Sprintf("Window: %d", win), off+14, 2, uint64(win)))
+	ff.Add(c.str("tcp.flags.str", off+12, 2, fstr, "[TCP Flags: "+fstr+"]"))
+	t.Add(c.uint("tcp.window_size_value", off+14, 2, uint64(win), 0, "Window: %d", win))
 	cwin := uint64(win)
 	if fl&thSYN == 0 {
 		if scale >= 0 {
 			cwin <<= uint(scale)
 		}
-		t.Add(c.uint("tcp.window_size", fmt.Sprintf("[Calculated window size: %d]", cwin), off+14, 2, cwin))
+		t.Add(c.uint("tcp.window_size", off+14, 2, cwin, 0, "[Calculated window size: %d]", cwin))
 		switch scale {
 		case -1:
-			t.Add(c.int("tcp.window_size_scalefactor", "[Window size scaling factor: -1 (unknown)]", off+14, 2, -1))
+			t.Add(c.int("tcp.window_size_scalefactor", off+14, 2, -1, "[Window size scaling factor: -1 (unknown)]"))
 		case -2:
-			t.Add(c.int("tcp.window_size_scalefactor", "[Window size scaling factor: -2 (no window scaling used)]", off+14, 2, -2))
+			t.Add(c.int("tcp.window_size_scalefactor", off+14, 2, -2, "[Window size scaling factor: -2 (no window scaling used)]"))
 		default:
-			t.Add(c.int("tcp.window_size_scalefactor", fmt.Sprintf("[Window size scaling factor: %d]", 1<<scale), off+14, 2, int64(1)<<scale))
+			t.Add(c.int("tcp.window_size_scalefactor", off+14, 2, int64(1)<<scale, "[Window size scaling factor: %d]", 1<<scale))
 		}
 	} else {
-		t.Add(c.uint("tcp.window_size", fmt.Sprintf("[Calculated window size: %d]", cwin), off+14, 2, cwin))
+		t.Add(c.uint("tcp.window_size", off+14, 2, cwin, 0, "[Calculated window size: %d]", cwin))
 	}
-	t.Add(c.hex("tcp.checksum", fmt.Sprintf("Checksum: 0x%04x [unverified]", ck), off+16, 2, uint64(ck), 16))
-	t.Add(c.uint("tcp.checksum.status", "[Checksum Status: Unverified]", off+16, 0, 2))
-	t.Add(c.uint("tcp.urgent_pointer", fmt.Sprintf("Urgent Pointer: %d", urg), off+18, 2, uint64(urg)))
+	t.Add(c.hex("tcp.checksum", off+16, 2, uint64(ck), 16, "Checksum: 0x%04x [unverified]", ck))
+	t.Add(c.uint("tcp.checksum.status", off+16, 0, 2, 0, "[Checksum Status: Unverified]"))
+	t.Add(c.uint("tcp.urgent_pointer", off+18, 2, uint64(urg), 0, "Urgent Pointer: %d", urg))
 	if len(d) < thl {
 		t.Label = fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d, Len: %d", sp, dp, seq, seglen)
 		c.setCol("TCP", fmt.Sprintf("%d → %d [%s] Seq=%d Len=%d", sp, dp, tcpFlagList(fl), seq, seglen))
@@ -205,8 +205,8 @@ func (c *dctx) tcp(off, end int) {
 	if st != nil {
 		flags = c.a.tcp.flags[uint32(c.n)]
 		cv := st.completeness()
-		t.Children = insertAfter(t.Children, "tcp.stream", c.uint("tcp.completeness", fmt.Sprintf("[Conversation completeness: %s (%d)]", completenessText(cv), cv), off, 0, uint64(cv)))
-		tsn := t.Add(c.text("[Timestamps]", off, 0))
+		t.Children = insertAfter(t.Children, "tcp.stream", c.uint("tcp.completeness", off, 0, uint64(cv), 0, "[Conversation completeness: %s (%d)]", completenessText(cv), cv))
+		tsn := t.Add(c.text(off, 0, "[Timestamps]"))
 		since := c.ci.Timestamp.Sub(st.Start)
 		tsn.Add(c.node(Field{Name: "tcp.time_relative", Label: "[Time since first frame in this TCP stream: " + formatSeconds(since) + " seconds]", Kind: KindDuration, D: since, Start: off}))
 		var acked uint32
@@ -272,7 +272,7 @@ func (c *dctx) tcpRow(t *Field, off, end int, d []byte, thl, seglen int) {
 	cwin := uint64(be16(d[14:]))
 	var flags tcpFrameFlags
 	if st != nil {
-		t.Add(c.uint("tcp.stream", "", off, 0, uint64(st.Index)))
+		t.Add(c.uint("tcp.stream", off, 0, uint64(st.Index), 0, ""))
 		flags = c.a.tcp.flags[uint32(c.n)]
 		if fl&thSYN == 0 && scale >= 0 {
 			cwin <<= uint(scale)
@@ -373,13 +373,13 @@ func (c *dctx) tcpInError(off int) {
 		return
 	}
 	sp, dp := be16(d), be16(d[2:])
-	t := c.proto("tcp", fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d", sp, dp), off, min(len(d), 20))
+	t := c.proto("tcp", off, min(len(d), 20), "Transmission Control Protocol, Src Port: %d, Dst Port: %d", sp, dp)
 	c.p.Tree = append(c.p.Tree, t)
 	appendProtocol(c.p, "tcp")
 	c.ports(t, "tcp", off, sp, dp)
 	if len(d) >= 8 {
 		s := binary.BigEndian.Uint32(d[4:])
-		t.Add(c.uint("tcp.seq_raw", fmt.Sprintf("Sequence Number (raw): %d", s), off+4, 4, uint64(s)))
+		t.Add(c.uint("tcp.seq_raw", off+4, 4, uint64(s), 0, "Sequence Number (raw): %d", s))
 	}
 }
 
@@ -428,7 +428,7 @@ func completenessText(v uint8) string {
 func (c *dctx) tcpAnalysisTree(t *Field, st *Stream, fl *tcpFrameFlags, acked uint32, off int) {
 	a := t.Add(c.node(Field{Name: "tcp.analysis", Label: "[SEQ/ACK analysis]", Start: off}))
 	if acked != 0 {
-		a.Add(c.frameRef("tcp.analysis.acks_frame", fmt.Sprintf("[This is an ACK to the segment in frame: %d]", acked), int(acked)))
+		a.Add(c.frameRef("tcp.analysis.acks_frame", int(acked), "[This is an ACK to the segment in frame: %d]", acked))
 		if at, ok := c.a.lay.times.get(int(acked)); ok {
 			rtt := time.Duration(c.ci.Timestamp.UnixNano() - at)
 			a.Add(c.node(Field{Name: "tcp.analysis.ack_rtt", Label: "[The RTT to ACK the segment was: " + formatSeconds(rtt) + " seconds]", Kind: KindDuration, D: rtt, Start: off}))
@@ -453,8 +453,8 @@ func (c *dctx) tcpAnalysisTree(t *Field, st *Stream, fl *tcpFrameFlags, acked ui
 	}
 	if fl.flags&taDuplicateAck != 0 {
 		af.Add(c.node(Field{Name: "tcp.analysis.duplicate_ack", Label: "[This is a TCP duplicate ack]", Kind: KindBool, U: 1, Start: off}))
-		a.Add(c.uint("tcp.analysis.duplicate_ack_num", fmt.Sprintf("[Duplicate ACK #: %d]", fl.dupAckNum), off, 0, uint64(fl.dupAckNum)))
-		df := a.Add(c.frameRef("tcp.analysis.duplicate_ack_frame", fmt.Sprintf("[Duplicate to the ACK in frame: %d]", fl.dupAckFrame), int(fl.dupAckFrame)))
+		a.Add(c.uint("tcp.analysis.duplicate_ack_num", off, 0, uint64(fl.dupAckNum), 0, "[Duplicate ACK #: %d]", fl.dupAckNum))
+		df := a.Add(c.frameRef("tcp.analysis.duplicate_ack_frame", int(fl.dupAckFrame), "[Duplicate to the ACK in frame: %d]", fl.dupAckFrame))
 		c.expert(df, "tcp.analysis.duplicate_ack", fmt.Sprintf("Duplicate ACK (#%d)", fl.dupAckNum), "Note", "Sequence", off)
 	}
 }
@@ -481,38 +481,38 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 				nm = "tcp.options.eol"
 			}
 			o := of.Add(c.node(Field{Name: nm, Label: "TCP Option - " + name, Kind: KindBytes, B: d[i : i+1], Start: off + i, Len: 1}))
-			o.Add(c.uint("tcp.option_kind", fmt.Sprintf("Kind: %s (%d)", kindName, k), off+i, 1, uint64(k)))
+			o.Add(c.uint("tcp.option_kind", off+i, 1, uint64(k), 0, "Kind: %s (%d)", kindName, k))
 			i++
 			continue
 		}
 		if i+1 >= len(d) || d[i+1] < 2 || i+int(d[i+1]) > len(d) {
-			of.Add(c.text(fmt.Sprintf("TCP Option - %s: option length invalid", name), off+i, len(d)-i))
+			of.Add(c.text(off+i, len(d)-i, "TCP Option - %s: option length invalid", name))
 			break
 		}
 		l := int(d[i+1])
 		body := d[i+2 : i+l]
 		o := of.Add(c.node(Field{Kind: KindBytes, B: d[i : i+l], Start: off + i, Len: l}))
-		o.Add(c.uint("tcp.option_kind", fmt.Sprintf("Kind: %s (%d)", kindName, k), off+i, 1, uint64(k)))
-		o.Add(c.uint("tcp.option_len", fmt.Sprintf("Length: %d", l), off+i+1, 1, uint64(l)))
+		o.Add(c.uint("tcp.option_kind", off+i, 1, uint64(k), 0, "Kind: %s (%d)", kindName, k))
+		o.Add(c.uint("tcp.option_len", off+i+1, 1, uint64(l), 0, "Length: %d", l))
 		bo := off + i + 2
 		switch {
 		case k == 2 && l == 4:
 			mss := be16(body)
 			o.Name, o.Label = "tcp.options.mss", fmt.Sprintf("TCP Option - Maximum segment size: %d bytes", mss)
-			o.Add(c.uint("tcp.options.mss_val", fmt.Sprintf("MSS Value: %d", mss), bo, 2, uint64(mss)))
+			o.Add(c.uint("tcp.options.mss_val", bo, 2, uint64(mss), 0, "MSS Value: %d", mss))
 		case k == 3 && l == 3:
 			sh := body[0]
 			mult := uint64(1) << min(sh, 14)
 			o.Name, o.Label = "tcp.options.wscale", fmt.Sprintf("TCP Option - Window scale: %d (multiply by %d)", sh, mult)
-			o.Add(c.uint("tcp.options.wscale.shift", fmt.Sprintf("Shift count: %d", sh), bo, 1, uint64(sh)))
-			o.Add(c.uint("tcp.options.wscale.multiplier", fmt.Sprintf("[Multiplier: %d]", mult), bo, 1, mult))
+			o.Add(c.uint("tcp.options.wscale.shift", bo, 1, uint64(sh), 0, "Shift count: %d", sh))
+			o.Add(c.uint("tcp.options.wscale.multiplier", bo, 1, mult, 0, "[Multiplier: %d]", mult))
 		case k == 4 && l == 2:
 			o.Name, o.Label = "tcp.options.sack_perm", "TCP Option - SACK permitted"
 		case k == 8 && l == 10:
 			tv, te := binary.BigEndian.Uint32(body), binary.BigEndian.Uint32(body[4:])
 			o.Name, o.Label = "tcp.options.timestamp", fmt.Sprintf("TCP Option - Timestamps: TSval %d, TSecr %d", tv, te)
-			o.Add(c.uint("tcp.options.timestamp.tsval", fmt.Sprintf("Timestamp value: %d", tv), bo, 4, uint64(tv)))
-			o.Add(c.uint("tcp.options.timestamp.tsecr", fmt.Sprintf("Timestamp echo reply: %d", te), bo+4, 4, uint64(te)))
+			o.Add(c.uint("tcp.options.timestamp.tsval", bo, 4, uint64(tv), 0, "Timestamp value: %d", tv))
+			o.Add(c.uint("tcp.options.timestamp.tsecr", bo+4, 4, uint64(te), 0, "Timestamp echo reply: %d", te))
 		case k == 5:
 			base := uint32(0)
 			if st != nil {
@@ -530,16 +530,16 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 					lbl.WriteString(" ")
 				}
 				fmt.Fprintf(&lbl, "%d-%d", le, re)
-				o.Add(c.uint("tcp.options.sack_le", fmt.Sprintf("left edge = %d (relative)", le), bo+j, 4, uint64(le)))
-				o.Add(c.uint("tcp.options.sack_re", fmt.Sprintf("right edge = %d (relative)", re), bo+j+4, 4, uint64(re)))
+				o.Add(c.uint("tcp.options.sack_le", bo+j, 4, uint64(le), 0, "left edge = %d (relative)", le))
+				o.Add(c.uint("tcp.options.sack_re", bo+j+4, 4, uint64(re), 0, "right edge = %d (relative)", re))
 				cnt++
 			}
-			o.Add(c.uint("tcp.options.sack.count", fmt.Sprintf("[TCP SACK Count: %d]", cnt), bo, 0, uint64(cnt)))
+			o.Add(c.uint("tcp.options.sack.count", bo, 0, uint64(cnt), 0, "[TCP SACK Count: %d]", cnt))
 			o.Label = lbl.String()
 		default:
 			o.Name, o.Label = "tcp.options.unknown", "TCP Option - "+name
 			if len(body) > 0 {
-				o.Add(c.bytes("tcp.options.unknown.payload", "Payload: "+truncHex(body), bo, len(body)))
+				o.Add(c.bytes("tcp.options.unknown.payload", bo, len(body), "Payload: "+truncHex(body)))
 			}
 		}
 		i += l

@@ -9,7 +9,7 @@ func (c *dctx) udp(off, end int) {
 		if c.inError {
 			if len(c.data)-off >= 4 {
 				sp, dp := be16(c.data[off:]), be16(c.data[off+2:])
-				u := c.proto("udp", fmt.Sprintf("User Datagram Protocol, Src Port: %d, Dst Port: %d", sp, dp), off, len(c.data)-off)
+				u := c.proto("udp", off, len(c.data)-off, "User Datagram Protocol, Src Port: %d, Dst Port: %d", sp, dp)
 				c.p.Tree = append(c.p.Tree, u)
 				appendProtocol(c.p, "udp")
 				c.ports(u, "udp", off, sp, dp)
@@ -22,20 +22,20 @@ func (c *dctx) udp(off, end int) {
 	}
 	d := c.data[off:]
 	sp, dp, ulen, ck := be16(d), be16(d[2:]), int(be16(d[4:])), be16(d[6:])
-	u := c.proto("udp", fmt.Sprintf("User Datagram Protocol, Src Port: %d, Dst Port: %d", sp, dp), off, 8)
+	u := c.proto("udp", off, 8, "User Datagram Protocol, Src Port: %d, Dst Port: %d", sp, dp)
 	c.p.Tree = append(c.p.Tree, u)
 	appendProtocol(c.p, "udp")
 	c.ports(u, "udp", off, sp, dp)
-	u.Add(c.uint("udp.length", fmt.Sprintf("Length: %d", ulen), off+4, 2, uint64(ulen)))
-	u.Add(c.hex("udp.checksum", fmt.Sprintf("Checksum: 0x%04x [unverified]", ck), off+6, 2, uint64(ck), 16))
-	u.Add(c.uint("udp.checksum.status", "[Checksum Status: Unverified]", off+6, 0, 2))
+	u.Add(c.uint("udp.length", off+4, 2, uint64(ulen), 0, "Length: %d", ulen))
+	u.Add(c.hex("udp.checksum", off+6, 2, uint64(ck), 16, "Checksum: 0x%04x [unverified]", ck))
+	u.Add(c.uint("udp.checksum.status", off+6, 0, 2, 0, "[Checksum Status: Unverified]"))
 	if c.inError {
 		return
 	}
 	if idx, ok := c.a.tcp.conv(c.n); ok && idx < len(c.a.tcp.udp) {
 		us := c.a.tcp.udp[idx]
-		u.Add(c.uint("udp.stream", fmt.Sprintf("[Stream index: %d]", idx), off, 0, uint64(idx)))
-		ts := u.Add(c.text("[Timestamps]", off, 0))
+		u.Add(c.uint("udp.stream", off, 0, uint64(idx), 0, "[Stream index: %d]", idx))
+		ts := u.Add(c.text(off, 0, "[Timestamps]"))
 		rel := c.ci.Timestamp.Sub(us.Start)
 		ts.Add(c.node(Field{Name: "udp.time_relative", Label: "[Time since first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel, Start: off}))
 	}
@@ -43,7 +43,7 @@ func (c *dctx) udp(off, end int) {
 	if ulen >= 8 && off+ulen <= end {
 		pend = off + ulen
 	} else if ulen < 8 {
-		u.Add(c.text(fmt.Sprintf("[Bad length value %d < UDP header length 8]", ulen), off+4, 2))
+		u.Add(c.text(off+4, 2, "[Bad length value %d < UDP header length 8]", ulen))
 	}
 	plen := pend - off - 8
 	c.setCol("UDP", fmt.Sprintf("%d → %d Len=%d", sp, dp, plen))
@@ -59,8 +59,8 @@ func (c *dctx) udp(off, end int) {
 
 // ports adds the source and destination ports with the hidden pfx.port.
 func (c *dctx) ports(parent *Field, pfx string, off int, sp, dp uint16) {
-	parent.Add(c.uint(pfx+".srcport", fmt.Sprintf("Source Port: %d", sp), off, 2, uint64(sp)))
-	parent.Add(c.uint(pfx+".dstport", fmt.Sprintf("Destination Port: %d", dp), off+2, 2, uint64(dp)))
-	parent.Add(hidden(c.uint(pfx+".port", fmt.Sprintf("Source or Destination Port: %d", sp), off, 2, uint64(sp))))
-	parent.Add(hidden(c.uint(pfx+".port", fmt.Sprintf("Source or Destination Port: %d", dp), off+2, 2, uint64(dp))))
+	parent.Add(c.uint(pfx+".srcport", off, 2, uint64(sp), 0, "Source Port: %d", sp))
+	parent.Add(c.uint(pfx+".dstport", off+2, 2, uint64(dp), 0, "Destination Port: %d", dp))
+	parent.Add(hidden(c.uint(pfx+".port", off, 2, uint64(sp), 0, "Source or Destination Port: %d", sp)))
+	parent.Add(hidden(c.uint(pfx+".port", off+2, 2, uint64(dp), 0, "Source or Destination Port: %d", dp)))
 }

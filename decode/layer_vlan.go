@@ -13,25 +13,25 @@ func (c *dctx) vlan(off, end int, tpid uint16) int {
 	}
 	tci := uint64(be16(c.data[off:]))
 	pri, dei, id := tci>>13, tci>>12&1, tci&0xfff
-	v := c.proto("vlan", fmt.Sprintf("802.1Q Virtual LAN, PRI: %d, DEI: %d, ID: %d", pri, dei, id), off, 4)
+	v := c.proto("vlan", off, 4, "802.1Q Virtual LAN, PRI: %d, DEI: %d, ID: %d", pri, dei, id)
 	if tpid == 0x88a8 {
 		v.Label = fmt.Sprintf("IEEE 802.1ad, ID: %d", id)
 	}
 	c.p.Tree = append(c.p.Tree, v)
 	appendProtocol(c.p, "vlan")
-	v.Add(c.uint("vlan.priority", bitsLabel(tci, 0xe000, 16, fmt.Sprintf("Priority: %s (%d)", vlanPriorities[pri], pri)), off, 2, pri))
+	v.Add(c.uint("vlan.priority", off, 2, pri, 0, bitsLabel(tci, 0xe000, 16, fmt.Sprintf("Priority: %s (%d)", vlanPriorities[pri], pri))))
 	deiText := "Ineligible"
 	if dei == 1 {
 		deiText = "Eligible"
 	}
-	v.Add(c.uint("vlan.dei", bitsLabel(tci, 0x1000, 16, "DEI: "+deiText), off, 2, dei))
-	v.Add(c.uint("vlan.id", bitsLabel(tci, 0x0fff, 16, fmt.Sprintf("ID: %d", id)), off, 2, id))
+	v.Add(c.uint("vlan.dei", off, 2, dei, 0, bitsLabel(tci, 0x1000, 16, "DEI: "+deiText)))
+	v.Add(c.uint("vlan.id", off, 2, id, 0, bitsLabel(tci, 0x0fff, 16, fmt.Sprintf("ID: %d", id))))
 	t := be16(c.data[off+2:])
 	if t <= 1500 {
-		v.Add(c.uint("vlan.len", fmt.Sprintf("Length: %d", t), off+2, 2, uint64(t)))
+		v.Add(c.uint("vlan.len", off+2, 2, uint64(t), 0, "Length: %d", t))
 		c.dataLayer(off+4, off+4+int(t))
 		return off + 4 + int(t)
 	}
-	v.Add(c.hex("vlan.etype", etherTypeLabel(t), off+2, 2, uint64(t), 16))
+	v.Add(c.hex("vlan.etype", off+2, 2, uint64(t), 16, etherTypeLabel(t)))
 	return c.etherPayload(t, off+4, end)
 }

@@ -15,7 +15,8 @@ import (
 // carries a TCP segment, so the application stage can add what it finds
 // in the payload (tcpPayload gives the bytes).
 func (a *Analyzer) dissectLayers(p *Packet, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) (tcpNode *Field) {
-	c := &dctx{a: a, p: p, n: n, ci: ci, data: data, lite: p.lite}
+	p.tree.lite = p.lite
+	c := &dctx{place: place{t: &p.tree, data: data}, a: a, p: p, n: n, ci: ci, lite: p.lite}
 	c.frame(lt)
 	switch lt {
 	case layers.LinkTypeEthernet:
@@ -67,17 +68,17 @@ func tcpPayload(p *Packet, tcpNode *Field) (payload []byte, source, start int) {
 	return nil, 0, 0
 }
 
-// dctx is the state of one full dissection.
+// dctx is the state of one full dissection. Its place is the current
+// data source (src, its index in p.Sources; data, its bytes), where the
+// nodes it makes point.
 type dctx struct {
-	a    *Analyzer
-	p    *Packet
-	n    int
-	ci   gopacket.CaptureInfo
-	data []byte // the bytes of the current data source
-	src  int    // index of the current data source in p.Sources
+	place
+	a  *Analyzer
+	p  *Packet
+	n  int
+	ci gopacket.CaptureInfo
 
 	tcpNode *Field
-	slab    []Field // nodes not yet handed out (node)
 	// lite: only the packet-list row is wanted (Analyzer.Row): the common
 	// layers skip their trees, keeping what the row and the layers above
 	// read.
@@ -89,77 +90,6 @@ type dctx struct {
 	malformed      bool
 	inError        bool  // dissecting the packet quoted by an ICMP error
 	ttl            uint8 // of the outer IP header, for the ICMP Info column
-}
-
-// field constructors; every field gets the current data source.
-
-func (c *dctx) node(f Field) *Field {
-	if len(c.slab) == 0 {
-		// One allocation for many nodes: a tree has a hundred or more; a
-		// row (lite) needs a handful.
-		n := 64
-		if c.lite {
-			n = 8
-		}
-		c.slab = make([]Field, n)
-	}
-	p := &c.slab[0]
-	c.slab = c.slab[1:]
-	*p = f
-	p.Source = c.src
-	return p
-}
-
-func (c *dctx) proto(name, label string, start, length int) *Field {
-	return c.node(Field{Name: name, Label: label, Kind: KindProtocol, Start: start, Len: length})
-}
-
-func (c *dctx) text(label string, start, length int) *Field {
-	return c.node(Field{Label: label, Start: start, Len: length})
-}
-
-func (c *dctx) uint(name, label string, start, length int, v uint64) *Field {
-	return c.node(Field{Name: name, Label: label, Kind: KindUint, U: v, Start: start, Len: length})
-}
-
-func (c *dctx) hex(name, label string, start, length int, v uint64, bits uint8) *Field {
-	return c.node(Field{Name: name, Label: label, Kind: KindUint, Base: BaseHex, Bits: bits, U: v, Start: start, Len: length})
-}
-
-func (c *dctx) int(name, label string, start, length int, v int64) *Field {
-	return c.node(Field{Name: name, Label: label, Kind: KindInt, I: v, Start: start, Len: length})
-}
-
-func (c *dctx) bool(name, label string, start, length int, v bool) *Field {
-	f := c.node(Field{Name: name, Label: label, Kind: KindBool, Start: start, Len: length})
-	if v {
-		f.U = 1
-	}
-	return f
-}
-
-func (c *dctx) str(name, label string, start, length int, s string) *Field {
-	return c.node(Field{Name: name, Label: label, Kind: KindString, S: s, Start: start, Len: length})
-}
-
-func (c *dctx) bytes(name, label string, start, length int) *Field {
-	return c.node(Field{Name: name, Label: label, Kind: KindBytes, B: c.data[start : start+length], Start: start, Len: length})
-}
-
-func (c *dctx) ip(name, label string, start, length int, a netip.Addr) *Field {
-	k := KindIPv4
-	if a.Is6() {
-		k = KindIPv6
-	}
-	return c.node(Field{Name: name, Label: label, Kind: k, IP: a, Start: start, Len: length})
-}
-
-func (c *dctx) mac(name, label string, start int) *Field {
-	return c.node(Field{Name: name, Label: label, Kind: KindMAC, B: c.data[start : start+6], Start: start, Len: 6})
-}
-
-func (c *dctx) frameRef(name, label string, v int) *Field {
-	return c.node(Field{Name: name, Label: label, Kind: KindFrameNum, U: uint64(v)})
 }
 
 func hidden(f *Field) *Field {
@@ -201,7 +131,7 @@ func setNotSet(v bool) string {
 // flagBit adds a one-bit boolean of a multi-bit flags word.
 func (c *dctx) flagBit(parent *Field, name, text string, start, length int, word, mask uint64, nbits int) *Field {
 	on := word&mask != 0
-	return parent.Add(c.bool(name, bitsLabel(word, mask, nbits, text+": "+setNotSet(on)), start, length, on))
+	return parent.Add(c.bool(name, start, length, on, bitsLabel(word, mask, nbits, text+": "+setNotSet(on))))
 }
 
 // short reports whether the current source has fewer than n bytes from off;
@@ -221,12 +151,12 @@ func (c *dctx) markMalformed(proto string) {
 	}
 	c.malformed = true
 	if c.src == 0 && c.ci.Length > c.ci.CaptureLength && c.ci.CaptureLength == len(c.p.Sources[0].Data) {
-		f := c.proto("_ws.short", "[Packet size limited during capture: "+proto+" truncated]", 0, 0)
+		f := c.proto("_ws.short", 0, 0, "[Packet size limited during capture: "+proto+" truncated]")
 		c.p.Tree = append(c.p.Tree, f)
 		appendProtocol(c.p, "_ws.short")
 		return
 	}
-	f := c.proto("_ws.malformed", "[Malformed Packet: "+proto+"]", 0, 0)
+	f := c.proto("_ws.malformed", 0, 0, "[Malformed Packet: "+proto+"]")
 	f.Add(c.node(Field{Name: "_ws.malformed.expert", Label: "[Expert Info (Error/Malformed): Malformed Packet (Exception occurred)]"}))
 	c.p.Tree = append(c.p.Tree, f)
 	appendProtocol(c.p, "_ws.malformed")
@@ -241,9 +171,9 @@ func (c *dctx) dataLayer(off, end int) {
 		return
 	}
 	n := end - off
-	d := c.proto("data", fmt.Sprintf("Data (%d byte%s)", n, plural(n)), off, n)
-	d.Add(c.bytes("data.data", "Data: "+truncHex(c.data[off:end]), off, n))
-	d.Add(c.uint("data.len", fmt.Sprintf("[Length: %d]", n), off, 0, uint64(n)))
+	d := c.proto("data", off, n, "Data (%d byte%s)", n, plural(n))
+	d.Add(c.bytes("data.data", off, n, "Data: "+truncHex(c.data[off:end])))
+	d.Add(c.uint("data.len", off, 0, uint64(n), 0, "[Length: %d]", n))
 	c.p.Tree = append(c.p.Tree, d)
 	appendProtocol(c.p, "data")
 }

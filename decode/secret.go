@@ -32,11 +32,11 @@ func MarkSecrets(p *Packet, secrets [][]byte, streamFrames map[int]bool) {
 
 func addSecret(p *Packet, s []byte, src, at int, where string) {
 	text := printableSecret(s)
-	node := &Field{Name: "secret", Kind: KindProtocol, Label: "Secret visible " + where + ": " + text, Source: src, Start: at, Len: len(s)}
+	node := p.tree.newNode(Field{Name: "secret", Kind: KindProtocol, Source: src, Start: at, Len: len(s)}, "Secret visible "+where+": "+text)
 	if where == "in the TCP stream, across segments" {
 		node.Len = 0
 	}
-	node.Add(&Field{Name: "secret.found", Kind: KindString, S: string(s), Label: "Secret: " + text, Source: src, Start: node.Start, Len: node.Len})
+	node.Add(p.tree.newNode(Field{Name: "secret.found", Kind: KindString, S: string(s), Source: src, Start: node.Start, Len: node.Len}, "Secret: "+text))
 	p.Tree = append(p.Tree, node)
 }
 

@@ -155,46 +155,6 @@ var tlsPortApps = map[uint16]string{
 var tlsAppNames = [...]string{tlsAppHTTP: "Hypertext Transfer Protocol", tlsAppHTTP2: "HyperText Transfer Protocol 2",
 	tlsAppSPDY: "SPDY"}
 
-// tv places fields in one data source: base is where the bytes being
-// read start in it.
-type tv struct {
-	src, base int
-}
-
-func (v tv) field(name, label string, kind Kind, off, n int) *Field {
-	return &Field{Name: name, Label: label, Kind: kind, Source: v.src, Start: v.base + off, Len: n}
-}
-
-func (v tv) text(label string, off, n int) *Field { return v.field("", label, KindNone, off, n) }
-
-func (v tv) none(name, label string, off, n int) *Field {
-	return v.field(name, label, KindNone, off, n)
-}
-
-func (v tv) dec(name, label string, off, n int, val uint64, bits uint8) *Field {
-	f := v.field(name, label, KindUint, off, n)
-	f.U, f.Bits = val, bits
-	return f
-}
-
-func (v tv) hex(name, label string, off, n int, val uint64, bits uint8) *Field {
-	f := v.dec(name, label, off, n, val, bits)
-	f.Base = BaseHex
-	return f
-}
-
-func (v tv) bytes(name, label string, off int, b []byte) *Field {
-	f := v.field(name, label, KindBytes, off, len(b))
-	f.B = b
-	return f
-}
-
-func (v tv) str(name, label string, off, n int, s string) *Field {
-	f := v.field(name, label, KindString, off, n)
-	f.S = s
-	return f
-}
-
 // hexLabel is how a bytes field's label shows its value.
 func hexLabel(b []byte) string {
 	if len(b) == 0 {
@@ -237,7 +197,7 @@ func (s *tlsStage) dissect(p *Packet, n int, tcpNode *Field) bool {
 	}
 	in, inPDU := s.table.in(n)
 	if in > n {
-		tcpNode.Add(&Field{Name: "tcp.reassembled_in", Label: fmt.Sprintf("[Reassembled PDU in frame: %d]", in), Kind: KindFrameNum, U: uint64(in)})
+		tcpNode.Add(p.tree.newNode(Field{Name: "tcp.reassembled_in", Kind: KindFrameNum, U: uint64(in)}, "[Reassembled PDU in frame: %d]", in))
 	}
 	calls := s.frameCalls(n)
 	if len(calls) == 0 {
@@ -281,12 +241,12 @@ func (d *tlsDissector) dissectCall(ci int32, payload []byte, src, start int) {
 	d.call, d.dir = ci, int(call.dir)
 	d.srcPort, d.dstPort = d.sess.port[d.dir&1], d.sess.port[1-d.dir&1]
 	var b []byte
-	v := tv{src: src}
+	v := d.p.tree.at(src, 0)
 	var saved *savedPDU
 	if call.flags&tlsCallSaved != 0 {
 		saved = d.s.saved[ci]
 		b = saved.data
-		v = tv{src: d.reassembledSource(saved)}
+		v = d.p.tree.at(d.reassembledSource(saved), 0)
 	} else {
 		off := min(int(call.payOff), len(payload))
 		end := min(off+int(call.length), len(payload))
@@ -301,12 +261,12 @@ func (d *tlsDissector) dissectCall(ci int32, payload []byte, src, start int) {
 		}
 		return
 	}
-	node := v.field("tls", "Transport Layer Security", KindProtocol, 0, len(b))
+	node := v.field("tls", KindProtocol, 0, len(b), "Transport Layer Security")
 	d.p.Tree = append(d.p.Tree, node)
 	appendProtocol(d.p, "tls")
 	d.proto = tlsVersionShort(d.sess.version)
 	if call.flags&tlsCallTruncated != 0 {
-		node.Add(&Field{Name: "_ws.expert", Label: fmt.Sprintf("[Record data truncated for memory: %d of %d bytes kept]", len(b), saved.length)})
+		node.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Record data truncated for memory: %d of %d bytes kept]", len(b), saved.length))
 	}
 	rec := int32(0)
 	for off := 0; off < len(b); {
@@ -338,13 +298,13 @@ func (d *tlsDissector) dissectCall(ci int32, payload []byte, src, start int) {
 			if !ok || need > 0 {
 				return
 			}
-			d.sslv2Record(node, rest[:n], tv{src: v.src, base: v.base + off})
+			d.sslv2Record(node, rest[:n], v.from(off))
 			off += n
 			rec++
 			continue
 		}
 		if ver := d.sess.version; ver >= versionTLS10 && ver <= versionTLS12 && !validContentType(rest[0]) {
-			node.Add(v.text("[Expert Info (Note/Protocol): Ignored Unknown Record]", off, len(rest)))
+			node.Add(v.text(off, len(rest), "[Expert Info (Note/Protocol): Ignored Unknown Record]"))
 			d.appendInfo("Ignored Unknown Record")
 			return
 		}
@@ -356,11 +316,11 @@ func (d *tlsDissector) dissectCall(ci int32, payload []byte, src, start int) {
 		}
 		if len(rest) < 5+h.length {
 			if call.flags&tlsCallTruncated != 0 {
-				d.truncatedRecord(node, h, rest, tv{src: v.src, base: v.base + off})
+				d.truncatedRecord(node, h, rest, v.from(off))
 			}
 			return
 		}
-		d.record(node, h, rest[:5+h.length], tv{src: v.src, base: v.base + off}, rec)
+		d.record(node, h, rest[:5+h.length], v.from(off), rec)
 		off += 5 + h.length
 		rec++
 	}
@@ -382,16 +342,15 @@ func (d *tlsDissector) reassembledSource(c *savedPDU) int {
 			fmt.Fprintf(&sb, "#%d(%d)", s.frame, s.n)
 		}
 		sb.WriteString("]")
-		t := &Field{Name: "tcp.segments", Label: sb.String(), Source: src, Len: len(data)}
+		t := d.p.tree.newNode(Field{Name: "tcp.segments", Source: src, Len: len(data)}, sb.String())
 		off := 0
 		for _, s := range c.segs {
-			t.Add(&Field{Name: "tcp.segment", Label: fmt.Sprintf("[Frame: %d, payload: %d-%d (%d bytes)]", s.frame, off, off+int(s.n)-1, s.n),
-				Kind: KindFrameNum, U: uint64(s.frame), Source: src, Start: min(off, len(data)), Len: max(0, min(int(s.n), len(data)-off))})
+			t.Add(d.p.tree.newNode(Field{Name: "tcp.segment", Kind: KindFrameNum, U: uint64(s.frame), Source: src, Start: min(off, len(data)), Len: max(0, min(int(s.n), len(data)-off))}, "[Frame: %d, payload: %d-%d (%d bytes)]", s.frame, off, off+int(s.n)-1, s.n))
 			off += int(s.n)
 		}
-		t.Add(&Field{Name: "tcp.segment.count", Label: fmt.Sprintf("[Segment count: %d]", len(c.segs)), Kind: KindUint, U: uint64(len(c.segs))})
-		t.Add(&Field{Name: "tcp.reassembled.length", Label: fmt.Sprintf("[Reassembled TCP length: %d]", c.length), Kind: KindUint, U: uint64(c.length)})
-		t.Add(&Field{Name: "tcp.reassembled.data", Label: "[Reassembled TCP Data: " + truncHex(data) + "]", Kind: KindBytes, B: data, Source: src, Len: len(data)})
+		t.Add(d.p.tree.newNode(Field{Name: "tcp.segment.count", Kind: KindUint, U: uint64(len(c.segs))}, "[Segment count: %d]", len(c.segs)))
+		t.Add(d.p.tree.newNode(Field{Name: "tcp.reassembled.length", Kind: KindUint, U: uint64(c.length)}, "[Reassembled TCP length: %d]", c.length))
+		t.Add(d.p.tree.newNode(Field{Name: "tcp.reassembled.data", Kind: KindBytes, B: data, Source: src, Len: len(data)}, "[Reassembled TCP Data: "+truncHex(data)+"]"))
 		d.p.Tree = append(d.p.Tree, t)
 	}
 	return src
@@ -409,29 +368,29 @@ func (d *tlsDissector) recordVersion(h tlsRecordHeader) uint16 {
 }
 
 // record adds one SSL 3.0/TLS record (dissect_ssl3_record).
-func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v tv, rec int32) {
+func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v place, rec int32) {
 	version := d.recordVersion(h)
 	short := tlsVersionShort(version)
 	ctName := tlsContentTypeNames[h.contentType]
-	r := parent.Add(v.none("tls.record", short+" Record Layer: "+ctName+" Protocol", 0, len(b)))
+	r := parent.Add(v.none("tls.record", 0, len(b), short+" Record Layer: "+ctName+" Protocol"))
 	if d.sess.version == versionTLS13 && h.contentType == tlsApplicationData {
-		r.Add(v.dec("tls.record.opaque_type", fmt.Sprintf("Opaque Type: %s (%d)", ctName, h.contentType), 0, 1, uint64(h.contentType), 8))
+		r.Add(v.uint("tls.record.opaque_type", 0, 1, uint64(h.contentType), 8, "Opaque Type: %s (%d)", ctName, h.contentType))
 	} else {
-		r.Add(v.dec("tls.record.content_type", fmt.Sprintf("Content Type: %s (%d)", ctName, h.contentType), 0, 1, uint64(h.contentType), 8))
+		r.Add(v.uint("tls.record.content_type", 0, 1, uint64(h.contentType), 8, "Content Type: %s (%d)", ctName, h.contentType))
 	}
-	r.Add(v.hex("tls.record.version", fmt.Sprintf("Version: %s (0x%04x)", tlsVersionName(h.version), h.version), 1, 2, uint64(h.version), 16))
-	r.Add(v.dec("tls.record.length", fmt.Sprintf("Length: %d", h.length), 3, 2, uint64(h.length), 16))
+	r.Add(v.hex("tls.record.version", 1, 2, uint64(h.version), 16, "Version: %s (0x%04x)", tlsVersionName(h.version), h.version))
+	r.Add(v.uint("tls.record.length", 3, 2, uint64(h.length), 16, "Length: %d", h.length))
 	body := b[5:]
-	bv := tv{src: v.src, base: v.base + 5}
+	bv := v.from(5)
 	switch h.contentType {
 	case tlsChangeCipherSpec:
 		if version == versionTLS13 && d.sess.draft > 0 && d.sess.draft < 22 {
-			r.Add(v.text("[Expert Info (Error/Protocol): Record type is not allowed in TLS 1.3]", 0, 1))
+			r.Add(v.text(0, 1, "[Expert Info (Error/Protocol): Record type is not allowed in TLS 1.3]"))
 			return
 		}
 		d.appendInfo("Change Cipher Spec")
 		r.Label = tlsVersionShort(d.sess.version) + " Record Layer: Change Cipher Spec Protocol: Change Cipher Spec"
-		r.Add(bv.none("tls.change_cipher_spec", "Change Cipher Spec Message", 0, min(1, len(body))))
+		r.Add(bv.none("tls.change_cipher_spec", 0, min(1, len(body)), "Change Cipher Spec Message"))
 	case tlsAlert:
 		d.alert(r, body, bv)
 	case tlsHandshake:
@@ -444,13 +403,13 @@ func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v tv, 
 			label = "Application Data"
 		}
 		r.Label = short + " Record Layer: Application Data Protocol: " + label
-		r.Add(bv.bytes("tls.app_data", "Encrypted Application Data: "+hexLabel(body), 0, body))
+		r.Add(bv.bytesOf("tls.app_data", 0, body, "Encrypted Application Data: "+hexLabel(body)))
 		if app != "" {
-			r.Add(&Field{Name: "tls.app_data_proto", Label: "[Application Data Protocol: " + app + "]", Kind: KindString, S: app})
+			r.Add(d.p.tree.newNode(Field{Name: "tls.app_data_proto", Kind: KindString, S: app}, "[Application Data Protocol: "+app+"]"))
 		}
 	case tlsHeartbeat:
 		if version == versionTLS13 {
-			r.Add(v.text("[Expert Info (Error/Protocol): Record type is not allowed in TLS 1.3]", 0, 1))
+			r.Add(v.text(0, 1, "[Expert Info (Error/Protocol): Record type is not allowed in TLS 1.3]"))
 			return
 		}
 		d.heartbeat(r, body, bv)
@@ -459,18 +418,18 @@ func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v tv, 
 
 // truncatedRecord shows a record of which the fast pass kept only the
 // start (over its memory budget): the header, and what the type says.
-func (d *tlsDissector) truncatedRecord(parent *Field, h tlsRecordHeader, b []byte, v tv) {
+func (d *tlsDissector) truncatedRecord(parent *Field, h tlsRecordHeader, b []byte, v place) {
 	version := d.recordVersion(h)
 	ctName := tlsContentTypeNames[h.contentType]
-	r := parent.Add(v.none("tls.record", tlsVersionShort(version)+" Record Layer: "+ctName+" Protocol", 0, len(b)))
+	r := parent.Add(v.none("tls.record", 0, len(b), tlsVersionShort(version)+" Record Layer: "+ctName+" Protocol"))
 	ct := "tls.record.content_type"
 	if d.sess.version == versionTLS13 && h.contentType == tlsApplicationData {
 		ct = "tls.record.opaque_type"
 	}
-	r.Add(v.dec(ct, fmt.Sprintf("Content Type: %s (%d)", ctName, h.contentType), 0, 1, uint64(h.contentType), 8))
-	r.Add(v.hex("tls.record.version", fmt.Sprintf("Version: %s (0x%04x)", tlsVersionName(h.version), h.version), 1, 2, uint64(h.version), 16))
-	r.Add(v.dec("tls.record.length", fmt.Sprintf("Length: %d", h.length), 3, 2, uint64(h.length), 16))
-	r.Add(&Field{Name: "_ws.expert", Label: "[Record body not kept (memory budget)]"})
+	r.Add(v.uint(ct, 0, 1, uint64(h.contentType), 8, "Content Type: %s (%d)", ctName, h.contentType))
+	r.Add(v.hex("tls.record.version", 1, 2, uint64(h.version), 16, "Version: %s (0x%04x)", tlsVersionName(h.version), h.version))
+	r.Add(v.uint("tls.record.length", 3, 2, uint64(h.length), 16, "Length: %d", h.length))
+	r.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Record body not kept (memory budget)]"))
 	switch h.contentType {
 	case tlsApplicationData:
 		d.appendInfo("Application Data")
@@ -495,8 +454,8 @@ func (d *tlsDissector) appName() string {
 
 // alert adds an Alert (RFC 8446 §6): two bytes in the clear, anything
 // else encrypted.
-func (d *tlsDissector) alert(r *Field, body []byte, v tv) {
-	a := r.Add(v.none("tls.alert_message", "Alert Message", 0, len(body)))
+func (d *tlsDissector) alert(r *Field, body []byte, v place) {
+	a := r.Add(v.none("tls.alert_message", 0, len(body), "Alert Message"))
 	short := tlsVersionShort(d.sess.version)
 	if d.sess.version == 0 {
 		short = "TLS"
@@ -518,14 +477,14 @@ func (d *tlsDissector) alert(r *Field, body []byte, v tv) {
 	text := fmt.Sprintf("Alert (Level: %s, Description: %s)", level, desc)
 	d.appendInfo(text)
 	r.Label = short + " Record Layer: " + text
-	a.Add(v.dec("tls.alert_message.level", fmt.Sprintf("Level: %s (%d)", level, body[0]), 0, 1, uint64(body[0]), 8))
-	a.Add(v.dec("tls.alert_message.desc", fmt.Sprintf("Description: %s (%d)", desc, body[1]), 1, 1, uint64(body[1]), 8))
+	a.Add(v.uint("tls.alert_message.level", 0, 1, uint64(body[0]), 8, "Level: %s (%d)", level, body[0]))
+	a.Add(v.uint("tls.alert_message.desc", 1, 1, uint64(body[1]), 8, "Description: %s (%d)", desc, body[1]))
 }
 
 // heartbeat adds a HeartbeatMessage (RFC 6520 §4); on Wireshark's second
 // pass it is read as plaintext.
-func (d *tlsDissector) heartbeat(r *Field, body []byte, v tv) {
-	h := r.Add(v.none("tls.heartbeat_message", "Heartbeat Message", 0, len(body)))
+func (d *tlsDissector) heartbeat(r *Field, body []byte, v place) {
+	h := r.Add(v.none("tls.heartbeat_message", 0, len(body), "Heartbeat Message"))
 	if len(body) < 3 {
 		d.markMalformed(h, "heartbeat message shorter than 3 bytes")
 		return
@@ -540,15 +499,15 @@ func (d *tlsDissector) heartbeat(r *Field, body []byte, v tv) {
 	d.appendInfo("Heartbeat " + typ)
 	r.Label = tlsVersionShort(d.sess.version) + " Record Layer: Heartbeat " + typ
 	plen := int(body[1])<<8 | int(body[2])
-	h.Add(v.dec("tls.heartbeat_message.type", fmt.Sprintf("Type: %s (%d)", typ, body[0]), 0, 1, uint64(body[0]), 8))
-	h.Add(v.dec("tls.heartbeat_message.payload_length", fmt.Sprintf("Payload Length: %d", plen), 1, 2, uint64(plen), 16))
+	h.Add(v.uint("tls.heartbeat_message.type", 0, 1, uint64(body[0]), 8, "Type: %s (%d)", typ, body[0]))
+	h.Add(v.uint("tls.heartbeat_message.payload_length", 1, 2, uint64(plen), 16, "Payload Length: %d", plen))
 	if 3+plen+16 > len(body) {
-		h.Add(v.text(fmt.Sprintf("[Expert Info (Error/Malformed): Invalid heartbeat payload length (%d)]", plen), 1, 2))
+		h.Add(v.text(1, 2, "[Expert Info (Error/Malformed): Invalid heartbeat payload length (%d)]", plen))
 		plen = len(body) - 3
 	}
-	h.Add(v.bytes("tls.heartbeat_message.payload", fmt.Sprintf("Payload (%d byte%s)", plen, plural(plen)), 3, body[3:3+plen]))
+	h.Add(v.bytesOf("tls.heartbeat_message.payload", 3, body[3:3+plen], "Payload (%d byte%s)", plen, plural(plen)))
 	if pad := body[3+plen:]; len(pad) > 0 {
-		h.Add(v.bytes("tls.heartbeat_message.padding", fmt.Sprintf("Padding and HMAC (%d byte%s)", len(pad), plural(len(pad))), 3+plen, pad))
+		h.Add(v.bytesOf("tls.heartbeat_message.padding", 3+plen, pad, "Padding and HMAC (%d byte%s)", len(pad), plural(len(pad))))
 	}
 }
 
@@ -556,20 +515,20 @@ func (d *tlsDissector) heartbeat(r *Field, body []byte, v tv) {
 // expert info does, and marks the packet ("[Malformed Packet: TLS]").
 func (d *tlsDissector) markMalformed(parent *Field, why string) {
 	why = strings.TrimPrefix(why, "decode: tls: ")
-	parent.Add(&Field{Name: "_ws.expert", Label: "[Expert Info (Error/Malformed): " + why + "]"})
+	parent.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Expert Info (Error/Malformed): "+why+"]"))
 	if d.malformed {
 		return
 	}
 	d.malformed = true
-	m := &Field{Name: "_ws.malformed", Label: "[Malformed Packet: TLS]", Kind: KindProtocol}
-	m.Add(&Field{Name: "_ws.malformed.expert", Label: "[Expert Info (Error/Malformed): Malformed Packet (" + why + ")]"})
+	m := d.p.tree.newNode(Field{Name: "_ws.malformed", Kind: KindProtocol}, "[Malformed Packet: TLS]")
+	m.Add(d.p.tree.newNode(Field{Name: "_ws.malformed.expert"}, "[Expert Info (Error/Malformed): Malformed Packet ("+why+")]"))
 	d.p.Tree = append(d.p.Tree, m)
 	appendProtocol(d.p, "_ws.malformed")
 }
 
 // showHandshake is tls_show_handshake_details: the Info column, the
 // record's label and the handshake item of a message or fragment.
-func (d *tlsDissector) showHandshake(r *Field, version uint16, typ uint8, encrypted, first, complete bool, v tv, off, n int) *Field {
+func (d *tlsDissector) showHandshake(r *Field, version uint16, typ uint8, encrypted, first, complete bool, v place, off, n int) *Field {
 	name := "Encrypted Handshake Message"
 	if !encrypted {
 		if s, ok := tlsHandshakeNames[typ]; ok {
@@ -595,12 +554,12 @@ func (d *tlsDissector) showHandshake(r *Field, version uint16, typ uint8, encryp
 	if !complete && !encrypted {
 		label += " (fragment)"
 	}
-	return r.Add(v.none("tls.handshake", label, off, n))
+	return r.Add(v.none("tls.handshake", off, n, label))
 }
 
 // handshake adds a handshake record (dissect_tls_handshake on the second
 // pass): the fragments the fast pass found, or the messages it holds.
-func (d *tlsDissector) handshake(r *Field, body []byte, v tv, rec int32, version uint16) {
+func (d *tlsDissector) handshake(r *Field, body []byte, v place, rec int32, version uint16) {
 	frags := d.s.fragsOf(d.call, rec)
 	off := 0
 	first := true
@@ -610,7 +569,7 @@ func (d *tlsDissector) handshake(r *Field, body []byte, v tv, rec int32, version
 		if !f.last {
 			d.showHandshake(r, version, f.typ, false, false, false, v, 0, len(body))
 			if m.in != 0 {
-				r.Add(&Field{Name: "tls.handshake.reassembled_in", Label: fmt.Sprintf("[Reassembled Handshake Message in frame: %d]", m.in), Kind: KindFrameNum, U: uint64(m.in)})
+				r.Add(d.p.tree.newNode(Field{Name: "tls.handshake.reassembled_in", Kind: KindFrameNum, U: uint64(m.in)}, "[Reassembled Handshake Message in frame: %d]", m.in))
 			}
 			return
 		}
@@ -619,7 +578,7 @@ func (d *tlsDissector) handshake(r *Field, body []byte, v tv, rec int32, version
 		if !ok {
 			name = "Encrypted Handshake Message"
 		}
-		r.Add(v.none("tls.handshake", "Handshake Protocol: "+name+" (last fragment)", 0, sub))
+		r.Add(v.none("tls.handshake", 0, sub, "Handshake Protocol: "+name+" (last fragment)"))
 		off = sub
 		d.reassembledHandshake(r, m, version)
 		first = false
@@ -639,12 +598,12 @@ func (d *tlsDissector) handshake(r *Field, body []byte, v tv, rec int32, version
 			d.showHandshake(r, version, typ, false, first, false, v, off, len(rest))
 			if len(frags) > 0 {
 				if m := d.s.hsMsgs[frags[0].reasm]; m != nil && m.in != 0 {
-					r.Add(&Field{Name: "tls.handshake.reassembled_in", Label: fmt.Sprintf("[Reassembled Handshake Message in frame: %d]", m.in), Kind: KindFrameNum, U: uint64(m.in)})
+					r.Add(d.p.tree.newNode(Field{Name: "tls.handshake.reassembled_in", Kind: KindFrameNum, U: uint64(m.in)}, "[Reassembled Handshake Message in frame: %d]", m.in))
 				}
 			}
 			return
 		}
-		d.handshakeMessage(r, rest[:msgLen], tv{src: v.src, base: v.base + off}, first, version)
+		d.handshakeMessage(r, rest[:msgLen], v.from(off), first, version)
 		off += msgLen
 		first = false
 	}
@@ -664,20 +623,19 @@ func (d *tlsDissector) reassembledHandshake(r *Field, m *tlsHSMessage, version u
 		fmt.Fprintf(&sb, "#%d(%d)", p.frame, p.n)
 	}
 	sb.WriteString("]")
-	t := r.Add(&Field{Name: "tls.handshake.fragments", Label: sb.String(), Kind: KindNone, Source: src, Len: len(m.data)})
+	t := r.Add(d.p.tree.newNode(Field{Name: "tls.handshake.fragments", Kind: KindNone, Source: src, Len: len(m.data)}, sb.String()))
 	off := 0
 	for _, p := range m.parts {
-		t.Add(&Field{Name: "tls.handshake.fragment", Label: fmt.Sprintf("[Frame: %d, payload: %d-%d (%d bytes)]", p.frame, off, off+int(p.n)-1, p.n),
-			Kind: KindFrameNum, U: uint64(p.frame), Source: src, Start: off, Len: int(p.n)})
+		t.Add(d.p.tree.newNode(Field{Name: "tls.handshake.fragment", Kind: KindFrameNum, U: uint64(p.frame), Source: src, Start: off, Len: int(p.n)}, "[Frame: %d, payload: %d-%d (%d bytes)]", p.frame, off, off+int(p.n)-1, p.n))
 		off += int(p.n)
 	}
-	t.Add(&Field{Name: "tls.handshake.fragment.count", Label: fmt.Sprintf("[Fragment count: %d]", len(m.parts)), Kind: KindUint, U: uint64(len(m.parts)), Bits: 32})
-	d.handshakeMessage(r, m.data, tv{src: src}, true, version)
+	t.Add(d.p.tree.newNode(Field{Name: "tls.handshake.fragment.count", Kind: KindUint, U: uint64(len(m.parts)), Bits: 32}, "[Fragment count: %d]", len(m.parts)))
+	d.handshakeMessage(r, m.data, d.p.tree.at(src, 0), true, version)
 }
 
 // handshakeMessage adds one complete handshake message
 // (dissect_tls_handshake_full).
-func (d *tlsDissector) handshakeMessage(r *Field, msg []byte, v tv, first bool, version uint16) {
+func (d *tlsDissector) handshakeMessage(r *Field, msg []byte, v place, first bool, version uint16) {
 	typ, n, _ := tlsHandshakeHeader(msg)
 	_, known := tlsHandshakeNames[typ]
 	if !known && !first {
@@ -696,9 +654,9 @@ func (d *tlsDissector) handshakeMessage(r *Field, msg []byte, v tv, first bool, 
 	if !known {
 		return
 	}
-	h.Add(v.dec("tls.handshake.type", fmt.Sprintf("Handshake Type: %s (%d)", tlsHandshakeNames[typ], typ), 0, 1, uint64(typ), 8))
-	h.Add(v.dec("tls.handshake.length", fmt.Sprintf("Length: %d", n), 1, 3, uint64(n), 32))
-	bv := tv{src: v.src, base: v.base + 4}
+	h.Add(v.uint("tls.handshake.type", 0, 1, uint64(typ), 8, "Handshake Type: %s (%d)", tlsHandshakeNames[typ], typ))
+	h.Add(v.uint("tls.handshake.length", 1, 3, uint64(n), 32, "Length: %d", n))
+	bv := v.from(4)
 	var err error
 	switch typ {
 	case hsClientHello:
@@ -723,14 +681,14 @@ func (d *tlsDissector) handshakeMessage(r *Field, msg []byte, v tv, first bool, 
 	case hsClientKeyExchange:
 		err = d.clientKeyExchange(h, body, bv)
 	case hsFinished:
-		h.Add(bv.none("tls.handshake.verify_data", "Verify Data", 0, len(body)))
+		h.Add(bv.none("tls.handshake.verify_data", 0, len(body), "Verify Data"))
 	case hsKeyUpdate:
 		if len(body) != 1 {
 			err = errTLSShort
 			break
 		}
 		name := map[uint8]string{0: "update_not_requested", 1: "update_requested"}[body[0]]
-		h.Add(bv.dec("tls.handshake.key_update.request_update", fmt.Sprintf("Key Update Request: %s (%d)", name, body[0]), 0, 1, uint64(body[0]), 8))
+		h.Add(bv.uint("tls.handshake.key_update.request_update", 0, 1, uint64(body[0]), 8, "Key Update Request: %s (%d)", name, body[0]))
 	}
 	if err != nil {
 		d.markMalformed(h, err.Error())
@@ -739,21 +697,21 @@ func (d *tlsDissector) handshakeMessage(r *Field, msg []byte, v tv, first bool, 
 
 // random adds a hello's random; before TLS 1.3 its first four bytes were
 // gmt_unix_time (RFC 5246 §7.4.1.2).
-func (d *tlsDissector) random(h *Field, random []byte, v tv, off int) {
-	f := h.Add(v.bytes("tls.handshake.random", "Random: "+hexLabel(random), off, random))
+func (d *tlsDissector) random(h *Field, random []byte, v place, off int) {
+	f := h.Add(v.bytesOf("tls.handshake.random", off, random, "Random: "+hexLabel(random)))
 	if d.sess.version != versionTLS13 {
 		t := time.Unix(int64(be32(random)), 0).UTC()
-		rt := f.Add(v.field("tls.handshake.random_time", "GMT Unix Time: "+t.Format("Jan _2, 2006 15:04:05.000000000 UTC"), KindTime, off, 4))
+		rt := f.Add(v.field("tls.handshake.random_time", KindTime, off, 4, "GMT Unix Time: "+t.Format("Jan _2, 2006 15:04:05.000000000 UTC")))
 		rt.T = t
-		f.Add(v.bytes("tls.handshake.random_bytes", "Random Bytes: "+hexLabel(random[4:]), off+4, random[4:]))
+		f.Add(v.bytesOf("tls.handshake.random_bytes", off+4, random[4:], "Random Bytes: "+hexLabel(random[4:])))
 	}
 }
 
 // sessionID adds legacy_session_id and its length.
-func (d *tlsDissector) sessionID(h *Field, sid []byte, v tv, off int) {
-	h.Add(v.dec("tls.handshake.session_id_length", fmt.Sprintf("Session ID Length: %d", len(sid)), off, 1, uint64(len(sid)), 8))
+func (d *tlsDissector) sessionID(h *Field, sid []byte, v place, off int) {
+	h.Add(v.uint("tls.handshake.session_id_length", off, 1, uint64(len(sid)), 8, "Session ID Length: %d", len(sid)))
 	if len(sid) > 0 {
-		h.Add(v.bytes("tls.handshake.session_id", "Session ID: "+hexLabel(sid), off+1, sid))
+		h.Add(v.bytesOf("tls.handshake.session_id", off+1, sid, "Session ID: "+hexLabel(sid)))
 	}
 }
 
@@ -779,75 +737,75 @@ func compLabel(m uint8) string {
 }
 
 // clientHello adds a ClientHello (RFC 8446 §4.1.2) with its fingerprints.
-func (d *tlsDissector) clientHello(h *Field, body []byte, v tv) error {
+func (d *tlsDissector) clientHello(h *Field, body []byte, v place) error {
 	m, err := parseClientHello(body)
 	if err != nil {
 		return err
 	}
-	h.Add(v.hex("tls.handshake.version", fmt.Sprintf("Version: %s (0x%04x)", tlsVersionName(m.vers), m.vers), 0, 2, uint64(m.vers), 16))
+	h.Add(v.hex("tls.handshake.version", 0, 2, uint64(m.vers), 16, "Version: %s (0x%04x)", tlsVersionName(m.vers), m.vers))
 	d.random(h, m.random, v, 2)
 	d.sessionID(h, m.sessionID, v, 34)
 	n := 2 * len(m.cipherSuites)
-	h.Add(v.dec("tls.handshake.cipher_suites_length", fmt.Sprintf("Cipher Suites Length: %d", n), m.cipherOff, 2, uint64(n), 16))
-	cs := h.Add(v.none("tls.handshake.ciphersuites", fmt.Sprintf("Cipher Suites (%d suite%s)", n/2, plural(n/2)), m.cipherOff+2, n))
+	h.Add(v.uint("tls.handshake.cipher_suites_length", m.cipherOff, 2, uint64(n), 16, "Cipher Suites Length: %d", n))
+	cs := h.Add(v.none("tls.handshake.ciphersuites", m.cipherOff+2, n, "Cipher Suites (%d suite%s)", n/2, plural(n/2)))
 	for i, c := range m.cipherSuites {
-		cs.Add(v.hex("tls.handshake.ciphersuite", cipherLabel(c), m.cipherOff+2+2*i, 2, uint64(c), 16))
+		cs.Add(v.hex("tls.handshake.ciphersuite", m.cipherOff+2+2*i, 2, uint64(c), 16, cipherLabel(c)))
 	}
 	nc := len(m.compression)
-	h.Add(v.dec("tls.handshake.comp_methods_length", fmt.Sprintf("Compression Methods Length: %d", nc), m.compOff, 1, uint64(nc), 8))
-	cm := h.Add(v.none("tls.handshake.comp_methods", fmt.Sprintf("Compression Methods (%d method%s)", nc, plural(nc)), m.compOff+1, nc))
+	h.Add(v.uint("tls.handshake.comp_methods_length", m.compOff, 1, uint64(nc), 8, "Compression Methods Length: %d", nc))
+	cm := h.Add(v.none("tls.handshake.comp_methods", m.compOff+1, nc, "Compression Methods (%d method%s)", nc, plural(nc)))
 	for i, c := range m.compression {
-		cm.Add(v.dec("tls.handshake.comp_method", compLabel(c), m.compOff+1+i, 1, uint64(c), 8))
+		cm.Add(v.uint("tls.handshake.comp_method", m.compOff+1+i, 1, uint64(c), 8, compLabel(c)))
 	}
 	if m.hasExtensions {
 		d.extensions(h, body, m.extensions, m.extOff, v, hsClientHello, false)
 	}
 	ja3 := ja3String(m)
-	h.Add(&Field{Name: "tls.handshake.ja3_full", Label: "[JA3 Fullstring: " + ja3 + "]", Kind: KindString, S: ja3})
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3_full", Kind: KindString, S: ja3}, "[JA3 Fullstring: "+ja3+"]"))
 	sum := md5Hex(ja3)
-	h.Add(&Field{Name: "tls.handshake.ja3", Label: "[JA3: " + sum + "]", Kind: KindString, S: sum})
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3", Kind: KindString, S: sum}, "[JA3: "+sum+"]"))
 	fp := ja4(m)
-	h.Add(&Field{Name: "tls.handshake.ja4", Label: "[JA4: " + fp.ja4 + "]", Kind: KindString, S: fp.ja4})
-	h.Add(&Field{Name: "tls.handshake.ja4_r", Label: "[JA4_r: " + fp.raw + "]", Kind: KindString, S: fp.raw})
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja4", Kind: KindString, S: fp.ja4}, "[JA4: "+fp.ja4+"]"))
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja4_r", Kind: KindString, S: fp.raw}, "[JA4_r: "+fp.raw+"]"))
 	return nil
 }
 
 // serverHello adds a ServerHello or HelloRetryRequest (RFC 8446 §4.1.3,
 // §4.1.4).
-func (d *tlsDissector) serverHello(h *Field, body []byte, v tv, hrr bool) error {
+func (d *tlsDissector) serverHello(h *Field, body []byte, v place, hrr bool) error {
 	m, err := parseServerHello(body)
 	if err != nil {
 		return err
 	}
 	d.proto = tlsVersionShort(d.sess.version)
-	h.Add(v.hex("tls.handshake.version", fmt.Sprintf("Version: %s (0x%04x)", tlsVersionName(m.vers), m.vers), 0, 2, uint64(m.vers), 16))
+	h.Add(v.hex("tls.handshake.version", 0, 2, uint64(m.vers), 16, "Version: %s (0x%04x)", tlsVersionName(m.vers), m.vers))
 	d.random(h, m.random, v, 2)
 	d.sessionID(h, m.sessionID, v, 34)
 	off := 35 + len(m.sessionID)
-	h.Add(v.hex("tls.handshake.ciphersuite", cipherLabel(m.cipherSuite), off, 2, uint64(m.cipherSuite), 16))
-	h.Add(v.dec("tls.handshake.comp_method", compLabel(m.compression), off+2, 1, uint64(m.compression), 8))
+	h.Add(v.hex("tls.handshake.ciphersuite", off, 2, uint64(m.cipherSuite), 16, cipherLabel(m.cipherSuite)))
+	h.Add(v.uint("tls.handshake.comp_method", off+2, 1, uint64(m.compression), 8, compLabel(m.compression)))
 	if m.hasExtensions {
 		d.extensions(h, body, m.extensions, m.extOff, v, hsServerHello, hrr)
 	}
 	ja3s := ja3sString(m)
-	h.Add(&Field{Name: "tls.handshake.ja3s_full", Label: "[JA3S Fullstring: " + ja3s + "]", Kind: KindString, S: ja3s})
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3s_full", Kind: KindString, S: ja3s}, "[JA3S Fullstring: "+ja3s+"]"))
 	sum := md5Hex(ja3s)
-	h.Add(&Field{Name: "tls.handshake.ja3s", Label: "[JA3S: " + sum + "]", Kind: KindString, S: sum})
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3s", Kind: KindString, S: sum}, "[JA3S: "+sum+"]"))
 	return nil
 }
 
 // extensions adds an extension list (RFC 8446 §4.2) of message type hs.
-func (d *tlsDissector) extensions(h *Field, body []byte, exts []tlsExtension, off int, v tv, hs uint8, hrr bool) {
+func (d *tlsDissector) extensions(h *Field, body []byte, exts []tlsExtension, off int, v place, hs uint8, hrr bool) {
 	n := 0
 	if off+2 <= len(body) {
 		n = int(body[off])<<8 | int(body[off+1])
 	}
-	h.Add(v.dec("tls.handshake.extensions_length", fmt.Sprintf("Extensions Length: %d", n), off, 2, uint64(n), 16))
+	h.Add(v.uint("tls.handshake.extensions_length", off, 2, uint64(n), 16, "Extensions Length: %d", n))
 	for _, e := range exts {
-		x := h.Add(v.text(fmt.Sprintf("Extension: %s (len=%d)", tlsExtensionName(e.typ), len(e.data)), e.off, 4+len(e.data)))
-		x.Add(v.dec("tls.handshake.extension.type", fmt.Sprintf("Type: %s (%d)", tlsExtensionName(e.typ), e.typ), e.off, 2, uint64(e.typ), 16))
-		x.Add(v.dec("tls.handshake.extension.len", fmt.Sprintf("Length: %d", len(e.data)), e.off+2, 2, uint64(len(e.data)), 16))
-		if !d.extension(x, e, tv{src: v.src, base: v.base + e.off + 4}, hs, hrr) {
+		x := h.Add(v.text(e.off, 4+len(e.data), "Extension: %s (len=%d)", tlsExtensionName(e.typ), len(e.data)))
+		x.Add(v.uint("tls.handshake.extension.type", e.off, 2, uint64(e.typ), 16, "Type: %s (%d)", tlsExtensionName(e.typ), e.typ))
+		x.Add(v.uint("tls.handshake.extension.len", e.off+2, 2, uint64(len(e.data)), 16, "Length: %d", len(e.data)))
+		if !d.extension(x, e, v.from(e.off+4), hs, hrr) {
 			d.markMalformed(x, "extension "+tlsExtensionName(e.typ)+" does not parse")
 		}
 	}
@@ -880,17 +838,17 @@ func sigSigName(s uint8) string {
 }
 
 // sigAlg adds one signature algorithm with its hash and signature parts.
-func sigAlg(parent *Field, v tv, off int, a uint16) {
-	f := parent.Add(v.hex("tls.handshake.sig_hash_alg", fmt.Sprintf("Signature Algorithm: %s (0x%04x)", sigAlgLabel(a), a), off, 2, uint64(a), 16))
-	f.Add(v.dec("tls.handshake.sig_hash_hash", fmt.Sprintf("Signature Hash Algorithm Hash: %s (%d)", sigHashName(uint8(a>>8)), a>>8), off, 1, uint64(a>>8), 8))
-	f.Add(v.dec("tls.handshake.sig_hash_sig", fmt.Sprintf("Signature Hash Algorithm Signature: %s (%d)", sigSigName(uint8(a)), a&0xff), off+1, 1, uint64(a&0xff), 8))
+func sigAlg(parent *Field, v place, off int, a uint16) {
+	f := parent.Add(v.hex("tls.handshake.sig_hash_alg", off, 2, uint64(a), 16, "Signature Algorithm: %s (0x%04x)", sigAlgLabel(a), a))
+	f.Add(v.uint("tls.handshake.sig_hash_hash", off, 1, uint64(a>>8), 8, "Signature Hash Algorithm Hash: %s (%d)", sigHashName(uint8(a>>8)), a>>8))
+	f.Add(v.uint("tls.handshake.sig_hash_sig", off+1, 1, uint64(a&0xff), 8, "Signature Hash Algorithm Signature: %s (%d)", sigSigName(uint8(a)), a&0xff))
 }
 
 // sigAlgList adds a signature_algorithms list with its length.
-func sigAlgList(parent *Field, v tv, off int, algs []uint16) {
+func sigAlgList(parent *Field, v place, off int, algs []uint16) {
 	n := 2 * len(algs)
-	parent.Add(v.dec("tls.handshake.sig_hash_alg_len", fmt.Sprintf("Signature Hash Algorithms Length: %d", n), off, 2, uint64(n), 16))
-	l := parent.Add(v.none("tls.handshake.sig_hash_algs", fmt.Sprintf("Signature Hash Algorithms (%d algorithm%s)", len(algs), plural(len(algs))), off+2, n))
+	parent.Add(v.uint("tls.handshake.sig_hash_alg_len", off, 2, uint64(n), 16, "Signature Hash Algorithms Length: %d", n))
+	l := parent.Add(v.none("tls.handshake.sig_hash_algs", off+2, n, "Signature Hash Algorithms (%d algorithm%s)", len(algs), plural(len(algs))))
 	for i, a := range algs {
 		sigAlg(l, v, off+2+2*i, a)
 	}
@@ -900,11 +858,11 @@ func groupLabel(g uint16) string { return nameOr(tlsGroupNames, g) }
 
 // extension adds one extension's contents; it reports false when they do
 // not parse.
-func (d *tlsDissector) extension(x *Field, e tlsExtension, v tv, hs uint8, hrr bool) bool {
+func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hrr bool) bool {
 	data := e.data
 	client := hs == hsClientHello
 	if !tlsExtensionDecoded[e.typ] || isGREASE(e.typ) {
-		x.Add(v.bytes("tls.handshake.extension.data", "Data: "+hexLabel(data), 0, data))
+		x.Add(v.bytesOf("tls.handshake.extension.data", 0, data, "Data: "+hexLabel(data)))
 		if e.typ == extECH {
 			return d.ech(x, data, v)
 		}
@@ -919,18 +877,18 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v tv, hs uint8, hrr b
 		if !ok {
 			return false
 		}
-		t := x.Add(v.text("Server Name Indication extension", 0, len(data)))
-		t.Add(v.dec("tls.handshake.extensions_server_name_list_len", fmt.Sprintf("Server Name list length: %d", len(data)-2), 0, 2, uint64(len(data)-2), 16))
+		t := x.Add(v.text(0, len(data), "Server Name Indication extension"))
+		t.Add(v.uint("tls.handshake.extensions_server_name_list_len", 0, 2, uint64(len(data)-2), 16, "Server Name list length: %d", len(data)-2))
 		off := 2
 		for _, n := range names {
 			tn := "Unknown"
 			if n.typ == 0 {
 				tn = "host_name"
 			}
-			t.Add(v.dec("tls.handshake.extensions_server_name_type", fmt.Sprintf("Server Name Type: %s (%d)", tn, n.typ), off, 1, uint64(n.typ), 8))
-			t.Add(v.dec("tls.handshake.extensions_server_name_len", fmt.Sprintf("Server Name length: %d", len(n.name)), off+1, 2, uint64(len(n.name)), 16))
+			t.Add(v.uint("tls.handshake.extensions_server_name_type", off, 1, uint64(n.typ), 8, "Server Name Type: %s (%d)", tn, n.typ))
+			t.Add(v.uint("tls.handshake.extensions_server_name_len", off+1, 2, uint64(len(n.name)), 16, "Server Name length: %d", len(n.name)))
 			s := fieldStr(n.name)
-			t.Add(v.str("tls.handshake.extensions_server_name", "Server Name: "+s, off+3, len(n.name), s))
+			t.Add(v.str("tls.handshake.extensions_server_name", off+3, len(n.name), s, "Server Name: "+s))
 			off += 3 + len(n.name)
 		}
 	case extMaxFragmentLength:
@@ -938,7 +896,7 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v tv, hs uint8, hrr b
 			return false
 		}
 		name := map[uint8]string{1: "512", 2: "1024", 3: "2048", 4: "4096"}[data[0]]
-		x.Add(v.dec("tls.handshake.max_fragment_length", fmt.Sprintf("Maximum Fragment Length: %s (%d)", name, data[0]), 0, 1, uint64(data[0]), 8))
+		x.Add(v.uint("tls.handshake.max_fragment_length", 0, 1, uint64(data[0]), 8, "Maximum Fragment Length: %s (%d)", name, data[0]))
 	case extStatusRequest:
 		if len(data) == 0 {
 			return true
@@ -947,38 +905,38 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v tv, hs uint8, hrr b
 			return false
 		}
 		name := map[uint8]string{1: "OCSP", 2: "OCSP Multi"}[data[0]]
-		x.Add(v.dec("tls.handshake.extensions_status_request_type", fmt.Sprintf("Certificate Status Type: %s (%d)", name, data[0]), 0, 1, uint64(data[0]), 8))
+		x.Add(v.uint("tls.handshake.extensions_status_request_type", 0, 1, uint64(data[0]), 8, "Certificate Status Type: %s (%d)", name, data[0]))
 		ids := int(be16(data[1:]))
 		if 3+ids+2 > len(data) {
 			return false
 		}
-		x.Add(v.dec("tls.handshake.extensions_status_request_responder_ids_len", fmt.Sprintf("Responder ID list Length: %d", ids), 1, 2, uint64(ids), 16))
+		x.Add(v.uint("tls.handshake.extensions_status_request_responder_ids_len", 1, 2, uint64(ids), 16, "Responder ID list Length: %d", ids))
 		exts := int(be16(data[3+ids:]))
-		x.Add(v.dec("tls.handshake.extensions_status_request_exts_len", fmt.Sprintf("Request Extensions Length: %d", exts), 3+ids, 2, uint64(exts), 16))
+		x.Add(v.uint("tls.handshake.extensions_status_request_exts_len", 3+ids, 2, uint64(exts), 16, "Request Extensions Length: %d", exts))
 		return 5+ids+exts == len(data)
 	case extSupportedGroups:
 		groups, ok := readUint16List(data)
 		if !ok {
 			return false
 		}
-		x.Add(v.dec("tls.handshake.extensions_supported_groups_length", fmt.Sprintf("Supported Groups List Length: %d", 2*len(groups)), 0, 2, uint64(2*len(groups)), 16))
-		l := x.Add(v.none("tls.handshake.extensions_supported_groups", fmt.Sprintf("Supported Groups (%d group%s)", len(groups), plural(len(groups))), 2, 2*len(groups)))
+		x.Add(v.uint("tls.handshake.extensions_supported_groups_length", 0, 2, uint64(2*len(groups)), 16, "Supported Groups List Length: %d", 2*len(groups)))
+		l := x.Add(v.none("tls.handshake.extensions_supported_groups", 2, 2*len(groups), "Supported Groups (%d group%s)", len(groups), plural(len(groups))))
 		for i, g := range groups {
-			l.Add(v.hex("tls.handshake.extensions_supported_group", fmt.Sprintf("Supported Group: %s (0x%04x)", groupLabel(g), g), 2+2*i, 2, uint64(g), 16))
+			l.Add(v.hex("tls.handshake.extensions_supported_group", 2+2*i, 2, uint64(g), 16, "Supported Group: %s (0x%04x)", groupLabel(g), g))
 		}
 	case extECPointFormats:
 		formats, ok := readUint8List(data)
 		if !ok {
 			return false
 		}
-		x.Add(v.dec("tls.handshake.extensions_ec_point_formats_length", fmt.Sprintf("EC point formats Length: %d", len(formats)), 0, 1, uint64(len(formats)), 8))
-		l := x.Add(v.none("tls.handshake.extensions_ec_point_formats", fmt.Sprintf("Elliptic curves point formats (%d)", len(formats)), 1, len(formats)))
+		x.Add(v.uint("tls.handshake.extensions_ec_point_formats_length", 0, 1, uint64(len(formats)), 8, "EC point formats Length: %d", len(formats)))
+		l := x.Add(v.none("tls.handshake.extensions_ec_point_formats", 1, len(formats), "Elliptic curves point formats (%d)", len(formats)))
 		for i, f := range formats {
 			name := map[uint8]string{0: "uncompressed", 1: "ansiX962_compressed_prime", 2: "ansiX962_compressed_char2"}[f]
 			if name == "" {
 				name = "Unknown"
 			}
-			l.Add(v.dec("tls.handshake.extensions_ec_point_format", fmt.Sprintf("EC point format: %s (%d)", name, f), 1+i, 1, uint64(f), 8))
+			l.Add(v.uint("tls.handshake.extensions_ec_point_format", 1+i, 1, uint64(f), 8, "EC point format: %s (%d)", name, f))
 		}
 	case extSignatureAlgorithms, extSignatureAlgsCert, 34: // 34: delegated_credentials (RFC 9345 §4.1.1)
 		algs, ok := readUint16List(data)
@@ -991,31 +949,31 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v tv, hs uint8, hrr b
 			return false
 		}
 		name := map[uint8]string{1: "Peer allowed to send requests", 2: "Peer not allowed to send requests"}[data[0]]
-		x.Add(v.dec("tls.handshake.extension.heartbeat.mode", fmt.Sprintf("Mode: %s (%d)", name, data[0]), 0, 1, uint64(data[0]), 8))
+		x.Add(v.uint("tls.handshake.extension.heartbeat.mode", 0, 1, uint64(data[0]), 8, "Mode: %s (%d)", name, data[0]))
 	case extALPN, 17513: // 17513: application_settings, the same list
 		names, ok := readALPN(data)
 		if !ok {
 			return false
 		}
 		if e.typ == 17513 {
-			x.Add(v.dec("tls.handshake.extensions_alps_len", fmt.Sprintf("ALPS Extension Length: %d", len(data)-2), 0, 2, uint64(len(data)-2), 16))
-			l := x.Add(v.none("tls.handshake.extensions_alps_alpn_list", "Supported ALPN List", 2, len(data)-2))
+			x.Add(v.uint("tls.handshake.extensions_alps_len", 0, 2, uint64(len(data)-2), 16, "ALPS Extension Length: %d", len(data)-2))
+			l := x.Add(v.none("tls.handshake.extensions_alps_alpn_list", 2, len(data)-2, "Supported ALPN List"))
 			off := 2
 			for _, p := range names {
 				s := fieldStr(p)
-				l.Add(v.dec("tls.handshake.extensions_alps_alpn_str_len", fmt.Sprintf("Supported ALPN Length: %d", len(p)), off, 1, uint64(len(p)), 8))
-				l.Add(v.str("tls.handshake.extensions_alps_alpn_str", "Supported ALPN: "+s, off+1, len(p), s))
+				l.Add(v.uint("tls.handshake.extensions_alps_alpn_str_len", off, 1, uint64(len(p)), 8, "Supported ALPN Length: %d", len(p)))
+				l.Add(v.str("tls.handshake.extensions_alps_alpn_str", off+1, len(p), s, "Supported ALPN: "+s))
 				off += 1 + len(p)
 			}
 			return true
 		}
-		x.Add(v.dec("tls.handshake.extensions_alpn_len", fmt.Sprintf("ALPN Extension Length: %d", len(data)-2), 0, 2, uint64(len(data)-2), 16))
-		l := x.Add(v.none("tls.handshake.extensions_alpn_list", "ALPN Protocol", 2, len(data)-2))
+		x.Add(v.uint("tls.handshake.extensions_alpn_len", 0, 2, uint64(len(data)-2), 16, "ALPN Extension Length: %d", len(data)-2))
+		l := x.Add(v.none("tls.handshake.extensions_alpn_list", 2, len(data)-2, "ALPN Protocol"))
 		off := 2
 		for _, p := range names {
 			s := fieldStr(p)
-			l.Add(v.dec("tls.handshake.extensions_alpn_str_len", fmt.Sprintf("ALPN string length: %d", len(p)), off, 1, uint64(len(p)), 8))
-			l.Add(v.str("tls.handshake.extensions_alpn_str", "ALPN Next Protocol: "+s, off+1, len(p), s))
+			l.Add(v.uint("tls.handshake.extensions_alpn_str_len", off, 1, uint64(len(p)), 8, "ALPN string length: %d", len(p)))
+			l.Add(v.str("tls.handshake.extensions_alpn_str", off+1, len(p), s, "ALPN Next Protocol: "+s))
 			off += 1 + len(p)
 		}
 	case extSCT:
@@ -1024,57 +982,57 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v tv, hs uint8, hrr b
 		}
 		return d.scts(x, data, v)
 	case extPadding:
-		x.Add(v.bytes("tls.handshake.extensions_padding_data", "Padding Data: "+hexLabel(data), 0, data))
+		x.Add(v.bytesOf("tls.handshake.extensions_padding_data", 0, data, "Padding Data: "+hexLabel(data)))
 	case extSessionTicket:
-		x.Add(v.bytes("tls.handshake.extension.data", fmt.Sprintf("Data (%d byte%s)", len(data), plural(len(data))), 0, data))
+		x.Add(v.bytesOf("tls.handshake.extension.data", 0, data, "Data (%d byte%s)", len(data), plural(len(data))))
 	case extCompressCertificate:
 		if len(data) < 1 || int(data[0]) != len(data)-1 || len(data)%2 != 1 {
 			return false
 		}
-		x.Add(v.dec("tls.compress_certificate.algorithms_length", fmt.Sprintf("Algorithms Length: %d", data[0]), 0, 1, uint64(data[0]), 8))
+		x.Add(v.uint("tls.compress_certificate.algorithms_length", 0, 1, uint64(data[0]), 8, "Algorithms Length: %d", data[0]))
 		for i := 1; i < len(data); i += 2 {
 			a := be16(data[i:])
 			name := map[uint16]string{1: "zlib", 2: "brotli", 3: "zstd"}[a]
 			if name == "" {
 				name = "Unknown"
 			}
-			x.Add(v.dec("tls.compress_certificate.algorithm", fmt.Sprintf("Algorithm: %s (%d)", name, a), i, 2, uint64(a), 16))
+			x.Add(v.uint("tls.compress_certificate.algorithm", i, 2, uint64(a), 16, "Algorithm: %s (%d)", name, a))
 		}
 	case extRecordSizeLimit:
 		if len(data) != 2 {
 			return false
 		}
-		x.Add(v.dec("tls.record_size_limit", fmt.Sprintf("Record Size Limit: %d", be16(data)), 0, 2, uint64(be16(data)), 16))
+		x.Add(v.uint("tls.record_size_limit", 0, 2, uint64(be16(data)), 16, "Record Size Limit: %d", be16(data)))
 	case extPreSharedKey:
 		if !client {
 			if len(data) != 2 {
 				return false
 			}
-			x.Add(v.dec("tls.handshake.extensions.psk.identity.selected", fmt.Sprintf("Selected Identity: %d", be16(data)), 0, 2, uint64(be16(data)), 16))
+			x.Add(v.uint("tls.handshake.extensions.psk.identity.selected", 0, 2, uint64(be16(data)), 16, "Selected Identity: %d", be16(data)))
 			return true
 		}
 		psk, ok := readOfferedPSKs(data)
 		if !ok {
 			return false
 		}
-		t := x.Add(v.text("Pre-Shared Key extension", 0, len(data)))
-		t.Add(v.dec("tls.handshake.extensions.psk.identities.length", fmt.Sprintf("Identities Length: %d", psk.identLen), 0, 2, uint64(psk.identLen), 16))
+		t := x.Add(v.text(0, len(data), "Pre-Shared Key extension"))
+		t.Add(v.uint("tls.handshake.extensions.psk.identities.length", 0, 2, uint64(psk.identLen), 16, "Identities Length: %d", psk.identLen))
 		off := 2
 		for _, id := range psk.identities {
-			it := t.Add(v.text(fmt.Sprintf("PSK Identity (length: %d)", len(id.identity)), off, 6+len(id.identity)))
-			it.Add(v.dec("tls.handshake.extensions.psk.identity.identity_length", fmt.Sprintf("Identity Length: %d", len(id.identity)), off, 2, uint64(len(id.identity)), 16))
-			it.Add(v.bytes("tls.handshake.extensions.psk.identity.identity", "Identity: "+hexLabel(id.identity), off+2, id.identity))
-			it.Add(v.dec("tls.handshake.extensions.psk.identity.obfuscated_ticket_age", fmt.Sprintf("Obfuscated Ticket Age: %d", id.age), off+2+len(id.identity), 4, uint64(id.age), 32))
+			it := t.Add(v.text(off, 6+len(id.identity), "PSK Identity (length: %d)", len(id.identity)))
+			it.Add(v.uint("tls.handshake.extensions.psk.identity.identity_length", off, 2, uint64(len(id.identity)), 16, "Identity Length: %d", len(id.identity)))
+			it.Add(v.bytesOf("tls.handshake.extensions.psk.identity.identity", off+2, id.identity, "Identity: "+hexLabel(id.identity)))
+			it.Add(v.uint("tls.handshake.extensions.psk.identity.obfuscated_ticket_age", off+2+len(id.identity), 4, uint64(id.age), 32, "Obfuscated Ticket Age: %d", id.age))
 			off += 6 + len(id.identity)
 		}
-		t.Add(v.dec("tls.handshake.extensions.psk.binders_len", fmt.Sprintf("PSK Binders length: %d", psk.bindersLen), off, 2, uint64(psk.bindersLen), 16))
-		t.Add(v.none("tls.handshake.extensions.psk.binders", fmt.Sprintf("PSK Binders (%d binder%s)", len(psk.binders), plural(len(psk.binders))), off+2, psk.bindersLen))
+		t.Add(v.uint("tls.handshake.extensions.psk.binders_len", off, 2, uint64(psk.bindersLen), 16, "PSK Binders length: %d", psk.bindersLen))
+		t.Add(v.none("tls.handshake.extensions.psk.binders", off+2, psk.bindersLen, "PSK Binders (%d binder%s)", len(psk.binders), plural(len(psk.binders))))
 	case extEarlyData:
 		if hs == hsNewSessionTicket {
 			if len(data) != 4 {
 				return false
 			}
-			x.Add(v.dec("tls.early_data.max_early_data_size", fmt.Sprintf("Maximum Early Data Size: %d", be32(data)), 0, 4, uint64(be32(data)), 32))
+			x.Add(v.uint("tls.early_data.max_early_data_size", 0, 4, uint64(be32(data)), 32, "Maximum Early Data Size: %d", be32(data)))
 			return true
 		}
 		return len(data) == 0
@@ -1085,30 +1043,30 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v tv, hs uint8, hrr b
 		}
 		off := 0
 		if client {
-			x.Add(v.dec("tls.handshake.extensions.supported_versions_len", fmt.Sprintf("Supported Versions length: %d", 2*len(vs)), 0, 1, uint64(2*len(vs)), 8))
+			x.Add(v.uint("tls.handshake.extensions.supported_versions_len", 0, 1, uint64(2*len(vs)), 8, "Supported Versions length: %d", 2*len(vs)))
 			off = 1
 		}
 		for i, ver := range vs {
-			x.Add(v.hex("tls.handshake.extensions.supported_version", fmt.Sprintf("Supported Version: %s (0x%04x)", tlsVersionName(ver), ver), off+2*i, 2, uint64(ver), 16))
+			x.Add(v.hex("tls.handshake.extensions.supported_version", off+2*i, 2, uint64(ver), 16, "Supported Version: %s (0x%04x)", tlsVersionName(ver), ver))
 		}
 	case extCookie:
 		if len(data) < 2 || int(be16(data)) != len(data)-2 {
 			return false
 		}
-		x.Add(v.dec("tls.handshake.extensions.cookie_len", fmt.Sprintf("Cookie length: %d", len(data)-2), 0, 2, uint64(len(data)-2), 16))
-		x.Add(v.bytes("tls.handshake.extensions.cookie", "Cookie: "+hexLabel(data[2:]), 2, data[2:]))
+		x.Add(v.uint("tls.handshake.extensions.cookie_len", 0, 2, uint64(len(data)-2), 16, "Cookie length: %d", len(data)-2))
+		x.Add(v.bytesOf("tls.handshake.extensions.cookie", 2, data[2:], "Cookie: "+hexLabel(data[2:])))
 	case extPSKModes:
 		modes, ok := readUint8List(data)
 		if !ok {
 			return false
 		}
-		x.Add(v.dec("tls.extension.psk_ke_modes_length", fmt.Sprintf("PSK Key Exchange Modes Length: %d", len(modes)), 0, 1, uint64(len(modes)), 8))
+		x.Add(v.uint("tls.extension.psk_ke_modes_length", 0, 1, uint64(len(modes)), 8, "PSK Key Exchange Modes Length: %d", len(modes)))
 		for i, m := range modes {
 			name := map[uint8]string{0: "PSK-only key establishment (psk_ke)", 1: "PSK with (EC)DHE key establishment (psk_dhe_ke)"}[m]
 			if name == "" {
 				name = "Unknown"
 			}
-			x.Add(v.dec("tls.extension.psk_ke_mode", fmt.Sprintf("PSK Key Exchange Mode: %s (%d)", name, m), 1+i, 1, uint64(m), 8))
+			x.Add(v.uint("tls.extension.psk_ke_mode", 1+i, 1, uint64(m), 8, "PSK Key Exchange Mode: %s (%d)", name, m))
 		}
 	case extKeyShare:
 		return d.keyShare(x, data, v, hs, hrr)
@@ -1116,10 +1074,10 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v tv, hs uint8, hrr b
 		if len(data) < 1 || int(data[0]) != len(data)-1 {
 			return false
 		}
-		t := x.Add(v.text("Renegotiation Info extension", 0, len(data)))
-		t.Add(v.dec("tls.handshake.extensions_reneg_info_len", fmt.Sprintf("Renegotiation info extension length: %d", data[0]), 0, 1, uint64(data[0]), 8))
+		t := x.Add(v.text(0, len(data), "Renegotiation Info extension"))
+		t.Add(v.uint("tls.handshake.extensions_reneg_info_len", 0, 1, uint64(data[0]), 8, "Renegotiation info extension length: %d", data[0]))
 		if data[0] > 0 {
-			t.Add(v.bytes("tls.handshake.extensions_reneg_info", "Renegotiation info: "+hexLabel(data[1:]), 1, data[1:]))
+			t.Add(v.bytesOf("tls.handshake.extensions_reneg_info", 1, data[1:], "Renegotiation info: "+hexLabel(data[1:])))
 		}
 	case extNextProtoNeg:
 		for off := 0; off < len(data); {
@@ -1128,8 +1086,8 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v tv, hs uint8, hrr b
 				return false
 			}
 			s := fieldStr(data[off+1 : off+1+n])
-			x.Add(v.dec("tls.handshake.extensions_npn_str_len", fmt.Sprintf("Protocol string length: %d", n), off, 1, uint64(n), 8))
-			x.Add(v.str("tls.handshake.extensions_npn", "Next Protocol: "+s, off+1, n, s))
+			x.Add(v.uint("tls.handshake.extensions_npn_str_len", off, 1, uint64(n), 8, "Protocol string length: %d", n))
+			x.Add(v.str("tls.handshake.extensions_npn", off+1, n, s, "Next Protocol: "+s))
 			off += 1 + n
 		}
 	case extEncryptThenMAC, extExtendedMasterSecret, extPostHandshakeAuth:
@@ -1137,34 +1095,34 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v tv, hs uint8, hrr b
 	default:
 		// Decoded by Wireshark but not here: the bytes, unnamed.
 		if len(data) > 0 {
-			x.Add(v.text(fmt.Sprintf("Data (%d byte%s)", len(data), plural(len(data))), 0, len(data)))
+			x.Add(v.text(0, len(data), "Data (%d byte%s)", len(data), plural(len(data))))
 		}
 	}
 	return true
 }
 
 // keyShare adds a key_share extension (RFC 8446 §4.2.8).
-func (d *tlsDissector) keyShare(x *Field, data []byte, v tv, hs uint8, hrr bool) bool {
+func (d *tlsDissector) keyShare(x *Field, data []byte, v place, hs uint8, hrr bool) bool {
 	shares, ok := readKeyShares(data, hs, hrr)
 	if !ok {
 		return false
 	}
 	if hrr {
 		g := shares[0].group
-		x.Add(v.dec("tls.handshake.extensions_key_share_selected_group", fmt.Sprintf("Selected Group: %s (%d)", groupLabel(g), g), 0, 2, uint64(g), 16))
+		x.Add(v.uint("tls.handshake.extensions_key_share_selected_group", 0, 2, uint64(g), 16, "Selected Group: %s (%d)", groupLabel(g), g))
 		return true
 	}
-	t := x.Add(v.text("Key Share extension", 0, len(data)))
+	t := x.Add(v.text(0, len(data), "Key Share extension"))
 	off := 0
 	if hs == hsClientHello {
-		t.Add(v.dec("tls.handshake.extensions_key_share_client_length", fmt.Sprintf("Client Key Share Length: %d", len(data)-2), 0, 2, uint64(len(data)-2), 16))
+		t.Add(v.uint("tls.handshake.extensions_key_share_client_length", 0, 2, uint64(len(data)-2), 16, "Client Key Share Length: %d", len(data)-2))
 		off = 2
 	}
 	for _, s := range shares {
-		e := t.Add(v.text(fmt.Sprintf("Key Share Entry: Group: %s, Key Exchange length: %d", groupLabel(s.group), len(s.key)), off, 4+len(s.key)))
-		e.Add(v.dec("tls.handshake.extensions_key_share_group", fmt.Sprintf("Group: %s (%d)", groupLabel(s.group), s.group), off, 2, uint64(s.group), 16))
-		e.Add(v.dec("tls.handshake.extensions_key_share_key_exchange_length", fmt.Sprintf("Key Exchange Length: %d", len(s.key)), off+2, 2, uint64(len(s.key)), 16))
-		e.Add(v.bytes("tls.handshake.extensions_key_share_key_exchange", "Key Exchange: "+hexLabel(s.key), off+4, s.key))
+		e := t.Add(v.text(off, 4+len(s.key), "Key Share Entry: Group: %s, Key Exchange length: %d", groupLabel(s.group), len(s.key)))
+		e.Add(v.uint("tls.handshake.extensions_key_share_group", off, 2, uint64(s.group), 16, "Group: %s (%d)", groupLabel(s.group), s.group))
+		e.Add(v.uint("tls.handshake.extensions_key_share_key_exchange_length", off+2, 2, uint64(len(s.key)), 16, "Key Exchange Length: %d", len(s.key)))
+		e.Add(v.bytesOf("tls.handshake.extensions_key_share_key_exchange", off+4, s.key, "Key Exchange: "+hexLabel(s.key)))
 		off += 4 + len(s.key)
 	}
 	return true
@@ -1172,69 +1130,69 @@ func (d *tlsDissector) keyShare(x *Field, data []byte, v tv, hs uint8, hrr bool)
 
 // ech adds an encrypted_client_hello extension (RFC 9849 §5); Wireshark
 // 4.0 shows only its bytes, later versions these fields.
-func (d *tlsDissector) ech(x *Field, data []byte, v tv) bool {
+func (d *tlsDissector) ech(x *Field, data []byte, v place) bool {
 	m, ok := readECH(data)
 	if !ok {
 		return false
 	}
 	kind := map[uint8]string{0: "Outer Client Hello", 1: "Inner Client Hello"}[m.typ]
-	x.Add(v.dec("tls.ech.client_hello_type", fmt.Sprintf("Client Hello type: %s (%d)", kind, m.typ), 0, 1, uint64(m.typ), 8))
+	x.Add(v.uint("tls.ech.client_hello_type", 0, 1, uint64(m.typ), 8, "Client Hello type: %s (%d)", kind, m.typ))
 	if m.typ != 0 {
 		return true
 	}
-	x.Add(v.hex("tls.ech.hpke.keyconfig.cipher_suite.kdf_id", fmt.Sprintf("KDF Id: 0x%04x", m.kdf), 1, 2, uint64(m.kdf), 16))
-	x.Add(v.hex("tls.ech.hpke.keyconfig.cipher_suite.aead_id", fmt.Sprintf("AEAD Id: 0x%04x", m.aead), 3, 2, uint64(m.aead), 16))
-	x.Add(v.dec("tls.ech.config_id", fmt.Sprintf("Config Id: %d", m.configID), 5, 1, uint64(m.configID), 8))
-	x.Add(v.bytes("tls.ech.enc", "Enc: "+hexLabel(m.enc), 8, m.enc))
-	x.Add(v.bytes("tls.ech.payload", "Payload: "+hexLabel(m.payload), 10+len(m.enc), m.payload))
+	x.Add(v.hex("tls.ech.hpke.keyconfig.cipher_suite.kdf_id", 1, 2, uint64(m.kdf), 16, "KDF Id: 0x%04x", m.kdf))
+	x.Add(v.hex("tls.ech.hpke.keyconfig.cipher_suite.aead_id", 3, 2, uint64(m.aead), 16, "AEAD Id: 0x%04x", m.aead))
+	x.Add(v.uint("tls.ech.config_id", 5, 1, uint64(m.configID), 8, "Config Id: %d", m.configID))
+	x.Add(v.bytesOf("tls.ech.enc", 8, m.enc, "Enc: "+hexLabel(m.enc)))
+	x.Add(v.bytesOf("tls.ech.payload", 10+len(m.enc), m.payload, "Payload: "+hexLabel(m.payload)))
 	return true
 }
 
 // scts adds a SignedCertificateTimestampList (RFC 6962 §3.3).
-func (d *tlsDissector) scts(x *Field, data []byte, v tv) bool {
+func (d *tlsDissector) scts(x *Field, data []byte, v place) bool {
 	list, ok := readSCTs(data)
 	if !ok {
 		return false
 	}
-	x.Add(v.dec("tls.sct.scts_length", fmt.Sprintf("Serialized SCT List Length: %d", len(data)-2), 0, 2, uint64(len(data)-2), 16))
+	x.Add(v.uint("tls.sct.scts_length", 0, 2, uint64(len(data)-2), 16, "Serialized SCT List Length: %d", len(data)-2))
 	off := 2
 	for _, s := range list {
-		t := x.Add(v.text("Signed Certificate Timestamp", off, 2+s.length))
-		t.Add(v.dec("tls.sct.sct_length", fmt.Sprintf("Serialized SCT Length: %d", s.length), off, 2, uint64(s.length), 16))
+		t := x.Add(v.text(off, 2+s.length, "Signed Certificate Timestamp"))
+		t.Add(v.uint("tls.sct.sct_length", off, 2, uint64(s.length), 16, "Serialized SCT Length: %d", s.length))
 		o := off + 2
-		t.Add(v.dec("tls.sct.sct_version", fmt.Sprintf("SCT Version: %d", s.version), o, 1, uint64(s.version), 8))
-		t.Add(v.bytes("tls.sct.sct_logid", "Log ID: "+hexLabel(s.logID), o+1, s.logID))
+		t.Add(v.uint("tls.sct.sct_version", o, 1, uint64(s.version), 8, "SCT Version: %d", s.version))
+		t.Add(v.bytesOf("tls.sct.sct_logid", o+1, s.logID, "Log ID: "+hexLabel(s.logID)))
 		ts := time.UnixMilli(int64(s.timestamp)).UTC()
-		tf := t.Add(v.field("tls.sct.sct_timestamp", "Timestamp: "+ts.Format("Jan _2, 2006 15:04:05.000000000 UTC"), KindTime, o+33, 8))
+		tf := t.Add(v.field("tls.sct.sct_timestamp", KindTime, o+33, 8, "Timestamp: "+ts.Format("Jan _2, 2006 15:04:05.000000000 UTC")))
 		tf.T = ts
-		t.Add(v.dec("tls.sct.sct_extensions_length", fmt.Sprintf("Extensions length: %d", len(s.exts)), o+41, 2, uint64(len(s.exts)), 16))
+		t.Add(v.uint("tls.sct.sct_extensions_length", o+41, 2, uint64(len(s.exts)), 16, "Extensions length: %d", len(s.exts)))
 		o += 43 + len(s.exts)
 		sigAlg(t, v, o, uint16(s.hashAlg)<<8|uint16(s.sigAlg))
-		t.Add(v.dec("tls.sct.sct_signature_length", fmt.Sprintf("Signature Length: %d", len(s.sig)), o+2, 2, uint64(len(s.sig)), 16))
-		t.Add(v.bytes("tls.sct.sct_signature", "Signature: "+hexLabel(s.sig), o+4, s.sig))
+		t.Add(v.uint("tls.sct.sct_signature_length", o+2, 2, uint64(len(s.sig)), 16, "Signature Length: %d", len(s.sig)))
+		t.Add(v.bytesOf("tls.sct.sct_signature", o+4, s.sig, "Signature: "+hexLabel(s.sig)))
 		off += 2 + s.length
 	}
 	return true
 }
 
 // newSessionTicket adds a NewSessionTicket (RFC 5077 §3.3, RFC 8446 §4.6.1).
-func (d *tlsDissector) newSessionTicket(h *Field, body []byte, v tv) error {
+func (d *tlsDissector) newSessionTicket(h *Field, body []byte, v place) error {
 	tls13 := d.sess.version == versionTLS13
 	m, err := parseNewSessionTicket(body, tls13)
 	if err != nil {
 		return err
 	}
-	t := h.Add(v.text("TLS Session Ticket", 0, len(body)))
-	t.Add(v.dec("tls.handshake.session_ticket_lifetime_hint", fmt.Sprintf("Session Ticket Lifetime Hint: %d second%s%s", m.lifetime, plural(int(m.lifetime)), durationWords(m.lifetime)), 0, 4, uint64(m.lifetime), 32))
+	t := h.Add(v.text(0, len(body), "TLS Session Ticket"))
+	t.Add(v.uint("tls.handshake.session_ticket_lifetime_hint", 0, 4, uint64(m.lifetime), 32, "Session Ticket Lifetime Hint: %d second%s%s", m.lifetime, plural(int(m.lifetime)), durationWords(m.lifetime)))
 	off := 4
 	if tls13 {
-		t.Add(v.dec("tls.handshake.session_ticket_age_add", fmt.Sprintf("Session Ticket Age Add: %d", m.ageAdd), 4, 4, uint64(m.ageAdd), 32))
-		t.Add(v.dec("tls.handshake.session_ticket_nonce_length", fmt.Sprintf("Session Ticket Nonce Length: %d", len(m.nonce)), 8, 1, uint64(len(m.nonce)), 8))
-		t.Add(v.bytes("tls.handshake.session_ticket_nonce", "Session Ticket Nonce: "+hexLabel(m.nonce), 9, m.nonce))
+		t.Add(v.uint("tls.handshake.session_ticket_age_add", 4, 4, uint64(m.ageAdd), 32, "Session Ticket Age Add: %d", m.ageAdd))
+		t.Add(v.uint("tls.handshake.session_ticket_nonce_length", 8, 1, uint64(len(m.nonce)), 8, "Session Ticket Nonce Length: %d", len(m.nonce)))
+		t.Add(v.bytesOf("tls.handshake.session_ticket_nonce", 9, m.nonce, "Session Ticket Nonce: "+hexLabel(m.nonce)))
 		off = 9 + len(m.nonce)
 	}
-	t.Add(v.dec("tls.handshake.session_ticket_length", fmt.Sprintf("Session Ticket Length: %d", len(m.ticket)), off, 2, uint64(len(m.ticket)), 16))
-	t.Add(v.bytes("tls.handshake.session_ticket", "Session Ticket: "+hexLabel(m.ticket), off+2, m.ticket))
+	t.Add(v.uint("tls.handshake.session_ticket_length", off, 2, uint64(len(m.ticket)), 16, "Session Ticket Length: %d", len(m.ticket)))
+	t.Add(v.bytesOf("tls.handshake.session_ticket", off+2, m.ticket, "Session Ticket: "+hexLabel(m.ticket)))
 	if tls13 {
 		d.extensions(t, body, m.exts, m.extOff, v, hsNewSessionTicket, false)
 	}
@@ -1262,7 +1220,7 @@ func durationWords(s uint32) string {
 
 // certificate adds a Certificate (RFC 5246 §7.4.2, RFC 8446 §4.4.2), with
 // what each X.509 certificate says.
-func (d *tlsDissector) certificate(h *Field, body []byte, v tv) error {
+func (d *tlsDissector) certificate(h *Field, body []byte, v place) error {
 	tls13 := d.sess.version == versionTLS13
 	m, err := parseCertificate(body, tls13)
 	if err != nil {
@@ -1270,19 +1228,19 @@ func (d *tlsDissector) certificate(h *Field, body []byte, v tv) error {
 	}
 	off := 0
 	if tls13 {
-		h.Add(v.dec("tls.handshake.certificate_request_context_length", fmt.Sprintf("Certificate Request Context Length: %d", len(m.context)), 0, 1, uint64(len(m.context)), 8))
+		h.Add(v.uint("tls.handshake.certificate_request_context_length", 0, 1, uint64(len(m.context)), 8, "Certificate Request Context Length: %d", len(m.context)))
 		if len(m.context) > 0 {
-			h.Add(v.bytes("tls.handshake.certificate_request_context", "Certificate Request Context: "+hexLabel(m.context), 1, m.context))
+			h.Add(v.bytesOf("tls.handshake.certificate_request_context", 1, m.context, "Certificate Request Context: "+hexLabel(m.context)))
 		}
 		off = 1 + len(m.context)
 	}
 	total := len(body) - off - 3
-	h.Add(v.dec("tls.handshake.certificates_length", fmt.Sprintf("Certificates Length: %d", total), off, 3, uint64(total), 32))
-	l := h.Add(v.none("tls.handshake.certificates", fmt.Sprintf("Certificates (%d bytes)", total), off+3, total))
+	h.Add(v.uint("tls.handshake.certificates_length", off, 3, uint64(total), 32, "Certificates Length: %d", total))
+	l := h.Add(v.none("tls.handshake.certificates", off+3, total, "Certificates (%d bytes)", total))
 	for i, der := range m.certs {
 		o := m.offs[i]
-		l.Add(v.dec("tls.handshake.certificate_length", fmt.Sprintf("Certificate Length: %d", len(der)), o, 3, uint64(len(der)), 32))
-		c := l.Add(v.bytes("tls.handshake.certificate", "Certificate: "+truncHex(der), o+3, der))
+		l.Add(v.uint("tls.handshake.certificate_length", o, 3, uint64(len(der)), 32, "Certificate Length: %d", len(der)))
+		c := l.Add(v.bytesOf("tls.handshake.certificate", o+3, der, "Certificate: "+truncHex(der)))
 		if !d.lite {
 			// What X.509 says is for the tree only, and costs.
 			d.certDetails(c, der, v, o+3)
@@ -1302,14 +1260,14 @@ var oidSCTList = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11129, 2, 4, 2}
 // certDetails summarises an X.509 certificate under its field: subject,
 // issuer, validity, names and key (RFC 5280 §4.1), and the timestamps of
 // an embedded SCT list, which Wireshark dissects as TLS.
-func (d *tlsDissector) certDetails(c *Field, der []byte, v tv, off int) {
+func (d *tlsDissector) certDetails(c *Field, der []byte, v place, off int) {
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		c.Add(v.text("[Certificate does not parse: "+err.Error()+"]", off, len(der)))
+		c.Add(v.text(off, len(der), "[Certificate does not parse: "+err.Error()+"]"))
 		return
 	}
 	c.Label += " (" + cert.Subject.String() + ")"
-	add := func(label string) { c.Add(v.text(label, off, len(der))) }
+	add := func(label string) { c.Add(v.text(off, len(der), label)) }
 	add("Serial Number: " + cert.SerialNumber.Text(16))
 	add("Signature Algorithm: " + cert.SignatureAlgorithm.String())
 	add("Issuer: " + cert.Issuer.String())
@@ -1352,19 +1310,19 @@ func (d *tlsDissector) certDetails(c *Field, der []byte, v tv, off int) {
 		if at < 0 {
 			at = 0
 		}
-		t := c.Add(v.text("SignedCertificateTimestampList", off+at, len(list)))
+		t := c.Add(v.text(off+at, len(list), "SignedCertificateTimestampList"))
 		appendProtocol(d.p, "tls")
-		if !d.scts(t, list, tv{src: v.src, base: v.base + off + at}) {
+		if !d.scts(t, list, v.from(off+at)) {
 			// A note, not a malformed packet: the packet list (which
 			// skips X.509) must read the same.
-			t.Add(v.text("[SCT list does not parse]", off+at, len(list)))
+			t.Add(v.text(off+at, len(list), "[SCT list does not parse]"))
 		}
 	}
 }
 
 // serverKeyExchange adds a ServerKeyExchange (RFC 5246 §7.4.3, RFC 8422
 // §5.4), read as the session's cipher suite says.
-func (d *tlsDissector) serverKeyExchange(h *Field, body []byte, v tv) error {
+func (d *tlsDissector) serverKeyExchange(h *Field, body []byte, v place) error {
 	kx := cipherKeyExchange(d.sess.cipher)
 	m, err := parseServerKeyExchange(body, kx, d.sess.version >= versionTLS12)
 	if err != nil {
@@ -1372,27 +1330,27 @@ func (d *tlsDissector) serverKeyExchange(h *Field, body []byte, v tv) error {
 	}
 	var t *Field
 	if m.hint != nil {
-		t = h.Add(v.text("PSK Server Params", 0, len(body)))
-		t.Add(v.dec("tls.handshake.hint_len", fmt.Sprintf("Hint Length: %d", len(m.hint)), 0, 2, uint64(len(m.hint)), 16))
-		t.Add(v.bytes("tls.handshake.hint", "Hint: "+hexLabel(m.hint), 2, m.hint))
+		t = h.Add(v.text(0, len(body), "PSK Server Params"))
+		t.Add(v.uint("tls.handshake.hint_len", 0, 2, uint64(len(m.hint)), 16, "Hint Length: %d", len(m.hint)))
+		t.Add(v.bytesOf("tls.handshake.hint", 2, m.hint, "Hint: "+hexLabel(m.hint)))
 	}
 	o := m.paramsOff
 	switch kx {
 	case kxECDHE, kxECDHEPSK, kxECDHAnon:
-		t = h.Add(v.text("EC Diffie-Hellman Server Params", o, len(body)-o))
+		t = h.Add(v.text(o, len(body)-o, "EC Diffie-Hellman Server Params"))
 		name := map[uint8]string{1: "explicit_prime", 2: "explicit_char2", 3: "named_curve"}[m.curveType]
-		t.Add(v.hex("tls.handshake.server_curve_type", fmt.Sprintf("Curve Type: %s (0x%02x)", name, m.curveType), o, 1, uint64(m.curveType), 8))
-		t.Add(v.hex("tls.handshake.server_named_curve", fmt.Sprintf("Named Curve: %s (0x%04x)", groupLabel(m.curve), m.curve), o+1, 2, uint64(m.curve), 16))
-		t.Add(v.dec("tls.handshake.server_point_len", fmt.Sprintf("Pubkey Length: %d", len(m.point)), o+3, 1, uint64(len(m.point)), 8))
-		t.Add(v.bytes("tls.handshake.server_point", "Pubkey: "+hexLabel(m.point), o+4, m.point))
+		t.Add(v.hex("tls.handshake.server_curve_type", o, 1, uint64(m.curveType), 8, "Curve Type: %s (0x%02x)", name, m.curveType))
+		t.Add(v.hex("tls.handshake.server_named_curve", o+1, 2, uint64(m.curve), 16, "Named Curve: %s (0x%04x)", groupLabel(m.curve), m.curve))
+		t.Add(v.uint("tls.handshake.server_point_len", o+3, 1, uint64(len(m.point)), 8, "Pubkey Length: %d", len(m.point)))
+		t.Add(v.bytesOf("tls.handshake.server_point", o+4, m.point, "Pubkey: "+hexLabel(m.point)))
 	case kxDHE, kxDHEPSK, kxDHAnon:
-		t = h.Add(v.text("Diffie-Hellman Server Params", o, len(body)-o))
+		t = h.Add(v.text(o, len(body)-o, "Diffie-Hellman Server Params"))
 		for _, p := range []struct {
 			name, label string
 			b           []byte
 		}{{"p", "p", m.p}, {"g", "g", m.g}, {"ys", "Pubkey", m.ys}} {
-			t.Add(v.dec("tls.handshake."+p.name+"_len", fmt.Sprintf("%s Length: %d", p.label, len(p.b)), o, 2, uint64(len(p.b)), 16))
-			t.Add(v.bytes("tls.handshake."+p.name, p.label+": "+hexLabel(p.b), o+2, p.b))
+			t.Add(v.uint("tls.handshake."+p.name+"_len", o, 2, uint64(len(p.b)), 16, "%s Length: %d", p.label, len(p.b)))
+			t.Add(v.bytesOf("tls.handshake."+p.name, o+2, p.b, p.label+": "+hexLabel(p.b)))
 			o += 2 + len(p.b)
 		}
 	}
@@ -1402,52 +1360,52 @@ func (d *tlsDissector) serverKeyExchange(h *Field, body []byte, v tv) error {
 			sigAlg(t, v, o, m.sigAlg)
 			o += 2
 		}
-		t.Add(v.dec("tls.handshake.sig_len", fmt.Sprintf("Signature Length: %d", len(m.sig)), o, 2, uint64(len(m.sig)), 16))
-		t.Add(v.bytes("tls.handshake.sig", "Signature: "+hexLabel(m.sig), o+2, m.sig))
+		t.Add(v.uint("tls.handshake.sig_len", o, 2, uint64(len(m.sig)), 16, "Signature Length: %d", len(m.sig)))
+		t.Add(v.bytesOf("tls.handshake.sig", o+2, m.sig, "Signature: "+hexLabel(m.sig)))
 	}
 	return nil
 }
 
 // clientKeyExchange adds a ClientKeyExchange (RFC 5246 §7.4.7, RFC 8422
 // §5.7).
-func (d *tlsDissector) clientKeyExchange(h *Field, body []byte, v tv) error {
+func (d *tlsDissector) clientKeyExchange(h *Field, body []byte, v place) error {
 	kx := cipherKeyExchange(d.sess.cipher)
 	m, err := parseClientKeyExchange(body, kx)
 	if err != nil {
 		return err
 	}
 	if m.identity != nil {
-		t := h.Add(v.text("PSK Client Params", 0, len(body)))
-		t.Add(v.dec("tls.handshake.identity_len", fmt.Sprintf("Identity Length: %d", len(m.identity)), 0, 2, uint64(len(m.identity)), 16))
-		t.Add(v.bytes("tls.handshake.identity", "Identity: "+hexLabel(m.identity), 2, m.identity))
+		t := h.Add(v.text(0, len(body), "PSK Client Params"))
+		t.Add(v.uint("tls.handshake.identity_len", 0, 2, uint64(len(m.identity)), 16, "Identity Length: %d", len(m.identity)))
+		t.Add(v.bytesOf("tls.handshake.identity", 2, m.identity, "Identity: "+hexLabel(m.identity)))
 	}
 	o := m.valOff
 	switch kx {
 	case kxRSA, kxRSAPSK:
-		t := h.Add(v.text("RSA Encrypted PreMaster Secret", o, len(body)-o))
-		t.Add(v.dec("tls.handshake.epms_len", fmt.Sprintf("Encrypted PreMaster length: %d", len(m.epms)), o, 2, uint64(len(m.epms)), 16))
-		t.Add(v.bytes("tls.handshake.epms", "Encrypted PreMaster: "+hexLabel(m.epms), o+2, m.epms))
+		t := h.Add(v.text(o, len(body)-o, "RSA Encrypted PreMaster Secret"))
+		t.Add(v.uint("tls.handshake.epms_len", o, 2, uint64(len(m.epms)), 16, "Encrypted PreMaster length: %d", len(m.epms)))
+		t.Add(v.bytesOf("tls.handshake.epms", o+2, m.epms, "Encrypted PreMaster: "+hexLabel(m.epms)))
 	case kxECDHE, kxECDHEPSK, kxECDHAnon:
-		t := h.Add(v.text("EC Diffie-Hellman Client Params", o, len(body)-o))
-		t.Add(v.dec("tls.handshake.client_point_len", fmt.Sprintf("Pubkey Length: %d", len(m.point)), o, 1, uint64(len(m.point)), 8))
-		t.Add(v.bytes("tls.handshake.client_point", "Pubkey: "+hexLabel(m.point), o+1, m.point))
+		t := h.Add(v.text(o, len(body)-o, "EC Diffie-Hellman Client Params"))
+		t.Add(v.uint("tls.handshake.client_point_len", o, 1, uint64(len(m.point)), 8, "Pubkey Length: %d", len(m.point)))
+		t.Add(v.bytesOf("tls.handshake.client_point", o+1, m.point, "Pubkey: "+hexLabel(m.point)))
 	case kxDHE, kxDHEPSK, kxDHAnon:
-		t := h.Add(v.text("Diffie-Hellman Client Params", o, len(body)-o))
-		t.Add(v.dec("tls.handshake.yc_len", fmt.Sprintf("Pubkey Length: %d", len(m.yc)), o, 2, uint64(len(m.yc)), 16))
-		t.Add(v.bytes("tls.handshake.yc", "Pubkey: "+hexLabel(m.yc), o+2, m.yc))
+		t := h.Add(v.text(o, len(body)-o, "Diffie-Hellman Client Params"))
+		t.Add(v.uint("tls.handshake.yc_len", o, 2, uint64(len(m.yc)), 16, "Pubkey Length: %d", len(m.yc)))
+		t.Add(v.bytesOf("tls.handshake.yc", o+2, m.yc, "Pubkey: "+hexLabel(m.yc)))
 	}
 	return nil
 }
 
 // certificateRequest adds a CertificateRequest (RFC 5246 §7.4.4).
-func (d *tlsDissector) certificateRequest(h *Field, body []byte, v tv) error {
+func (d *tlsDissector) certificateRequest(h *Field, body []byte, v place) error {
 	if d.sess.version == versionTLS13 {
 		// RFC 8446 §4.3.2: a context, then extensions.
 		if len(body) < 1 || len(body) < 1+int(body[0]) {
 			return errTLSShort
 		}
 		n := int(body[0])
-		h.Add(v.dec("tls.handshake.certificate_request_context_length", fmt.Sprintf("Certificate Request Context Length: %d", n), 0, 1, uint64(n), 8))
+		h.Add(v.uint("tls.handshake.certificate_request_context_length", 0, 1, uint64(n), 8, "Certificate Request Context Length: %d", n))
 		exts, err := readExtensions(body[1+n:], 1+n)
 		if err != nil {
 			return err
@@ -1459,28 +1417,28 @@ func (d *tlsDissector) certificateRequest(h *Field, body []byte, v tv) error {
 	if err != nil {
 		return err
 	}
-	h.Add(v.dec("tls.handshake.cert_types_count", fmt.Sprintf("Certificate types count: %d", len(m.types)), 0, 1, uint64(len(m.types)), 8))
-	ct := h.Add(v.none("tls.handshake.cert_types", fmt.Sprintf("Certificate types (%d type%s)", len(m.types), plural(len(m.types))), 1, len(m.types)))
+	h.Add(v.uint("tls.handshake.cert_types_count", 0, 1, uint64(len(m.types)), 8, "Certificate types count: %d", len(m.types)))
+	ct := h.Add(v.none("tls.handshake.cert_types", 1, len(m.types), "Certificate types (%d type%s)", len(m.types), plural(len(m.types))))
 	for i, t := range m.types {
 		name := map[uint8]string{1: "RSA Sign", 2: "DSS Sign", 3: "RSA Fixed DH", 4: "DSS Fixed DH", 21: "GOST R 34.10-94",
 			22: "GOST R 34.10-2001", 64: "ECDSA Sign", 65: "RSA Fixed ECDH", 66: "ECDSA Fixed ECDH", 80: "IBC Params"}[t]
 		if name == "" {
 			name = "Unknown"
 		}
-		ct.Add(v.dec("tls.handshake.cert_type", fmt.Sprintf("Certificate type: %s (%d)", name, t), 1+i, 1, uint64(t), 8))
+		ct.Add(v.uint("tls.handshake.cert_type", 1+i, 1, uint64(t), 8, "Certificate type: %s (%d)", name, t))
 	}
 	if m.hasAlgs {
 		sigAlgList(h, v, m.algsOff, m.sigAlgs)
 	}
 	o := m.dnameOff
 	total := len(body) - o - 2
-	h.Add(v.dec("tls.handshake.dnames_len", fmt.Sprintf("Distinguished Names Length: %d", total), o, 2, uint64(total), 16))
+	h.Add(v.uint("tls.handshake.dnames_len", o, 2, uint64(total), 16, "Distinguished Names Length: %d", total))
 	if total > 0 {
-		dn := h.Add(v.none("tls.handshake.dnames", fmt.Sprintf("Distinguished Names (%d byte%s)", total, plural(total)), o+2, total))
+		dn := h.Add(v.none("tls.handshake.dnames", o+2, total, "Distinguished Names (%d byte%s)", total, plural(total)))
 		o += 2
 		for _, name := range m.dnames {
-			dn.Add(v.dec("tls.handshake.dname_len", fmt.Sprintf("Distinguished Name Length: %d", len(name)), o, 2, uint64(len(name)), 16))
-			dn.Add(v.none("tls.handshake.dname", "Distinguished Name: ("+distinguishedName(name)+")", o+2, len(name)))
+			dn.Add(v.uint("tls.handshake.dname_len", o, 2, uint64(len(name)), 16, "Distinguished Name Length: %d", len(name)))
+			dn.Add(v.none("tls.handshake.dname", o+2, len(name), "Distinguished Name: ("+distinguishedName(name)+")"))
 			o += 2 + len(name)
 		}
 	}
@@ -1500,7 +1458,7 @@ func distinguishedName(der []byte) string {
 
 // certificateVerify adds a CertificateVerify (RFC 5246 §7.4.8, RFC 8446
 // §4.4.3).
-func (d *tlsDissector) certificateVerify(h *Field, body []byte, v tv) error {
+func (d *tlsDissector) certificateVerify(h *Field, body []byte, v place) error {
 	m, err := parseCertificateVerify(body, d.sess.version >= versionTLS12)
 	if err != nil {
 		return err
@@ -1510,23 +1468,23 @@ func (d *tlsDissector) certificateVerify(h *Field, body []byte, v tv) error {
 		sigAlg(h, v, 0, m.alg)
 		o = 2
 	}
-	h.Add(v.dec("tls.handshake.client_cert_vrfy.sig_len", fmt.Sprintf("Signature length: %d", len(m.sig)), o, 2, uint64(len(m.sig)), 16))
-	h.Add(v.bytes("tls.handshake.client_cert_vrfy.sig", "Signature: "+hexLabel(m.sig), o+2, m.sig))
+	h.Add(v.uint("tls.handshake.client_cert_vrfy.sig_len", o, 2, uint64(len(m.sig)), 16, "Signature length: %d", len(m.sig)))
+	h.Add(v.bytesOf("tls.handshake.client_cert_vrfy.sig", o+2, m.sig, "Signature: "+hexLabel(m.sig)))
 	return nil
 }
 
 // sslv2Record adds an SSL 2.0 record (dissect_ssl2_record), of which only
 // the CLIENT-HELLO is read (RFC 5246 Appendix E.2).
-func (d *tlsDissector) sslv2Record(parent *Field, b []byte, v tv) {
+func (d *tlsDissector) sslv2Record(parent *Field, b []byte, v place) {
 	hl := 3
 	if b[0]&0x80 != 0 {
 		hl = 2
 	}
 	length := len(b) - hl
 	d.proto = "SSLv2"
-	r := parent.Add(v.none("tls.record", "SSLv2 Record Layer", 0, len(b)))
+	r := parent.Add(v.none("tls.record", 0, len(b), "SSLv2 Record Layer"))
 	ver := func() {
-		r.Add(&Field{Name: "tls.record.version", Label: "[Version: SSL 2.0 (0x0002)]", Kind: KindUint, Base: BaseHex, Bits: 16, U: versionSSL2, Source: v.src, Start: v.base})
+		r.Add(d.p.tree.newNode(Field{Name: "tls.record.version", Kind: KindUint, Base: BaseHex, Bits: 16, U: versionSSL2, Source: v.src, Start: v.base}, "[Version: SSL 2.0 (0x0002)]"))
 	}
 	if length < 1 {
 		ver()
@@ -1543,12 +1501,12 @@ func (d *tlsDissector) sslv2Record(parent *Field, b []byte, v tv) {
 	d.appendInfo(name)
 	r.Label = "SSLv2 Record Layer: " + name
 	ver()
-	r.Add(v.dec("tls.record.length", fmt.Sprintf("Length: %d", length), 0, hl, uint64(length), 16))
+	r.Add(v.uint("tls.record.length", 0, hl, uint64(length), 16, "Length: %d", length))
 	if hl == 3 {
-		r.Add(&Field{Name: "tls.record.is_escape", Label: fmt.Sprintf("Is Escape: %v", b[0]&0x40 != 0), Kind: KindBool, U: uint64(b[0] >> 6 & 1), Source: v.src, Start: v.base, Len: 1})
-		r.Add(v.dec("tls.record.padding_length", fmt.Sprintf("Padding Length: %d", b[2]), 2, 1, uint64(b[2]), 8))
+		r.Add(d.p.tree.newNode(Field{Name: "tls.record.is_escape", Kind: KindBool, U: uint64(b[0] >> 6 & 1), Source: v.src, Start: v.base, Len: 1}, "Is Escape: %v", b[0]&0x40 != 0))
+		r.Add(v.uint("tls.record.padding_length", 2, 1, uint64(b[2]), 8, "Padding Length: %d", b[2]))
 	}
-	r.Add(v.dec("tls.handshake.type", fmt.Sprintf("Handshake Message Type: %s (%d)", name, typ), hl, 1, uint64(typ), 8))
+	r.Add(v.uint("tls.handshake.type", hl, 1, uint64(typ), 8, "Handshake Message Type: %s (%d)", name, typ))
 	if typ != 1 {
 		return
 	}
@@ -1561,26 +1519,26 @@ func (d *tlsDissector) sslv2Record(parent *Field, b []byte, v tv) {
 		return
 	}
 	o := hl + 1
-	r.Add(v.hex("tls.handshake.version", fmt.Sprintf("Version: %s (0x%04x)", tlsVersionName(m.vers), m.vers), o, 2, uint64(m.vers), 16))
-	r.Add(v.dec("tls.handshake.cipher_spec_len", fmt.Sprintf("Cipher Spec Length: %d", 3*len(m.specs)), o+2, 2, uint64(3*len(m.specs)), 16))
-	r.Add(v.dec("tls.handshake.session_id_length", fmt.Sprintf("Session ID Length: %d", len(m.sessionID)), o+4, 2, uint64(len(m.sessionID)), 16))
-	r.Add(v.dec("tls.handshake.challenge_length", fmt.Sprintf("Challenge Length: %d", len(m.challenge)), o+6, 2, uint64(len(m.challenge)), 16))
+	r.Add(v.hex("tls.handshake.version", o, 2, uint64(m.vers), 16, "Version: %s (0x%04x)", tlsVersionName(m.vers), m.vers))
+	r.Add(v.uint("tls.handshake.cipher_spec_len", o+2, 2, uint64(3*len(m.specs)), 16, "Cipher Spec Length: %d", 3*len(m.specs)))
+	r.Add(v.uint("tls.handshake.session_id_length", o+4, 2, uint64(len(m.sessionID)), 16, "Session ID Length: %d", len(m.sessionID)))
+	r.Add(v.uint("tls.handshake.challenge_length", o+6, 2, uint64(len(m.challenge)), 16, "Challenge Length: %d", len(m.challenge)))
 	o += 8
-	cs := r.Add(v.none("tls.handshake.ciphersuites", fmt.Sprintf("Cipher Specs (%d spec%s)", len(m.specs), plural(len(m.specs))), o, 3*len(m.specs)))
+	cs := r.Add(v.none("tls.handshake.ciphersuites", o, 3*len(m.specs), "Cipher Specs (%d spec%s)", len(m.specs), plural(len(m.specs))))
 	for i, s := range m.specs {
 		name := "Unknown"
 		if s>>16 == 0 {
 			name = nameOr(tlsCipherSuiteNames, uint16(s))
 		}
-		cs.Add(v.hex("tls.handshake.cipherspec", fmt.Sprintf("Cipher Spec: %s (0x%06x)", name, s), o+3*i, 3, uint64(s), 24))
+		cs.Add(v.hex("tls.handshake.cipherspec", o+3*i, 3, uint64(s), 24, "Cipher Spec: %s (0x%06x)", name, s))
 	}
 	o += 3 * len(m.specs)
 	if len(m.sessionID) > 0 {
-		r.Add(v.bytes("tls.handshake.session_id", fmt.Sprintf("Session ID (%d byte%s)", len(m.sessionID), plural(len(m.sessionID))), o, m.sessionID))
+		r.Add(v.bytesOf("tls.handshake.session_id", o, m.sessionID, "Session ID (%d byte%s)", len(m.sessionID), plural(len(m.sessionID))))
 		o += len(m.sessionID)
 	}
 	if len(m.challenge) > 0 {
-		r.Add(v.none("tls.handshake.challenge", "Challenge", o, len(m.challenge)))
+		r.Add(v.none("tls.handshake.challenge", o, len(m.challenge), "Challenge"))
 	}
 }
 

@@ -1,0 +1,172 @@
+package decode
+
+// The one node builder: every dissector of the tree tier (layers, HTTP,
+// TLS, Fernet, the secret marks, and all that follow) makes its nodes
+// here, never with Field literals of its own. Two things follow from that
+// and from the shape of its methods:
+//
+//   - Nodes come from per-packet slabs: a tree has a hundred nodes or
+//     more, a packet-list row a handful.
+//   - A label is passed as a format and its arguments, last, and formatted
+//     here: a row (Analyzer.Row) never formats one, and a later tier can
+//     format labels only when a tree is shown, or skip nodes no filter or
+//     -e asks for, without touching the dissectors again.
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// tree makes one packet's nodes.
+type tree struct {
+	slab []Field
+	// lite: only the packet-list row is wanted (Analyzer.Row); formatted
+	// labels are not built.
+	lite bool
+}
+
+// newNode returns a node holding f, labelled label (a format when args
+// are given).
+func (t *tree) newNode(f Field, label string, args ...any) *Field {
+	if len(t.slab) == 0 {
+		n := 64
+		if t.lite {
+			n = 8
+		}
+		t.slab = make([]Field, n)
+	}
+	p := &t.slab[0]
+	t.slab = t.slab[1:]
+	*p = f
+	p.Label = t.label(label, args)
+	return p
+}
+
+func (t *tree) label(label string, args []any) string {
+	switch {
+	case len(args) == 0:
+		return label
+	case t.lite:
+		return ""
+	}
+	return fmt.Sprintf(label, args...)
+}
+
+// frameRef is a generated field naming another frame (no bytes).
+func (t *tree) frameRef(name string, v int, label string, args ...any) *Field {
+	return t.newNode(Field{Name: name, Kind: KindFrameNum, U: uint64(v)}, label, args...)
+}
+
+// at is where the fields of bytes starting at base of data source src
+// go.
+func (t *tree) at(src, base int) place { return place{t: t, src: src, base: base} }
+
+// place puts fields in one data source: offsets are from base, where the
+// bytes being read start in it (data, when set, are those bytes).
+type place struct {
+	t    *tree
+	src  int
+	base int
+	data []byte
+}
+
+// from is the place of the bytes off further on.
+func (p place) from(off int) place {
+	q := p
+	q.base += off
+	if off <= len(q.data) {
+		q.data = q.data[off:]
+	} else {
+		q.data = nil
+	}
+	return q
+}
+
+// node places f as it is (its Label included) in the place's source.
+func (p place) node(f Field) *Field {
+	n := p.t.newNode(f, f.Label)
+	n.Source = p.src
+	return n
+}
+
+func (p place) field(name string, kind Kind, off, n int, label string, args ...any) *Field {
+	return p.t.newNode(Field{Name: name, Kind: kind, Source: p.src, Start: p.base + off, Len: n}, label, args...)
+}
+
+func (p place) proto(name string, off, n int, label string, args ...any) *Field {
+	return p.field(name, KindProtocol, off, n, label, args...)
+}
+
+func (p place) text(off, n int, label string, args ...any) *Field {
+	return p.field("", KindNone, off, n, label, args...)
+}
+
+// none is a named node without a value.
+func (p place) none(name string, off, n int, label string, args ...any) *Field {
+	return p.field(name, KindNone, off, n, label, args...)
+}
+
+func (p place) uint(name string, off, n int, v uint64, bits uint8, label string, args ...any) *Field {
+	f := p.field(name, KindUint, off, n, label, args...)
+	f.U, f.Bits = v, bits
+	return f
+}
+
+func (p place) hex(name string, off, n int, v uint64, bits uint8, label string, args ...any) *Field {
+	f := p.uint(name, off, n, v, bits, label, args...)
+	f.Base = BaseHex
+	return f
+}
+
+func (p place) int(name string, off, n int, v int64, label string, args ...any) *Field {
+	f := p.field(name, KindInt, off, n, label, args...)
+	f.I = v
+	return f
+}
+
+func (p place) bool(name string, off, n int, v bool, label string, args ...any) *Field {
+	f := p.field(name, KindBool, off, n, label, args...)
+	if v {
+		f.U = 1
+	}
+	return f
+}
+
+func (p place) str(name string, off, n int, s string, label string, args ...any) *Field {
+	f := p.field(name, KindString, off, n, label, args...)
+	f.S = s
+	return f
+}
+
+// bytes is a field of the place's own bytes [off, off+n).
+func (p place) bytes(name string, off, n int, label string, args ...any) *Field {
+	return p.bytesOf(name, off, p.data[off:off+n], label, args...)
+}
+
+// bytesOf is a field whose value b lies at off.
+func (p place) bytesOf(name string, off int, b []byte, label string, args ...any) *Field {
+	f := p.field(name, KindBytes, off, len(b), label, args...)
+	f.B = b
+	return f
+}
+
+func (p place) ip(name string, off, n int, a netip.Addr, label string, args ...any) *Field {
+	k := KindIPv4
+	if a.Is6() {
+		k = KindIPv6
+	}
+	f := p.field(name, k, off, n, label, args...)
+	f.IP = a
+	return f
+}
+
+func (p place) mac(name string, off int, label string, args ...any) *Field {
+	f := p.field(name, KindMAC, off, 6, label, args...)
+	f.B = p.data[off : off+6]
+	return f
+}
+
+// frameRef is a generated field naming another frame.
+func (p place) frameRef(name string, v int, label string, args ...any) *Field {
+	return p.t.frameRef(name, v, label, args...)
+}
