@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/fernet/fernet-go"
+
+	"wiretap/demo/pki"
 )
 
 // ServerConfig describes one secret-squirrel server.
@@ -340,7 +342,7 @@ func TLSConfigFromFiles(certFile, keyFile string, passphrase func() ([]byte, err
 	if err != nil {
 		return nil, &squirrelError{msg: fmt.Sprintf("demo: %s: bad certificate: %v", certFile, err), cause: err}
 	}
-	key, err := LoadPrivateKey(keyFile, passphrase)
+	key, err := pki.LoadPrivateKey(keyFile, passphrase)
 	if err != nil {
 		return nil, err
 	}
