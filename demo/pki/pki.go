@@ -25,6 +25,8 @@ package pki
 import (
 	"errors"
 	"fmt"
+
+	"wiretap/demo/internal/hinterr"
 )
 
 // ErrPassphraseNeeded is wrapped by LoadPrivateKey's error when the key is
@@ -35,34 +37,13 @@ var ErrPassphraseNeeded = errors.New("pki: key is encrypted and no passphrase wa
 // passphrase does not decrypt the key.
 var ErrWrongPassphrase = errors.New("pki: wrong passphrase")
 
-// Error is an error of this package: Error names the file (when there is one)
-// and what failed, Hint the next step, if there is an obvious one. It unwraps
-// to a sentinel such as ErrWrongPassphrase and to the underlying cause.
-type Error struct {
-	Path  string // the file involved, or ""
-	msg   string // the whole message, "pki: ..." included
-	hint  string
-	kind  error
-	cause error
-}
-
-func (e *Error) Error() string { return e.msg }
-
-// Hint is the suggested next step, printed by wiretap as "wiretap: hint: ...".
-func (e *Error) Hint() string { return e.hint }
-
-func (e *Error) Unwrap() []error {
-	var errs []error
-	if e.kind != nil {
-		errs = append(errs, e.kind)
-	}
-	if e.cause != nil {
-		errs = append(errs, e.cause)
-	}
-	return errs
-}
+// Error is an error of this package: Error() names the file (when there is
+// one) and what failed, Hint the next step, if there is an obvious one. It
+// unwraps to a sentinel such as ErrWrongPassphrase and to the underlying
+// cause. Package demo's readable errors are of the same type.
+type Error = hinterr.Error
 
 // newErr builds a *Error; msg gets the "pki: " prefix.
 func newErr(path string, kind, cause error, hint, format string, args ...any) *Error {
-	return &Error{Path: path, msg: "pki: " + fmt.Sprintf(format, args...), hint: hint, kind: kind, cause: cause}
+	return &Error{Path: path, Msg: "pki: " + fmt.Sprintf(format, args...), NextStep: hint, Kind: kind, Cause: cause}
 }
