@@ -33,15 +33,7 @@ func Describe(path string, passphrase func() ([]byte, error)) (string, error) {
 	if err != nil {
 		return "", readErr(path, "file", err)
 	}
-	var blocks []*pem.Block
-	for rest := data; ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		blocks = append(blocks, b)
-	}
+	blocks := pemBlocks(data)
 	if len(blocks) == 0 {
 		// A DER certificate or CSR, as some tools write them.
 		if c, err := x509.ParseCertificate(data); err == nil {

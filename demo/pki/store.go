@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/youmark/pkcs8"
@@ -56,17 +57,9 @@ func stripPath(err error) error {
 // findKeyBlock returns the first PEM block of data holding a private key.
 // OpenSSL's "EC PARAMETERS" and any certificates before it are skipped.
 func findKeyBlock(path string, data []byte) (*pem.Block, error) {
-	var seen []string
-	for rest := data; ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if strings.HasSuffix(b.Type, "PRIVATE KEY") {
-			return b, nil
-		}
-		seen = append(seen, b.Type)
+	b, seen := firstBlock(data, func(typ string) bool { return strings.HasSuffix(typ, "PRIVATE KEY") })
+	if b != nil {
+		return b, nil
 	}
 	if len(seen) == 0 {
 		return nil, newErr(path, nil, nil, "a private key file starts with -----BEGIN ... PRIVATE KEY-----",
@@ -74,6 +67,32 @@ func findKeyBlock(path string, data []byte) (*pem.Block, error) {
 	}
 	hint := "pass the private key file (ca-private-key.pem or server-private-key.pem in the tutorial)"
 	return nil, newErr(path, nil, nil, hint, "%s holds no private key, only %s", path, strings.Join(seen, ", "))
+}
+
+// pemBlocks is every PEM block in data, in order.
+func pemBlocks(data []byte) []*pem.Block {
+	var blocks []*pem.Block
+	for rest := data; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			return blocks
+		}
+		blocks = append(blocks, b)
+	}
+}
+
+// firstBlock is the first PEM block in data whose type match accepts, or,
+// when there is none, nil and the types of the blocks data holds.
+func firstBlock(data []byte, match func(typ string) bool) (*pem.Block, []string) {
+	var seen []string
+	for _, b := range pemBlocks(data) {
+		if match(b.Type) {
+			return b, nil
+		}
+		seen = append(seen, b.Type)
+	}
+	return nil, seen
 }
 
 // isLegacyEncrypted reports whether b carries the legacy OpenSSL
@@ -264,29 +283,28 @@ func writeFile(path string, data []byte, mode os.FileMode) error {
 // LoadCertificate reads the first CERTIFICATE block of a PEM file (a DER
 // file is accepted too).
 func LoadCertificate(path string) (*x509.Certificate, error) {
-	der, err := loadBlock(path, "certificate", "CERTIFICATE")
-	if err != nil {
-		return nil, err
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, newErr(path, nil, err, "", "%s: bad certificate: %v", path, err)
-	}
-	return c, nil
+	return loadParsed(path, "certificate", x509.ParseCertificate, "CERTIFICATE")
 }
 
 // LoadCSR reads the first CERTIFICATE REQUEST block of a PEM file (a DER
 // file is accepted too).
 func LoadCSR(path string) (*x509.CertificateRequest, error) {
-	der, err := loadBlock(path, "certificate request", "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST")
+	return loadParsed(path, "certificate request", x509.ParseCertificateRequest, "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST")
+}
+
+// loadParsed parses, with parse, what loadBlock finds in path: what a
+// parse error says is "PATH: bad WHAT: ...".
+func loadParsed[T any](path, what string, parse func([]byte) (T, error), types ...string) (T, error) {
+	var zero T
+	der, err := loadBlock(path, what, types...)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	c, err := x509.ParseCertificateRequest(der)
+	v, err := parse(der)
 	if err != nil {
-		return nil, newErr(path, nil, err, "", "%s: bad certificate request: %v", path, err)
+		return zero, newErr(path, nil, err, "", "%s: bad %s: %v", path, what, err)
 	}
-	return c, nil
+	return v, nil
 }
 
 // loadBlock returns the bytes of the first PEM block of one of types, or
@@ -296,19 +314,9 @@ func loadBlock(path, what string, types ...string) ([]byte, error) {
 	if err != nil {
 		return nil, readErr(path, what, err)
 	}
-	var seen []string
-	for rest := data; ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		for _, t := range types {
-			if b.Type == t {
-				return b.Bytes, nil
-			}
-		}
-		seen = append(seen, b.Type)
+	b, seen := firstBlock(data, func(typ string) bool { return slices.Contains(types, typ) })
+	if b != nil {
+		return b.Bytes, nil
 	}
 	if len(seen) == 0 && len(data) > 0 && data[0] == 0x30 { // a DER SEQUENCE
 		return data, nil
