@@ -111,6 +111,20 @@ func validityPeriod(days int) (time.Time, time.Time, error) {
 	return now.Add(-time.Minute), now.Add(time.Duration(days) * 24 * time.Hour), nil
 }
 
+// serialAndValidity is what every new certificate needs: a random serial
+// number and its validity period of days.
+func serialAndValidity(days int) (*big.Int, time.Time, time.Time, error) {
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, time.Time{}, time.Time{}, err
+	}
+	notBefore, notAfter, err := validityPeriod(days)
+	if err != nil {
+		return nil, time.Time{}, time.Time{}, err
+	}
+	return serial, notBefore, notAfter, nil
+}
+
 // sigAlg picks the signature algorithm: SHA-256 as in the tutorial, with
 // PKCS#1 v1.5 padding for RSA, which every TLS stack accepts.
 func sigAlg(key crypto.Signer) x509.SignatureAlgorithm {
@@ -148,11 +162,7 @@ func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
 // critical, KeyUsage certSign+cRLSign (critical), SubjectKeyId, random
 // 128-bit serial, NotBefore = now-1min, NotAfter = now+days.
 func NewCA(key crypto.Signer, subj Subject, days int) (*x509.Certificate, error) {
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
-	notBefore, notAfter, err := validityPeriod(days)
+	serial, notBefore, notAfter, err := serialAndValidity(days)
 	if err != nil {
 		return nil, err
 	}
@@ -295,11 +305,7 @@ func SignCSR(csr *x509.CertificateRequest, caCert *x509.Certificate, caKey crypt
 		return nil, newErr("", nil, nil, "pass the CA's own key (ca-private-key.pem in the tutorial)",
 			"the CA key does not belong to the CA certificate for %s", nameOf(caCert.Subject))
 	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
-	notBefore, notAfter, err := validityPeriod(days)
+	serial, notBefore, notAfter, err := serialAndValidity(days)
 	if err != nil {
 		return nil, err
 	}
@@ -405,35 +411,18 @@ func Init(dir string, opts InitOptions) (Files, error) {
 		return files, newErr(dir, nil, err, "", "cannot create directory %s: %v", dir, stripPath(err))
 	}
 
-	caKey, err := GenerateKey(opts.KeyType)
-	if err != nil {
-		return files, err
-	}
-	ca, err := NewCA(caKey, TutorialCASubject, opts.Days)
-	if err != nil {
-		return files, err
-	}
-	if err := WritePrivateKey(files.CAKey, caKey, opts.Pass); err != nil {
-		return files, err
-	}
-	if err := WriteCertificate(files.CACert, ca.Raw); err != nil {
-		return files, err
-	}
-
-	srvKey, err := GenerateKey(opts.KeyType)
+	caKey, ca, err := newKeyAnd(opts.KeyType, files.CAKey, opts.Pass,
+		func(k crypto.Signer) (*x509.Certificate, error) { return NewCA(k, TutorialCASubject, opts.Days) },
+		func(c *x509.Certificate) error { return WriteCertificate(files.CACert, c.Raw) })
 	if err != nil {
 		return files, err
 	}
 	subj := TutorialServerSubject
 	subj.CommonName = opts.Hostnames[0]
-	csr, err := NewCSR(srvKey, subj, opts.Hostnames)
+	_, csr, err := newKeyAnd(opts.KeyType, files.ServerKey, opts.Pass,
+		func(k crypto.Signer) (*x509.CertificateRequest, error) { return NewCSR(k, subj, opts.Hostnames) },
+		func(r *x509.CertificateRequest) error { return WriteCSR(files.ServerCSR, r.Raw) })
 	if err != nil {
-		return files, err
-	}
-	if err := WritePrivateKey(files.ServerKey, srvKey, opts.Pass); err != nil {
-		return files, err
-	}
-	if err := WriteCSR(files.ServerCSR, csr.Raw); err != nil {
 		return files, err
 	}
 	cert, err := SignCSR(csr, ca, caKey, opts.Days)
@@ -444,4 +433,27 @@ func Init(dir string, opts InitOptions) (Files, error) {
 		return files, err
 	}
 	return files, nil
+}
+
+// newKeyAnd makes a key of type t and, with issue, what Init makes from it
+// (the CA certificate, the server's CSR); then it writes the key to keyPath,
+// encrypted with pass if that is not empty, and the other with write.
+// Nothing is written unless both were made.
+func newKeyAnd[T any](t KeyType, keyPath string, pass []byte, issue func(crypto.Signer) (T, error), write func(T) error) (crypto.Signer, T, error) {
+	var zero T
+	key, err := GenerateKey(t)
+	if err != nil {
+		return nil, zero, err
+	}
+	v, err := issue(key)
+	if err != nil {
+		return nil, zero, err
+	}
+	if err := WritePrivateKey(keyPath, key, pass); err != nil {
+		return nil, zero, err
+	}
+	if err := write(v); err != nil {
+		return nil, zero, err
+	}
+	return key, v, nil
 }
