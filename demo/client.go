@@ -61,8 +61,8 @@ func DefaultURL(m Mode) string {
 func NewClient(cfg ClientConfig) (*Client, error) {
 	if !cfg.Mode.valid() {
 		return nil, &squirrelError{
-			msg:  fmt.Sprintf("demo: unknown client mode %q", cfg.Mode),
-			hint: "the modes are plain, fernet and https",
+			Msg:      fmt.Sprintf("demo: unknown client mode %q", cfg.Mode),
+			NextStep: "the modes are plain, fernet and https",
 		}
 	}
 	if cfg.URL == "" {
@@ -71,22 +71,22 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, &squirrelError{
-			msg:   fmt.Sprintf("demo: %q is not an http:// or https:// URL", cfg.URL),
-			hint:  "give the server's address, e.g. " + DefaultURL(cfg.Mode),
-			cause: err,
+			Msg:      fmt.Sprintf("demo: %q is not an http:// or https:// URL", cfg.URL),
+			NextStep: "give the server's address, e.g. " + DefaultURL(cfg.Mode),
+			Cause:    err,
 		}
 	}
 	if cfg.Mode == ModeHTTPS && u.Scheme != "https" {
 		return nil, &squirrelError{
-			msg:  fmt.Sprintf("demo: https mode needs an https:// URL, not %s", cfg.URL),
-			hint: "use " + DefaultURL(ModeHTTPS) + " or --mode plain",
+			Msg:      fmt.Sprintf("demo: https mode needs an https:// URL, not %s", cfg.URL),
+			NextStep: "use " + DefaultURL(ModeHTTPS) + " or --mode plain",
 		}
 	}
 	if cfg.Mode == ModeFernet && cfg.FernetKey == nil {
 		return nil, &squirrelError{
-			msg:  "demo: fernet mode needs the server's key",
-			hint: "export SECRET_KEY with the key the server was started with",
-			kind: ErrFernetKey,
+			Msg:      "demo: fernet mode needs the server's key",
+			NextStep: "export SECRET_KEY with the key the server was started with",
+			Kind:     ErrFernetKey,
 		}
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, KeyLogWriter: cfg.KeyLog}
@@ -94,16 +94,16 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		pem, err := os.ReadFile(cfg.CACertFile)
 		if err != nil {
 			return nil, &squirrelError{
-				msg:   fmt.Sprintf("demo: cannot read the CA certificate: %v", err),
-				hint:  "--cacert wants the CA's certificate (ca-public-key.pem in the tutorial)",
-				cause: err,
+				Msg:      fmt.Sprintf("demo: cannot read the CA certificate: %v", err),
+				NextStep: "--cacert wants the CA's certificate (ca-public-key.pem in the tutorial)",
+				Cause:    err,
 			}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
 			return nil, &squirrelError{
-				msg:  fmt.Sprintf("demo: %s holds no PEM certificate", cfg.CACertFile),
-				hint: "--cacert wants the CA's certificate (ca-public-key.pem in the tutorial)",
+				Msg:      fmt.Sprintf("demo: %s holds no PEM certificate", cfg.CACertFile),
+				NextStep: "--cacert wants the CA's certificate (ca-public-key.pem in the tutorial)",
 			}
 		}
 		tc.RootCAs = pool
@@ -145,7 +145,7 @@ func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 func (c *Client) FetchSecret(ctx context.Context) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url.String(), nil)
 	if err != nil {
-		return "", &squirrelError{msg: fmt.Sprintf("demo: bad request for %s: %v", c.url, err), cause: err}
+		return "", &squirrelError{Msg: fmt.Sprintf("demo: bad request for %s: %v", c.url, err), Cause: err}
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -158,8 +158,8 @@ func (c *Client) FetchSecret(ctx context.Context) (string, error) {
 	}
 	if resp.StatusCode != http.StatusOK {
 		return "", &squirrelError{
-			msg:  fmt.Sprintf("demo: %s answered %s: %s", c.url, resp.Status, quoteHead(bytes.TrimSpace(body), 64)),
-			hint: c.statusHint(resp.StatusCode, body),
+			Msg:      fmt.Sprintf("demo: %s answered %s: %s", c.url, resp.Status, quoteHead(bytes.TrimSpace(body), 64)),
+			NextStep: c.statusHint(resp.StatusCode, body),
 		}
 	}
 	if c.cfg.Mode != ModeFernet {
@@ -169,18 +169,18 @@ func (c *Client) FetchSecret(ctx context.Context) (string, error) {
 	if err != nil {
 		if errors.Is(err, ErrFernetToken) {
 			return "", &squirrelError{
-				msg:   fmt.Sprintf("demo: the server's answer is not a Fernet token: it starts %s", quoteHead(body, 32)),
-				hint:  "is the server running with --mode fernet? (a plain server sends the secret in clear)",
-				kind:  ErrFernetToken,
-				cause: err,
+				Msg:      fmt.Sprintf("demo: the server's answer is not a Fernet token: it starts %s", quoteHead(body, 32)),
+				NextStep: "is the server running with --mode fernet? (a plain server sends the secret in clear)",
+				Kind:     ErrFernetToken,
+				Cause:    err,
 			}
 		}
 		if errors.Is(err, ErrFernetSignature) {
 			return "", &squirrelError{
-				msg:   "demo: the Fernet token was not made with this key (or was altered)",
-				hint:  "SECRET_KEY must be the same key the server was started with",
-				kind:  ErrFernetSignature,
-				cause: err,
+				Msg:      "demo: the Fernet token was not made with this key (or was altered)",
+				NextStep: "SECRET_KEY must be the same key the server was started with",
+				Kind:     ErrFernetSignature,
+				Cause:    err,
 			}
 		}
 		return "", err
@@ -221,24 +221,24 @@ func (c *Client) explain(err error) error {
 			certFlags = " --cert server-public-key.pem --key server-private-key.pem"
 		}
 		return &squirrelError{
-			msg:   fmt.Sprintf("demo: nothing is listening on %s (connection refused)", addr),
-			hint:  fmt.Sprintf("start the server first: wiretap server --mode %s --addr %s%s", c.cfg.Mode, addr, certFlags),
-			cause: err,
+			Msg:      fmt.Sprintf("demo: nothing is listening on %s (connection refused)", addr),
+			NextStep: fmt.Sprintf("start the server first: wiretap server --mode %s --addr %s%s", c.cfg.Mode, addr, certFlags),
+			Cause:    err,
 		}
 	case errors.As(err, &unknownCA):
 		return c.untrusted(unknownCA.Cert, err)
 	case errors.As(err, &hostErr):
 		return &squirrelError{
-			msg: fmt.Sprintf("demo: the server's certificate is not for %s: it holds %s",
+			Msg: fmt.Sprintf("demo: the server's certificate is not for %s: it holds %s",
 				hostErr.Host, certHostNames(hostErr.Certificate)),
-			hint:  fmt.Sprintf("ask for a name the certificate holds, e.g. %s", c.urlWithHost(hostErr.Certificate)),
-			cause: err,
+			NextStep: fmt.Sprintf("ask for a name the certificate holds, e.g. %s", c.urlWithHost(hostErr.Certificate)),
+			Cause:    err,
 		}
 	case errors.As(err, &invalid):
 		return &squirrelError{
-			msg:   fmt.Sprintf("demo: the server's certificate is not valid: %v", invalid.Error()),
-			hint:  "make fresh certificates with: wiretap pki init",
-			cause: err,
+			Msg:      fmt.Sprintf("demo: the server's certificate is not valid: %v", invalid.Error()),
+			NextStep: "make fresh certificates with: wiretap pki init",
+			Cause:    err,
 		}
 	case errors.As(err, &verifyErr):
 		var cert *x509.Certificate
@@ -248,9 +248,9 @@ func (c *Client) explain(err error) error {
 		return c.untrusted(cert, err)
 	case errors.As(err, &recordErr) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return &squirrelError{
-			msg:   fmt.Sprintf("demo: %s does not speak TLS (its first bytes are not a TLS record)", hostport),
-			hint:  "the server speaks plain HTTP: use an http:// URL (and --mode plain or fernet)",
-			cause: err,
+			Msg:      fmt.Sprintf("demo: %s does not speak TLS (its first bytes are not a TLS record)", hostport),
+			NextStep: "the server speaks plain HTTP: use an http:// URL (and --mode plain or fernet)",
+			Cause:    err,
 		}
 	case contextErr || (errors.As(err, &netErr) && netErr.Timeout()):
 		limit := ""
@@ -258,26 +258,26 @@ func (c *Client) explain(err error) error {
 			limit = " within " + c.cfg.Timeout.String()
 		}
 		return &squirrelError{
-			msg:   fmt.Sprintf("demo: no answer from %s%s", hostport, limit),
-			hint:  "is the server stuck? allow more time with --timeout",
-			cause: err,
+			Msg:      fmt.Sprintf("demo: no answer from %s%s", hostport, limit),
+			NextStep: "is the server stuck? allow more time with --timeout",
+			Cause:    err,
 		}
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return &squirrelError{
-			msg:   fmt.Sprintf("demo: %s closed the connection without answering", hostport),
-			hint:  "does the server speak the same protocol (http:// vs https://)? check its log",
-			cause: err,
+			Msg:      fmt.Sprintf("demo: %s closed the connection without answering", hostport),
+			NextStep: "does the server speak the same protocol (http:// vs https://)? check its log",
+			Cause:    err,
 		}
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		return &squirrelError{
-			msg:   fmt.Sprintf("demo: cannot find the host %s: %v", dnsErr.Name, dnsErr.Err),
-			hint:  "the tutorial's server is at localhost (127.0.0.1)",
-			cause: err,
+			Msg:      fmt.Sprintf("demo: cannot find the host %s: %v", dnsErr.Name, dnsErr.Err),
+			NextStep: "the tutorial's server is at localhost (127.0.0.1)",
+			Cause:    err,
 		}
 	}
-	return &squirrelError{msg: fmt.Sprintf("demo: GET %s: %v", c.url, unwrapURLError(err)), cause: err}
+	return &squirrelError{Msg: fmt.Sprintf("demo: GET %s: %v", c.url, unwrapURLError(err)), Cause: err}
 }
 
 func (c *Client) untrusted(cert *x509.Certificate, err error) error {
@@ -290,9 +290,9 @@ func (c *Client) untrusted(cert *x509.Certificate, err error) error {
 		hint = fmt.Sprintf("%s did not issue this certificate; pass the CA that did with --cacert (ca-public-key.pem in the tutorial)", c.cfg.CACertFile)
 	}
 	return &squirrelError{
-		msg:   fmt.Sprintf("demo: cannot verify the server's certificate: its issuer %s is not a trusted authority", issuer),
-		hint:  hint,
-		cause: err,
+		Msg:      fmt.Sprintf("demo: cannot verify the server's certificate: its issuer %s is not a trusted authority", issuer),
+		NextStep: hint,
+		Cause:    err,
 	}
 }
 
@@ -384,9 +384,9 @@ func OpenKeyLog(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, &squirrelError{
-			msg:   fmt.Sprintf("demo: cannot open the key log: %v", err),
-			hint:  "pick a writable file with --keylog (or SSLKEYLOGFILE)",
-			cause: err,
+			Msg:      fmt.Sprintf("demo: cannot open the key log: %v", err),
+			NextStep: "pick a writable file with --keylog (or SSLKEYLOGFILE)",
+			Cause:    err,
 		}
 	}
 	return f, nil

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wiretap/demo/pki"
 )
 
 // closedPort returns a loopback port nothing listens on.
@@ -91,7 +93,7 @@ func TestClientErrors(t *testing.T) {
 	// The same certificate (localhost, 127.0.0.1) served on 127.0.0.2.
 	secure2 := startServer(t, ServerConfig{Mode: ModeHTTPS, TLS: tc, Addr: "127.0.0.2:0"})
 	// A certificate for another name only.
-	otherFiles, err := InitPKI(t.TempDir(), InitOptions{KeyType: ECDSAP256, Hostnames: []string{"my-site.com"}})
+	otherFiles, err := pki.Init(t.TempDir(), pki.InitOptions{KeyType: pki.ECDSAP256, Hostnames: []string{"my-site.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,16 +41,16 @@ func ParseFernetKey(s string) (*fernet.Key, error) {
 	}
 	if err != nil {
 		return nil, &squirrelError{
-			msg:  fmt.Sprintf("demo: SECRET_KEY must be 32 bytes of url-safe base64 (not base64: %v)", err),
-			hint: fernetKeyHint,
-			kind: ErrFernetKey,
+			Msg:      fmt.Sprintf("demo: SECRET_KEY must be 32 bytes of url-safe base64 (not base64: %v)", err),
+			NextStep: fernetKeyHint,
+			Kind:     ErrFernetKey,
 		}
 	}
 	if len(b) != fernetKeyBytes {
 		return nil, &squirrelError{
-			msg:  fmt.Sprintf("demo: SECRET_KEY must be 32 bytes of url-safe base64 (got %d bytes)", len(b)),
-			hint: fernetKeyHint,
-			kind: ErrFernetKey,
+			Msg:      fmt.Sprintf("demo: SECRET_KEY must be 32 bytes of url-safe base64 (got %d bytes)", len(b)),
+			NextStep: fernetKeyHint,
+			Kind:     ErrFernetKey,
 		}
 	}
 	k := new(fernet.Key)
@@ -72,7 +72,7 @@ func GenerateFernetKey() string {
 // FernetEncrypt makes a Fernet token for msg, stamped with the current time.
 func FernetEncrypt(key *fernet.Key, msg []byte) ([]byte, error) {
 	if key == nil {
-		return nil, &squirrelError{msg: "demo: no Fernet key", hint: fernetKeyHint, kind: ErrFernetKey}
+		return nil, &squirrelError{Msg: "demo: no Fernet key", NextStep: fernetKeyHint, Kind: ErrFernetKey}
 	}
 	return fernet.EncryptAndSign(msg, key)
 }
@@ -85,7 +85,7 @@ func FernetEncrypt(key *fernet.Key, msg []byte) ([]byte, error) {
 // ErrFernetSignature.
 func FernetDecrypt(key *fernet.Key, token []byte, ttl time.Duration, now time.Time) ([]byte, error) {
 	if key == nil {
-		return nil, &squirrelError{msg: "demo: no Fernet key", hint: fernetKeyHint, kind: ErrFernetKey}
+		return nil, &squirrelError{Msg: "demo: no Fernet key", NextStep: fernetKeyHint, Kind: ErrFernetKey}
 	}
 	raw, err := base64.URLEncoding.DecodeString(string(token))
 	if err != nil {
@@ -102,32 +102,32 @@ func FernetDecrypt(key *fernet.Key, token []byte, ttl time.Duration, now time.Ti
 	ts := binary.BigEndian.Uint64(raw[1:9])
 	if ts > 1<<62 {
 		return nil, &squirrelError{
-			msg:  "demo: Fernet token timestamp is in the future",
-			hint: "the token was made by a clock far ahead of this one",
-			kind: ErrFernetExpired,
+			Msg:      "demo: Fernet token timestamp is in the future",
+			NextStep: "the token was made by a clock far ahead of this one",
+			Kind:     ErrFernetExpired,
 		}
 	}
 	made := time.Unix(int64(ts), 0)
 	if ttl > 0 && now.After(made.Add(ttl)) {
 		return nil, &squirrelError{
-			msg:  fmt.Sprintf("demo: Fernet token expired (made at %s, ttl %s)", made.UTC().Format(time.RFC3339), ttl),
-			hint: "make a fresh token, or allow more time with a longer --ttl",
-			kind: ErrFernetExpired,
+			Msg:      fmt.Sprintf("demo: Fernet token expired (made at %s, ttl %s)", made.UTC().Format(time.RFC3339), ttl),
+			NextStep: "make a fresh token, or allow more time with a longer --ttl",
+			Kind:     ErrFernetExpired,
 		}
 	}
 	if made.After(now.Add(fernetMaxSkew)) {
 		return nil, &squirrelError{
-			msg:  fmt.Sprintf("demo: Fernet token timestamp is in the future (made at %s, now %s)", made.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)),
-			hint: "the token was made by a clock more than 60s ahead of this one",
-			kind: ErrFernetExpired,
+			Msg:      fmt.Sprintf("demo: Fernet token timestamp is in the future (made at %s, now %s)", made.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)),
+			NextStep: "the token was made by a clock more than 60s ahead of this one",
+			Kind:     ErrFernetExpired,
 		}
 	}
 	msg := fernet.VerifyAndDecrypt(token, 0, []*fernet.Key{key})
 	if msg == nil {
 		return nil, &squirrelError{
-			msg:  "demo: the Fernet token was not made with this key (or was altered)",
-			hint: "SECRET_KEY must be the same key the token's maker (the server) used",
-			kind: ErrFernetSignature,
+			Msg:      "demo: the Fernet token was not made with this key (or was altered)",
+			NextStep: "SECRET_KEY must be the same key the token's maker (the server) used",
+			Kind:     ErrFernetSignature,
 		}
 	}
 	return msg, nil
@@ -136,9 +136,9 @@ func FernetDecrypt(key *fernet.Key, token []byte, ttl time.Duration, now time.Ti
 // tokenError reports a malformed token, showing its first bytes.
 func tokenError(token []byte, why string) error {
 	return &squirrelError{
-		msg:  fmt.Sprintf("demo: not a Fernet token (%s): starts %s", why, quoteHead(token, 32)),
-		hint: "a Fernet token is url-safe base64 starting with \"gAAAAA\"",
-		kind: ErrFernetToken,
+		Msg:      fmt.Sprintf("demo: not a Fernet token (%s): starts %s", why, quoteHead(token, 32)),
+		NextStep: "a Fernet token is url-safe base64 starting with \"gAAAAA\"",
+		Kind:     ErrFernetToken,
 	}
 }
 

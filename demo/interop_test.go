@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"wiretap/demo/pki"
 )
 
 var (
@@ -219,10 +221,10 @@ r.raise_for_status()
 sys.stdout.write(r.text)
 `
 
-// (c) Python requests trusts our https server through the CA InitPKI made.
+// (c) Python requests trusts our https server through the CA pki.Init made.
 func TestInteropRequestsTrustsInitPKI(t *testing.T) {
 	needPython(t)
-	files, err := InitPKI(t.TempDir(), InitOptions{})
+	files, err := pki.Init(t.TempDir(), pki.InitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +272,12 @@ sign_csr(csr, ca_public_key, ca_private_key, "server-public-key.pem")
 func TestInteropTutorialPKI(t *testing.T) {
 	needPython(t)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pki_helpers.py"), []byte(pkitPKIHelpers), 0o644); err != nil {
+	// The tutorial's pki_helpers.py, kept with package pki's tests.
+	helpers, err := os.ReadFile(filepath.Join("pki", "testdata", "pki_helpers.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pki_helpers.py"), helpers, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	runPython(t, dir, pyMakeTutorialPKI, nil)

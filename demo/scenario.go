@@ -12,6 +12,7 @@ import (
 
 	"wiretap/capture"
 	"wiretap/decode"
+	"wiretap/demo/pki"
 )
 
 // Ports are the three demo servers' ports on 127.0.0.1.
@@ -70,7 +71,7 @@ func (m *ModeResult) SecretFrame() int {
 // ScenarioResult is what RunScenario found.
 type ScenarioResult struct {
 	Dir, Capture, KeyLog, FernetKeyFile string
-	Files                               PKIFiles
+	Files                               pki.Files
 	Stats                               capture.Stats
 	Packets                             int
 	Modes                               []*ModeResult
@@ -139,7 +140,7 @@ func RunScenario(ctx context.Context, cfg ScenarioConfig) (*ScenarioResult, erro
 	if err != nil {
 		return nil, err
 	}
-	files, err := InitPKI(cfg.Dir, InitOptions{})
+	files, err := pki.Init(cfg.Dir, pki.InitOptions{})
 	if err != nil {
 		return nil, err
 	}

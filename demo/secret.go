@@ -7,6 +7,8 @@ package demo
 import (
 	"fmt"
 	"strings"
+
+	"wiretap/demo/internal/hinterr"
 )
 
 // DefaultSecret is the message the tutorial's server hands out.
@@ -35,34 +37,15 @@ func ParseMode(s string) (Mode, error) {
 		return m, nil
 	}
 	return "", &squirrelError{
-		msg:  fmt.Sprintf("demo: unknown mode %q", s),
-		hint: "the modes are plain, fernet and https",
+		Msg:      fmt.Sprintf("demo: unknown mode %q", s),
+		NextStep: "the modes are plain, fernet and https",
 	}
 }
 
 func (m Mode) valid() bool { return m == ModePlain || m == ModeFernet || m == ModeHTTPS }
 
 // squirrelError is a readable error that also knows the user's next step. It
-// unwraps to a sentinel (kind) and to the error that caused it, so both
+// unwraps to a sentinel (Kind) and to the error that caused it, so both
 // errors.Is(err, ErrFernetKey) and errors.As(err, *x509.HostnameError) work.
-type squirrelError struct {
-	msg, hint string
-	kind      error
-	cause     error
-}
-
-func (e *squirrelError) Error() string { return e.msg }
-
-// Hint is the suggested next step, printed by wiretap as "wiretap: hint: ...".
-func (e *squirrelError) Hint() string { return e.hint }
-
-func (e *squirrelError) Unwrap() []error {
-	var errs []error
-	if e.kind != nil {
-		errs = append(errs, e.kind)
-	}
-	if e.cause != nil {
-		errs = append(errs, e.cause)
-	}
-	return errs
-}
+// It is the type of package pki's errors too.
+type squirrelError = hinterr.Error

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/fernet/fernet-go"
+
+	"wiretap/demo/pki"
 )
 
 // ServerConfig describes one secret-squirrel server.
@@ -50,8 +52,8 @@ const shutdownGrace = 2 * time.Second
 func NewServer(cfg ServerConfig) (*Server, error) {
 	if !cfg.Mode.valid() {
 		return nil, &squirrelError{
-			msg:  fmt.Sprintf("demo: unknown server mode %q", cfg.Mode),
-			hint: "the modes are plain, fernet and https",
+			Msg:      fmt.Sprintf("demo: unknown server mode %q", cfg.Mode),
+			NextStep: "the modes are plain, fernet and https",
 		}
 	}
 	if cfg.Addr == "" {
@@ -59,9 +61,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return nil, &squirrelError{
-			msg:   fmt.Sprintf("demo: bad listen address %q: %v", cfg.Addr, err),
-			hint:  "give it as HOST:PORT, e.g. --addr 127.0.0.1:5683",
-			cause: err,
+			Msg:      fmt.Sprintf("demo: bad listen address %q: %v", cfg.Addr, err),
+			NextStep: "give it as HOST:PORT, e.g. --addr 127.0.0.1:5683",
+			Cause:    err,
 		}
 	}
 	if cfg.Secret == "" {
@@ -72,16 +74,16 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	case ModeFernet:
 		if cfg.FernetKey == nil {
 			return nil, &squirrelError{
-				msg:  "demo: fernet mode needs a key",
-				hint: "export SECRET_KEY=$(wiretap fernet genkey)",
-				kind: ErrFernetKey,
+				Msg:      "demo: fernet mode needs a key",
+				NextStep: "export SECRET_KEY=$(wiretap fernet genkey)",
+				Kind:     ErrFernetKey,
 			}
 		}
 	case ModeHTTPS:
 		if cfg.TLS == nil || (len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil && cfg.TLS.GetConfigForClient == nil) {
 			return nil, &squirrelError{
-				msg:  "demo: https mode needs a certificate and its private key",
-				hint: "pass --cert and --key (make them with: wiretap pki init)",
+				Msg:      "demo: https mode needs a certificate and its private key",
+				NextStep: "pass --cert and --key (make them with: wiretap pki init)",
 			}
 		}
 		c := cfg.TLS.Clone()
@@ -130,24 +132,24 @@ func listenError(addr string, err error) error {
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
 		return &squirrelError{
-			msg:   fmt.Sprintf("demo: %s is already in use", addr),
-			hint:  fmt.Sprintf("stop the other server or pick another port with --addr %s", net.JoinHostPort(host, "PORT")),
-			cause: err,
+			Msg:      fmt.Sprintf("demo: %s is already in use", addr),
+			NextStep: fmt.Sprintf("stop the other server or pick another port with --addr %s", net.JoinHostPort(host, "PORT")),
+			Cause:    err,
 		}
 	case errors.Is(err, syscall.EACCES):
 		return &squirrelError{
-			msg:   fmt.Sprintf("demo: not allowed to listen on %s", addr),
-			hint:  "ports below 1024 need privileges; pick another port with --addr " + net.JoinHostPort(host, "PORT"),
-			cause: err,
+			Msg:      fmt.Sprintf("demo: not allowed to listen on %s", addr),
+			NextStep: "ports below 1024 need privileges; pick another port with --addr " + net.JoinHostPort(host, "PORT"),
+			Cause:    err,
 		}
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
 		return &squirrelError{
-			msg:   fmt.Sprintf("demo: %s is not an address of this machine", addr),
-			hint:  "listen on the loopback interface, e.g. --addr 127.0.0.1:5683",
-			cause: err,
+			Msg:      fmt.Sprintf("demo: %s is not an address of this machine", addr),
+			NextStep: "listen on the loopback interface, e.g. --addr 127.0.0.1:5683",
+			Cause:    err,
 		}
 	}
-	return &squirrelError{msg: fmt.Sprintf("demo: cannot listen on %s: %v", addr, err), cause: err}
+	return &squirrelError{Msg: fmt.Sprintf("demo: cannot listen on %s: %v", addr, err), Cause: err}
 }
 
 // Addr is the address the server is bound to (after Listen), with the real
@@ -207,7 +209,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}
-		return &squirrelError{msg: fmt.Sprintf("demo: server on %s stopped: %v", s.Addr(), err), cause: err}
+		return &squirrelError{Msg: fmt.Sprintf("demo: server on %s stopped: %v", s.Addr(), err), Cause: err}
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
@@ -314,9 +316,9 @@ func TLSConfigFromFiles(certFile, keyFile string, passphrase func() ([]byte, err
 	data, err := os.ReadFile(certFile)
 	if err != nil {
 		return nil, &squirrelError{
-			msg:   fmt.Sprintf("demo: cannot read the certificate: %v", err),
-			hint:  "make one with: wiretap pki init",
-			cause: err,
+			Msg:      fmt.Sprintf("demo: cannot read the certificate: %v", err),
+			NextStep: "make one with: wiretap pki init",
+			Cause:    err,
 		}
 	}
 	var chain [][]byte
@@ -332,22 +334,22 @@ func TLSConfigFromFiles(certFile, keyFile string, passphrase func() ([]byte, err
 	}
 	if len(chain) == 0 {
 		return nil, &squirrelError{
-			msg:  fmt.Sprintf("demo: %s holds no PEM certificate", certFile),
-			hint: "--cert wants the server's certificate (server-public-key.pem in the tutorial)",
+			Msg:      fmt.Sprintf("demo: %s holds no PEM certificate", certFile),
+			NextStep: "--cert wants the server's certificate (server-public-key.pem in the tutorial)",
 		}
 	}
 	leaf, err := x509.ParseCertificate(chain[0])
 	if err != nil {
-		return nil, &squirrelError{msg: fmt.Sprintf("demo: %s: bad certificate: %v", certFile, err), cause: err}
+		return nil, &squirrelError{Msg: fmt.Sprintf("demo: %s: bad certificate: %v", certFile, err), Cause: err}
 	}
-	key, err := LoadPrivateKey(keyFile, passphrase)
+	key, err := pki.LoadPrivateKey(keyFile, passphrase)
 	if err != nil {
 		return nil, err
 	}
 	if !keyMatchesCert(key.Public(), leaf.PublicKey) {
 		return nil, &squirrelError{
-			msg:  fmt.Sprintf("demo: the key in %s does not belong to the certificate in %s", keyFile, certFile),
-			hint: "pass the server's own key with --key (server-private-key.pem in the tutorial)",
+			Msg:      fmt.Sprintf("demo: the key in %s does not belong to the certificate in %s", keyFile, certFile),
+			NextStep: "pass the server's own key with --key (server-private-key.pem in the tutorial)",
 		}
 	}
 	return &tls.Config{

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/fernet/fernet-go"
+
+	"wiretap/demo/pki"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's log goroutines.
@@ -41,20 +43,20 @@ func (s *syncBuffer) String() string {
 // testPKI makes the tutorial's CA and server certificate (for localhost
 // and 127.0.0.1) in a temporary directory. ECDSA keys unless rsa is set:
 // RSA keys are slow to make.
-func testPKI(t *testing.T, rsa ...bool) PKIFiles {
+func testPKI(t *testing.T, rsa ...bool) pki.Files {
 	t.Helper()
-	opts := InitOptions{KeyType: ECDSAP256}
+	opts := pki.InitOptions{KeyType: pki.ECDSAP256}
 	if len(rsa) > 0 && rsa[0] {
-		opts.KeyType = RSA2048
+		opts.KeyType = pki.RSA2048
 	}
-	files, err := InitPKI(t.TempDir(), opts)
+	files, err := pki.Init(t.TempDir(), opts)
 	if err != nil {
-		t.Fatalf("InitPKI: %v", err)
+		t.Fatalf("pki.Init: %v", err)
 	}
 	return files
 }
 
-func testTLS(t *testing.T, files PKIFiles) *tls.Config {
+func testTLS(t *testing.T, files pki.Files) *tls.Config {
 	t.Helper()
 	tc, err := TLSConfigFromFiles(files.ServerCert, files.ServerKey, nil)
 	if err != nil {
@@ -425,11 +427,11 @@ func TestServerStopsOnCancel(t *testing.T) {
 func TestTLSConfigFromFiles(t *testing.T) {
 	files := testPKI(t, true)
 	dir := t.TempDir()
-	other, err := InitPKI(dir+"/other", InitOptions{KeyType: ECDSAP256})
+	other, err := pki.Init(dir+"/other", pki.InitOptions{KeyType: pki.ECDSAP256})
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := InitPKI(dir+"/enc", InitOptions{KeyType: ECDSAP256, Pass: []byte("serverpassword")})
+	enc, err := pki.Init(dir+"/enc", pki.InitOptions{KeyType: pki.ECDSAP256, Pass: []byte("serverpassword")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,11 +449,11 @@ func TestTLSConfigFromFiles(t *testing.T) {
 	if _, err := TLSConfigFromFiles(enc.ServerCert, enc.ServerKey, pass("serverpassword")); err != nil {
 		t.Errorf("encrypted key with the right passphrase: %v", err)
 	}
-	if _, err := TLSConfigFromFiles(enc.ServerCert, enc.ServerKey, nil); !errors.Is(err, ErrPassphraseNeeded) {
-		t.Errorf("encrypted key without passphrase: %v, want ErrPassphraseNeeded", err)
+	if _, err := TLSConfigFromFiles(enc.ServerCert, enc.ServerKey, nil); !errors.Is(err, pki.ErrPassphraseNeeded) {
+		t.Errorf("encrypted key without passphrase: %v, want pki.ErrPassphraseNeeded", err)
 	}
-	if _, err := TLSConfigFromFiles(enc.ServerCert, enc.ServerKey, pass("nope")); !errors.Is(err, ErrWrongPassphrase) {
-		t.Errorf("encrypted key with the wrong passphrase: %v, want ErrWrongPassphrase", err)
+	if _, err := TLSConfigFromFiles(enc.ServerCert, enc.ServerKey, pass("nope")); !errors.Is(err, pki.ErrWrongPassphrase) {
+		t.Errorf("encrypted key with the wrong passphrase: %v, want pki.ErrWrongPassphrase", err)
 	}
 	_, err = TLSConfigFromFiles(files.ServerCert, other.ServerKey, nil)
 	if err == nil || !strings.Contains(err.Error(), "does not belong to the certificate") {

@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/term"
 
-	"wiretap/demo"
+	"wiretap/demo/pki"
 )
 
 // keyPassEnvDefault is the variable that holds the passphrase of a key
@@ -17,7 +17,7 @@ const keyPassEnvDefault = "WIRETAP_KEY_PASS"
 // keyPassphrase returns the passphrase callback for reading the key in path:
 // the value of the environment variable envName (WIRETAP_KEY_PASS when
 // empty); failing that, when stdin is a terminal, a prompt on stderr;
-// failing that, demo.ErrPassphraseNeeded. It is called only if the key is
+// failing that, pki.ErrPassphraseNeeded. It is called only if the key is
 // encrypted. Pass its errors through describeKeyError.
 func keyPassphrase(path, envName string, std stdio) func() ([]byte, error) {
 	if envName == "" {
@@ -30,7 +30,7 @@ func keyPassphrase(path, envName string, std stdio) func() ([]byte, error) {
 		f, ok := std.in.(*os.File)
 		if !ok || !term.IsTerminal(int(f.Fd())) {
 			// No one to ask: a script must say where the passphrase is.
-			return nil, demo.ErrPassphraseNeeded
+			return nil, pki.ErrPassphraseNeeded
 		}
 		fmt.Fprintf(std.err, "Passphrase for %s: ", path)
 		pass, err := term.ReadPassword(int(f.Fd()))
@@ -39,7 +39,7 @@ func keyPassphrase(path, envName string, std stdio) func() ([]byte, error) {
 			return nil, fmt.Errorf("reading the passphrase from the terminal: %w", err)
 		}
 		if len(pass) == 0 {
-			return nil, demo.ErrPassphraseNeeded
+			return nil, pki.ErrPassphraseNeeded
 		}
 		return pass, nil
 	}
@@ -47,7 +47,7 @@ func keyPassphrase(path, envName string, std stdio) func() ([]byte, error) {
 
 // keyPassError is a passphrase problem told in the CLI's terms: which file,
 // which variable, and what to do. It unwraps to the library's error, so
-// errors.Is(err, demo.ErrWrongPassphrase) still holds.
+// errors.Is(err, pki.ErrWrongPassphrase) still holds.
 type keyPassError struct {
 	msg, hint string
 	err       error
@@ -69,7 +69,7 @@ func describeKeyError(err error, path, envName string) error {
 	}
 	otherVar := "name another variable with --key-pass-env"
 	switch {
-	case errors.Is(err, demo.ErrPassphraseNeeded):
+	case errors.Is(err, pki.ErrPassphraseNeeded):
 		if os.Getenv(envName) != "" {
 			break // not ours to explain
 		}
@@ -78,7 +78,7 @@ func describeKeyError(err error, path, envName string) error {
 			hint: fmt.Sprintf("set %s to the key's passphrase, or %s", envName, otherVar),
 			err:  err,
 		}
-	case errors.Is(err, demo.ErrWrongPassphrase):
+	case errors.Is(err, pki.ErrWrongPassphrase):
 		if os.Getenv(envName) != "" {
 			return &keyPassError{
 				msg:  fmt.Sprintf("wrong passphrase for %s (from %s)", path, envName),

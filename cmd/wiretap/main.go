@@ -112,7 +112,7 @@ func reportError(w io.Writer, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(w, "wiretap: error: %s\n", strings.TrimSpace(err.Error()))
+	fmt.Fprintf(w, "wiretap: error: %s\n", pkiErrorText(strings.TrimSpace(err.Error())))
 	var h interface{ Hint() string }
 	if errors.As(err, &h) && h.Hint() != "" {
 		fmt.Fprintf(w, "wiretap: hint: %s\n", h.Hint())

@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"wiretap/demo"
+	"wiretap/demo/pki"
 )
 
 func init() {
@@ -80,6 +80,17 @@ func (e *pkiCmdError) Error() string { return e.msg }
 func (e *pkiCmdError) Hint() string  { return e.hint }
 func (e *pkiCmdError) Unwrap() error { return e.err }
 
+// pkiErrorText is the text wiretap prints for an error message: a message
+// of package pki ("pki: ...") keeps the "demo: " prefix wiretap printed for
+// it before the PKI code left package demo, so that what users and their
+// scripts see is unchanged. Other messages are returned as they are.
+func pkiErrorText(msg string) string {
+	if rest, ok := strings.CutPrefix(msg, "pki: "); ok {
+		return "demo: " + rest
+	}
+	return msg
+}
+
 // pkiStringList is a repeatable string flag.
 type pkiStringList []string
 
@@ -126,7 +137,7 @@ func pkiNoArgs(sub string, pos []string) error {
 }
 
 // pkiSubjectFlags binds --country --state --locality --org --hostname.
-func pkiSubjectFlags(fs *flag.FlagSet, def demo.Subject, what string) *demo.Subject {
+func pkiSubjectFlags(fs *flag.FlagSet, def pki.Subject, what string) *pki.Subject {
 	s := def
 	fs.StringVar(&s.Country, "country", def.Country, "the "+what+"'s country (C)")
 	fs.StringVar(&s.State, "state", def.State, "the "+what+"'s state or province (ST)")
@@ -218,15 +229,15 @@ func pkiNames(dns []string, ips []net.IP) string {
 // pkiLoadKey reads a key the CLI way: passphrase from envName or a prompt,
 // and errors that say which variable to set.
 func pkiLoadKey(path, envName string, std stdio) (crypto.Signer, error) {
-	key, err := demo.LoadPrivateKey(path, keyPassphrase(path, envName, std))
+	key, err := pki.LoadPrivateKey(path, keyPassphrase(path, envName, std))
 	return key, describeKeyError(err, path, envName)
 }
 
-func pkiKeyType(ecdsaFlag bool) demo.KeyType {
+func pkiKeyType(ecdsaFlag bool) pki.KeyType {
 	if ecdsaFlag {
-		return demo.ECDSAP256
+		return pki.ECDSAP256
 	}
-	return demo.RSA2048
+	return pki.RSA2048
 }
 
 func runPKIInit(args []string, std stdio) error {
@@ -255,15 +266,15 @@ func runPKIInit(args []string, std stdio) error {
 		return err
 	}
 	dir := pos[0]
-	want := demo.TutorialFiles(dir)
+	want := pki.TutorialFiles(dir)
 	if err := pkiRefuseOverwrite(*force, want.CAKey, want.CACert, want.ServerKey, want.ServerCSR, want.ServerCert); err != nil {
 		return err
 	}
-	files, err := demo.InitPKI(dir, demo.InitOptions{KeyType: pkiKeyType(*ecdsaFlag), Days: *days, Pass: pass, Hostnames: hosts})
+	files, err := pki.Init(dir, pki.InitOptions{KeyType: pkiKeyType(*ecdsaFlag), Days: *days, Pass: pass, Hostnames: hosts})
 	if err != nil {
 		return err
 	}
-	cert, err := demo.LoadCertificate(files.ServerCert)
+	cert, err := pki.LoadCertificate(files.ServerCert)
 	if err != nil {
 		return err
 	}
@@ -274,7 +285,7 @@ func runPKIInit(args []string, std stdio) error {
 	kt := pkiKeyType(*ecdsaFlag).String()
 	w := std.out
 	fmt.Fprintf(w, "wrote %s (CA key, %s, %s)\n", files.CAKey, kt, enc)
-	fmt.Fprintf(w, "wrote %s (CA certificate, CN=%s, %d days)\n", files.CACert, demo.TutorialCASubject.CommonName, *days)
+	fmt.Fprintf(w, "wrote %s (CA certificate, CN=%s, %d days)\n", files.CACert, pki.TutorialCASubject.CommonName, *days)
 	fmt.Fprintf(w, "wrote %s (server key, %s, %s)\n", files.ServerKey, kt, enc)
 	fmt.Fprintf(w, "wrote %s (server CSR)\n", files.ServerCSR)
 	fmt.Fprintf(w, "wrote %s (server certificate for %s, %d days)\n", files.ServerCert, pkiNames(cert.DNSNames, cert.IPAddresses), *days)
@@ -283,7 +294,7 @@ func runPKIInit(args []string, std stdio) error {
 }
 
 // pkiNextSteps says how to use the files with wiretap's server and client.
-func pkiNextSteps(w io.Writer, files demo.PKIFiles, passEnv string) {
+func pkiNextSteps(w io.Writer, files pki.Files, passEnv string) {
 	prefix := ""
 	if passEnv != "" && passEnv != keyPassEnvDefault {
 		prefix = keyPassEnvDefault + "=$" + passEnv + " "
@@ -301,7 +312,7 @@ func runPKICA(args []string, std stdio) error {
 	days := fs.Int("days", 30, "validity of the CA certificate, in days")
 	passEnv := fs.String("pass-env", "", "encrypt the key with the passphrase in this environment variable")
 	force := fs.Bool("force", false, "overwrite files that already exist")
-	subj := pkiSubjectFlags(fs, demo.TutorialCASubject, "CA")
+	subj := pkiSubjectFlags(fs, pki.TutorialCASubject, "CA")
 	pos, err := pkiParse(fs, args)
 	if err != nil {
 		return err
@@ -317,7 +328,7 @@ func runPKICA(args []string, std stdio) error {
 	case (*keyFile == "") != (*certFile == ""):
 		return &usageError{msg: "--key and --cert go together", hint: "give both, or --dir for the tutorial's names"}
 	case *keyFile == "":
-		files := demo.TutorialFiles(*dir)
+		files := pki.TutorialFiles(*dir)
 		*keyFile, *certFile = files.CAKey, files.CACert
 		if err := os.MkdirAll(*dir, 0o700); err != nil {
 			return err
@@ -333,18 +344,18 @@ func runPKICA(args []string, std stdio) error {
 	if err := pkiRefuseOverwrite(*force, *keyFile, *certFile); err != nil {
 		return err
 	}
-	key, err := demo.GenerateKey(pkiKeyType(*ecdsaFlag))
+	key, err := pki.GenerateKey(pkiKeyType(*ecdsaFlag))
 	if err != nil {
 		return err
 	}
-	ca, err := demo.NewCA(key, *subj, *days)
+	ca, err := pki.NewCA(key, *subj, *days)
 	if err != nil {
 		return err
 	}
-	if err := demo.WritePrivateKey(*keyFile, key, pass); err != nil {
+	if err := pki.WritePrivateKey(*keyFile, key, pass); err != nil {
 		return err
 	}
-	if err := demo.WriteCertificate(*certFile, ca.Raw); err != nil {
+	if err := pki.WriteCertificate(*certFile, ca.Raw); err != nil {
 		return err
 	}
 	fmt.Fprintf(std.out, "wrote %s (CA key, %s)\n", *keyFile, pkiKeyDesc(key, pass))
@@ -363,7 +374,7 @@ func runPKICSR(args []string, std stdio) error {
 	force := fs.Bool("force", false, "with --new-key: overwrite an existing --key")
 	var sans pkiStringList
 	fs.Var(&sans, "san", "a name the certificate should be for, DNS name or IP; repeatable (default localhost, as in the tutorial)")
-	subj := pkiSubjectFlags(fs, demo.TutorialServerSubject, "server")
+	subj := pkiSubjectFlags(fs, pki.TutorialServerSubject, "server")
 	pos, err := pkiParse(fs, args)
 	if err != nil {
 		return err
@@ -393,10 +404,10 @@ func runPKICSR(args []string, std stdio) error {
 		if err := pkiRefuseOverwrite(*force, *keyFile); err != nil {
 			return err
 		}
-		if key, err = demo.GenerateKey(pkiKeyType(*ecdsaFlag)); err != nil {
+		if key, err = pki.GenerateKey(pkiKeyType(*ecdsaFlag)); err != nil {
 			return err
 		}
-		if err := demo.WritePrivateKey(*keyFile, key, pass); err != nil {
+		if err := pki.WritePrivateKey(*keyFile, key, pass); err != nil {
 			return err
 		}
 		fmt.Fprintf(std.out, "wrote %s (key, %s)\n", *keyFile, pkiKeyDesc(key, pass))
@@ -410,11 +421,11 @@ func runPKICSR(args []string, std stdio) error {
 		}
 		return err
 	}
-	csr, err := demo.NewCSR(key, *subj, sans)
+	csr, err := pki.NewCSR(key, *subj, sans)
 	if err != nil {
 		return err
 	}
-	if err := demo.WriteCSR(*out, csr.Raw); err != nil {
+	if err := pki.WriteCSR(*out, csr.Raw); err != nil {
 		return err
 	}
 	fmt.Fprintf(std.out, "wrote %s (CSR for %s: %s)\n", *out, csr.Subject, pkiNames(csr.DNSNames, csr.IPAddresses))
@@ -448,11 +459,11 @@ func runPKISign(args []string, std stdio) error {
 	if err := pkiDays(*days); err != nil {
 		return err
 	}
-	csr, err := demo.LoadCSR(*csrFile)
+	csr, err := pki.LoadCSR(*csrFile)
 	if err != nil {
 		return err
 	}
-	caCert, err := demo.LoadCertificate(*caCertFile)
+	caCert, err := pki.LoadCertificate(*caCertFile)
 	if err != nil {
 		return err
 	}
@@ -460,7 +471,7 @@ func runPKISign(args []string, std stdio) error {
 	if err != nil {
 		return err
 	}
-	cert, err := demo.SignCSR(csr, caCert, caKey, *days)
+	cert, err := pki.SignCSR(csr, caCert, caKey, *days)
 	if err != nil {
 		// Name the CSR: SignCSR only knows the request, not its file.
 		var h interface{ Hint() string }
@@ -469,12 +480,12 @@ func runPKISign(args []string, std stdio) error {
 			hint = h.Hint()
 		}
 		return &pkiCmdError{
-			msg:  fmt.Sprintf("cannot sign %s: %s", *csrFile, strings.TrimPrefix(err.Error(), "demo: ")),
+			msg:  fmt.Sprintf("cannot sign %s: %s", *csrFile, strings.TrimPrefix(err.Error(), "pki: ")),
 			hint: hint,
 			err:  err,
 		}
 	}
-	if err := demo.WriteCertificate(*out, cert.Raw); err != nil {
+	if err := pki.WriteCertificate(*out, cert.Raw); err != nil {
 		return err
 	}
 	fmt.Fprintf(std.out, "wrote %s (certificate for %s: %s, %d days, issued by %s)\n", *out,
@@ -504,7 +515,7 @@ func runPKIShow(args []string, std stdio) error {
 		}
 	}
 	path := pos[0]
-	text, err := demo.Describe(path, keyPassphrase(path, *keyPassEnv, std))
+	text, err := pki.Describe(path, keyPassphrase(path, *keyPassEnv, std))
 	if err != nil {
 		return describeKeyError(err, path, *keyPassEnv)
 	}

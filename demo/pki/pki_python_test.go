@@ -1,4 +1,4 @@
-package demo
+package pki
 
 // Interop with the tutorial's own Python PKI code: what Python writes, Go
 // reads and signs; what Go writes, Python reads and verifies.
@@ -14,107 +14,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// pkitPKIHelpers is the tutorial's pki_helpers.py, with the tutorial's
-// function names and arguments, so the files it writes are the tutorial's.
-const pkitPKIHelpers = `# pki_helpers.py, as in "Exploring HTTPS With Python".
-from datetime import datetime, timedelta, timezone
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
-
-def generate_private_key(filename: str, passphrase: str):
-    # An RSA key as the tutorial makes it: 2048 bits, e = 65537.
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    # TraditionalOpenSSL + BestAvailableEncryption gives a legacy
-    # "Proc-Type: 4,ENCRYPTED" PEM file (AES-256-CBC in today's versions).
-    algorithm = serialization.BestAvailableEncryption(passphrase.encode("utf-8"))
-    with open(filename, "wb") as keyfile:
-        keyfile.write(
-            private_key.private_bytes(
-                encoding=serialization.Encoding.PEM,
-                format=serialization.PrivateFormat.TraditionalOpenSSL,
-                encryption_algorithm=algorithm,
-            )
-        )
-    return private_key
-
-
-def _subject(**kwargs):
-    # The five name parts the tutorial fills in, in its order.
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, kwargs["country"]),
-            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, kwargs["state"]),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, kwargs["locality"]),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, kwargs["org"]),
-            x509.NameAttribute(NameOID.COMMON_NAME, kwargs["hostname"]),
-        ]
-    )
-
-
-def generate_public_key(private_key, filename, **kwargs):
-    # A self-signed CA certificate valid for 30 days: subject and issuer
-    # are the same name, and BasicConstraints says CA, with no path limit.
-    subject = _subject(**kwargs)
-    issuer = subject
-    valid_from = datetime.now(timezone.utc)
-    valid_to = valid_from + timedelta(days=30)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(private_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(valid_from)
-        .not_valid_after(valid_to)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-    )
-    public_key = builder.sign(private_key, hashes.SHA256())
-    with open(filename, "wb") as certfile:
-        certfile.write(public_key.public_bytes(serialization.Encoding.PEM))
-    return public_key
-
-
-def generate_csr(private_key, filename, **kwargs):
-    # A certificate signing request: the same five-part name, plus the
-    # DNS names the server answers to as a (non-critical) SAN extension.
-    subject = _subject(**kwargs)
-    alt_names = [x509.DNSName(name) for name in kwargs.get("alt_names", [])]
-    builder = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(subject)
-        .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
-    )
-    csr = builder.sign(private_key, hashes.SHA256())
-    with open(filename, "wb") as csrfile:
-        csrfile.write(csr.public_bytes(serialization.Encoding.PEM))
-    return csr
-
-
-def sign_csr(csr, ca_public_key, ca_private_key, new_filename):
-    # The CA signs: the CSR's name and key, the CA's name as issuer, 30
-    # days, and every extension the CSR asked for, copied as is.
-    valid_from = datetime.now(timezone.utc)
-    valid_until = valid_from + timedelta(days=30)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(csr.subject)
-        .issuer_name(ca_public_key.subject)
-        .public_key(csr.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(valid_from)
-        .not_valid_after(valid_until)
-    )
-    for extension in csr.extensions:
-        builder = builder.add_extension(extension.value, extension.critical)
-    public_key = builder.sign(private_key=ca_private_key, algorithm=hashes.SHA256())
-    with open(new_filename, "wb") as keyfile:
-        keyfile.write(public_key.public_bytes(serialization.Encoding.PEM))
-`
 
 // pkitDriver runs the tutorial's steps and the checks, one subcommand each.
 const pkitDriver = `import os
@@ -229,7 +128,14 @@ func pkitPython(t *testing.T) string {
 func TestPKIPython(t *testing.T) {
 	pyExe := pkitPython(t)
 	dir := t.TempDir()
-	for name, text := range map[string]string{"pki_helpers.py": pkitPKIHelpers, "driver.py": pkitDriver} {
+	// testdata/pki_helpers.py is the tutorial's pki_helpers.py, with the
+	// tutorial's function names and arguments, so the files it writes are
+	// the tutorial's.
+	helpers, err := os.ReadFile(filepath.Join("testdata", "pki_helpers.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"pki_helpers.py": string(helpers), "driver.py": pkitDriver} {
 		pkitWrite(t, dir, name, []byte(text))
 	}
 	var extraEnv []string
@@ -286,7 +192,7 @@ func TestPKIPython(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("load python certificate and csr", func(t *testing.T) {
-		if !ca.IsCA || ca.Subject.CommonName != "my-ca.com" || !pkiSameKey(pyCAKey.Public(), ca.PublicKey) {
+		if !ca.IsCA || ca.Subject.CommonName != "my-ca.com" || !sameKey(pyCAKey.Public(), ca.PublicKey) {
 			t.Errorf("CA certificate: IsCA=%v CN=%q", ca.IsCA, ca.Subject.CommonName)
 		}
 		if csr.Subject.CommonName != "my-site.com" || !slices.Equal(csr.DNSNames, []string{"localhost"}) {
@@ -322,12 +228,12 @@ func TestPKIPython(t *testing.T) {
 		}
 	})
 
-	// (d) Python reads what Go writes: encrypted PKCS#8 keys, InitPKI's
+	// (d) Python reads what Go writes: encrypted PKCS#8 keys, Init's
 	// certificates; and the tutorial's sign_csr signs Go's CSR.
 	for _, tc := range pkitKeyTypes {
 		t.Run("python reads go/"+tc.name, func(t *testing.T) {
 			gdir := filepath.Join(dir, "go-"+tc.name)
-			files, err := InitPKI(gdir, InitOptions{KeyType: tc.kt, Pass: []byte("pw")})
+			files, err := Init(gdir, InitOptions{KeyType: tc.kt, Pass: []byte("pw")})
 			if err != nil {
 				t.Fatal(err)
 			}

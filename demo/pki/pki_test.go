@@ -1,4 +1,4 @@
-package demo
+package pki
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ import (
 func init() {
 	// Full-strength PBKDF2 costs a quarter second per key; the format,
 	// not the work factor, is what these tests check.
-	pkiPBKDF2Iterations = 2048
+	pbkdf2Iterations = 2048
 }
 
 // pkitKeys caches one key of each type: RSA generation is slow.
@@ -98,7 +98,7 @@ func TestPKINewCA(t *testing.T) {
 				{"NotBefore a minute back", ca.NotBefore.Before(before) && before.Sub(ca.NotBefore) < 2*time.Minute},
 				{"NotAfter in 30 days", ca.NotAfter.Sub(before) > 30*24*time.Hour-time.Minute && ca.NotAfter.Sub(before) < 30*24*time.Hour+time.Minute},
 				{"SHA-256 signature", strings.Contains(ca.SignatureAlgorithm.String(), "SHA256")},
-				{"key is the CA's", pkiSameKey(key.Public(), ca.PublicKey)},
+				{"key is the CA's", sameKey(key.Public(), ca.PublicKey)},
 			}
 			for _, c := range checks {
 				if !c.ok {
@@ -110,7 +110,7 @@ func TestPKINewCA(t *testing.T) {
 			}
 			// BasicConstraints and KeyUsage must be critical.
 			for _, ext := range ca.Extensions {
-				if (ext.Id.Equal(pkiOIDBasicConstraints) || ext.Id.Equal(pkiOIDKeyUsage)) && !ext.Critical {
+				if (ext.Id.Equal(oidBasicConstraints) || ext.Id.Equal(oidKeyUsage)) && !ext.Critical {
 					t.Errorf("extension %v is not critical", ext.Id)
 				}
 			}
@@ -186,7 +186,7 @@ func pkitCACSR(t *testing.T, key crypto.Signer) *x509.CertificateRequest {
 	}
 	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
 		Subject:         pkix.Name{CommonName: "evil-ca"},
-		ExtraExtensions: []pkix.Extension{{Id: pkiOIDBasicConstraints, Critical: true, Value: bc}},
+		ExtraExtensions: []pkix.Extension{{Id: oidBasicConstraints, Critical: true, Value: bc}},
 	}, key)
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +236,7 @@ func TestPKISignCSR(t *testing.T) {
 					{"AuthorityKeyId = CA SKID", bytes.Equal(cert.AuthorityKeyId, ca.SubjectKeyId)},
 					{"subject from CSR", bytes.Equal(cert.RawSubject, csr.RawSubject)},
 					{"issuer = CA", bytes.Equal(cert.RawIssuer, ca.RawSubject)},
-					{"public key from CSR", pkiSameKey(leafKey.Public(), cert.PublicKey)},
+					{"public key from CSR", sameKey(leafKey.Public(), cert.PublicKey)},
 					{"SANs copied", slices.Equal(cert.DNSNames, []string{"localhost"}) && len(cert.IPAddresses) == 1 && cert.IPAddresses[0].Equal(net.IPv4(127, 0, 0, 1))},
 				}
 				for _, c := range checks {
@@ -287,7 +287,7 @@ func TestPKISignCSR(t *testing.T) {
 			if err == nil {
 				t.Fatalf("signed %v", cert.Subject)
 			}
-			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "demo: ") {
+			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "pki: ") {
 				t.Errorf("error %q, want it to mention %q", err, tc.want)
 			}
 		})
@@ -368,7 +368,7 @@ func TestPKILoadPrivateKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !pkiSameKey(key.Public(), f.want.Public()) {
+			if !sameKey(key.Public(), f.want.Public()) {
 				t.Errorf("loaded a different key")
 			}
 			if want := map[bool]int{false: 0, true: 1}[f.encrypted]; calls != want {
@@ -393,7 +393,7 @@ func TestPKILoadPrivateKey(t *testing.T) {
 					t.Errorf("%s: error %v, want %v", tc.name, err, tc.want)
 					continue
 				}
-				if !strings.Contains(err.Error(), path) || !strings.HasPrefix(err.Error(), "demo: ") {
+				if !strings.Contains(err.Error(), path) || !strings.HasPrefix(err.Error(), "pki: ") {
 					t.Errorf("%s: error %q does not name %s", tc.name, err, path)
 				}
 				var h interface{ Hint() string }
@@ -477,7 +477,7 @@ func TestPKIWritePrivateKey(t *testing.T) {
 					t.Fatalf("PEM block %v, want type %s", b, wantType)
 				}
 				if pass != "" {
-					if s := pkiPKCS8Scheme(b.Bytes); s != "PBES2: PBKDF2-HMAC-SHA256 (2048 iterations), AES-256-CBC" {
+					if s := pkcs8Scheme(b.Bytes); s != "PBES2: PBKDF2-HMAC-SHA256 (2048 iterations), AES-256-CBC" {
 						t.Errorf("scheme %q", s)
 					}
 				}
@@ -485,7 +485,7 @@ func TestPKIWritePrivateKey(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !pkiSameKey(got.Public(), key.Public()) {
+				if !sameKey(got.Public(), key.Public()) {
 					t.Error("round trip gave a different key")
 				}
 			})
@@ -533,7 +533,7 @@ func TestPKICertificateFiles(t *testing.T) {
 	// Wrong file for the job: a clear error, with a hint.
 	if _, err := LoadCertificate(rp); err == nil || !strings.Contains(err.Error(), "no certificate, only CERTIFICATE REQUEST") {
 		t.Errorf("LoadCertificate(csr): %v", err)
-	} else if h := err.(*PKIError).Hint(); !strings.Contains(h, "pki sign") {
+	} else if h := err.(*Error).Hint(); !strings.Contains(h, "pki sign") {
 		t.Errorf("hint %q", h)
 	}
 	if _, err := LoadCSR(cp); err == nil || !strings.Contains(err.Error(), "no certificate request") {
@@ -558,7 +558,7 @@ func TestPKIInitPKI(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "pki")
-			files, err := InitPKI(dir, tc.opts)
+			files, err := Init(dir, tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -605,7 +605,7 @@ func TestPKIInitPKI(t *testing.T) {
 			if _, err := LoadCSR(files.ServerCSR); err != nil {
 				t.Fatal(err)
 			}
-			if !pkiSameKey(caKey.Public(), ca.PublicKey) || !pkiSameKey(srvKey.Public(), cert.PublicKey) {
+			if !sameKey(caKey.Public(), ca.PublicKey) || !sameKey(srvKey.Public(), cert.PublicKey) {
 				t.Error("keys do not match their certificates")
 			}
 			if ca.Subject.CommonName != "my-ca.com" || cert.Subject.CommonName != tc.names[0] {
@@ -631,7 +631,7 @@ func TestPKIInitPKI(t *testing.T) {
 
 func TestPKIDescribe(t *testing.T) {
 	dir := t.TempDir()
-	files, err := InitPKI(dir, InitOptions{Pass: []byte("pw")})
+	files, err := Init(dir, InitOptions{Pass: []byte("pw")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -669,7 +669,7 @@ func TestPKIDescribe(t *testing.T) {
 			`^CA certificate \(self-signed\)`,
 			`Subject: +CN=my-ca\.com,O=My CA Company,L=Baltimore,ST=Maryland,C=US`,
 			`Issuer: +CN=my-ca\.com.*\(itself\)`,
-			`Serial: +` + regexp.QuoteMeta(pkiColonHex(ca.SerialNumber.Bytes())),
+			`Serial: +` + regexp.QuoteMeta(colonHex(ca.SerialNumber.Bytes())),
 			`Not before: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC`,
 			`Not after: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC`,
 			`Valid now: +yes, (29|30) days left`,
@@ -701,7 +701,7 @@ func TestPKIDescribe(t *testing.T) {
 		{"encrypted key, passphrase", files.CAKey, pass, []string{
 			`Encryption: +PBES2`,
 			`Key type: +RSA 2048 bits`,
-			`Public key SHA-256: +` + pkiSPKIFingerprint(ca.PublicKey),
+			`Public key SHA-256: +` + spkiFingerprint(ca.PublicKey),
 		}, nil},
 		{"legacy key, no passphrase", legacyKey, nil, []string{
 			`^Encrypted private key \(PKCS#1\)`,
