@@ -127,7 +127,7 @@ func (a *Analyzer) dissect(p *Packet, n int, ci gopacket.CaptureInfo, lt layers.
 	tcpNode := a.dissectLayers(p, n, ci, lt, data)
 	if tcpNode != nil {
 		if !a.app.tls.dissect(p, n, tcpNode) {
-			a.app.dissect(p, n, tcpNode)
+			a.app.http.dissect(p, n, tcpNode)
 		}
 		dissectFernet(p)
 	}

@@ -49,7 +49,7 @@ func fuzzOne(t *testing.T, data, cuts []byte) {
 			for _, lastMethod := range []string{"", "HEAD", "CONNECT"} {
 				for _, eos := range []bool{false, true} {
 					var scan httpScan
-					if res := scan.feed(data[o:], httpFramerCtx{lastMethod: lastMethod, eos: eos}); !res.done {
+					if res := scan.feed(data[o:], httpScanCtx{lastMethod: lastMethod, eos: eos}); !res.done {
 						t.Fatalf("the parse finds the message whole but the scan waits for %v (%q)", res.kind, data)
 					}
 				}

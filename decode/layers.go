@@ -194,6 +194,12 @@ func truncHex(b []byte) string {
 	return fmt.Sprintf("%x", b)
 }
 
+// truncHexOf is truncHex as a label argument: the hex is made only when
+// the label is.
+type truncHexOf []byte
+
+func (b truncHexOf) String() string { return truncHex(b) }
+
 func be16(b []byte) uint16 { return uint16(b[0])<<8 | uint16(b[1]) }
 
 // setNet records the network addresses for the packet list.

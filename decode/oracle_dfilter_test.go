@@ -172,7 +172,7 @@ var dfOracleDiffs = func() []dfOracleDiff {
 		"wiretap eth.padding", []string{"http/zeek/100-continue.pcap"}, `eth.padding`, `eth.trailer`)
 	add("Ethernet dissector (layer_eth.go): tshark takes the last 4 bytes for an FCS (eth.fcs), "+
 		"wiretap shows them as eth.trailer", []string{"http/zeek/pipelined-requests.pcap"}, `eth.trailer`)
-	add("HTTP dissector (http_dissect.go): tshark's http item covers the header block only, the body being "+
+	add("HTTP dissector (http_tree.go): tshark's http item covers the header block only, the body being "+
 		"its own protocol (data-text-lines, xml, json…); wiretap's http node covers the whole message",
 		[]string{"demo.pcapng", "formats/tcpdump/ipv4_tcp_http_xml.pcap", "formats/tcpdump/ipv4_tcp_http_xml_tso.pcap",
 			"http/zeek/multipart.pcap", "http/zeek/pipelined-requests.pcap", "http/zeek/post.pcap"},

@@ -1,6 +1,3 @@
-// Package decode dissects captured packets: link, IP and transport headers in
-// a fast pass over every packet, TCP streams, and what the application layer
-// of each stream exposes.
 package decode
 
 import (

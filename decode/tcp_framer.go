@@ -21,7 +21,11 @@ package decode
 // one more segment is needed (pendOneMore), or everything until the FIN
 // (pendUntilFin).
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
 
 // pduNeed is a dissector's answer for the data after its last complete
 // PDU; kind pendNone: nothing is missing.
@@ -408,4 +412,46 @@ type savedPDU struct {
 	data   []byte
 	length int64
 	segs   []segPiece
+}
+
+// source adds the PDU's bytes to p as a data source, with the tree of the
+// segments they came from as Wireshark shows a reassembled PDU, and
+// returns the source's index.
+func (s *savedPDU) source(p *Packet) int {
+	data := s.data
+	p.Sources = append(p.Sources, DataSource{Name: fmt.Sprintf("Reassembled TCP (%d bytes)", s.length), Data: data})
+	src := len(p.Sources) - 1
+	if len(s.segs) <= 1 {
+		return src
+	}
+	b := &p.tree
+	label := ""
+	if !b.lite {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "[%d Reassembled TCP Segments (%d bytes): ", len(s.segs), s.length)
+		for k, sg := range s.segs {
+			if k > 0 {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "#%d(%d)", sg.frame, sg.n)
+		}
+		sb.WriteString("]")
+		label = sb.String()
+	}
+	t := b.newNode(Field{Name: "tcp.segments", Source: src, Len: len(data)}, label)
+	off := 0
+	for _, sg := range s.segs {
+		f := Field{Name: "tcp.segment", Kind: KindFrameNum, U: uint64(sg.frame), Source: src, Start: min(off, len(data)), Len: max(0, min(int(sg.n), len(data)-off))}
+		if sg.n == 0 {
+			t.Add(b.newNode(f, "[Frame: %d (no data)]", sg.frame))
+		} else {
+			t.Add(b.newNode(f, "[Frame: %d, payload: %d-%d (%d bytes)]", sg.frame, off, off+int(sg.n)-1, sg.n))
+		}
+		off += int(sg.n)
+	}
+	t.Add(b.newNode(Field{Name: "tcp.segment.count", Kind: KindUint, U: uint64(len(s.segs))}, "[Segment count: %d]", len(s.segs)))
+	t.Add(b.newNode(Field{Name: "tcp.reassembled.length", Kind: KindUint, U: uint64(s.length)}, "[Reassembled TCP length: %d]", s.length))
+	t.Add(b.newNode(Field{Name: "tcp.reassembled.data", Kind: KindBytes, B: data, Source: src, Len: len(data)}, "[Reassembled TCP Data: %s]", truncHexOf(data)))
+	p.Tree = append(p.Tree, t)
+	return src
 }

@@ -20,7 +20,7 @@ package decode
 // What is kept: a compact record per call (frame, where its bytes are),
 // a copy of the bytes of calls that span segments (within a budget), the
 // per-conversation session facts, and the rare handshake fragments.
-// Dissect (tls_dissect.go) rebuilds the tree from these and the frame.
+// Dissect (tls_tree.go) rebuilds the tree from these and the frame.
 
 import (
 	"sort"

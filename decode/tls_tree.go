@@ -246,7 +246,7 @@ func (d *tlsDissector) dissectCall(ci int32, payload []byte, src, start int) {
 	if call.flags&tlsCallSaved != 0 {
 		saved = d.s.saved[ci]
 		b = saved.data
-		v = d.p.tree.at(d.reassembledSource(saved), 0)
+		v = d.p.tree.at(saved.source(d.p), 0)
 	} else {
 		off := min(int(call.payOff), len(payload))
 		end := min(off+int(call.length), len(payload))
@@ -324,36 +324,6 @@ func (d *tlsDissector) dissectCall(ci int32, payload []byte, src, start int) {
 		off += 5 + h.length
 		rec++
 	}
-}
-
-// reassembledSource adds a PDU's bytes as a data source, with the tree of
-// the segments it came from, as Wireshark shows a reassembled PDU.
-func (d *tlsDissector) reassembledSource(c *savedPDU) int {
-	data := c.data
-	d.p.Sources = append(d.p.Sources, DataSource{Name: fmt.Sprintf("Reassembled TCP (%d bytes)", c.length), Data: data})
-	src := len(d.p.Sources) - 1
-	if len(c.segs) > 1 {
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "[%d Reassembled TCP Segments (%d bytes): ", len(c.segs), c.length)
-		for k, s := range c.segs {
-			if k > 0 {
-				sb.WriteString(", ")
-			}
-			fmt.Fprintf(&sb, "#%d(%d)", s.frame, s.n)
-		}
-		sb.WriteString("]")
-		t := d.p.tree.newNode(Field{Name: "tcp.segments", Source: src, Len: len(data)}, sb.String())
-		off := 0
-		for _, s := range c.segs {
-			t.Add(d.p.tree.newNode(Field{Name: "tcp.segment", Kind: KindFrameNum, U: uint64(s.frame), Source: src, Start: min(off, len(data)), Len: max(0, min(int(s.n), len(data)-off))}, "[Frame: %d, payload: %d-%d (%d bytes)]", s.frame, off, off+int(s.n)-1, s.n))
-			off += int(s.n)
-		}
-		t.Add(d.p.tree.newNode(Field{Name: "tcp.segment.count", Kind: KindUint, U: uint64(len(c.segs))}, "[Segment count: %d]", len(c.segs)))
-		t.Add(d.p.tree.newNode(Field{Name: "tcp.reassembled.length", Kind: KindUint, U: uint64(c.length)}, "[Reassembled TCP length: %d]", c.length))
-		t.Add(d.p.tree.newNode(Field{Name: "tcp.reassembled.data", Kind: KindBytes, B: data, Source: src, Len: len(data)}, "[Reassembled TCP Data: "+truncHex(data)+"]"))
-		d.p.Tree = append(d.p.Tree, t)
-	}
-	return src
 }
 
 // recordVersion is the version a record is read as: the session's, or,

@@ -2,10 +2,11 @@ package decode
 
 // HTTP/1.x, as Wireshark 4.0's HTTP dissector over TCP sees it.
 //
-// This file is the parser, standalone over bytes (no I/O, no gopacket): one
-// httpFramer per direction of a conversation takes the reassembled stream a
-// segment at a time and hands out complete messages; parseHTTPMessage splits
-// a message into its start line, header lines and body. Both follow
+// This file is the parser, standalone over bytes (no I/O, no gopacket):
+// httpScan tells, fed a message's bytes as they arrive, whether Wireshark
+// would hand it to the dissector yet (http_fast.go's httpDir uses it on
+// the desegmentation framer); parseHTTPMessage splits a message into its
+// start line, header lines and body. Both follow
 // Wireshark (epan/dissectors/packet-http.c, epan/req_resp_hdrs.c) rather
 // than RFC 9112 wherever the two disagree, because the output must match
 // tshark's field for field:
@@ -272,15 +273,15 @@ type scanResult struct {
 	need int64    // pendExact: the message's total length
 }
 
-// httpFramerCtx is what framing decisions need from the conversation.
-type httpFramerCtx struct {
+// httpScanCtx is what framing decisions need from the conversation.
+type httpScanCtx struct {
 	lastMethod string
 	eos        bool // the data fed ends with a FIN (Wireshark's end_of_stream)
 }
 
 // feed gives the scanner the message bytes b (following those fed before)
 // and says whether the message is now complete.
-func (s *httpScan) feed(b []byte, ctx httpFramerCtx) scanResult {
+func (s *httpScan) feed(b []byte, ctx httpScanCtx) scanResult {
 	s.exactNow = false
 	for i := 0; i < len(b) && s.state != scanDone; {
 		if s.crFinal {
@@ -378,7 +379,7 @@ func (s *httpScan) feed(b []byte, ctx httpFramerCtx) scanResult {
 }
 
 // lineDone processes the line just ended and starts the next.
-func (s *httpScan) lineDone(ctx httpFramerCtx, line []byte) {
+func (s *httpScan) lineDone(ctx httpScanCtx, line []byte) {
 	s.endLine(ctx, line)
 	s.line = s.line[:0]
 	s.lineLen = 0
@@ -397,7 +398,7 @@ func (s *httpScan) result() scanResult {
 }
 
 // endLine processes the line just completed.
-func (s *httpScan) endLine(ctx httpFramerCtx, line []byte) {
+func (s *httpScan) endLine(ctx httpScanCtx, line []byte) {
 	switch s.state {
 	case scanFirst:
 		s.kind, _ = classifyLine(line)
@@ -474,7 +475,7 @@ func (s *httpScan) headerLine(line []byte) {
 	}
 }
 
-func (s *httpScan) bodyDecision(ctx httpFramerCtx) {
+func (s *httpScan) bodyDecision(ctx httpScanCtx) {
 	if !s.tryBody {
 		s.state = scanDone
 		return
@@ -1232,223 +1233,4 @@ func looksLikeHTTP(b []byte) bool {
 		return true
 	}
 	return n > 8 && strings.EqualFold(string(b[n-8:n-1]), "HTTP/1.")
-}
-
-// framedMsg is a complete message, as the dissector is handed it.
-type framedMsg struct {
-	frame     int   // the frame it completes in
-	call      int   // the dissector call it belongs to
-	start     int64 // stream offset
-	data      []byte
-	length    int64 // bytes consumed; len(data) unless truncated
-	truncated bool  // only a prefix of the message was kept
-	skipCRLF  bool
-	p         *httpParsed
-	segs      []segPiece
-}
-
-// httpSink receives what the HTTP dissector finds.
-type httpSink interface {
-	// newCall starts a dissector call in frame.
-	newCall(frame int) int
-	// message hands over a complete message (valid during the call only).
-	message(h *httpDir, m *framedMsg)
-	// endCall ends a call; info is the Info column text of a message the
-	// call started but could not finish.
-	endCall(call, frame int, info string)
-	// proxied reports a frame whose payload is tunnelled after a CONNECT.
-	proxied(frame int)
-}
-
-// httpDir is the HTTP dissector's side of one direction's framer: it
-// splits the calls the framer makes into messages, as Wireshark's
-// dissect_http_on_stream does, and tells the framer when a message needs
-// more data.
-type httpDir struct {
-	conv    *httpConv
-	dir     int
-	sink    httpSink
-	maxKeep int // bytes of a pending message kept for dissection
-
-	scan    httpScan   // the pending message's incremental check
-	msg     framedMsg  // the message being handed to the sink (dissect)
-	segsBuf []segPiece // its pieces
-}
-
-// newHTTPFramer returns the framer of direction dir of an HTTP
-// conversation; budget bounds what all framers keep of messages still
-// arriving (nil: no bound).
-func newHTTPFramer(conv *httpConv, dir int, sink httpSink, maxKeep int, budget *keepBudget, table *pduTable) *pduFramer {
-	if budget == nil {
-		budget = &keepBudget{limit: 1 << 62}
-	}
-	if table == nil {
-		table = &pduTable{}
-	}
-	h := &httpDir{conv: conv, dir: dir, sink: sink, maxKeep: maxKeep}
-	return &pduFramer{proto: h, table: table, budget: budget, dir: dir}
-}
-
-// room is how many more bytes the pending message may keep.
-func (h *httpDir) room(f *pduFramer, _ []byte) int64 {
-	return max(0, min(int64(h.maxKeep-len(f.pbuf)), f.free()))
-}
-
-// owns: after a 200 to CONNECT every later call is tunnel payload, and
-// after a protocol switch (101 Upgrade, 2xx to SSTP) the rest is not HTTP.
-// flagged frames are not dissected, so they say nothing of the tunnel.
-func (h *httpDir) owns(f *pduFramer, frame int, off int64, flagged, hasData bool) bool {
-	if !flagged && (h.conv.proxied || h.proxyNow()) {
-		if hasData {
-			h.sink.proxied(frame)
-		}
-		return false
-	}
-	return !h.switched(frame, off)
-}
-
-// more feeds the pending message's next bytes to its incremental check
-// (req_resp_hdrs_do_reassembly), so a large message is not re-read whole
-// at each segment.
-func (h *httpDir) more(f *pduFramer, data []byte, fin bool) pduNeed {
-	res := h.scan.feed(data, httpFramerCtx{lastMethod: h.conv.lastMethod, eos: fin})
-	if res.done {
-		return pduNeed{}
-	}
-	return pduNeed{kind: res.kind, len: res.need}
-}
-
-func (h *httpDir) switched(frame int, off int64) bool {
-	c := h.conv
-	if c.proxied {
-		return true
-	}
-	if !c.switched {
-		return false
-	}
-	return int32(frame) > c.switchFrame || (int32(frame) == c.switchFrame && h.dir == int(c.switchDir) && off >= c.switchOff)
-}
-
-// truncated completes a pending message of which only a prefix was kept:
-// its length is what framing found.
-func (h *httpDir) truncated(f *pduFramer, c *pduCall) int64 {
-	length := c.length
-	if c.kind != pendExact && h.scan.state == scanDone && h.scan.n > 0 && h.scan.n < c.length {
-		length = h.scan.n
-	}
-	h.scan = httpScan{}
-	call := h.sink.newCall(c.frame)
-	p := parseHTTPMessage(c.b, false)
-	m := &framedMsg{frame: c.frame, call: call, start: c.start, data: c.b, length: length, truncated: true, p: p}
-	m.segs = trimPieces(c.segs, length)
-	h.noteMessage(m, c.frame)
-	h.sink.message(h, m)
-	p.release()
-	f.table.add(m.segs, c.frame)
-	h.sink.endCall(call, c.frame, "")
-	return length
-}
-
-// dissect is dissect_http_on_stream over one call: messages until one
-// needs more data. A reassembled PDU's first message is known complete.
-func (h *httpDir) dissect(f *pduFramer, c *pduCall) pduNeed {
-	firstDone := c.pdu
-	if firstDone {
-		h.scan = httpScan{}
-	}
-	call := h.sink.newCall(c.frame)
-	info := ""
-	var need pduNeed
-	off := 0
-	if h.conv.proxied || h.proxyNow() {
-		f.kill()
-		h.sink.endCall(call, c.frame, "")
-		return need
-	}
-	for off < len(c.b) {
-		if h.switched(c.frame, c.start+int64(off)) {
-			f.dead = true
-			break
-		}
-		rest := c.b[off:]
-		skip := len(rest) > 3 && rest[0] == '\r' && rest[1] == '\n'
-		o := 0
-		if skip {
-			o = 2
-		}
-		p := parseHTTPMessage(rest, skip)
-		if !firstDone && isPrint(rest[o]) && !p.wholeBySimpleRules(rest) {
-			var scan httpScan
-			res := scan.feed(rest[o:], httpFramerCtx{lastMethod: h.conv.lastMethod, eos: c.fin})
-			if !res.done {
-				// The message needs more data: Wireshark keeps it from
-				// after the leading CRLF.
-				p.release()
-				h.scan = scan
-				need = pduNeed{kind: res.kind, off: off + o, len: res.need}
-				info = scan.firstLineInfo(rest[o:])
-				break
-			}
-		}
-		firstDone = false
-		n := p.consumed
-		if n <= 0 || n > len(rest) {
-			n = len(rest)
-		}
-		// The sink copies what it keeps of a message: one record serves.
-		m := &h.msg
-		*m = framedMsg{frame: c.frame, call: call, start: c.start + int64(off), data: rest[:n], length: int64(n), skipCRLF: skip, p: p}
-		h.segsBuf = c.pieces(h.segsBuf[:0], m.start, m.start+int64(n))
-		m.segs = h.segsBuf
-		h.noteMessage(m, c.frame)
-		h.sink.message(h, m)
-		kind := p.kind
-		p.release()
-		for _, pc := range m.segs {
-			if pc.frame != int32(c.frame) {
-				f.table.add(m.segs, c.frame)
-				break
-			}
-		}
-		off += n
-		if kind == httpBinary {
-			break
-		}
-	}
-	h.sink.endCall(call, c.frame, info)
-	return need
-}
-
-// proxyNow is dissect_http_tcp's CONNECT check: after a 200 to CONNECT
-// every later call carries tunnel payload.
-func (h *httpDir) proxyNow() bool {
-	c := h.conv
-	if c.lastCode == 200 && c.lastMethod == "CONNECT" && c.haveURI {
-		c.proxied = true
-	}
-	return c.proxied
-}
-
-// noteMessage updates the conversation with what the dissector learns
-// from a message: the method of the last request, the status of the last
-// response, a protocol switch.
-func (h *httpDir) noteMessage(m *framedMsg, frame int) {
-	p := m.p
-	c := h.conv
-	if p.method != "" {
-		// A request (or notification) line sets the method and URI.
-		c.lastMethod = p.method
-		c.haveURI = true
-	}
-	if p.kind == httpResponse && p.hasCode {
-		c.lastCode = int32(p.code)
-	}
-	if c.lastMethod != "" && p.kind == httpResponse {
-		if (c.lastMethod == "SSTP_DUPLEX_POST" && c.lastCode == 200) || (p.hasUpg && c.lastCode == 101) {
-			c.switched = true
-			c.switchFrame = int32(frame)
-			c.switchDir = uint8(h.dir)
-			c.switchOff = m.start + m.length
-		}
-	}
 }

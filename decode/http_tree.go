@@ -15,7 +15,7 @@ import (
 
 // dissect adds what the application stage finds in frame n on top of its
 // TCP node.
-func (a *appAnalysis) dissect(p *Packet, n int, tcpNode *Field) {
+func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 	recs := a.frameRecs(n)
 	in, inPDU := a.table.in(n)
 	if in > n {
@@ -64,7 +64,7 @@ func (a *appAnalysis) dissect(p *Packet, n int, tcpNode *Field) {
 // message: a CONNECT tunnel's (shown under an "http" item naming the
 // proxied host, then as data), or what came before HTTP was recognised
 // (data).
-func (a *appAnalysis) dissectOther(p *Packet, n int, tcpNode *Field) {
+func (a *httpStage) dissectOther(p *Packet, n int, tcpNode *Field) {
 	payload, src, start := tcpPayload(p, tcpNode)
 	if len(payload) == 0 {
 		return
@@ -146,7 +146,7 @@ func tcpInfoPrefix(info string) string {
 
 // httpDissector builds one frame's HTTP messages.
 type httpDissector struct {
-	a         *appAnalysis
+	a         *httpStage
 	p         *Packet
 	n         int
 	curr      int32
@@ -171,36 +171,7 @@ func (d *httpDissector) bytes(i int, m *httpMsg, payload []byte, src, start int)
 		return payload[off:end], src, start + off
 	}
 	mu := d.a.multi[int32(i)]
-	data := mu.data
-	name := fmt.Sprintf("Reassembled TCP (%d bytes)", mu.length)
-	d.p.Sources = append(d.p.Sources, DataSource{Name: name, Data: data})
-	source := len(d.p.Sources) - 1
-	if len(mu.segs) > 1 {
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "[%d Reassembled TCP Segments (%d bytes): ", len(mu.segs), mu.length)
-		for k, s := range mu.segs {
-			if k > 0 {
-				sb.WriteString(", ")
-			}
-			fmt.Fprintf(&sb, "#%d(%d)", s.frame, s.n)
-		}
-		sb.WriteString("]")
-		t := d.p.tree.newNode(Field{Name: "tcp.segments", Source: source, Len: len(data)}, sb.String())
-		off := 0
-		for _, s := range mu.segs {
-			lbl := fmt.Sprintf("[Frame: %d, payload: %d-%d (%d bytes)]", s.frame, off, off+int(s.n)-1, s.n)
-			if s.n == 0 {
-				lbl = fmt.Sprintf("[Frame: %d (no data)]", s.frame)
-			}
-			t.Add(d.p.tree.newNode(Field{Name: "tcp.segment", Kind: KindFrameNum, U: uint64(s.frame), Source: source, Start: min(off, len(data)), Len: max(0, min(int(s.n), len(data)-off))}, lbl))
-			off += int(s.n)
-		}
-		t.Add(d.p.tree.newNode(Field{Name: "tcp.segment.count", Kind: KindUint, U: uint64(len(mu.segs))}, "[Segment count: %d]", len(mu.segs)))
-		t.Add(d.p.tree.newNode(Field{Name: "tcp.reassembled.length", Kind: KindUint, U: uint64(mu.length)}, "[Reassembled TCP length: %d]", mu.length))
-		t.Add(d.p.tree.newNode(Field{Name: "tcp.reassembled.data", Kind: KindBytes, B: data, Source: source, Len: len(data)}, "[Reassembled TCP Data: "+truncHex(data)+"]"))
-		d.p.Tree = append(d.p.Tree, t)
-	}
-	return data, source, 0
+	return mu.data, mu.source(d.p), 0
 }
 
 // httpStatusText is Wireshark's vals_http_status_code.

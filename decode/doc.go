@@ -1,0 +1,44 @@
+// Package decode dissects captured packets in two tiers, as tshark -2 does.
+//
+// The fast pass (Analyzer.Add, then Finish) sees every packet once, in
+// capture order, allocating nothing per packet on its hot path, and keeps
+// compact records:
+//
+//	packet.go          Decoder: link, IP and transport headers, in place
+//	layer_frame.go     timestamps, IPv4 fragments (layerState)
+//	tcpanalysis.go     conversations (Stream, tcp.stream) and tcp.analysis
+//	appworker.go       the application stage on a goroutine of its own
+//	app.go             the application stage: routing of every TCP stream
+//	reassembly.go      the one reassembler (seqasm.go: its in-order mode;
+//	seqasm.go            gopacket's reordering mode only for -z follow)
+//	tcp_framer.go      the one desegmentation framer (tcp_dissect_pdus):
+//	                     every protocol over TCP supplies only its call and
+//	                     what it still needs; records which frames went
+//	                     into which PDU
+//	tls_fast.go        TLS: which streams, where the records are, session
+//	                     facts (tls_parse.go: the handshake parsers)
+//	http_fast.go       HTTP/1.x: which streams, the messages, pairing
+//	                     (http_parse.go: the message parser and scanner)
+//	events.go          what the stages tell their consumers (Zeek-style)
+//	exposure.go        a consumer: where a secret is visible, what leaks
+//	stats.go           -z statistics over the records
+//
+// The tree tier (Analyzer.Dissect, or Analyzer.Row for a packet-list row)
+// builds one packet's tree on demand, from its bytes and those records, in
+// any order and from several goroutines at once:
+//
+//	tree.go            the one node builder every dissector uses
+//	dissect.go         Options, Analyzer, the order of the dissectors
+//	layers.go          layer_*.go: frame, link, IP, ICMP, UDP, TCP trees
+//	tls_tree.go        TLS records and handshake messages; ja.go JA3/JA4
+//	http_tree.go       HTTP messages, bodies, media
+//	fernet.go          Fernet tokens in HTTP bodies
+//	secret.go          the secret marks
+//	field.go           Field, Packet, the values tshark -T fields prints
+//	fieldnames.go      the field registry (names and types), which the
+//	                     display filter (decode/dfilter) checks against
+//	summary.go         output.go, follow_out.go: what read prints
+//
+// Data flows one way: capture → decode → (the viewer | text and JSON
+// output). Test captures: see the testdata helper named in the test files.
+package decode
