@@ -12,6 +12,26 @@ package decode
 // stages still being written (fernet.*, secret.found) are listed ahead of
 // their dissectors.
 
+import (
+	"iter"
+	"maps"
+)
+
+// LookupField reports the type of a field or protocol name's values and,
+// for an integer field, its width in bits (8, 16, 24, 32 or 64; 0
+// otherwise). ok is false for a name no dissector produces. The display
+// filter (package decode/dfilter) checks its names and literals with it.
+func LookupField(name string) (kind Kind, bits uint8, ok bool) {
+	info, ok := knownFields[name]
+	return info.Kind, info.Bits, ok
+}
+
+// FieldNames yields every name LookupField knows, in no particular
+// order: the candidates for a filter's "did you mean".
+func FieldNames() iter.Seq[string] {
+	return maps.Keys(knownFields)
+}
+
 // fieldInfo is what a filter needs to know about a field name.
 type fieldInfo struct {
 	Kind Kind
