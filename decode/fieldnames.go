@@ -2,11 +2,11 @@ package decode
 
 // The field registry: every field and protocol name wiretap's dissectors
 // produce, with the type of its values, so a display filter can check its
-// literals before it sees a packet (see dfilter.go). Kinds are what the
+// literals before it sees a packet (package decode/dfilter). Kinds are what the
 // dissectors put in the tree (mostly tshark 4.0's FT_* types); Bits is the
 // width of an integer field, for "too big for this field" (tshark's).
 //
-// TestDFRegistryCoversDissectors (oracle_dfilter_test.go) dissects every
+// TestDFRegistryCoversDissectors (fieldnames_test.go) dissects every
 // oracle capture and fails when a produced name is missing here or has
 // another kind: add new fields here when a dissector grows. Names for
 // stages still being written (fernet.*, secret.found) are listed ahead of

@@ -1,4 +1,4 @@
-package decode
+package dfilter
 
 import (
 	"strconv"

@@ -1,4 +1,4 @@
-package decode
+package dfilter
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"wiretap/decode"
 )
 
 // Evaluation of a compiled display filter against one dissected packet.
@@ -25,21 +27,21 @@ const (
 	vcDuration         // relative times (ns)
 )
 
-func dfKindClass(k Kind) dfClass {
+func dfKindClass(k decode.Kind) dfClass {
 	switch k {
-	case KindUint, KindInt, KindBool, KindFrameNum:
+	case decode.KindUint, decode.KindInt, decode.KindBool, decode.KindFrameNum:
 		return vcInt
-	case KindFloat:
+	case decode.KindFloat:
 		return vcFloat
-	case KindString:
+	case decode.KindString:
 		return vcString
-	case KindBytes, KindMAC, KindProtocol:
+	case decode.KindBytes, decode.KindMAC, decode.KindProtocol:
 		return vcBytes
-	case KindIPv4, KindIPv6:
+	case decode.KindIPv4, decode.KindIPv6:
 		return vcIP
-	case KindTime:
+	case decode.KindTime:
 		return vcTime
-	case KindDuration:
+	case decode.KindDuration:
 		return vcDuration
 	}
 	return vcNone
@@ -61,16 +63,16 @@ type dfValue struct {
 
 // dfCtx is the state of one Match.
 type dfCtx struct {
-	d      *DisplayFilter
-	p      *Packet
-	fields [][]*Field
-	layer  [][]int        // per slot, the protocol layer (1-based) of each field
-	tvbEnd map[*Field]int // a protocol node's data end in its source
+	d      *Filter
+	p      *decode.Packet
+	fields [][]*decode.Field
+	layer  [][]int               // per slot, the protocol layer (1-based) of each field
+	tvbEnd map[*decode.Field]int // a protocol node's data end in its source
 }
 
 // Match reports whether packet p passes the filter. A nil filter passes
 // every packet.
-func (d *DisplayFilter) Match(p *Packet) bool {
+func (d *Filter) Match(p *decode.Packet) bool {
 	if d == nil {
 		return true
 	}
@@ -86,15 +88,15 @@ func (d *DisplayFilter) Match(p *Packet) bool {
 // the filter uses.
 func (c *dfCtx) collect() {
 	d := c.d
-	c.fields = make([][]*Field, len(d.slots))
+	c.fields = make([][]*decode.Field, len(d.slots))
 	var counts map[string]int
 	if d.layers {
 		c.layer = make([][]int, len(d.slots))
 		counts = map[string]int{}
 	}
-	var visit func(f *Field)
-	visit = func(f *Field) {
-		if counts != nil && f.Kind == KindProtocol {
+	var visit func(f *decode.Field)
+	visit = func(f *decode.Field) {
+		if counts != nil && f.Kind == decode.KindProtocol {
 			counts[f.Name]++
 		}
 		if f.Name != "" {
@@ -102,7 +104,7 @@ func (c *dfCtx) collect() {
 				c.fields[i] = append(c.fields[i], f)
 				if counts != nil {
 					proto, _, _ := strings.Cut(f.Name, ".")
-					if f.Kind == KindProtocol {
+					if f.Kind == decode.KindProtocol {
 						proto = f.Name
 					}
 					c.layer[i] = append(c.layer[i], counts[proto])
@@ -120,12 +122,12 @@ func (c *dfCtx) collect() {
 
 // occurrences returns the fields an operand refers to (its #layer
 // applied).
-func (c *dfCtx) occurrences(o *dfOperand) []*Field {
+func (c *dfCtx) occurrences(o *dfOperand) []*decode.Field {
 	fs := c.fields[o.slot]
 	if o.layer == 0 || len(fs) == 0 {
 		return fs
 	}
-	var out []*Field
+	var out []*decode.Field
 	for i, f := range fs {
 		if c.layer[o.slot][i] == o.layer {
 			out = append(out, f)
@@ -209,45 +211,45 @@ func dfTwos(v dfValue) uint64 {
 // fieldValue converts a tree field into a value; want is the type the
 // registry gives its name (frame.time is a string in the tree and a time
 // in filters).
-func (c *dfCtx) fieldValue(f *Field, want Kind) (dfValue, bool) {
+func (c *dfCtx) fieldValue(f *decode.Field, want decode.Kind) (dfValue, bool) {
 	switch f.Kind {
-	case KindUint, KindFrameNum:
+	case decode.KindUint, decode.KindFrameNum:
 		return dfValue{cls: vcInt, u: f.U}, true
-	case KindBool:
+	case decode.KindBool:
 		if f.U != 0 {
 			return dfValue{cls: vcInt, u: 1}, true
 		}
 		return dfValue{cls: vcInt}, true
-	case KindInt:
+	case decode.KindInt:
 		if f.I < 0 {
 			return dfValue{cls: vcInt, neg: true, u: -uint64(f.I)}, true
 		}
 		return dfValue{cls: vcInt, u: uint64(f.I)}, true
-	case KindFloat:
+	case decode.KindFloat:
 		return dfValue{cls: vcFloat, f: f.F}, true
-	case KindString:
-		if want == KindTime {
+	case decode.KindString:
+		if want == decode.KindTime {
 			if t, ok := dfParseTreeTime(f.S); ok {
 				return dfValue{cls: vcTime, t: t.UnixNano()}, true
 			}
 			return dfValue{}, false
 		}
 		return dfValue{cls: vcString, s: f.S}, true
-	case KindBytes:
+	case decode.KindBytes:
 		b := f.B
 		if b == nil {
 			b = dfFieldBytes(c.p, f)
 		}
 		return dfValue{cls: vcBytes, b: b}, true
-	case KindMAC:
+	case decode.KindMAC:
 		return dfValue{cls: vcBytes, b: f.B}, true
-	case KindIPv4, KindIPv6:
+	case decode.KindIPv4, decode.KindIPv6:
 		return dfValue{cls: vcIP, ip: f.IP, bits: f.IP.BitLen()}, true
-	case KindTime:
+	case decode.KindTime:
 		return dfValue{cls: vcTime, t: f.T.UnixNano()}, true
-	case KindDuration:
+	case decode.KindDuration:
 		return dfValue{cls: vcDuration, t: int64(f.D)}, true
-	case KindProtocol:
+	case decode.KindProtocol:
 		v := dfValue{cls: vcBytes, b: dfFieldBytes(c.p, f)}
 		if c.d.tvbs {
 			v.tvb = c.protoData(f)
@@ -264,7 +266,7 @@ func dfParseTreeTime(s string) (time.Time, bool) {
 }
 
 // dfFieldBytes is the bytes a field covers in its data source (clamped).
-func dfFieldBytes(p *Packet, f *Field) []byte {
+func dfFieldBytes(p *decode.Packet, f *decode.Field) []byte {
 	if f.Source < 0 || f.Source >= len(p.Sources) {
 		return nil
 	}
@@ -275,20 +277,20 @@ func dfFieldBytes(p *Packet, f *Field) []byte {
 }
 
 // dfFieldLength is len(): the length of a field's value in bytes.
-func dfFieldLength(p *Packet, f *Field) int {
+func dfFieldLength(p *decode.Packet, f *decode.Field) int {
 	switch f.Kind {
-	case KindString:
+	case decode.KindString:
 		return len(f.S)
-	case KindBytes, KindMAC:
+	case decode.KindBytes, decode.KindMAC:
 		if f.B != nil {
 			return len(f.B)
 		}
-	case KindIPv4:
+	case decode.KindIPv4:
 		return 4
-	case KindIPv6:
+	case decode.KindIPv6:
 		return 16
-	case KindUint, KindInt, KindFrameNum: // the type's size, as tshark
-		if b := knownFields[f.Name].Bits; b > 0 {
+	case decode.KindUint, decode.KindInt, decode.KindFrameNum: // the type's size, as tshark
+		if _, b, _ := decode.LookupField(f.Name); b > 0 {
 			return int(b) / 8
 		}
 	}
@@ -300,13 +302,13 @@ func dfFieldLength(p *Packet, f *Field) int {
 // dissector was handed. IPv4 and IPv6 cut their buffer (and so that of
 // everything they carry) to their total length, leaving an Ethernet
 // trailer out.
-func (c *dfCtx) protoData(f *Field) []byte {
+func (c *dfCtx) protoData(f *decode.Field) []byte {
 	if c.tvbEnd == nil {
-		c.tvbEnd = map[*Field]int{}
+		c.tvbEnd = map[*decode.Field]int{}
 		limit := map[int]int{}
-		var visit func(n *Field)
-		visit = func(n *Field) {
-			if n.Kind == KindProtocol && n.Source >= 0 && n.Source < len(c.p.Sources) {
+		var visit func(n *decode.Field)
+		visit = func(n *decode.Field) {
+			if n.Kind == decode.KindProtocol && n.Source >= 0 && n.Source < len(c.p.Sources) {
 				lim, ok := limit[n.Source]
 				if !ok {
 					lim = len(c.p.Sources[n.Source].Data)
@@ -345,9 +347,9 @@ func (c *dfCtx) protoData(f *Field) []byte {
 	return d[s:e]
 }
 
-func dfChildUint(f *Field, name string) (uint64, bool) {
+func dfChildUint(f *decode.Field, name string) (uint64, bool) {
 	for _, ch := range f.Children {
-		if ch.Name == name && ch.Kind == KindUint {
+		if ch.Name == name && ch.Kind == decode.KindUint {
 			return ch.U, true
 		}
 	}

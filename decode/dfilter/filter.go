@@ -1,13 +1,13 @@
-package decode
+package dfilter
 
 // Display filters: Wireshark's filter language (wireshark-filter(4)) as
-// tshark 4.0 applies it with -Y. The scanner is dfilter_lex.go, the
-// evaluation dfilter_eval.go; this file is the API, the parser and the
+// tshark 4.0 applies it with -Y. The scanner is lex.go, the
+// evaluation eval.go; this file is the API, the parser and the
 // compile-time checks (a literal must parse as a value of the field it is
-// compared with, whose type comes from the registry in fieldnames.go).
+// compared with, whose type comes from the registry in decode/fieldnames.go).
 //
 // Semantics kept from tshark 4.0 (each checked against it on the oracle
-// captures, see oracle_dfilter_test.go):
+// captures, see oracle_test.go):
 //   - A field that occurs several times (tcp.port and ip.addr are each
 //     added twice) is a set of values: "==", "<" … "contains", "matches"
 //     and "in" hold if any value satisfies them; "!=" holds if every value
@@ -42,18 +42,20 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"wiretap/decode"
 )
 
-// DisplayFilterError is a filter that does not compile: what is wrong,
+// Error is a filter that does not compile: what is wrong,
 // where (1-based column, in characters) and the offending text.
-type DisplayFilterError struct {
+type Error struct {
 	Msg         string
 	Column      int
 	Token       string
 	Suggestions []string // for an unknown field: the closest known names
 }
 
-func (e *DisplayFilterError) Error() string {
+func (e *Error) Error() string {
 	if len(e.Suggestions) > 0 {
 		return fmt.Sprintf("decode: filter: %s at column %d; did you mean %s?", e.Msg, e.Column, strings.Join(e.Suggestions, ", "))
 	}
@@ -64,16 +66,16 @@ func (e *DisplayFilterError) Error() string {
 }
 
 // dfErrAt makes an error for expr at byte offset pos.
-func dfErrAt(expr string, pos int, msg, token string) *DisplayFilterError {
+func dfErrAt(expr string, pos int, msg, token string) *Error {
 	if pos > len(expr) {
 		pos = len(expr)
 	}
-	return &DisplayFilterError{Msg: msg, Column: utf8.RuneCountInString(expr[:pos]) + 1, Token: token}
+	return &Error{Msg: msg, Column: utf8.RuneCountInString(expr[:pos]) + 1, Token: token}
 }
 
-// DisplayFilter is a compiled display filter. It is safe for concurrent
+// Filter is a compiled display filter. It is safe for concurrent
 // use by several goroutines.
-type DisplayFilter struct {
+type Filter struct {
 	expr   string
 	root   dfNode
 	names  []string       // field and protocol names used, sorted
@@ -83,21 +85,21 @@ type DisplayFilter struct {
 }
 
 // String returns the filter's source text.
-func (d *DisplayFilter) String() string { return d.expr }
+func (d *Filter) String() string { return d.expr }
 
 // Fields lists the field and protocol names the filter uses, so a caller
 // can dissect only as deep as needed.
-func (d *DisplayFilter) Fields() []string {
+func (d *Filter) Fields() []string {
 	return append([]string(nil), d.names...)
 }
 
-// CompileDisplayFilter parses expr. Errors are *DisplayFilterError.
-func CompileDisplayFilter(expr string) (*DisplayFilter, error) {
+// Compile parses expr. Errors are *Error.
+func Compile(expr string) (*Filter, error) {
 	toks, err := dfLex(expr)
 	if err != nil {
 		return nil, err
 	}
-	ps := &dfParser{expr: expr, toks: toks, d: &DisplayFilter{expr: expr, slots: map[string]int{}}}
+	ps := &dfParser{expr: expr, toks: toks, d: &Filter{expr: expr, slots: map[string]int{}}}
 	if ps.peek().kind == dfEOF {
 		return nil, ps.errAt(ps.peek(), "the filter is empty")
 	}
@@ -152,7 +154,7 @@ type dfSetElem struct {
 
 // dfOperand is one side of a comparison.
 type dfOperand struct {
-	kind Kind // the type of its values (KindBytes for a slice)
+	kind decode.Kind // the type of its values (KindBytes for a slice)
 	tok  dfToken
 	// A field or protocol reference.
 	field string
@@ -193,7 +195,7 @@ type dfParser struct {
 	expr string
 	toks []dfToken
 	i    int
-	d    *DisplayFilter
+	d    *Filter
 }
 
 func (ps *dfParser) peek() dfToken { return ps.toks[ps.i] }
@@ -205,11 +207,11 @@ func (ps *dfParser) next() dfToken {
 	return t
 }
 
-func (ps *dfParser) errAt(t dfToken, msg string) *DisplayFilterError {
+func (ps *dfParser) errAt(t dfToken, msg string) *Error {
 	return dfErrAt(ps.expr, t.pos, msg, t.raw)
 }
 
-func (ps *dfParser) unexpected(t dfToken) *DisplayFilterError {
+func (ps *dfParser) unexpected(t dfToken) *Error {
 	if t.kind == dfEOF {
 		return ps.errAt(t, "unexpected end of filter")
 	}
@@ -362,7 +364,7 @@ func (ps *dfParser) parseEntity() (*dfOperand, error) {
 			}
 			return nil, ps.errAt(o.tok, fmt.Sprintf("left side of %q must be a field or function, not %s", amp.raw, o.tok.raw))
 		}
-		bytesLike := o.kind == KindBytes || o.kind == KindProtocol
+		bytesLike := o.kind == decode.KindBytes || o.kind == decode.KindProtocol
 		if !dfIsInteger(o.kind) && !bytesLike {
 			return nil, ps.errAt(o.tok, fmt.Sprintf("%s (type=%s) cannot participate in bitwise and", o.tok.raw, dfKindName(o.kind)))
 		}
@@ -374,7 +376,7 @@ func (ps *dfParser) parseEntity() (*dfOperand, error) {
 		}
 		k := o.kind
 		if bytesLike {
-			k = KindBytes
+			k = decode.KindBytes
 		}
 		return &dfOperand{kind: k, tok: o.tok, mask: m, args: []*dfOperand{o}}, nil
 	}
@@ -394,7 +396,7 @@ func (ps *dfParser) parseTerm() (*dfOperand, error) {
 		return ps.parseCall(t)
 	}
 	name := strings.TrimPrefix(t.text, ".") // a leading dot forces a field name
-	info, known := knownFields[name]
+	kind, _, known := decode.LookupField(name)
 	if !known {
 		if strings.HasPrefix(t.text, ".") {
 			return nil, ps.unknownField(t, name)
@@ -404,7 +406,7 @@ func (ps *dfParser) parseTerm() (*dfOperand, error) {
 		}
 		return &dfOperand{tok: t, lit: &t}, nil
 	}
-	o := &dfOperand{kind: info.Kind, tok: t, field: name, slot: ps.slot(name)}
+	o := &dfOperand{kind: kind, tok: t, field: name, slot: ps.slot(name)}
 	if ps.peek().kind == dfHash {
 		h := ps.next()
 		n, err := strconv.Atoi(h.text)
@@ -469,12 +471,12 @@ func (ps *dfParser) parseCall(name dfToken) (*dfOperand, error) {
 		if a.field == "" || a.slice != nil {
 			return nil, ps.errAt(a.tok, fmt.Sprintf("only fields can be used as parameter for %s()", o.fn))
 		}
-		o.kind = KindUint
+		o.kind = decode.KindUint
 	case "upper", "lower":
-		if a.kind != KindString {
+		if a.kind != decode.KindString {
 			return nil, ps.errAt(a.tok, fmt.Sprintf("only string fields can be used as parameter for %s()", o.fn))
 		}
-		o.kind = KindString
+		o.kind = decode.KindString
 	}
 	if ps.peek().kind == dfSlice {
 		if err := ps.parseSlice(o); err != nil {
@@ -486,9 +488,9 @@ func (ps *dfParser) parseCall(name dfToken) (*dfOperand, error) {
 
 // dfSliceable reports whether values of kind k are byte sequences a slice
 // can cut.
-func dfSliceable(k Kind) bool {
+func dfSliceable(k decode.Kind) bool {
 	switch k {
-	case KindBytes, KindMAC, KindProtocol, KindIPv4, KindIPv6, KindString:
+	case decode.KindBytes, decode.KindMAC, decode.KindProtocol, decode.KindIPv4, decode.KindIPv6, decode.KindString:
 		return true
 	}
 	return false
@@ -555,7 +557,7 @@ func (ps *dfParser) parseSlice(o *dfOperand) error {
 		}
 		o.slice = append(o.slice, r)
 	}
-	o.kind = KindBytes
+	o.kind = decode.KindBytes
 	return nil
 }
 
@@ -641,7 +643,7 @@ func (ps *dfParser) resolveUnknown(o *dfOperand) error {
 	return ps.unknownField(*o.lit, o.lit.text)
 }
 
-func (ps *dfParser) unknownField(t dfToken, name string) *DisplayFilterError {
+func (ps *dfParser) unknownField(t dfToken, name string) *Error {
 	e := ps.errAt(t, fmt.Sprintf("%q is neither a field nor a protocol name", name))
 	e.Suggestions = dfClosestNames(name, 3)
 	return e
@@ -689,8 +691,8 @@ func (ps *dfParser) typeOperand(o, ref *dfOperand) error {
 		return ps.errAt(o.tok, msg)
 	}
 	o.kind, o.val, o.hasVal = ref.kind, v, true
-	if ref.kind == KindProtocol {
-		o.kind = KindBytes
+	if ref.kind == decode.KindProtocol {
+		o.kind = decode.KindBytes
 	}
 	return nil
 }
@@ -711,13 +713,13 @@ func (ps *dfParser) checkCmp(op dfToken, l, r *dfOperand) (dfNode, error) {
 	if err := ps.checkLHS(l, op); err != nil {
 		return nil, err
 	}
-	if l.kind == KindNone {
+	if l.kind == decode.KindNone {
 		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=Label) cannot participate in %s comparison", l.tok.raw, op.raw))
 	}
 	if op.text != opAnyEq && op.text != opAllNe && op.text != opAllEq && op.text != opAnyNe && !dfOrderable(l.kind) {
 		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in %s comparison", l.tok.raw, dfKindName(l.kind), op.raw))
 	}
-	if !r.isLiteral() && r.kind == KindNone {
+	if !r.isLiteral() && r.kind == decode.KindNone {
 		return nil, ps.errAt(r.tok, fmt.Sprintf("%s (type=Label) cannot participate in %s comparison", r.tok.raw, op.raw))
 	}
 	if err := ps.typeOperand(r, l); err != nil {
@@ -731,14 +733,14 @@ func (ps *dfParser) checkContains(op dfToken, l, r *dfOperand) (dfNode, error) {
 		return nil, err
 	}
 	switch l.kind {
-	case KindString, KindBytes, KindProtocol, KindMAC:
+	case decode.KindString, decode.KindBytes, decode.KindProtocol, decode.KindMAC:
 	default:
 		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in contains comparison", l.tok.raw, dfKindName(l.kind)))
 	}
 	if err := ps.typeOperand(r, l); err != nil {
 		return nil, err
 	}
-	if l.field != "" && l.kind == KindProtocol && l.slice == nil {
+	if l.field != "" && l.kind == decode.KindProtocol && l.slice == nil {
 		ps.d.tvbs = true
 	}
 	return &dfContainsNode{l: l, r: r}, nil
@@ -749,7 +751,7 @@ func (ps *dfParser) checkMatches(op dfToken, l *dfOperand, r dfToken) (dfNode, e
 		return nil, err
 	}
 	switch l.kind {
-	case KindString, KindBytes, KindProtocol:
+	case decode.KindString, decode.KindBytes, decode.KindProtocol:
 	default:
 		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in matches comparison", l.tok.raw, dfKindName(l.kind)))
 	}
@@ -762,7 +764,7 @@ func (ps *dfParser) checkMatches(op dfToken, l *dfOperand, r dfToken) (dfNode, e
 		}
 		return nil, ps.errAt(r, "regex compilation error: "+msg)
 	}
-	if l.field != "" && l.kind == KindProtocol && l.slice == nil {
+	if l.field != "" && l.kind == decode.KindProtocol && l.slice == nil {
 		ps.d.tvbs = true
 	}
 	return &dfMatchesNode{l: l, re: re}, nil
@@ -859,17 +861,17 @@ func dfCompileRegexp(pat string) (*regexp.Regexp, error) {
 
 // --- types ---
 
-func dfIsInteger(k Kind) bool {
-	return k == KindUint || k == KindInt || k == KindFrameNum || k == KindBool
+func dfIsInteger(k decode.Kind) bool {
+	return k == decode.KindUint || k == decode.KindInt || k == decode.KindFrameNum || k == decode.KindBool
 }
 
-func dfOrderable(k Kind) bool {
-	return k != KindNone
+func dfOrderable(k decode.Kind) bool {
+	return k != decode.KindNone
 }
 
 // dfCompatible reports whether values of kinds a and b can be compared, as
 // Wireshark's ftypes "similar" types.
-func dfCompatible(a, b Kind) bool {
+func dfCompatible(a, b decode.Kind) bool {
 	if dfKindClass(a) == vcIP {
 		return a == b
 	}
@@ -877,35 +879,35 @@ func dfCompatible(a, b Kind) bool {
 		dfKindClass(a) == vcInt && dfKindClass(b) == vcFloat || dfKindClass(a) == vcFloat && dfKindClass(b) == vcInt
 }
 
-func dfKindName(k Kind) string {
+func dfKindName(k decode.Kind) string {
 	switch k {
-	case KindNone:
+	case decode.KindNone:
 		return "Label"
-	case KindUint:
+	case decode.KindUint:
 		return "Unsigned integer"
-	case KindInt:
+	case decode.KindInt:
 		return "Signed integer"
-	case KindBool:
+	case decode.KindBool:
 		return "Boolean"
-	case KindString:
+	case decode.KindString:
 		return "Character string"
-	case KindBytes:
+	case decode.KindBytes:
 		return "Byte sequence"
-	case KindIPv4:
+	case decode.KindIPv4:
 		return "IPv4 address"
-	case KindIPv6:
+	case decode.KindIPv6:
 		return "IPv6 address"
-	case KindMAC:
+	case decode.KindMAC:
 		return "Ethernet or other MAC address"
-	case KindTime:
+	case decode.KindTime:
 		return "Date and time"
-	case KindDuration:
+	case decode.KindDuration:
 		return "Time offset"
-	case KindFloat:
+	case decode.KindFloat:
 		return "Floating point"
-	case KindFrameNum:
+	case decode.KindFrameNum:
 		return "Frame number"
-	case KindProtocol:
+	case decode.KindProtocol:
 		return "Protocol"
 	}
 	return "unknown"
@@ -921,9 +923,9 @@ func dfParseLiteral(t dfToken, ref *dfOperand) (dfValue, string) {
 		return fmt.Sprintf("%s cannot be converted from a string (%q)", dfKindName(k), s)
 	}
 	switch k {
-	case KindNone:
+	case decode.KindNone:
 		return dfValue{}, fmt.Sprintf("%s (type=Label) cannot be compared with a value", ref.tok.raw)
-	case KindUint, KindFrameNum, KindInt:
+	case decode.KindUint, decode.KindFrameNum, decode.KindInt:
 		if t.kind == dfString {
 			return dfValue{}, fromString()
 		}
@@ -931,7 +933,7 @@ func dfParseLiteral(t dfToken, ref *dfOperand) (dfValue, string) {
 			return dfValue{cls: vcInt, u: uint64(s[0])}, ""
 		}
 		return dfParseInt(s, k, dfFieldBits(ref))
-	case KindBool:
+	case decode.KindBool:
 		if t.kind == dfString {
 			return dfValue{}, fmt.Sprintf("%q cannot be found among the possible values for %s", s, ref.tok.raw)
 		}
@@ -944,12 +946,12 @@ func dfParseLiteral(t dfToken, ref *dfOperand) (dfValue, string) {
 		case "False", "FALSE":
 			return dfBool(false), ""
 		}
-		v, msg := dfParseInt(s, KindUint, 64)
+		v, msg := dfParseInt(s, decode.KindUint, 64)
 		if msg != "" {
 			return dfValue{}, fmt.Sprintf("%q cannot be found among the possible values for %s", s, ref.tok.raw)
 		}
 		return dfBool(v.u != 0), ""
-	case KindFloat:
+	case decode.KindFloat:
 		if t.kind == dfString {
 			return dfValue{}, fromString()
 		}
@@ -958,9 +960,9 @@ func dfParseLiteral(t dfToken, ref *dfOperand) (dfValue, string) {
 			return dfValue{}, fmt.Sprintf("%q is not a valid floating point number", s)
 		}
 		return dfValue{cls: vcFloat, f: f}, ""
-	case KindString:
+	case decode.KindString:
 		return dfValue{cls: vcString, s: s}, ""
-	case KindBytes, KindProtocol:
+	case decode.KindBytes, decode.KindProtocol:
 		if t.kind != dfWord {
 			return dfValue{cls: vcBytes, b: []byte(s)}, ""
 		}
@@ -969,7 +971,7 @@ func dfParseLiteral(t dfToken, ref *dfOperand) (dfValue, string) {
 			return dfValue{}, fmt.Sprintf("%q is not a valid byte string", s)
 		}
 		return dfValue{cls: vcBytes, b: b}, ""
-	case KindMAC:
+	case decode.KindMAC:
 		if t.kind != dfWord {
 			return dfValue{}, fromString()
 		}
@@ -983,12 +985,12 @@ func dfParseLiteral(t dfToken, ref *dfOperand) (dfValue, string) {
 			return dfValue{}, fmt.Sprintf("%q contains too many bytes to be a valid Ethernet address", s)
 		}
 		return dfValue{cls: vcBytes, b: b}, ""
-	case KindIPv4, KindIPv6:
+	case decode.KindIPv4, decode.KindIPv6:
 		if t.kind != dfWord {
 			return dfValue{}, fromString()
 		}
-		return dfParseAddr(s, k == KindIPv6)
-	case KindDuration:
+		return dfParseAddr(s, k == decode.KindIPv6)
+	case decode.KindDuration:
 		if t.kind != dfWord {
 			return dfValue{}, fromString()
 		}
@@ -997,7 +999,7 @@ func dfParseLiteral(t dfToken, ref *dfOperand) (dfValue, string) {
 			return dfValue{}, fmt.Sprintf("%q is not a valid time", s)
 		}
 		return dfValue{cls: vcDuration, t: d}, ""
-	case KindTime:
+	case decode.KindTime:
 		if t.kind == dfWord {
 			if d, ok := dfParseSeconds(s); ok { // seconds since the epoch (frame.time_epoch)
 				return dfValue{cls: vcTime, t: d}, ""
@@ -1021,7 +1023,7 @@ func dfBool(v bool) dfValue {
 // dfFieldBits is the width of an integer field, for range checks.
 func dfFieldBits(o *dfOperand) int {
 	if o.field != "" && o.slice == nil && o.fn == "" && o.mask == nil {
-		if b := knownFields[o.field].Bits; b > 0 {
+		if _, b, _ := decode.LookupField(o.field); b > 0 {
 			return int(b)
 		}
 	}
@@ -1032,7 +1034,7 @@ func dfFieldBits(o *dfOperand) int {
 // binary, with a sign) for an integer field of the given width. As in
 // tshark 4.0, a negative literal for an unsigned field wraps (it matches
 // nothing) rather than failing.
-func dfParseInt(s string, k Kind, bits int) (dfValue, string) {
+func dfParseInt(s string, k decode.Kind, bits int) (dfValue, string) {
 	neg := false
 	body := s
 	if strings.HasPrefix(body, "-") {
@@ -1060,8 +1062,8 @@ func dfParseInt(s string, k Kind, bits int) (dfValue, string) {
 		}
 		return dfValue{}, fmt.Sprintf("%q is not a valid number", s)
 	}
-	if k == KindInt {
-		lo, hi := dfMinInt(bits), int64(dfMaxUint(KindInt, bits))
+	if k == decode.KindInt {
+		lo, hi := dfMinInt(bits), int64(dfMaxUint(decode.KindInt, bits))
 		if neg {
 			if u > uint64(-(lo+1))+1 {
 				return dfValue{}, fmt.Sprintf("%q too small for this field, minimum %d", s, lo)
@@ -1082,11 +1084,11 @@ func dfParseInt(s string, k Kind, bits int) (dfValue, string) {
 	return dfValue{cls: vcInt, u: u}, ""
 }
 
-func dfMaxUint(k Kind, bits int) uint64 {
+func dfMaxUint(k decode.Kind, bits int) uint64 {
 	if bits <= 0 || bits > 64 {
 		bits = 64
 	}
-	if k == KindInt {
+	if k == decode.KindInt {
 		return 1<<(bits-1) - 1
 	}
 	if bits == 64 {
@@ -1255,7 +1257,7 @@ func dfClosestNames(name string, n int) []string {
 	}
 	limit := max(3, utf8.RuneCountInString(name)/3)
 	var cs []cand
-	for k := range knownFields {
+	for k := range decode.FieldNames() {
 		if d := dfLevenshtein(name, k, limit); d <= limit {
 			cs = append(cs, cand{k, d})
 		}
