@@ -2,7 +2,6 @@ package dfilter
 
 import (
 	"bytes"
-	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -11,55 +10,6 @@ import (
 )
 
 // Evaluation of a compiled display filter against one dissected packet.
-
-// dfClass is the comparison class of a value: kinds whose values compare
-// with each other share one.
-type dfClass uint8
-
-const (
-	vcNone     dfClass = iota
-	vcInt              // unsigned and signed integers, booleans, frame numbers
-	vcFloat            // floating point
-	vcString           // character strings
-	vcBytes            // byte sequences, MAC addresses, protocols, slices
-	vcIP               // IPv4 and IPv6 addresses, with a prefix length
-	vcTime             // absolute times (ns since the epoch)
-	vcDuration         // relative times (ns)
-)
-
-func dfKindClass(k decode.Kind) dfClass {
-	switch k {
-	case decode.KindUint, decode.KindInt, decode.KindBool, decode.KindFrameNum:
-		return vcInt
-	case decode.KindFloat:
-		return vcFloat
-	case decode.KindString:
-		return vcString
-	case decode.KindBytes, decode.KindMAC, decode.KindProtocol:
-		return vcBytes
-	case decode.KindIPv4, decode.KindIPv6:
-		return vcIP
-	case decode.KindTime:
-		return vcTime
-	case decode.KindDuration:
-		return vcDuration
-	}
-	return vcNone
-}
-
-// dfValue is one value of an operand.
-type dfValue struct {
-	cls  dfClass
-	neg  bool   // vcInt: the value is -u
-	u    uint64 // vcInt: magnitude
-	f    float64
-	s    string
-	b    []byte
-	tvb  []byte // a protocol's data to its dissector's end, for contains and matches
-	ip   netip.Addr
-	bits int   // vcIP: prefix length
-	t    int64 // vcTime, vcDuration: nanoseconds
-}
 
 // dfCtx is the state of one Match.
 type dfCtx struct {
