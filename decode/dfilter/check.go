@@ -23,14 +23,14 @@ import (
 
 // checkLHS checks that the left side of an operator (or a bare test) is
 // a field, slice or function, not a literal.
-func (ps *dfParser) checkLHS(l *dfOperand, op dfToken) error {
+func (ps *parser) checkLHS(l *operand, op token) error {
 	if !l.isLiteral() {
 		return nil
 	}
 	if err := ps.resolveUnknown(l); err != nil {
 		return err
 	}
-	if op.kind == dfEOF && op.raw == "" {
+	if op.kind == tokEOF && op.raw == "" {
 		return ps.errAt(l.tok, fmt.Sprintf("%s is neither a field nor a protocol name", l.tok.raw))
 	}
 	return ps.errAt(l.tok, fmt.Sprintf("left side of %q must be a field or function, not %s", op.raw, l.tok.raw))
@@ -38,23 +38,23 @@ func (ps *dfParser) checkLHS(l *dfOperand, op dfToken) error {
 
 // resolveUnknown reports an unquoted word that looks like a field name
 // but is not one, with the closest known names.
-func (ps *dfParser) resolveUnknown(o *dfOperand) error {
-	if o.lit == nil || o.lit.kind != dfWord || !dfLooksLikeName(o.lit.text) {
+func (ps *parser) resolveUnknown(o *operand) error {
+	if o.lit == nil || o.lit.kind != tokWord || !looksLikeName(o.lit.text) {
 		return nil
 	}
 	return ps.unknownField(*o.lit, o.lit.text)
 }
 
-func (ps *dfParser) unknownField(t dfToken, name string) *Error {
+func (ps *parser) unknownField(t token, name string) *Error {
 	e := ps.errAt(t, fmt.Sprintf("%q is neither a field nor a protocol name", name))
-	e.Suggestions = dfClosestNames(name, 3)
+	e.Suggestions = closestNames(name, 3)
 	return e
 }
 
-// dfLooksLikeName reports whether an unquoted word is shaped like a
+// looksLikeName reports whether an unquoted word is shaped like a
 // field or protocol name (lowercase letters first, then letters, digits,
 // _ - and dots), not like a number or an address.
-func dfLooksLikeName(s string) bool {
+func looksLikeName(s string) bool {
 	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] == '_') {
 		return false
 	}
@@ -68,7 +68,7 @@ func dfLooksLikeName(s string) bool {
 	// (ab, dead.beef); "true"-like words are literals of their own.
 	hex := true
 	for i := 0; i < len(s); i++ {
-		if !dfIsHex(s[i]) && s[i] != '.' && s[i] != '-' {
+		if !isHex(s[i]) && s[i] != '.' && s[i] != '-' {
 			hex = false
 			break
 		}
@@ -78,16 +78,16 @@ func dfLooksLikeName(s string) bool {
 
 // typeOperand gives a literal operand o its value, parsed for the type of
 // the other side ref; a field operand is checked for compatibility.
-func (ps *dfParser) typeOperand(o, ref *dfOperand) error {
+func (ps *parser) typeOperand(o, ref *operand) error {
 	if !o.isLiteral() {
-		if !dfCompatible(o.kind, ref.kind) {
+		if !compatible(o.kind, ref.kind) {
 			return ps.errAt(o.tok, fmt.Sprintf("%s and %s are not of compatible types", ref.tok.raw, o.tok.raw))
 		}
 		return nil
 	}
-	v, msg := dfParseLiteral(*o.lit, ref)
+	v, msg := parseLiteral(*o.lit, ref)
 	if msg != "" {
-		if err := ps.resolveUnknown(o); err != nil && o.lit.kind == dfWord && strings.Contains(o.lit.text, ".") && !dfIsIPish(o.lit.text) {
+		if err := ps.resolveUnknown(o); err != nil && o.lit.kind == tokWord && strings.Contains(o.lit.text, ".") && !isIPish(o.lit.text) {
 			return err
 		}
 		return ps.errAt(o.tok, msg)
@@ -99,27 +99,27 @@ func (ps *dfParser) typeOperand(o, ref *dfOperand) error {
 	return nil
 }
 
-// dfIsIPish reports whether s looks like an address or number (digits,
+// isIPish reports whether s looks like an address or number (digits,
 // dots, colons, slashes), so an unknown-field message would confuse.
-func dfIsIPish(s string) bool {
+func isIPish(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= '0' && c <= '9' || c == '.' || c == ':' || c == '/' || dfIsHex(c)) {
+		if !(c >= '0' && c <= '9' || c == '.' || c == ':' || c == '/' || isHex(c)) {
 			return false
 		}
 	}
 	return true
 }
 
-func (ps *dfParser) checkCmp(op dfToken, l, r *dfOperand) (dfNode, error) {
+func (ps *parser) checkCmp(op token, l, r *operand) (node, error) {
 	if err := ps.checkLHS(l, op); err != nil {
 		return nil, err
 	}
 	if l.kind == decode.KindNone {
 		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=Label) cannot participate in %s comparison", l.tok.raw, op.raw))
 	}
-	if op.text != opAnyEq && op.text != opAllNe && op.text != opAllEq && op.text != opAnyNe && !dfOrderable(l.kind) {
-		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in %s comparison", l.tok.raw, dfKindName(l.kind), op.raw))
+	if op.text != opAnyEq && op.text != opAllNe && op.text != opAllEq && op.text != opAnyNe && !orderable(l.kind) {
+		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in %s comparison", l.tok.raw, kindName(l.kind), op.raw))
 	}
 	if !r.isLiteral() && r.kind == decode.KindNone {
 		return nil, ps.errAt(r.tok, fmt.Sprintf("%s (type=Label) cannot participate in %s comparison", r.tok.raw, op.raw))
@@ -127,17 +127,17 @@ func (ps *dfParser) checkCmp(op dfToken, l, r *dfOperand) (dfNode, error) {
 	if err := ps.typeOperand(r, l); err != nil {
 		return nil, err
 	}
-	return &dfCmpNode{op: op.text, l: l, r: r}, nil
+	return &cmpNode{op: op.text, l: l, r: r}, nil
 }
 
-func (ps *dfParser) checkContains(op dfToken, l, r *dfOperand) (dfNode, error) {
+func (ps *parser) checkContains(op token, l, r *operand) (node, error) {
 	if err := ps.checkLHS(l, op); err != nil {
 		return nil, err
 	}
 	switch l.kind {
 	case decode.KindString, decode.KindBytes, decode.KindProtocol, decode.KindMAC:
 	default:
-		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in contains comparison", l.tok.raw, dfKindName(l.kind)))
+		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in contains comparison", l.tok.raw, kindName(l.kind)))
 	}
 	if err := ps.typeOperand(r, l); err != nil {
 		return nil, err
@@ -145,19 +145,19 @@ func (ps *dfParser) checkContains(op dfToken, l, r *dfOperand) (dfNode, error) {
 	if l.field != "" && l.kind == decode.KindProtocol && l.slice == nil {
 		ps.d.tvbs = true
 	}
-	return &dfContainsNode{l: l, r: r}, nil
+	return &containsNode{l: l, r: r}, nil
 }
 
-func (ps *dfParser) checkMatches(op dfToken, l *dfOperand, r dfToken) (dfNode, error) {
+func (ps *parser) checkMatches(op token, l *operand, r token) (node, error) {
 	if err := ps.checkLHS(l, op); err != nil {
 		return nil, err
 	}
 	switch l.kind {
 	case decode.KindString, decode.KindBytes, decode.KindProtocol:
 	default:
-		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in matches comparison", l.tok.raw, dfKindName(l.kind)))
+		return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot participate in matches comparison", l.tok.raw, kindName(l.kind)))
 	}
-	re, err := dfCompileRegexp(r.text)
+	re, err := compileRegexp(r.text)
 	if err != nil {
 		msg := err.Error()
 		var se *syntax.Error
@@ -169,16 +169,16 @@ func (ps *dfParser) checkMatches(op dfToken, l *dfOperand, r dfToken) (dfNode, e
 	if l.field != "" && l.kind == decode.KindProtocol && l.slice == nil {
 		ps.d.tvbs = true
 	}
-	return &dfMatchesNode{l: l, re: re}, nil
+	return &matchesNode{l: l, re: re}, nil
 }
 
-// dfCompileRegexp compiles a Wireshark pattern (PCRE2, caseless by
+// compileRegexp compiles a Wireshark pattern (PCRE2, caseless by
 // default, without UTF: a byte is a character) as a Go regexp over
-// subjects mapped by dfByteRunes: ASCII stays, a byte b >= 0x80 becomes
+// subjects mapped by byteRunes: ASCII stays, a byte b >= 0x80 becomes
 // the private-use rune U+F700+b, which no case folding touches (PCRE2
 // folds ASCII letters only). The pattern gets the same mapping: its raw
 // bytes >= 0x80 and its \xHH, \x{HH} and octal escapes of them.
-func dfCompileRegexp(pat string) (*regexp.Regexp, error) {
+func compileRegexp(pat string) (*regexp.Regexp, error) {
 	var b strings.Builder
 	b.WriteString("(?i)")
 	hi := func(c uint64) { fmt.Fprintf(&b, `\x{%x}`, 0xf700+c) }
@@ -230,7 +230,7 @@ func dfCompileRegexp(pat string) (*regexp.Regexp, error) {
 			i += 3 + j
 		case e == 'x':
 			j := i + 2
-			for j < len(pat) && j < i+4 && dfIsHex(pat[j]) {
+			for j < len(pat) && j < i+4 && isHex(pat[j]) {
 				j++
 			}
 			v, _ := strconv.ParseUint("0"+pat[i+2:j], 16, 32)
@@ -263,25 +263,25 @@ func dfCompileRegexp(pat string) (*regexp.Regexp, error) {
 
 // --- types ---
 
-func dfIsInteger(k decode.Kind) bool {
+func isInteger(k decode.Kind) bool {
 	return k == decode.KindUint || k == decode.KindInt || k == decode.KindFrameNum || k == decode.KindBool
 }
 
-func dfOrderable(k decode.Kind) bool {
+func orderable(k decode.Kind) bool {
 	return k != decode.KindNone
 }
 
-// dfCompatible reports whether values of kinds a and b can be compared, as
+// compatible reports whether values of kinds a and b can be compared, as
 // Wireshark's ftypes "similar" types.
-func dfCompatible(a, b decode.Kind) bool {
-	if dfKindClass(a) == vcIP {
+func compatible(a, b decode.Kind) bool {
+	if kindClass(a) == vcIP {
 		return a == b
 	}
-	return dfKindClass(a) == dfKindClass(b) ||
-		dfKindClass(a) == vcInt && dfKindClass(b) == vcFloat || dfKindClass(a) == vcFloat && dfKindClass(b) == vcInt
+	return kindClass(a) == kindClass(b) ||
+		kindClass(a) == vcInt && kindClass(b) == vcFloat || kindClass(a) == vcFloat && kindClass(b) == vcInt
 }
 
-func dfKindName(k decode.Kind) string {
+func kindName(k decode.Kind) string {
 	switch k {
 	case decode.KindNone:
 		return "Label"
@@ -315,115 +315,115 @@ func dfKindName(k decode.Kind) string {
 	return "unknown"
 }
 
-// dfParseLiteral parses literal t as a value of the type of ref, as
+// parseLiteral parses literal t as a value of the type of ref, as
 // Wireshark's fvalue_from_literal / fvalue_from_string do. It returns an
 // error message ("" when it parses).
-func dfParseLiteral(t dfToken, ref *dfOperand) (dfValue, string) {
+func parseLiteral(t token, ref *operand) (value, string) {
 	k := ref.kind
 	s := t.text
 	fromString := func() string {
-		return fmt.Sprintf("%s cannot be converted from a string (%q)", dfKindName(k), s)
+		return fmt.Sprintf("%s cannot be converted from a string (%q)", kindName(k), s)
 	}
 	switch k {
 	case decode.KindNone:
-		return dfValue{}, fmt.Sprintf("%s (type=Label) cannot be compared with a value", ref.tok.raw)
+		return value{}, fmt.Sprintf("%s (type=Label) cannot be compared with a value", ref.tok.raw)
 	case decode.KindUint, decode.KindFrameNum, decode.KindInt:
-		if t.kind == dfString {
-			return dfValue{}, fromString()
+		if t.kind == tokString {
+			return value{}, fromString()
 		}
-		if t.kind == dfChar {
-			return dfValue{cls: vcInt, u: uint64(s[0])}, ""
+		if t.kind == tokChar {
+			return value{cls: vcInt, u: uint64(s[0])}, ""
 		}
-		return dfParseInt(s, k, dfFieldBits(ref))
+		return parseInt(s, k, fieldBits(ref))
 	case decode.KindBool:
-		if t.kind == dfString {
-			return dfValue{}, fmt.Sprintf("%q cannot be found among the possible values for %s", s, ref.tok.raw)
+		if t.kind == tokString {
+			return value{}, fmt.Sprintf("%q cannot be found among the possible values for %s", s, ref.tok.raw)
 		}
-		if t.kind == dfChar {
-			return dfBool(s[0] != 0), ""
+		if t.kind == tokChar {
+			return boolValue(s[0] != 0), ""
 		}
 		switch s {
 		case "True", "TRUE":
-			return dfBool(true), ""
+			return boolValue(true), ""
 		case "False", "FALSE":
-			return dfBool(false), ""
+			return boolValue(false), ""
 		}
-		v, msg := dfParseInt(s, decode.KindUint, 64)
+		v, msg := parseInt(s, decode.KindUint, 64)
 		if msg != "" {
-			return dfValue{}, fmt.Sprintf("%q cannot be found among the possible values for %s", s, ref.tok.raw)
+			return value{}, fmt.Sprintf("%q cannot be found among the possible values for %s", s, ref.tok.raw)
 		}
-		return dfBool(v.u != 0), ""
+		return boolValue(v.u != 0), ""
 	case decode.KindFloat:
-		if t.kind == dfString {
-			return dfValue{}, fromString()
+		if t.kind == tokString {
+			return value{}, fromString()
 		}
 		f, err := strconv.ParseFloat(strings.TrimPrefix(s, "+"), 64)
 		if err != nil {
-			return dfValue{}, fmt.Sprintf("%q is not a valid floating point number", s)
+			return value{}, fmt.Sprintf("%q is not a valid floating point number", s)
 		}
-		return dfValue{cls: vcFloat, f: f}, ""
+		return value{cls: vcFloat, f: f}, ""
 	case decode.KindString:
-		return dfValue{cls: vcString, s: s}, ""
+		return value{cls: vcString, s: s}, ""
 	case decode.KindBytes, decode.KindProtocol:
-		if t.kind != dfWord {
-			return dfValue{cls: vcBytes, b: []byte(s)}, ""
+		if t.kind != tokWord {
+			return value{cls: vcBytes, b: []byte(s)}, ""
 		}
-		b, ok := dfParseBytes(s)
+		b, ok := parseBytes(s)
 		if !ok {
-			return dfValue{}, fmt.Sprintf("%q is not a valid byte string", s)
+			return value{}, fmt.Sprintf("%q is not a valid byte string", s)
 		}
-		return dfValue{cls: vcBytes, b: b}, ""
+		return value{cls: vcBytes, b: b}, ""
 	case decode.KindMAC:
-		if t.kind != dfWord {
-			return dfValue{}, fromString()
+		if t.kind != tokWord {
+			return value{}, fromString()
 		}
-		b, ok := dfParseBytes(s)
+		b, ok := parseBytes(s)
 		switch {
 		case !ok:
-			return dfValue{}, fmt.Sprintf("%q is not a valid Ethernet address", s)
+			return value{}, fmt.Sprintf("%q is not a valid Ethernet address", s)
 		case len(b) < 6:
-			return dfValue{}, fmt.Sprintf("%q contains too few bytes to be a valid Ethernet address", s)
+			return value{}, fmt.Sprintf("%q contains too few bytes to be a valid Ethernet address", s)
 		case len(b) > 6:
-			return dfValue{}, fmt.Sprintf("%q contains too many bytes to be a valid Ethernet address", s)
+			return value{}, fmt.Sprintf("%q contains too many bytes to be a valid Ethernet address", s)
 		}
-		return dfValue{cls: vcBytes, b: b}, ""
+		return value{cls: vcBytes, b: b}, ""
 	case decode.KindIPv4, decode.KindIPv6:
-		if t.kind != dfWord {
-			return dfValue{}, fromString()
+		if t.kind != tokWord {
+			return value{}, fromString()
 		}
-		return dfParseAddr(s, k == decode.KindIPv6)
+		return parseAddr(s, k == decode.KindIPv6)
 	case decode.KindDuration:
-		if t.kind != dfWord {
-			return dfValue{}, fromString()
+		if t.kind != tokWord {
+			return value{}, fromString()
 		}
-		d, ok := dfParseSeconds(s)
+		d, ok := parseSeconds(s)
 		if !ok {
-			return dfValue{}, fmt.Sprintf("%q is not a valid time", s)
+			return value{}, fmt.Sprintf("%q is not a valid time", s)
 		}
-		return dfValue{cls: vcDuration, t: d}, ""
+		return value{cls: vcDuration, t: d}, ""
 	case decode.KindTime:
-		if t.kind == dfWord {
-			if d, ok := dfParseSeconds(s); ok { // seconds since the epoch (frame.time_epoch)
-				return dfValue{cls: vcTime, t: d}, ""
+		if t.kind == tokWord {
+			if d, ok := parseSeconds(s); ok { // seconds since the epoch (frame.time_epoch)
+				return value{cls: vcTime, t: d}, ""
 			}
 		}
-		if tm, ok := dfParseAbsTime(s); ok {
-			return dfValue{cls: vcTime, t: tm.UnixNano()}, ""
+		if tm, ok := parseAbsTime(s); ok {
+			return value{cls: vcTime, t: tm.UnixNano()}, ""
 		}
-		return dfValue{}, fmt.Sprintf("%q is not a valid absolute time. Example: \"Nov 12, 1999 08:55:44.123\" or \"2011-07-04 12:34:56\"", s)
+		return value{}, fmt.Sprintf("%q is not a valid absolute time. Example: \"Nov 12, 1999 08:55:44.123\" or \"2011-07-04 12:34:56\"", s)
 	}
-	return dfValue{}, fmt.Sprintf("%s cannot be compared with %q", ref.tok.raw, s)
+	return value{}, fmt.Sprintf("%s cannot be compared with %q", ref.tok.raw, s)
 }
 
-func dfBool(v bool) dfValue {
+func boolValue(v bool) value {
 	if v {
-		return dfValue{cls: vcInt, u: 1}
+		return value{cls: vcInt, u: 1}
 	}
-	return dfValue{cls: vcInt}
+	return value{cls: vcInt}
 }
 
-// dfFieldBits is the width of an integer field, for range checks.
-func dfFieldBits(o *dfOperand) int {
+// fieldBits is the width of an integer field, for range checks.
+func fieldBits(o *operand) int {
 	if o.field != "" && o.slice == nil && o.fn == "" && o.mask == nil {
 		if _, b, _ := decode.LookupField(o.field); b > 0 {
 			return int(b)
@@ -432,11 +432,11 @@ func dfFieldBits(o *dfOperand) int {
 	return 64
 }
 
-// dfParseInt parses a C integer (decimal, 0x hex, 0 octal, 0b
+// parseInt parses a C integer (decimal, 0x hex, 0 octal, 0b
 // binary, with a sign) for an integer field of the given width. As in
 // tshark 4.0, a negative literal for an unsigned field wraps (it matches
 // nothing) rather than failing.
-func dfParseInt(s string, k decode.Kind, bits int) (dfValue, string) {
+func parseInt(s string, k decode.Kind, bits int) (value, string) {
 	neg := false
 	body := s
 	if strings.HasPrefix(body, "-") {
@@ -455,38 +455,38 @@ func dfParseInt(s string, k decode.Kind, bits int) (dfValue, string) {
 		base, digits = 8, body[1:]
 	}
 	if digits == "" || strings.ContainsAny(digits, "+-_") {
-		return dfValue{}, fmt.Sprintf("%q is not a valid number", s)
+		return value{}, fmt.Sprintf("%q is not a valid number", s)
 	}
 	u, err := strconv.ParseUint(digits, base, 64)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return dfValue{}, fmt.Sprintf("%q too big for this field, maximum %d", s, dfMaxUint(k, bits))
+			return value{}, fmt.Sprintf("%q too big for this field, maximum %d", s, maxUint(k, bits))
 		}
-		return dfValue{}, fmt.Sprintf("%q is not a valid number", s)
+		return value{}, fmt.Sprintf("%q is not a valid number", s)
 	}
 	if k == decode.KindInt {
-		lo, hi := dfMinInt(bits), int64(dfMaxUint(decode.KindInt, bits))
+		lo, hi := minInt(bits), int64(maxUint(decode.KindInt, bits))
 		if neg {
 			if u > uint64(-(lo+1))+1 {
-				return dfValue{}, fmt.Sprintf("%q too small for this field, minimum %d", s, lo)
+				return value{}, fmt.Sprintf("%q too small for this field, minimum %d", s, lo)
 			}
-			return dfValue{cls: vcInt, neg: u != 0, u: u}, ""
+			return value{cls: vcInt, neg: u != 0, u: u}, ""
 		}
 		if u > uint64(hi) {
-			return dfValue{}, fmt.Sprintf("%q too big for this field, maximum %d", s, hi)
+			return value{}, fmt.Sprintf("%q too big for this field, maximum %d", s, hi)
 		}
-		return dfValue{cls: vcInt, u: u}, ""
+		return value{cls: vcInt, u: u}, ""
 	}
 	if neg { // strtoull's wrap-around
-		return dfValue{cls: vcInt, u: -u}, ""
+		return value{cls: vcInt, u: -u}, ""
 	}
-	if u > dfMaxUint(k, bits) {
-		return dfValue{}, fmt.Sprintf("%q too big for this field, maximum %d", s, dfMaxUint(k, bits))
+	if u > maxUint(k, bits) {
+		return value{}, fmt.Sprintf("%q too big for this field, maximum %d", s, maxUint(k, bits))
 	}
-	return dfValue{cls: vcInt, u: u}, ""
+	return value{cls: vcInt, u: u}, ""
 }
 
-func dfMaxUint(k decode.Kind, bits int) uint64 {
+func maxUint(k decode.Kind, bits int) uint64 {
 	if bits <= 0 || bits > 64 {
 		bits = 64
 	}
@@ -499,18 +499,18 @@ func dfMaxUint(k decode.Kind, bits int) uint64 {
 	return 1<<bits - 1
 }
 
-func dfMinInt(bits int) int64 {
+func minInt(bits int) int64 {
 	if bits <= 0 || bits > 64 {
 		bits = 64
 	}
 	return -1 << (bits - 1)
 }
 
-// dfParseBytes parses bytes as Wireshark's hex_str_to_bytes does:
+// parseBytes parses bytes as Wireshark's hex_str_to_bytes does:
 // pairs of hex digits, optionally separated by ':', '-' or '.', runs of
 // four digits, single digits before a separator or at the end; plus
 // tshark's special case of a one-byte "0xHH".
-func dfParseBytes(s string) ([]byte, bool) {
+func parseBytes(s string) ([]byte, bool) {
 	if len(s) == 4 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
 		s = s[2:]
 	}
@@ -521,18 +521,18 @@ func dfParseBytes(s string) ([]byte, bool) {
 	var out []byte
 	for i := 0; i < len(s); {
 		n := 0
-		for i+n < len(s) && dfIsHex(s[i+n]) {
+		for i+n < len(s) && isHex(s[i+n]) {
 			n++
 		}
 		switch {
 		case n >= 4:
-			out = append(out, dfHexNibble(s[i])<<4|dfHexNibble(s[i+1]), dfHexNibble(s[i+2])<<4|dfHexNibble(s[i+3]))
+			out = append(out, hexNibble(s[i])<<4|hexNibble(s[i+1]), hexNibble(s[i+2])<<4|hexNibble(s[i+3]))
 			i += 4
 		case n >= 2:
-			out = append(out, dfHexNibble(s[i])<<4|dfHexNibble(s[i+1]))
+			out = append(out, hexNibble(s[i])<<4|hexNibble(s[i+1]))
 			i += 2
 		case n == 1 && (i+1 == len(s) || isSep(s[i+1])):
-			out = append(out, dfHexNibble(s[i]))
+			out = append(out, hexNibble(s[i]))
 			i++
 		default:
 			return nil, false
@@ -549,16 +549,16 @@ func dfParseBytes(s string) ([]byte, bool) {
 	return out, true
 }
 
-// dfParseAddr parses an IPv4 or IPv6 address with an optional
+// parseAddr parses an IPv4 or IPv6 address with an optional
 // /prefix.
-func dfParseAddr(s string, v6 bool) (dfValue, string) {
+func parseAddr(s string, v6 bool) (value, string) {
 	addr, bitsStr, hasBits := strings.Cut(s, "/")
 	a, err := netip.ParseAddr(addr)
 	if !v6 && (err != nil || !a.Is4()) {
-		return dfValue{}, fmt.Sprintf("%q is not a valid hostname or IPv4 address", addr)
+		return value{}, fmt.Sprintf("%q is not a valid hostname or IPv4 address", addr)
 	}
 	if v6 && (err != nil || !a.Is6() || a.Zone() != "") {
-		return dfValue{}, fmt.Sprintf("%q is not a valid hostname or IPv6 address", addr)
+		return value{}, fmt.Sprintf("%q is not a valid hostname or IPv6 address", addr)
 	}
 	max := 32
 	if v6 {
@@ -568,28 +568,28 @@ func dfParseAddr(s string, v6 bool) (dfValue, string) {
 	if hasBits {
 		n, err := strconv.Atoi(bitsStr)
 		if err != nil || n < 0 {
-			return dfValue{}, fmt.Sprintf("%q is not a valid network prefix length", bitsStr)
+			return value{}, fmt.Sprintf("%q is not a valid network prefix length", bitsStr)
 		}
 		if n > max {
 			if v6 {
-				return dfValue{}, fmt.Sprintf("prefix in a CIDR IPv6 address should be <= 128, not %d", n)
+				return value{}, fmt.Sprintf("prefix in a CIDR IPv6 address should be <= 128, not %d", n)
 			}
-			return dfValue{}, fmt.Sprintf("netmask bits in a CIDR IPv4 address should be <= 32, not %d", n)
+			return value{}, fmt.Sprintf("netmask bits in a CIDR IPv4 address should be <= 32, not %d", n)
 		}
 		bits = n
 	}
-	return dfValue{cls: vcIP, ip: a, bits: bits}, ""
+	return value{cls: vcIP, ip: a, bits: bits}, ""
 }
 
-// dfParseSeconds parses [-]seconds[.fraction] into nanoseconds, as
+// parseSeconds parses [-]seconds[.fraction] into nanoseconds, as
 // Wireshark's relative-time literals.
-func dfParseSeconds(s string) (int64, bool) {
+func parseSeconds(s string) (int64, bool) {
 	neg := false
 	if strings.HasPrefix(s, "-") {
 		neg, s = true, s[1:]
 	}
 	sec, frac, hasFrac := strings.Cut(s, ".")
-	if sec == "" || !dfAllDigits(sec) || hasFrac && (frac == "" || !dfAllDigits(frac)) {
+	if sec == "" || !allDigits(sec) || hasFrac && (frac == "" || !allDigits(frac)) {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(sec, 10, 64)
@@ -610,7 +610,7 @@ func dfParseSeconds(s string) (int64, bool) {
 	return ns, true
 }
 
-func dfAllDigits(s string) bool {
+func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
@@ -619,18 +619,18 @@ func dfAllDigits(s string) bool {
 	return s != ""
 }
 
-// dfAbsTimeLayouts are the absolute-time forms Wireshark accepts
+// absTimeLayouts are the absolute-time forms Wireshark accepts
 // ("Nov 12, 1999 08:55:44.123", "2011-07-04 12:34:56", ISO 8601 with T
 // and Z); fractional seconds are accepted after the seconds by Go.
-var dfAbsTimeLayouts = []string{
+var absTimeLayouts = []string{
 	"Jan 2, 2006 15:04:05", "Jan 2, 2006 15:04", "Jan 2, 2006",
 	"January 2, 2006 15:04:05", "January 2, 2006",
 	"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02",
 }
 
-// dfParseAbsTime parses an absolute time in the local time zone, or UTC
+// parseAbsTime parses an absolute time in the local time zone, or UTC
 // with a "Z" or " UTC" suffix.
-func dfParseAbsTime(s string) (time.Time, bool) {
+func parseAbsTime(s string) (time.Time, bool) {
 	s = strings.Join(strings.Fields(s), " ")
 	loc := time.Local
 	switch {
@@ -639,7 +639,7 @@ func dfParseAbsTime(s string) (time.Time, bool) {
 	case strings.HasSuffix(s, "Z"):
 		s, loc = strings.TrimSuffix(s, "Z"), time.UTC
 	}
-	for _, l := range dfAbsTimeLayouts {
+	for _, l := range absTimeLayouts {
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return t, true
 		}
@@ -649,10 +649,10 @@ func dfParseAbsTime(s string) (time.Time, bool) {
 
 // --- suggestions ---
 
-// dfClosestNames returns up to n known names nearest to name by
+// closestNames returns up to n known names nearest to name by
 // Levenshtein distance, nearest first (ties in name order), leaving out
 // those too far to be a misspelling.
-func dfClosestNames(name string, n int) []string {
+func closestNames(name string, n int) []string {
 	type cand struct {
 		name string
 		d    int
@@ -660,7 +660,7 @@ func dfClosestNames(name string, n int) []string {
 	limit := max(3, utf8.RuneCountInString(name)/3)
 	var cs []cand
 	for k := range decode.FieldNames() {
-		if d := dfLevenshtein(name, k, limit); d <= limit {
+		if d := levenshtein(name, k, limit); d <= limit {
 			cs = append(cs, cand{k, d})
 		}
 	}
@@ -677,9 +677,9 @@ func dfClosestNames(name string, n int) []string {
 	return out
 }
 
-// dfLevenshtein is the edit distance between a and b (bytes), or some
+// levenshtein is the edit distance between a and b (bytes), or some
 // value above limit once it is sure to exceed it.
-func dfLevenshtein(a, b string, limit int) int {
+func levenshtein(a, b string, limit int) int {
 	if d := len(a) - len(b); d > limit || -d > limit {
 		return limit + 1
 	}

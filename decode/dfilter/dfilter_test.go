@@ -653,7 +653,7 @@ func TestDFSuggestions(t *testing.T) {
 		{"eht", []string{"eth"}},
 		{"zzzzzzzzzzzzzzzzzzzzzz", nil},
 	} {
-		got := dfClosestNames(tc.name, 3)
+		got := closestNames(tc.name, 3)
 		if len(got) > 3 {
 			t.Errorf("%s: %d suggestions", tc.name, len(got))
 		}
@@ -677,11 +677,11 @@ func TestDFLevenshtein(t *testing.T) {
 		{"", "", 0}, {"abc", "abc", 0}, {"abc", "abd", 1}, {"abc", "ab", 1}, {"ab", "abc", 1},
 		{"kitten", "sitting", 3}, {"tcp.prot", "tcp.port", 2}, {"flaw", "lawn", 2},
 	} {
-		if d := dfLevenshtein(tc.a, tc.b, 10); d != tc.d {
-			t.Errorf("dfLevenshtein(%q, %q) = %d, want %d", tc.a, tc.b, d, tc.d)
+		if d := levenshtein(tc.a, tc.b, 10); d != tc.d {
+			t.Errorf("levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, d, tc.d)
 		}
 	}
-	if d := dfLevenshtein("abcdef", "uvwxyz", 2); d <= 2 {
+	if d := levenshtein("abcdef", "uvwxyz", 2); d <= 2 {
 		t.Errorf("the limit is not honoured: %d", d)
 	}
 }
@@ -708,9 +708,9 @@ func TestDFByteStrings(t *testing.T) {
 		{"zz", nil, false},
 		{"", nil, false},
 	} {
-		got, ok := dfParseBytes(tc.s)
+		got, ok := parseBytes(tc.s)
 		if ok != tc.ok || ok && !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("dfParseBytes(%q) = %x, %v; want %x, %v", tc.s, got, ok, tc.want, tc.ok)
+			t.Errorf("parseBytes(%q) = %x, %v; want %x, %v", tc.s, got, ok, tc.want, tc.ok)
 		}
 	}
 }

@@ -30,19 +30,19 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("decode: filter: %s at column %d: %s", e.Msg, e.Column, e.Token)
 }
 
-// dfErrAt makes an error for expr at byte offset pos.
-func dfErrAt(expr string, pos int, msg, token string) *Error {
+// errorAt makes an error for expr at byte offset pos.
+func errorAt(expr string, pos int, msg, text string) *Error {
 	if pos > len(expr) {
 		pos = len(expr)
 	}
-	return &Error{Msg: msg, Column: utf8.RuneCountInString(expr[:pos]) + 1, Token: token}
+	return &Error{Msg: msg, Column: utf8.RuneCountInString(expr[:pos]) + 1, Token: text}
 }
 
 // Filter is a compiled display filter. It is safe for concurrent
 // use by several goroutines.
 type Filter struct {
 	expr   string
-	root   dfNode
+	root   node
 	names  []string       // field and protocol names used, sorted
 	slots  map[string]int // name → index into the per-packet field lists
 	layers bool           // some operand uses the #N layer operator
@@ -61,19 +61,19 @@ func (d *Filter) Fields() []string {
 // Compile parses and checks expr (lexer, parser and checks: see the
 // package doc). Errors are *Error.
 func Compile(expr string) (*Filter, error) {
-	toks, err := dfLex(expr)
+	toks, err := lex(expr)
 	if err != nil {
 		return nil, err
 	}
-	ps := &dfParser{expr: expr, toks: toks, d: &Filter{expr: expr, slots: map[string]int{}}}
-	if ps.peek().kind == dfEOF {
+	ps := &parser{expr: expr, toks: toks, d: &Filter{expr: expr, slots: map[string]int{}}}
+	if ps.peek().kind == tokEOF {
 		return nil, ps.errAt(ps.peek(), "the filter is empty")
 	}
 	root, err := ps.parseOr()
 	if err != nil {
 		return nil, err
 	}
-	if t := ps.peek(); t.kind != dfEOF {
+	if t := ps.peek(); t.kind != tokEOF {
 		return nil, ps.unexpected(t)
 	}
 	ps.d.root = root

@@ -13,33 +13,33 @@ import (
 // is a field name, a keyword or a literal (number, address, byte string),
 // decided later from context, as in Wireshark.
 
-type dfTokKind uint8
+type tokKind uint8
 
 const (
-	dfEOF      dfTokKind = iota
-	dfLParen             // (
-	dfRParen             // )
-	dfLBrace             // {
-	dfRBrace             // }
-	dfComma              // ,
-	dfDotDot             // ..
-	dfSlice              // [ … ]: text is what is between the brackets
-	dfHash               // #N: text is N
-	dfRel                // a comparison: text is the canonical operator
-	dfAnd                // && and
-	dfOr                 // || or
-	dfXor                // ^^ xor
-	dfNot                // ! not
-	dfIn                 // in
-	dfContains           // contains
-	dfMatches            // matches ~
-	dfBitAnd             // & bitwise_and
-	dfWord               // an unparsed word: field, protocol, function or literal
-	dfString             // "…": text is the unescaped value
-	dfChar               // '…': text is the one byte
+	tokEOF      tokKind = iota
+	tokLParen           // (
+	tokRParen           // )
+	tokLBrace           // {
+	tokRBrace           // }
+	tokComma            // ,
+	tokDotDot           // ..
+	tokSlice            // [ … ]: text is what is between the brackets
+	tokHash             // #N: text is N
+	tokRel              // a comparison: text is the canonical operator
+	tokAnd              // && and
+	tokOr               // || or
+	tokXor              // ^^ xor
+	tokNot              // ! not
+	tokIn               // in
+	tokContains         // contains
+	tokMatches          // matches ~
+	tokBitAnd           // & bitwise_and
+	tokWord             // an unparsed word: field, protocol, function or literal
+	tokString           // "…": text is the unescaped value
+	tokChar             // '…': text is the one byte
 )
 
-// Canonical comparison operators (dfRel token texts).
+// Canonical comparison operators (tokRel token texts).
 const (
 	opAnyEq = "=="
 	opAllNe = "!="
@@ -51,74 +51,74 @@ const (
 	opGE    = ">="
 )
 
-type dfToken struct {
-	kind dfTokKind
-	text string // value (see dfTokKind)
+type token struct {
+	kind tokKind
+	text string // value (see tokKind)
 	raw  string // the source text, for messages
 	pos  int    // byte offset in the expression
 }
 
-// dfKeywords are the words that are operators.
-var dfKeywords = map[string]dfToken{
-	"eq": {kind: dfRel, text: opAnyEq}, "any_eq": {kind: dfRel, text: opAnyEq},
-	"ne": {kind: dfRel, text: opAllNe}, "all_ne": {kind: dfRel, text: opAllNe},
-	"all_eq": {kind: dfRel, text: opAllEq}, "any_ne": {kind: dfRel, text: opAnyNe},
-	"lt": {kind: dfRel, text: opLT}, "le": {kind: dfRel, text: opLE},
-	"gt": {kind: dfRel, text: opGT}, "ge": {kind: dfRel, text: opGE},
-	"and": {kind: dfAnd}, "or": {kind: dfOr}, "xor": {kind: dfXor}, "not": {kind: dfNot},
-	"in": {kind: dfIn}, "contains": {kind: dfContains}, "matches": {kind: dfMatches},
-	"bitwise_and": {kind: dfBitAnd},
+// keywords are the words that are operators.
+var keywords = map[string]token{
+	"eq": {kind: tokRel, text: opAnyEq}, "any_eq": {kind: tokRel, text: opAnyEq},
+	"ne": {kind: tokRel, text: opAllNe}, "all_ne": {kind: tokRel, text: opAllNe},
+	"all_eq": {kind: tokRel, text: opAllEq}, "any_ne": {kind: tokRel, text: opAnyNe},
+	"lt": {kind: tokRel, text: opLT}, "le": {kind: tokRel, text: opLE},
+	"gt": {kind: tokRel, text: opGT}, "ge": {kind: tokRel, text: opGE},
+	"and": {kind: tokAnd}, "or": {kind: tokOr}, "xor": {kind: tokXor}, "not": {kind: tokNot},
+	"in": {kind: tokIn}, "contains": {kind: tokContains}, "matches": {kind: tokMatches},
+	"bitwise_and": {kind: tokBitAnd},
 }
 
-// dfPunct are the operators made of punctuation, longest first.
-var dfPunct = []struct {
+// punct are the operators made of punctuation, longest first.
+var punct = []struct {
 	s   string
-	tok dfToken
+	tok token
 }{
-	{"===", dfToken{kind: dfRel, text: opAllEq}},
-	{"!==", dfToken{kind: dfRel, text: opAnyNe}},
-	{"==", dfToken{kind: dfRel, text: opAnyEq}},
-	{"!=", dfToken{kind: dfRel, text: opAllNe}},
-	{"~=", dfToken{kind: dfRel, text: opAnyNe}},
-	{"<=", dfToken{kind: dfRel, text: opLE}},
-	{">=", dfToken{kind: dfRel, text: opGE}},
-	{"&&", dfToken{kind: dfAnd}},
-	{"||", dfToken{kind: dfOr}},
-	{"^^", dfToken{kind: dfXor}},
-	{"..", dfToken{kind: dfDotDot}},
-	{"<", dfToken{kind: dfRel, text: opLT}},
-	{">", dfToken{kind: dfRel, text: opGT}},
-	{"!", dfToken{kind: dfNot}},
-	{"~", dfToken{kind: dfMatches}},
-	{"&", dfToken{kind: dfBitAnd}},
-	{"(", dfToken{kind: dfLParen}},
-	{")", dfToken{kind: dfRParen}},
-	{"{", dfToken{kind: dfLBrace}},
-	{"}", dfToken{kind: dfRBrace}},
-	{",", dfToken{kind: dfComma}},
+	{"===", token{kind: tokRel, text: opAllEq}},
+	{"!==", token{kind: tokRel, text: opAnyNe}},
+	{"==", token{kind: tokRel, text: opAnyEq}},
+	{"!=", token{kind: tokRel, text: opAllNe}},
+	{"~=", token{kind: tokRel, text: opAnyNe}},
+	{"<=", token{kind: tokRel, text: opLE}},
+	{">=", token{kind: tokRel, text: opGE}},
+	{"&&", token{kind: tokAnd}},
+	{"||", token{kind: tokOr}},
+	{"^^", token{kind: tokXor}},
+	{"..", token{kind: tokDotDot}},
+	{"<", token{kind: tokRel, text: opLT}},
+	{">", token{kind: tokRel, text: opGT}},
+	{"!", token{kind: tokNot}},
+	{"~", token{kind: tokMatches}},
+	{"&", token{kind: tokBitAnd}},
+	{"(", token{kind: tokLParen}},
+	{")", token{kind: tokRParen}},
+	{"{", token{kind: tokLBrace}},
+	{"}", token{kind: tokRBrace}},
+	{",", token{kind: tokComma}},
 }
 
-func dfIsWordByte(c byte) bool {
+func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
 		c == '_' || c == '-' || c == '.' || c == ':' || c == '/'
 }
 
-// dfLex splits expr into tokens, ending with dfEOF.
-func dfLex(expr string) ([]dfToken, error) {
-	var toks []dfToken
+// lex splits expr into tokens, ending with tokEOF.
+func lex(expr string) ([]token, error) {
+	var toks []token
 	i := 0
 	for {
 		for i < len(expr) && (expr[i] == ' ' || expr[i] == '\t' || expr[i] == '\n' || expr[i] == '\r') {
 			i++
 		}
 		if i >= len(expr) {
-			toks = append(toks, dfToken{kind: dfEOF, pos: i})
+			toks = append(toks, token{kind: tokEOF, pos: i})
 			return toks, nil
 		}
 		c := expr[i]
 		switch {
 		case c == '"' || (c == 'r' || c == 'R') && i+1 < len(expr) && expr[i+1] == '"':
-			t, n, err := dfLexString(expr, i)
+			t, n, err := lexString(expr, i)
 			if err != nil {
 				return nil, err
 			}
@@ -126,7 +126,7 @@ func dfLex(expr string) ([]dfToken, error) {
 			i = n
 			continue
 		case c == '\'':
-			t, n, err := dfLexChar(expr, i)
+			t, n, err := lexChar(expr, i)
 			if err != nil {
 				return nil, err
 			}
@@ -136,9 +136,9 @@ func dfLex(expr string) ([]dfToken, error) {
 		case c == '[':
 			end := strings.IndexByte(expr[i+1:], ']')
 			if end < 0 {
-				return nil, dfErrAt(expr, i, "the right bracket was missing from a slice", expr[i:])
+				return nil, errorAt(expr, i, "the right bracket was missing from a slice", expr[i:])
 			}
-			toks = append(toks, dfToken{kind: dfSlice, text: expr[i+1 : i+1+end], raw: expr[i : i+2+end], pos: i})
+			toks = append(toks, token{kind: tokSlice, text: expr[i+1 : i+1+end], raw: expr[i : i+2+end], pos: i})
 			i += end + 2
 			continue
 		case c == '#':
@@ -147,35 +147,35 @@ func dfLex(expr string) ([]dfToken, error) {
 				j++
 			}
 			if j == i+1 {
-				return nil, dfErrAt(expr, i, "expected a layer number after \"#\"", expr[i:min(len(expr), i+2)])
+				return nil, errorAt(expr, i, "expected a layer number after \"#\"", expr[i:min(len(expr), i+2)])
 			}
-			toks = append(toks, dfToken{kind: dfHash, text: expr[i+1 : j], raw: expr[i:j], pos: i})
+			toks = append(toks, token{kind: tokHash, text: expr[i+1 : j], raw: expr[i:j], pos: i})
 			i = j
 			continue
-		case dfIsWordByte(c) && !(c == '.' && i+1 < len(expr) && expr[i+1] == '.'), c == '+':
+		case isWordByte(c) && !(c == '.' && i+1 < len(expr) && expr[i+1] == '.'), c == '+':
 			j := i + 1
-			for j < len(expr) && dfIsWordByte(expr[j]) {
+			for j < len(expr) && isWordByte(expr[j]) {
 				if expr[j] == '.' && j+1 < len(expr) && expr[j+1] == '.' {
 					break // a range: 1..5
 				}
 				j++
 			}
 			w := expr[i:j]
-			if kw, ok := dfKeywords[w]; ok {
+			if kw, ok := keywords[w]; ok {
 				kw.raw, kw.pos = w, i
 				toks = append(toks, kw)
 			} else {
-				toks = append(toks, dfToken{kind: dfWord, text: w, raw: w, pos: i})
+				toks = append(toks, token{kind: tokWord, text: w, raw: w, pos: i})
 			}
 			i = j
 			continue
 		}
 		matched := false
-		for _, p := range dfPunct {
+		for _, p := range punct {
 			if strings.HasPrefix(expr[i:], p.s) {
 				t := p.tok
 				t.raw, t.pos = p.s, i
-				if t.text == "" && t.kind != dfRel {
+				if t.text == "" && t.kind != tokRel {
 					t.text = p.s
 				}
 				toks = append(toks, t)
@@ -186,13 +186,13 @@ func dfLex(expr string) ([]dfToken, error) {
 		}
 		if !matched {
 			_, n := utf8.DecodeRuneInString(expr[i:])
-			return nil, dfErrAt(expr, i, "unexpected character", expr[i:i+n])
+			return nil, errorAt(expr, i, "unexpected character", expr[i:i+n])
 		}
 	}
 }
 
-// dfLexString scans a double-quoted string at expr[i] (or a raw string r"…").
-func dfLexString(expr string, i int) (dfToken, int, error) {
+// lexString scans a double-quoted string at expr[i] (or a raw string r"…").
+func lexString(expr string, i int) (token, int, error) {
 	start := i
 	raw := false
 	if expr[i] != '"' {
@@ -203,7 +203,7 @@ func dfLexString(expr string, i int) (dfToken, int, error) {
 	var b strings.Builder
 	for {
 		if i >= len(expr) {
-			return dfToken{}, 0, dfErrAt(expr, start, "the final quote was missing from a quoted string", expr[start:])
+			return token{}, 0, errorAt(expr, start, "the final quote was missing from a quoted string", expr[start:])
 		}
 		c := expr[i]
 		if c == '"' {
@@ -216,7 +216,7 @@ func dfLexString(expr string, i int) (dfToken, int, error) {
 			continue
 		}
 		if i+1 >= len(expr) {
-			return dfToken{}, 0, dfErrAt(expr, start, "the final quote was missing from a quoted string", expr[start:])
+			return token{}, 0, errorAt(expr, start, "the final quote was missing from a quoted string", expr[start:])
 		}
 		if raw { // backslashes stay; \" and \\ do not end the string
 			b.WriteByte('\\')
@@ -224,20 +224,20 @@ func dfLexString(expr string, i int) (dfToken, int, error) {
 			i += 2
 			continue
 		}
-		n, err := dfUnescape(expr, i, &b)
+		n, err := unescape(expr, i, &b)
 		if err != nil {
-			return dfToken{}, 0, err
+			return token{}, 0, err
 		}
 		i = n
 	}
-	return dfToken{kind: dfString, text: b.String(), raw: expr[start:i], pos: start}, i, nil
+	return token{kind: tokString, text: b.String(), raw: expr[start:i], pos: start}, i, nil
 }
 
-// dfUnescape decodes the escape sequence at expr[i] ('\\') into b and
+// unescape decodes the escape sequence at expr[i] ('\\') into b and
 // returns the offset after it. The sequences are C's, as in Wireshark:
 // \a \b \f \n \r \t \v \\ \" \' \?, \xH or \xHH, \N, \NN or \NNN (octal),
 // \uXXXX and \UXXXXXXXX (universal character names, UTF-8 encoded).
-func dfUnescape(expr string, i int, b *strings.Builder) (int, error) {
+func unescape(expr string, i int, b *strings.Builder) (int, error) {
 	c := expr[i+1]
 	switch c {
 	case 'a':
@@ -258,11 +258,11 @@ func dfUnescape(expr string, i int, b *strings.Builder) (int, error) {
 		b.WriteByte(c)
 	case 'x':
 		j := i + 2
-		for j < len(expr) && j < i+4 && dfIsHex(expr[j]) {
+		for j < len(expr) && j < i+4 && isHex(expr[j]) {
 			j++
 		}
 		if j == i+2 {
-			return 0, dfErrAt(expr, i, "\\x is not a valid character escape sequence", expr[i:i+2])
+			return 0, errorAt(expr, i, "\\x is not a valid character escape sequence", expr[i:i+2])
 		}
 		v, _ := strconv.ParseUint(expr[i+2:j], 16, 8)
 		b.WriteByte(byte(v))
@@ -273,14 +273,14 @@ func dfUnescape(expr string, i int, b *strings.Builder) (int, error) {
 			n = 8
 		}
 		j := i + 2
-		for j < len(expr) && j < i+2+n && dfIsHex(expr[j]) {
+		for j < len(expr) && j < i+2+n && isHex(expr[j]) {
 			j++
 		}
 		v, _ := strconv.ParseUint(expr[i+2:j], 16, 32)
 		// C's rules for universal character names: exactly n digits, not
 		// below U+00A0 except $ @ `, no surrogates, at most U+10FFFF.
 		if j-(i+2) != n || v < 0xa0 && v != '$' && v != '@' && v != '`' || v >= 0xd800 && v <= 0xdfff || v > 0x10ffff {
-			return 0, dfErrAt(expr, i, expr[i:j]+" is not a valid universal character name", expr[i:j])
+			return 0, errorAt(expr, i, expr[i:j]+" is not a valid universal character name", expr[i:j])
 		}
 		b.WriteRune(rune(v))
 		return j, nil
@@ -292,25 +292,25 @@ func dfUnescape(expr string, i int, b *strings.Builder) (int, error) {
 			}
 			v, _ := strconv.ParseUint(expr[i+1:j], 8, 16)
 			if v > 0xff {
-				return 0, dfErrAt(expr, i, expr[i:j]+" is larger than 255", expr[i:j])
+				return 0, errorAt(expr, i, expr[i:j]+" is larger than 255", expr[i:j])
 			}
 			b.WriteByte(byte(v))
 			return j, nil
 		}
 		_, n := utf8.DecodeRuneInString(expr[i+1:])
-		return 0, dfErrAt(expr, i, expr[i:i+1+n]+" is not a valid character escape sequence", expr[i:i+1+n])
+		return 0, errorAt(expr, i, expr[i:i+1+n]+" is not a valid character escape sequence", expr[i:i+1+n])
 	}
 	return i + 2, nil
 }
 
-// dfLexChar scans a character constant 'x', '\n', '\x47', '\107'.
-func dfLexChar(expr string, i int) (dfToken, int, error) {
+// lexChar scans a character constant 'x', '\n', '\x47', '\107'.
+func lexChar(expr string, i int) (token, int, error) {
 	start := i
 	i++
 	var b strings.Builder
 	for {
 		if i >= len(expr) {
-			return dfToken{}, 0, dfErrAt(expr, start, "the final quote was missing from a character constant", expr[start:])
+			return token{}, 0, errorAt(expr, start, "the final quote was missing from a character constant", expr[start:])
 		}
 		c := expr[i]
 		if c == '\'' {
@@ -318,9 +318,9 @@ func dfLexChar(expr string, i int) (dfToken, int, error) {
 			break
 		}
 		if c == '\\' && i+1 < len(expr) {
-			n, err := dfUnescape(expr, i, &b)
+			n, err := unescape(expr, i, &b)
 			if err != nil {
-				return dfToken{}, 0, err
+				return token{}, 0, err
 			}
 			i = n
 			continue
@@ -329,16 +329,16 @@ func dfLexChar(expr string, i int) (dfToken, int, error) {
 		i++
 	}
 	if b.Len() != 1 {
-		return dfToken{}, 0, dfErrAt(expr, start, "a character constant must be one byte", expr[start:i])
+		return token{}, 0, errorAt(expr, start, "a character constant must be one byte", expr[start:i])
 	}
-	return dfToken{kind: dfChar, text: b.String(), raw: expr[start:i], pos: start}, i, nil
+	return token{kind: tokChar, text: b.String(), raw: expr[start:i], pos: start}, i, nil
 }
 
-func dfIsHex(c byte) bool {
+func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
-func dfHexNibble(c byte) byte {
+func hexNibble(c byte) byte {
 	switch {
 	case c >= '0' && c <= '9':
 		return c - '0'

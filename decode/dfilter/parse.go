@@ -15,62 +15,62 @@ import (
 
 // The syntax tree. Each node evaluates itself (eval.go).
 
-type dfNode interface {
-	eval(c *dfCtx) bool
+type node interface {
+	eval(c *evalCtx) bool
 }
 
 type (
-	dfOrNode  struct{ a, b dfNode }
-	dfAndNode struct{ a, b dfNode }
-	dfXorNode struct{ a, b dfNode }
-	dfNotNode struct{ x dfNode }
-	// dfTestNode is a bare operand: a field or protocol is present (a
+	orNode  struct{ a, b node }
+	andNode struct{ a, b node }
+	xorNode struct{ a, b node }
+	notNode struct{ x node }
+	// testNode is a bare operand: a field or protocol is present (a
 	// bitwise and is non-zero).
-	dfTestNode struct{ x *dfOperand }
-	dfCmpNode  struct {
+	testNode struct{ x *operand }
+	cmpNode  struct {
 		op   string
-		l, r *dfOperand
+		l, r *operand
 	}
-	dfContainsNode struct{ l, r *dfOperand }
-	dfMatchesNode  struct {
-		l  *dfOperand
+	containsNode struct{ l, r *operand }
+	matchesNode  struct {
+		l  *operand
 		re *regexp.Regexp
 	}
-	dfInNode struct {
-		l   *dfOperand
-		set []dfSetElem
+	inNode struct {
+		l   *operand
+		set []setElem
 	}
 )
 
-type dfSetElem struct {
-	lo, hi *dfOperand // hi is nil for a single value
+type setElem struct {
+	lo, hi *operand // hi is nil for a single value
 }
 
-// dfOperand is one side of a comparison.
-type dfOperand struct {
+// operand is one side of a comparison.
+type operand struct {
 	kind decode.Kind // the type of its values (KindBytes for a slice)
-	tok  dfToken
+	tok  token
 	// A field or protocol reference.
 	field string
 	slot  int
 	layer int // #N, 0 for any
 	// A slice of the value, applied last.
-	slice []dfRange
+	slice []sliceRange
 	// A function call.
 	fn   string
-	args []*dfOperand
+	args []*operand
 	// A bitwise and: the operand's values & mask's.
-	mask *dfOperand
+	mask *operand
 	// A literal, before typing (lit) and after (val).
-	lit    *dfToken
-	val    dfValue
+	lit    *token
+	val    value
 	hasVal bool
 }
 
-func (o *dfOperand) isLiteral() bool { return o.lit != nil }
+func (o *operand) isLiteral() bool { return o.lit != nil }
 
-// dfRange is one range of a slice, as Wireshark's drange nodes.
-type dfRange struct {
+// sliceRange is one range of a slice, as Wireshark's drange nodes.
+type sliceRange struct {
 	start  int
 	length int // for rngLength
 	end    int // for rngOffset (inclusive)
@@ -85,103 +85,103 @@ const (
 
 // The parser.
 
-type dfParser struct {
+type parser struct {
 	expr string
-	toks []dfToken
+	toks []token
 	i    int
 	d    *Filter
 }
 
-func (ps *dfParser) peek() dfToken { return ps.toks[ps.i] }
-func (ps *dfParser) next() dfToken {
+func (ps *parser) peek() token { return ps.toks[ps.i] }
+func (ps *parser) next() token {
 	t := ps.toks[ps.i]
-	if t.kind != dfEOF {
+	if t.kind != tokEOF {
 		ps.i++
 	}
 	return t
 }
 
-func (ps *dfParser) errAt(t dfToken, msg string) *Error {
-	return dfErrAt(ps.expr, t.pos, msg, t.raw)
+func (ps *parser) errAt(t token, msg string) *Error {
+	return errorAt(ps.expr, t.pos, msg, t.raw)
 }
 
-func (ps *dfParser) unexpected(t dfToken) *Error {
-	if t.kind == dfEOF {
+func (ps *parser) unexpected(t token) *Error {
+	if t.kind == tokEOF {
 		return ps.errAt(t, "unexpected end of filter")
 	}
 	return ps.errAt(t, fmt.Sprintf("%q was unexpected in this context", t.raw))
 }
 
-func (ps *dfParser) parseOr() (dfNode, error) {
+func (ps *parser) parseOr() (node, error) {
 	a, err := ps.parseXor()
 	if err != nil {
 		return nil, err
 	}
-	for ps.peek().kind == dfOr {
+	for ps.peek().kind == tokOr {
 		ps.next()
 		b, err := ps.parseXor()
 		if err != nil {
 			return nil, err
 		}
-		a = &dfOrNode{a, b}
+		a = &orNode{a, b}
 	}
 	return a, nil
 }
 
-func (ps *dfParser) parseXor() (dfNode, error) {
+func (ps *parser) parseXor() (node, error) {
 	a, err := ps.parseAnd()
 	if err != nil {
 		return nil, err
 	}
-	for ps.peek().kind == dfXor {
+	for ps.peek().kind == tokXor {
 		ps.next()
 		b, err := ps.parseAnd()
 		if err != nil {
 			return nil, err
 		}
-		a = &dfXorNode{a, b}
+		a = &xorNode{a, b}
 	}
 	return a, nil
 }
 
-func (ps *dfParser) parseAnd() (dfNode, error) {
+func (ps *parser) parseAnd() (node, error) {
 	a, err := ps.parseNot()
 	if err != nil {
 		return nil, err
 	}
-	for ps.peek().kind == dfAnd {
+	for ps.peek().kind == tokAnd {
 		ps.next()
 		b, err := ps.parseNot()
 		if err != nil {
 			return nil, err
 		}
-		a = &dfAndNode{a, b}
+		a = &andNode{a, b}
 	}
 	return a, nil
 }
 
-func (ps *dfParser) parseNot() (dfNode, error) {
-	if ps.peek().kind == dfNot {
+func (ps *parser) parseNot() (node, error) {
+	if ps.peek().kind == tokNot {
 		ps.next()
 		x, err := ps.parseNot()
 		if err != nil {
 			return nil, err
 		}
-		return &dfNotNode{x}, nil
+		return &notNode{x}, nil
 	}
 	return ps.parseAtom()
 }
 
-func (ps *dfParser) parseAtom() (dfNode, error) {
+func (ps *parser) parseAtom() (node, error) {
 	t := ps.peek()
-	if t.kind == dfLParen {
+	if t.kind == tokLParen {
 		ps.next()
 		x, err := ps.parseOr()
 		if err != nil {
 			return nil, err
 		}
-		if c := ps.peek(); c.kind != dfRParen {
-			if c.kind == dfEOF {
+		if c := ps.peek(); c.kind != tokRParen {
+			if c.kind == tokEOF {
 				return nil, ps.errAt(t, "unbalanced parenthesis: missing \")\"")
 			}
 			return nil, ps.unexpected(c)
@@ -195,58 +195,58 @@ func (ps *dfParser) parseAtom() (dfNode, error) {
 	}
 	op := ps.peek()
 	switch op.kind {
-	case dfRel:
+	case tokRel:
 		ps.next()
 		r, err := ps.parseEntity()
 		if err != nil {
 			return nil, err
 		}
 		return ps.checkCmp(op, l, r)
-	case dfContains:
+	case tokContains:
 		ps.next()
 		r, err := ps.parseEntity()
 		if err != nil {
 			return nil, err
 		}
 		return ps.checkContains(op, l, r)
-	case dfMatches:
+	case tokMatches:
 		ps.next()
 		r := ps.next()
-		if r.kind != dfString {
-			if r.kind == dfEOF {
+		if r.kind != tokString {
+			if r.kind == tokEOF {
 				return nil, ps.unexpected(r)
 			}
 			return nil, ps.errAt(r, "matches requires a double quoted string on the right side")
 		}
 		return ps.checkMatches(op, l, r)
-	case dfIn:
+	case tokIn:
 		ps.next()
 		return ps.parseSet(op, l)
-	case dfNot:
-		if ps.toks[ps.i+1].kind == dfIn {
+	case tokNot:
+		if ps.toks[ps.i+1].kind == tokIn {
 			ps.next()
 			in := ps.next()
 			x, err := ps.parseSet(in, l)
 			if err != nil {
 				return nil, err
 			}
-			return &dfNotNode{x}, nil
+			return &notNode{x}, nil
 		}
 	}
-	if err := ps.checkLHS(l, dfToken{}); err != nil {
+	if err := ps.checkLHS(l, token{}); err != nil {
 		return nil, err
 	}
-	return &dfTestNode{l}, nil
+	return &testNode{l}, nil
 }
 
 // parseEntity parses a field reference (with #layer and [slice]), a
 // function call, a literal, or one of those & another.
-func (ps *dfParser) parseEntity() (*dfOperand, error) {
+func (ps *parser) parseEntity() (*operand, error) {
 	o, err := ps.parseTerm()
 	if err != nil {
 		return nil, err
 	}
-	if ps.peek().kind == dfBitAnd {
+	if ps.peek().kind == tokBitAnd {
 		amp := ps.next()
 		m, err := ps.parseTerm()
 		if err != nil {
@@ -259,34 +259,34 @@ func (ps *dfParser) parseEntity() (*dfOperand, error) {
 			return nil, ps.errAt(o.tok, fmt.Sprintf("left side of %q must be a field or function, not %s", amp.raw, o.tok.raw))
 		}
 		bytesLike := o.kind == decode.KindBytes || o.kind == decode.KindProtocol
-		if !dfIsInteger(o.kind) && !bytesLike {
-			return nil, ps.errAt(o.tok, fmt.Sprintf("%s (type=%s) cannot participate in bitwise and", o.tok.raw, dfKindName(o.kind)))
+		if !isInteger(o.kind) && !bytesLike {
+			return nil, ps.errAt(o.tok, fmt.Sprintf("%s (type=%s) cannot participate in bitwise and", o.tok.raw, kindName(o.kind)))
 		}
 		if err := ps.typeOperand(m, o); err != nil {
 			return nil, err
 		}
-		if dfKindClass(m.kind) != dfKindClass(o.kind) {
+		if kindClass(m.kind) != kindClass(o.kind) {
 			return nil, ps.errAt(m.tok, fmt.Sprintf("%s and %s are not of compatible types", o.tok.raw, m.tok.raw))
 		}
 		k := o.kind
 		if bytesLike {
 			k = decode.KindBytes
 		}
-		return &dfOperand{kind: k, tok: o.tok, mask: m, args: []*dfOperand{o}}, nil
+		return &operand{kind: k, tok: o.tok, mask: m, args: []*operand{o}}, nil
 	}
 	return o, nil
 }
 
-func (ps *dfParser) parseTerm() (*dfOperand, error) {
+func (ps *parser) parseTerm() (*operand, error) {
 	t := ps.next()
 	switch t.kind {
-	case dfString, dfChar:
-		return &dfOperand{tok: t, lit: &t}, nil
-	case dfWord:
+	case tokString, tokChar:
+		return &operand{tok: t, lit: &t}, nil
+	case tokWord:
 	default:
 		return nil, ps.unexpected(t)
 	}
-	if ps.peek().kind == dfLParen && ps.peek().pos == t.pos+len(t.raw) {
+	if ps.peek().kind == tokLParen && ps.peek().pos == t.pos+len(t.raw) {
 		return ps.parseCall(t)
 	}
 	name := strings.TrimPrefix(t.text, ".") // a leading dot forces a field name
@@ -295,13 +295,13 @@ func (ps *dfParser) parseTerm() (*dfOperand, error) {
 		if strings.HasPrefix(t.text, ".") {
 			return nil, ps.unknownField(t, name)
 		}
-		if k := ps.peek().kind; k == dfHash || k == dfSlice {
+		if k := ps.peek().kind; k == tokHash || k == tokSlice {
 			return nil, ps.unknownField(t, name)
 		}
-		return &dfOperand{tok: t, lit: &t}, nil
+		return &operand{tok: t, lit: &t}, nil
 	}
-	o := &dfOperand{kind: kind, tok: t, field: name, slot: ps.slot(name)}
-	if ps.peek().kind == dfHash {
+	o := &operand{kind: kind, tok: t, field: name, slot: ps.slot(name)}
+	if ps.peek().kind == tokHash {
 		h := ps.next()
 		n, err := strconv.Atoi(h.text)
 		if err != nil || n < 1 {
@@ -310,7 +310,7 @@ func (ps *dfParser) parseTerm() (*dfOperand, error) {
 		o.layer = n
 		ps.d.layers = true
 	}
-	if ps.peek().kind == dfSlice {
+	if ps.peek().kind == tokSlice {
 		if err := ps.parseSlice(o); err != nil {
 			return nil, err
 		}
@@ -318,7 +318,7 @@ func (ps *dfParser) parseTerm() (*dfOperand, error) {
 	return o, nil
 }
 
-func (ps *dfParser) slot(name string) int {
+func (ps *parser) slot(name string) int {
 	if i, ok := ps.d.slots[name]; ok {
 		return i
 	}
@@ -327,18 +327,18 @@ func (ps *dfParser) slot(name string) int {
 	return i
 }
 
-// dfFunctions are the functions the filter language knows, after 4.0's.
-var dfFunctions = map[string]bool{"len": true, "count": true, "upper": true, "lower": true}
+// functions are the functions the filter language knows, after 4.0's.
+var functions = map[string]bool{"len": true, "count": true, "upper": true, "lower": true}
 
-func (ps *dfParser) parseCall(name dfToken) (*dfOperand, error) {
-	if !dfFunctions[name.text] {
+func (ps *parser) parseCall(name token) (*operand, error) {
+	if !functions[name.text] {
 		return nil, ps.errAt(name, fmt.Sprintf("the function %q does not exist", name.text))
 	}
 	ps.next() // (
-	o := &dfOperand{tok: name, fn: name.text}
-	for ps.peek().kind != dfRParen {
+	o := &operand{tok: name, fn: name.text}
+	for ps.peek().kind != tokRParen {
 		if len(o.args) > 0 {
-			if c := ps.peek(); c.kind != dfComma {
+			if c := ps.peek(); c.kind != tokComma {
 				return nil, ps.unexpected(c)
 			}
 			ps.next()
@@ -372,7 +372,7 @@ func (ps *dfParser) parseCall(name dfToken) (*dfOperand, error) {
 		}
 		o.kind = decode.KindString
 	}
-	if ps.peek().kind == dfSlice {
+	if ps.peek().kind == tokSlice {
 		if err := ps.parseSlice(o); err != nil {
 			return nil, err
 		}
@@ -380,9 +380,9 @@ func (ps *dfParser) parseCall(name dfToken) (*dfOperand, error) {
 	return o, nil
 }
 
-// dfSliceable reports whether values of kind k are byte sequences a slice
+// sliceable reports whether values of kind k are byte sequences a slice
 // can cut.
-func dfSliceable(k decode.Kind) bool {
+func sliceable(k decode.Kind) bool {
 	switch k {
 	case decode.KindBytes, decode.KindMAC, decode.KindProtocol, decode.KindIPv4, decode.KindIPv6, decode.KindString:
 		return true
@@ -394,17 +394,17 @@ func dfSliceable(k decode.Kind) bool {
 // (start, end inclusive), "i" (one byte), ":j" (from 0), "i:" (to the
 // end); negative offsets count from the end; ranges separated by commas
 // are concatenated.
-func (ps *dfParser) parseSlice(o *dfOperand) error {
+func (ps *parser) parseSlice(o *operand) error {
 	t := ps.next()
-	if !dfSliceable(o.kind) {
-		return ps.errAt(o.tok, fmt.Sprintf("%q is a %s and cannot be sliced into a sequence of bytes", o.tok.raw, dfKindName(o.kind)))
+	if !sliceable(o.kind) {
+		return ps.errAt(o.tok, fmt.Sprintf("%q is a %s and cannot be sliced into a sequence of bytes", o.tok.raw, kindName(o.kind)))
 	}
 	bad := func(s string) error {
 		return ps.errAt(t, fmt.Sprintf("%q is not a valid range", strings.TrimSpace(s)))
 	}
 	for _, part := range strings.Split(t.text, ",") {
 		s := strings.TrimSpace(part)
-		var r dfRange
+		var r sliceRange
 		num := func(x string) (int, bool) {
 			n, err := strconv.Atoi(strings.TrimSpace(x))
 			return n, err == nil && n >= -1<<30 && n <= 1<<30
@@ -456,25 +456,25 @@ func (ps *dfParser) parseSlice(o *dfOperand) error {
 }
 
 // parseSet parses "{a, b, c..d}" after "in" (in token t).
-func (ps *dfParser) parseSet(t dfToken, l *dfOperand) (dfNode, error) {
+func (ps *parser) parseSet(t token, l *operand) (node, error) {
 	if err := ps.checkLHS(l, t); err != nil {
 		return nil, err
 	}
-	if b := ps.next(); b.kind != dfLBrace {
+	if b := ps.next(); b.kind != tokLBrace {
 		return nil, ps.unexpected(b)
 	}
-	n := &dfInNode{l: l}
+	n := &inNode{l: l}
 	for {
-		if ps.peek().kind == dfRBrace {
+		if ps.peek().kind == tokRBrace {
 			if len(n.set) == 0 {
 				return nil, ps.errAt(ps.peek(), "the set is empty")
 			}
 			ps.next()
 			break
 		}
-		if len(n.set) > 0 && ps.peek().kind == dfComma {
+		if len(n.set) > 0 && ps.peek().kind == tokComma {
 			ps.next()
-			if ps.peek().kind == dfRBrace {
+			if ps.peek().kind == tokRBrace {
 				return nil, ps.unexpected(ps.peek())
 			}
 		}
@@ -485,8 +485,8 @@ func (ps *dfParser) parseSet(t dfToken, l *dfOperand) (dfNode, error) {
 		if err := ps.typeOperand(lo, l); err != nil {
 			return nil, err
 		}
-		e := dfSetElem{lo: lo}
-		if ps.peek().kind == dfDotDot {
+		e := setElem{lo: lo}
+		if ps.peek().kind == tokDotDot {
 			dd := ps.next()
 			hi, err := ps.parseEntity()
 			if err != nil {
@@ -498,13 +498,13 @@ func (ps *dfParser) parseSet(t dfToken, l *dfOperand) (dfNode, error) {
 			if !lo.isLiteral() || !hi.isLiteral() {
 				return nil, ps.errAt(dd, "a range in a set must be between two values")
 			}
-			if !dfOrderable(l.kind) {
-				return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot be compared with a range", l.tok.raw, dfKindName(l.kind)))
+			if !orderable(l.kind) {
+				return nil, ps.errAt(l.tok, fmt.Sprintf("%s (type=%s) cannot be compared with a range", l.tok.raw, kindName(l.kind)))
 			}
 			e.hi = hi
 		}
 		n.set = append(n.set, e)
-		if ps.peek().kind == dfEOF {
+		if ps.peek().kind == tokEOF {
 			return nil, ps.unexpected(ps.peek())
 		}
 	}

@@ -8,22 +8,22 @@ import (
 
 // Values: what the checker makes of literals and the evaluator of fields.
 
-// dfClass is the comparison class of a value: kinds whose values compare
+// valueClass is the comparison class of a value: kinds whose values compare
 // with each other share one.
-type dfClass uint8
+type valueClass uint8
 
 const (
-	vcNone     dfClass = iota
-	vcInt              // unsigned and signed integers, booleans, frame numbers
-	vcFloat            // floating point
-	vcString           // character strings
-	vcBytes            // byte sequences, MAC addresses, protocols, slices
-	vcIP               // IPv4 and IPv6 addresses, with a prefix length
-	vcTime             // absolute times (ns since the epoch)
-	vcDuration         // relative times (ns)
+	vcNone     valueClass = iota
+	vcInt                 // unsigned and signed integers, booleans, frame numbers
+	vcFloat               // floating point
+	vcString              // character strings
+	vcBytes               // byte sequences, MAC addresses, protocols, slices
+	vcIP                  // IPv4 and IPv6 addresses, with a prefix length
+	vcTime                // absolute times (ns since the epoch)
+	vcDuration            // relative times (ns)
 )
 
-func dfKindClass(k decode.Kind) dfClass {
+func kindClass(k decode.Kind) valueClass {
 	switch k {
 	case decode.KindUint, decode.KindInt, decode.KindBool, decode.KindFrameNum:
 		return vcInt
@@ -43,9 +43,9 @@ func dfKindClass(k decode.Kind) dfClass {
 	return vcNone
 }
 
-// dfValue is one value of an operand.
-type dfValue struct {
-	cls  dfClass
+// value is one value of an operand.
+type value struct {
+	cls  valueClass
 	neg  bool   // vcInt: the value is -u
 	u    uint64 // vcInt: magnitude
 	f    float64
