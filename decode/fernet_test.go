@@ -52,13 +52,14 @@ func TestDissectFernet(t *testing.T) {
 		t.Skip("no demo capture")
 	}
 	an.Finish()
-	df, err := CompileDisplayFilter("fernet")
-	if err != nil {
-		t.Fatal(err)
+	// The display filter "fernet" (package decode/dfilter, which imports
+	// this one): the name is registered and some node has it.
+	if _, _, ok := LookupField("fernet"); !ok {
+		t.Fatal(`"fernet" is neither a field nor a protocol name`)
 	}
 	var found []*Packet
 	eachDissected(t, "testdata/oracle/demo.pcapng", an, func(p *Packet) {
-		if df.Match(p) {
+		if len(p.Fields("fernet")) > 0 {
 			found = append(found, p)
 		}
 	})

@@ -2,15 +2,35 @@ package decode
 
 // The field registry: every field and protocol name wiretap's dissectors
 // produce, with the type of its values, so a display filter can check its
-// literals before it sees a packet (see dfilter.go). Kinds are what the
+// literals before it sees a packet (package decode/dfilter). Kinds are what the
 // dissectors put in the tree (mostly tshark 4.0's FT_* types); Bits is the
 // width of an integer field, for "too big for this field" (tshark's).
 //
-// TestDFRegistryCoversDissectors (oracle_dfilter_test.go) dissects every
+// TestDFRegistryCoversDissectors (fieldnames_test.go) dissects every
 // oracle capture and fails when a produced name is missing here or has
 // another kind: add new fields here when a dissector grows. Names for
 // stages still being written (fernet.*, secret.found) are listed ahead of
 // their dissectors.
+
+import (
+	"iter"
+	"maps"
+)
+
+// LookupField reports the type of a field or protocol name's values and,
+// for an integer field, its width in bits (8, 16, 24, 32 or 64; 0
+// otherwise). ok is false for a name no dissector produces. The display
+// filter (package decode/dfilter) checks its names and literals with it.
+func LookupField(name string) (kind Kind, bits uint8, ok bool) {
+	info, ok := knownFields[name]
+	return info.Kind, info.Bits, ok
+}
+
+// FieldNames yields every name LookupField knows, in no particular
+// order: the candidates for a filter's "did you mean".
+func FieldNames() iter.Seq[string] {
+	return maps.Keys(knownFields)
+}
 
 // fieldInfo is what a filter needs to know about a field name.
 type fieldInfo struct {

@@ -20,6 +20,7 @@ import (
 
 	"wiretap/capture"
 	"wiretap/decode"
+	"wiretap/decode/dfilter"
 )
 
 func init() {
@@ -123,7 +124,7 @@ type readJob struct {
 	out      *bufio.Writer
 	opts     decode.Options
 	fields   decode.FieldsFormat
-	filter   *decode.DisplayFilter
+	filter   *dfilter.Filter
 	follow   []followReq
 	matchers map[layers.LinkType]*capture.Matcher
 	secrets  [][]byte
@@ -188,7 +189,7 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 		}
 	}
 	if f.dispFilter != "" {
-		df, err := decode.CompileDisplayFilter(f.dispFilter)
+		df, err := dfilter.Compile(f.dispFilter)
 		if err != nil {
 			return nil, err
 		}

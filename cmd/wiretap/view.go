@@ -12,6 +12,7 @@ import (
 	"wiretap/cmd/wiretap/tui"
 	"wiretap/cmd/wiretap/tui/packets"
 	"wiretap/decode"
+	"wiretap/decode/dfilter"
 )
 
 func init() {
@@ -107,7 +108,7 @@ func checkDisplayFilter(expr string) error {
 	if expr == "" {
 		return nil
 	}
-	_, err := decode.CompileDisplayFilter(expr)
+	_, err := dfilter.Compile(expr)
 	return err
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"wiretap/cmd/wiretap/tui/packets"
-	"wiretap/decode"
+	"wiretap/decode/dfilter"
 )
 
 // filterBar is the display filter, on the top line: green while what is
@@ -45,7 +45,7 @@ func (f *filterBar) open() {
 func (f *filterBar) validate() {
 	f.err = nil
 	if text := strings.TrimSpace(f.edit.String()); text != "" {
-		_, f.err = decode.CompileDisplayFilter(text)
+		_, f.err = dfilter.Compile(text)
 	}
 }
 
@@ -99,7 +99,7 @@ func (f *filterBar) apply() {
 		a.list.resort()
 		return
 	}
-	df, _ := decode.CompileDisplayFilter(text)
+	df, _ := dfilter.Compile(text)
 	matches := &numList{}
 	a.list.setView(view{filtered: matches, frozen: a.list.view.frozen})
 	store := a.store
@@ -116,7 +116,7 @@ func (f *filterBar) apply() {
 
 // filterPackets adds the packets df matches to matches, in order. For a
 // live capture it goes on with new packets until the job is cancelled.
-func filterPackets(j *job, store *packets.Store, df *decode.DisplayFilter, matches *numList) error {
+func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *numList) error {
 	defer matches.finish()
 	live := store.Progress().Live != nil
 	next := 1
@@ -213,7 +213,7 @@ func (f *filterBar) draw(c canvas, r rect) {
 // filterErrorText is the filter error as the status line shows it: what
 // is wrong (a suggestion first), where last: 80 columns may cut the end.
 func filterErrorText(err error) string {
-	var dfe *decode.DisplayFilterError
+	var dfe *dfilter.Error
 	if !errors.As(err, &dfe) {
 		return err.Error()
 	}

@@ -11,6 +11,7 @@ import (
 
 	"wiretap/cmd/wiretap/tui/packets"
 	"wiretap/decode"
+	"wiretap/decode/dfilter"
 )
 
 // searchKind is what the search text is, as in Wireshark's Find Packet.
@@ -45,7 +46,7 @@ type query struct {
 	text   string
 	needle []byte // string (lower case) or hex
 	re     *regexp.Regexp
-	df     *decode.DisplayFilter
+	df     *dfilter.Filter
 }
 
 // match is where a query matched in one packet.
@@ -74,7 +75,7 @@ func compileQuery(kind searchKind, scope searchScope, text string) (*query, erro
 			return nil, fmt.Errorf("tui: %v", err)
 		}
 	case searchFilter:
-		if q.df, err = decode.CompileDisplayFilter(text); err != nil {
+		if q.df, err = dfilter.Compile(text); err != nil {
 			return nil, err
 		}
 	}

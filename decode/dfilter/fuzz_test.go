@@ -1,15 +1,17 @@
-package decode
+package dfilter
 
 import (
 	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"wiretap/decode"
 )
 
 // FuzzDisplayFilter compiles arbitrary filters and runs those that
 // compile on hand-built and dissected packets: no panic, errors are
-// *DisplayFilterError with a column inside the filter, and Fields names
+// *Error with a column inside the filter, and Fields names
 // only registry names. Seeds are the unit and oracle tables.
 func FuzzDisplayFilter(f *testing.F) {
 	for _, s := range dfOracleFilters {
@@ -21,7 +23,7 @@ func FuzzDisplayFilter(f *testing.F) {
 	for _, tc := range dfErrorCases {
 		f.Add(tc.filter)
 	}
-	pkts := []*Packet{dfPacketHTTP(), dfPacketUDP6(), dfPacketICMPError(), {}}
+	pkts := []*decode.Packet{dfPacketHTTP(), dfPacketUDP6(), dfPacketICMPError(), {}}
 	for _, path := range oracleFiles(f) {
 		if !strings.Contains(path, "get.pcap") && !strings.Contains(path, "one_ipv6") {
 			continue
@@ -30,9 +32,9 @@ func FuzzDisplayFilter(f *testing.F) {
 		pkts = append(pkts, dfAnalyze(raw)...)
 	}
 	f.Fuzz(func(t *testing.T, expr string) {
-		df, err := CompileDisplayFilter(expr)
+		df, err := Compile(expr)
 		if err != nil {
-			var de *DisplayFilterError
+			var de *Error
 			if !errors.As(err, &de) {
 				t.Fatalf("%q: error %T", expr, err)
 			}
@@ -45,7 +47,7 @@ func FuzzDisplayFilter(f *testing.F) {
 			return
 		}
 		for _, n := range df.Fields() {
-			if _, ok := knownFields[n]; !ok {
+			if _, _, ok := decode.LookupField(n); !ok {
 				t.Fatalf("%q: Fields() has %q, not in the registry", expr, n)
 			}
 		}

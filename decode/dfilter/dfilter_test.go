@@ -1,4 +1,4 @@
-package decode
+package dfilter
 
 import (
 	"encoding/binary"
@@ -8,47 +8,53 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wiretap/decode"
 )
 
 // Hand-built packets for the display-filter tests: the fields are made
 // directly, as the dissectors make them.
 
-func dfu(name string, v uint64) *Field { return &Field{Name: name, Kind: KindUint, U: v} }
-func dfhex(name string, v uint64, bits uint8) *Field {
-	return &Field{Name: name, Kind: KindUint, Base: BaseHex, Bits: bits, U: v}
+func dfu(name string, v uint64) *decode.Field {
+	return &decode.Field{Name: name, Kind: decode.KindUint, U: v}
 }
-func dfbool(name string, v bool) *Field {
-	f := &Field{Name: name, Kind: KindBool}
+func dfhex(name string, v uint64, bits uint8) *decode.Field {
+	return &decode.Field{Name: name, Kind: decode.KindUint, Base: decode.BaseHex, Bits: bits, U: v}
+}
+func dfbool(name string, v bool) *decode.Field {
+	f := &decode.Field{Name: name, Kind: decode.KindBool}
 	if v {
 		f.U = 1
 	}
 	return f
 }
-func dfstr(name, s string) *Field { return &Field{Name: name, Kind: KindString, S: s} }
-func dfip(name, a string) *Field {
+func dfstr(name, s string) *decode.Field {
+	return &decode.Field{Name: name, Kind: decode.KindString, S: s}
+}
+func dfip(name, a string) *decode.Field {
 	ip := netip.MustParseAddr(a)
-	k := KindIPv4
+	k := decode.KindIPv4
 	if ip.Is6() {
-		k = KindIPv6
+		k = decode.KindIPv6
 	}
-	return &Field{Name: name, Kind: k, IP: ip}
+	return &decode.Field{Name: name, Kind: k, IP: ip}
 }
-func dfbytes(name string, data []byte, start, n int) *Field {
-	return &Field{Name: name, Kind: KindBytes, B: data[start : start+n], Start: start, Len: n}
+func dfbytes(name string, data []byte, start, n int) *decode.Field {
+	return &decode.Field{Name: name, Kind: decode.KindBytes, B: data[start : start+n], Start: start, Len: n}
 }
-func dfmac(name string, data []byte, start int) *Field {
-	return &Field{Name: name, Kind: KindMAC, B: data[start : start+6], Start: start, Len: 6}
+func dfmac(name string, data []byte, start int) *decode.Field {
+	return &decode.Field{Name: name, Kind: decode.KindMAC, B: data[start : start+6], Start: start, Len: 6}
 }
-func dfproto(name string, start, n int, children ...*Field) *Field {
-	return &Field{Name: name, Kind: KindProtocol, Start: start, Len: n, Children: children}
+func dfproto(name string, start, n int, children ...*decode.Field) *decode.Field {
+	return &decode.Field{Name: name, Kind: decode.KindProtocol, Start: start, Len: n, Children: children}
 }
-func dfhide(f *Field) *Field { f.Hidden = true; return f }
+func dfhide(f *decode.Field) *decode.Field { f.Hidden = true; return f }
 
 var dfEpoch = time.Date(2020, 1, 2, 3, 4, 5, 500000000, time.UTC)
 
 // dfPacketHTTP is Ethernet/IPv4/TCP/HTTP with a 4-byte Ethernet trailer
 // after the IP packet.
-func dfPacketHTTP() *Packet {
+func dfPacketHTTP() *decode.Packet {
 	payload := []byte("GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: Wget/1.14\r\nX-Name: caf\xe9\r\n\r\n")
 	var d []byte
 	d = append(d, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00)
@@ -60,9 +66,9 @@ func dfPacketHTTP() *Packet {
 	ts := dfEpoch.Local()
 	frame := dfproto("frame", 0, len(d),
 		dfu("frame.number", 1), dfu("frame.len", uint64(len(d))),
-		&Field{Name: "frame.time_relative", Kind: KindDuration, D: 1500 * time.Millisecond},
-		&Field{Name: "frame.time_delta", Kind: KindDuration, D: 250 * time.Microsecond},
-		&Field{Name: "frame.time_epoch", Kind: KindTime, T: dfEpoch},
+		&decode.Field{Name: "frame.time_relative", Kind: decode.KindDuration, D: 1500 * time.Millisecond},
+		&decode.Field{Name: "frame.time_delta", Kind: decode.KindDuration, D: 250 * time.Microsecond},
+		&decode.Field{Name: "frame.time_epoch", Kind: decode.KindTime, T: dfEpoch},
 		dfstr("frame.time", ts.Format("Jan _2, 2006 15:04:05.000000000 MST")),
 		dfstr("frame.protocols", "eth:ethertype:ip:tcp:http"))
 	eth := dfproto("eth", 0, 14,
@@ -75,23 +81,23 @@ func dfPacketHTTP() *Packet {
 		dfip("ip.src", "10.0.0.1"), dfhide(dfip("ip.addr", "10.0.0.1")),
 		dfip("ip.dst", "192.168.1.2"), dfhide(dfip("ip.addr", "192.168.1.2")))
 	flags := dfhex("tcp.flags", 0x018, 16)
-	flags.Children = []*Field{dfbool("tcp.flags.syn", false), dfbool("tcp.flags.ack", true), dfbool("tcp.flags.push", true),
+	flags.Children = []*decode.Field{dfbool("tcp.flags.syn", false), dfbool("tcp.flags.ack", true), dfbool("tcp.flags.push", true),
 		dfstr("tcp.flags.str", "·······AP···")}
 	tcp := dfproto("tcp", 34, 20,
 		dfu("tcp.srcport", 43592), dfu("tcp.dstport", 80), dfhide(dfu("tcp.port", 43592)), dfhide(dfu("tcp.port", 80)),
 		dfu("tcp.stream", 0), dfu("tcp.len", uint64(len(payload))), dfu("tcp.seq", 1), dfu("tcp.hdr_len", 20), flags,
-		&Field{Name: "tcp.window_size_scalefactor", Kind: KindInt, I: -1},
-		&Field{Name: "tcp.analysis", Children: []*Field{{Name: "tcp.analysis.acks_frame", Kind: KindFrameNum, U: 3}}},
+		&decode.Field{Name: "tcp.window_size_scalefactor", Kind: decode.KindInt, I: -1},
+		&decode.Field{Name: "tcp.analysis", Children: []*decode.Field{{Name: "tcp.analysis.acks_frame", Kind: decode.KindFrameNum, U: 3}}},
 		dfbytes("tcp.payload", d, 54, len(payload)))
 	http := dfproto("http", 54, len(payload),
 		dfhide(dfbool("http.request", true)), dfstr("http.request.method", "GET"), dfstr("http.request.uri", "/index.html"),
 		dfstr("http.host", "example.com"), dfstr("http.user_agent", "Wget/1.14"), dfstr("http.request.line", "Host: example.com\r\n"),
 		dfstr("http.request.line", "User-Agent: Wget/1.14\r\n"), dfstr("http.request.line", "X-Name: caf\xe9\r\n"))
-	return &Packet{Number: 1, Sources: []DataSource{{Name: "Frame", Data: d}}, Tree: []*Field{frame, eth, ip, tcp, http}}
+	return &decode.Packet{Number: 1, Sources: []decode.DataSource{{Name: "Frame", Data: d}}, Tree: []*decode.Field{frame, eth, ip, tcp, http}}
 }
 
 // dfPacketUDP6 is Ethernet/IPv6/UDP with four bytes of data.
-func dfPacketUDP6() *Packet {
+func dfPacketUDP6() *decode.Packet {
 	var d []byte
 	d = append(d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x86, 0xdd)
 	d = append(d, 0x60, 0, 0, 0, 0, 12, 17, 64)
@@ -102,7 +108,7 @@ func dfPacketUDP6() *Packet {
 	d = binary.BigEndian.AppendUint16(d, 5353)
 	d = append(d, 0, 12, 0, 0, 1, 2, 3, 4)
 	frame := dfproto("frame", 0, len(d), dfu("frame.number", 2), dfu("frame.len", uint64(len(d))),
-		&Field{Name: "frame.time_relative", Kind: KindDuration, D: 2 * time.Second})
+		&decode.Field{Name: "frame.time_relative", Kind: decode.KindDuration, D: 2 * time.Second})
 	eth := dfproto("eth", 0, 14, dfmac("eth.dst", d, 0), dfhide(dfmac("eth.addr", d, 0)), dfmac("eth.src", d, 6),
 		dfhide(dfmac("eth.addr", d, 6)), dfhex("eth.type", 0x86dd, 16))
 	ip6 := dfproto("ipv6", 14, 40, dfu("ipv6.plen", 12), dfu("ipv6.nxt", 17), dfu("ipv6.hlim", 64),
@@ -111,12 +117,12 @@ func dfPacketUDP6() *Packet {
 	udp := dfproto("udp", 54, 8, dfu("udp.srcport", 53), dfu("udp.dstport", 5353), dfhide(dfu("udp.port", 53)),
 		dfhide(dfu("udp.port", 5353)), dfu("udp.length", 12))
 	data := dfproto("data", 62, 4, dfbytes("data.data", d, 62, 4), dfu("data.len", 4))
-	return &Packet{Number: 2, Sources: []DataSource{{Name: "Frame", Data: d}}, Tree: []*Field{frame, eth, ip6, udp, data}}
+	return &decode.Packet{Number: 2, Sources: []decode.DataSource{{Name: "Frame", Data: d}}, Tree: []*decode.Field{frame, eth, ip6, udp, data}}
 }
 
 // dfPacketICMPError is an ICMP error quoting an IP/UDP header: two ip
 // layers, for the #N layer operator.
-func dfPacketICMPError() *Packet {
+func dfPacketICMPError() *decode.Packet {
 	d := make([]byte, 14+20+8+20+8)
 	frame := dfproto("frame", 0, len(d), dfu("frame.number", 3))
 	eth := dfproto("eth", 0, 14, dfhex("eth.type", 0x0800, 16))
@@ -126,7 +132,7 @@ func dfPacketICMPError() *Packet {
 	ip2 := dfproto("ip", 42, 20, dfu("ip.len", 60), dfu("ip.proto", 17), dfip("ip.src", "10.0.0.2"), dfhide(dfip("ip.addr", "10.0.0.2")),
 		dfip("ip.dst", "8.8.8.8"), dfhide(dfip("ip.addr", "8.8.8.8")))
 	udp := dfproto("udp", 62, 8, dfu("udp.srcport", 5000), dfu("udp.dstport", 53))
-	return &Packet{Number: 3, Sources: []DataSource{{Name: "Frame", Data: d}}, Tree: []*Field{frame, eth, ip1, icmp, ip2, udp}}
+	return &decode.Packet{Number: 3, Sources: []decode.DataSource{{Name: "Frame", Data: d}}, Tree: []*decode.Field{frame, eth, ip1, icmp, ip2, udp}}
 }
 
 // dfMatchCases: filter → whether it matches the HTTP, UDP6 and ICMP
@@ -394,9 +400,9 @@ var dfMatchCases = []struct {
 }
 
 func TestDFMatch(t *testing.T) {
-	pkts := []*Packet{dfPacketHTTP(), dfPacketUDP6(), dfPacketICMPError()}
+	pkts := []*decode.Packet{dfPacketHTTP(), dfPacketUDP6(), dfPacketICMPError()}
 	for _, tc := range dfMatchCases {
-		df, err := CompileDisplayFilter(tc.filter)
+		df, err := Compile(tc.filter)
 		if err != nil {
 			t.Errorf("%s: %v", tc.filter, err)
 			continue
@@ -436,7 +442,7 @@ func TestDFCaseFolding(t *testing.T) {
 		{`tcp.flags.str matches "^.\xb7"`, true}, // · is c2 b7: two characters
 		{`tcp.flags.str matches "^\\xc2\\xb7\\xc2"`, true},
 	} {
-		df, err := CompileDisplayFilter(tc.filter)
+		df, err := Compile(tc.filter)
 		if err != nil {
 			t.Errorf("%s: %v", tc.filter, err)
 			continue
@@ -448,18 +454,18 @@ func TestDFCaseFolding(t *testing.T) {
 }
 
 func TestDFNilAndEmpty(t *testing.T) {
-	var df *DisplayFilter
+	var df *Filter
 	if !df.Match(dfPacketHTTP()) {
 		t.Error("a nil filter should pass every packet")
 	}
-	df, err := CompileDisplayFilter("tcp")
+	df, err := Compile("tcp")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if df.Match(nil) {
 		t.Error("a nil packet should not match")
 	}
-	if df.Match(&Packet{}) {
+	if df.Match(&decode.Packet{}) {
 		t.Error("an empty packet should not match tcp")
 	}
 	if df.String() != "tcp" {
@@ -480,7 +486,7 @@ func TestDFFields(t *testing.T) {
 		{`frame.number in {tcp.stream, 2} and tcp.flags & 0x02`, []string{"frame.number", "tcp.flags", "tcp.stream"}},
 		{`ip.src#2 == 1.2.3.4`, []string{"ip.src"}},
 	} {
-		df, err := CompileDisplayFilter(tc.filter)
+		df, err := Compile(tc.filter)
 		if err != nil {
 			t.Errorf("%s: %v", tc.filter, err)
 			continue
@@ -601,14 +607,14 @@ var dfErrorCases = []struct {
 
 func TestDFErrors(t *testing.T) {
 	for _, tc := range dfErrorCases {
-		_, err := CompileDisplayFilter(tc.filter)
+		_, err := Compile(tc.filter)
 		if err == nil {
 			t.Errorf("%s: compiles, want an error %q", tc.filter, tc.msg)
 			continue
 		}
-		var de *DisplayFilterError
+		var de *Error
 		if !errors.As(err, &de) {
-			t.Errorf("%s: error %T, want *DisplayFilterError", tc.filter, err)
+			t.Errorf("%s: error %T, want *Error", tc.filter, err)
 			continue
 		}
 		if !strings.HasPrefix(err.Error(), "decode: filter: ") || !strings.Contains(err.Error(), tc.msg) {
@@ -628,7 +634,7 @@ func TestDFErrorFormat(t *testing.T) {
 		{`tcp.port == 70000`, `decode: filter: "70000" too big for this field, maximum 65535 at column 13: 70000`},
 		{`tcp and`, `decode: filter: unexpected end of filter at column 8`},
 	} {
-		_, err := CompileDisplayFilter(tc.filter)
+		_, err := Compile(tc.filter)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s:\n got  %v\n want %s", tc.filter, err, tc.want)
 		}
@@ -647,7 +653,7 @@ func TestDFSuggestions(t *testing.T) {
 		{"eht", []string{"eth"}},
 		{"zzzzzzzzzzzzzzzzzzzzzz", nil},
 	} {
-		got := dfClosestNames(tc.name, 3)
+		got := closestNames(tc.name, 3)
 		if len(got) > 3 {
 			t.Errorf("%s: %d suggestions", tc.name, len(got))
 		}
@@ -671,11 +677,11 @@ func TestDFLevenshtein(t *testing.T) {
 		{"", "", 0}, {"abc", "abc", 0}, {"abc", "abd", 1}, {"abc", "ab", 1}, {"ab", "abc", 1},
 		{"kitten", "sitting", 3}, {"tcp.prot", "tcp.port", 2}, {"flaw", "lawn", 2},
 	} {
-		if d := dfLevenshtein(tc.a, tc.b, 10); d != tc.d {
-			t.Errorf("dfLevenshtein(%q, %q) = %d, want %d", tc.a, tc.b, d, tc.d)
+		if d := levenshtein(tc.a, tc.b, 10); d != tc.d {
+			t.Errorf("levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, d, tc.d)
 		}
 	}
-	if d := dfLevenshtein("abcdef", "uvwxyz", 2); d <= 2 {
+	if d := levenshtein("abcdef", "uvwxyz", 2); d <= 2 {
 		t.Errorf("the limit is not honoured: %d", d)
 	}
 }
@@ -702,28 +708,9 @@ func TestDFByteStrings(t *testing.T) {
 		{"zz", nil, false},
 		{"", nil, false},
 	} {
-		got, ok := dfParseBytes(tc.s)
+		got, ok := parseBytes(tc.s)
 		if ok != tc.ok || ok && !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("dfParseBytes(%q) = %x, %v; want %x, %v", tc.s, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
-func TestDFRegistry(t *testing.T) {
-	for _, n := range strings.Fields(`frame eth ip ipv6 tcp udp http tls fernet secret frame.number tcp.port ip.addr
-		tcp.flags.syn http.request.method tls.record.content_type tls.record.version tls.record.length tls.handshake.type
-		tls.handshake.version tls.handshake.random tls.handshake.session_id tls.handshake.ciphersuite
-		tls.handshake.extension.type tls.handshake.extensions_server_name tls.handshake.extensions_alpn_str
-		tls.handshake.extensions.supported_version tls.handshake.ja3 tls.handshake.ja3_full tls.handshake.ja3s
-		tls.handshake.ja4 tls.handshake.certificate tls.alert_message.level tls.alert_message.desc tls.app_data
-		fernet.token fernet.timestamp fernet.iv fernet.ciphertext_len fernet.hmac secret.found`) {
-		if _, ok := knownFields[n]; !ok {
-			t.Errorf("%s is missing from knownFields", n)
-		}
-	}
-	for n, info := range knownFields {
-		if (info.Kind == KindUint || info.Kind == KindInt) && info.Bits == 0 {
-			t.Errorf("%s: an integer field without a width", n)
+			t.Errorf("parseBytes(%q) = %x, %v; want %x, %v", tc.s, got, ok, tc.want, tc.ok)
 		}
 	}
 }
@@ -731,7 +718,7 @@ func TestDFRegistry(t *testing.T) {
 func BenchmarkDFMatch(b *testing.B) {
 	p := dfPacketHTTP()
 	for _, f := range []string{`tcp.port == 80 && http.request.method == "GET"`, `tcp contains "Wget"`, `http.host matches "example"`} {
-		df, err := CompileDisplayFilter(f)
+		df, err := Compile(f)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,100 +1,52 @@
-package decode
+package dfilter
 
 import (
 	"bytes"
-	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"wiretap/decode"
 )
 
 // Evaluation of a compiled display filter against one dissected packet.
 
-// dfClass is the comparison class of a value: kinds whose values compare
-// with each other share one.
-type dfClass uint8
-
-const (
-	vcNone     dfClass = iota
-	vcInt              // unsigned and signed integers, booleans, frame numbers
-	vcFloat            // floating point
-	vcString           // character strings
-	vcBytes            // byte sequences, MAC addresses, protocols, slices
-	vcIP               // IPv4 and IPv6 addresses, with a prefix length
-	vcTime             // absolute times (ns since the epoch)
-	vcDuration         // relative times (ns)
-)
-
-func dfKindClass(k Kind) dfClass {
-	switch k {
-	case KindUint, KindInt, KindBool, KindFrameNum:
-		return vcInt
-	case KindFloat:
-		return vcFloat
-	case KindString:
-		return vcString
-	case KindBytes, KindMAC, KindProtocol:
-		return vcBytes
-	case KindIPv4, KindIPv6:
-		return vcIP
-	case KindTime:
-		return vcTime
-	case KindDuration:
-		return vcDuration
-	}
-	return vcNone
-}
-
-// dfValue is one value of an operand.
-type dfValue struct {
-	cls  dfClass
-	neg  bool   // vcInt: the value is -u
-	u    uint64 // vcInt: magnitude
-	f    float64
-	s    string
-	b    []byte
-	tvb  []byte // a protocol's data to its dissector's end, for contains and matches
-	ip   netip.Addr
-	bits int   // vcIP: prefix length
-	t    int64 // vcTime, vcDuration: nanoseconds
-}
-
-// dfCtx is the state of one Match.
-type dfCtx struct {
-	d      *DisplayFilter
-	p      *Packet
-	fields [][]*Field
-	layer  [][]int        // per slot, the protocol layer (1-based) of each field
-	tvbEnd map[*Field]int // a protocol node's data end in its source
+// evalCtx is the state of one Match.
+type evalCtx struct {
+	d      *Filter
+	p      *decode.Packet
+	fields [][]*decode.Field
+	layer  [][]int               // per slot, the protocol layer (1-based) of each field
+	tvbEnd map[*decode.Field]int // a protocol node's data end in its source
 }
 
 // Match reports whether packet p passes the filter. A nil filter passes
 // every packet.
-func (d *DisplayFilter) Match(p *Packet) bool {
+func (d *Filter) Match(p *decode.Packet) bool {
 	if d == nil {
 		return true
 	}
 	if p == nil {
 		return false
 	}
-	c := &dfCtx{d: d, p: p}
+	c := &evalCtx{d: d, p: p}
 	c.collect()
 	return d.root.eval(c)
 }
 
 // collect gathers, in one walk of the tree, every occurrence of the names
 // the filter uses.
-func (c *dfCtx) collect() {
+func (c *evalCtx) collect() {
 	d := c.d
-	c.fields = make([][]*Field, len(d.slots))
+	c.fields = make([][]*decode.Field, len(d.slots))
 	var counts map[string]int
 	if d.layers {
 		c.layer = make([][]int, len(d.slots))
 		counts = map[string]int{}
 	}
-	var visit func(f *Field)
-	visit = func(f *Field) {
-		if counts != nil && f.Kind == KindProtocol {
+	var visit func(f *decode.Field)
+	visit = func(f *decode.Field) {
+		if counts != nil && f.Kind == decode.KindProtocol {
 			counts[f.Name]++
 		}
 		if f.Name != "" {
@@ -102,7 +54,7 @@ func (c *dfCtx) collect() {
 				c.fields[i] = append(c.fields[i], f)
 				if counts != nil {
 					proto, _, _ := strings.Cut(f.Name, ".")
-					if f.Kind == KindProtocol {
+					if f.Kind == decode.KindProtocol {
 						proto = f.Name
 					}
 					c.layer[i] = append(c.layer[i], counts[proto])
@@ -120,12 +72,12 @@ func (c *dfCtx) collect() {
 
 // occurrences returns the fields an operand refers to (its #layer
 // applied).
-func (c *dfCtx) occurrences(o *dfOperand) []*Field {
+func (c *evalCtx) occurrences(o *operand) []*decode.Field {
 	fs := c.fields[o.slot]
 	if o.layer == 0 || len(fs) == 0 {
 		return fs
 	}
-	var out []*Field
+	var out []*decode.Field
 	for i, f := range fs {
 		if c.layer[o.slot][i] == o.layer {
 			out = append(out, f)
@@ -136,11 +88,11 @@ func (c *dfCtx) occurrences(o *dfOperand) []*Field {
 
 // values evaluates an operand to its values (none when its field is
 // absent).
-func (c *dfCtx) values(o *dfOperand) []dfValue {
+func (c *evalCtx) values(o *operand) []value {
 	if o.hasVal {
-		return []dfValue{o.val}
+		return []value{o.val}
 	}
-	var out []dfValue
+	var out []value
 	switch {
 	case o.mask != nil:
 		ms := c.values(o.mask)
@@ -148,13 +100,13 @@ func (c *dfCtx) values(o *dfOperand) []dfValue {
 			for _, m := range ms {
 				switch {
 				case a.cls == vcInt && m.cls == vcInt:
-					out = append(out, dfValue{cls: vcInt, u: dfTwos(a) & dfTwos(m)})
+					out = append(out, value{cls: vcInt, u: twos(a) & twos(m)})
 				case a.cls == vcBytes && m.cls == vcBytes: // byte by byte, as long as the shorter
 					b := make([]byte, min(len(a.b), len(m.b)))
 					for i := range b {
 						b[i] = a.b[i] & m.b[i]
 					}
-					out = append(out, dfValue{cls: vcBytes, b: b})
+					out = append(out, value{cls: vcBytes, b: b})
 				}
 			}
 		}
@@ -164,11 +116,11 @@ func (c *dfCtx) values(o *dfOperand) []dfValue {
 		switch o.fn {
 		case "count":
 			if n := len(c.occurrences(a)); n > 0 {
-				out = append(out, dfValue{cls: vcInt, u: uint64(n)})
+				out = append(out, value{cls: vcInt, u: uint64(n)})
 			}
 		case "len":
 			for _, f := range c.occurrences(a) {
-				out = append(out, dfValue{cls: vcInt, u: uint64(dfFieldLength(c.p, f))})
+				out = append(out, value{cls: vcInt, u: uint64(fieldLength(c.p, f))})
 			}
 		case "upper", "lower":
 			for _, v := range c.values(a) {
@@ -176,9 +128,9 @@ func (c *dfCtx) values(o *dfOperand) []dfValue {
 					continue
 				}
 				if o.fn == "upper" {
-					v.s = dfUpper(v.s)
+					v.s = upper(v.s)
 				} else {
-					v.s = dfLower(v.s)
+					v.s = lower(v.s)
 				}
 				out = append(out, v)
 			}
@@ -192,14 +144,14 @@ func (c *dfCtx) values(o *dfOperand) []dfValue {
 	}
 	if o.slice != nil {
 		for i, v := range out {
-			out[i] = dfValue{cls: vcBytes, b: dfSliceBytes(dfValueBytes(v), o.slice)}
+			out[i] = value{cls: vcBytes, b: sliceBytes(valueBytes(v), o.slice)}
 		}
 	}
 	return out
 }
 
-// dfTwos is an integer value as a 64-bit two's complement word.
-func dfTwos(v dfValue) uint64 {
+// twos is an integer value as a 64-bit two's complement word.
+func twos(v value) uint64 {
 	if v.neg {
 		return -v.u
 	}
@@ -209,62 +161,62 @@ func dfTwos(v dfValue) uint64 {
 // fieldValue converts a tree field into a value; want is the type the
 // registry gives its name (frame.time is a string in the tree and a time
 // in filters).
-func (c *dfCtx) fieldValue(f *Field, want Kind) (dfValue, bool) {
+func (c *evalCtx) fieldValue(f *decode.Field, want decode.Kind) (value, bool) {
 	switch f.Kind {
-	case KindUint, KindFrameNum:
-		return dfValue{cls: vcInt, u: f.U}, true
-	case KindBool:
+	case decode.KindUint, decode.KindFrameNum:
+		return value{cls: vcInt, u: f.U}, true
+	case decode.KindBool:
 		if f.U != 0 {
-			return dfValue{cls: vcInt, u: 1}, true
+			return value{cls: vcInt, u: 1}, true
 		}
-		return dfValue{cls: vcInt}, true
-	case KindInt:
+		return value{cls: vcInt}, true
+	case decode.KindInt:
 		if f.I < 0 {
-			return dfValue{cls: vcInt, neg: true, u: -uint64(f.I)}, true
+			return value{cls: vcInt, neg: true, u: -uint64(f.I)}, true
 		}
-		return dfValue{cls: vcInt, u: uint64(f.I)}, true
-	case KindFloat:
-		return dfValue{cls: vcFloat, f: f.F}, true
-	case KindString:
-		if want == KindTime {
-			if t, ok := dfParseTreeTime(f.S); ok {
-				return dfValue{cls: vcTime, t: t.UnixNano()}, true
+		return value{cls: vcInt, u: uint64(f.I)}, true
+	case decode.KindFloat:
+		return value{cls: vcFloat, f: f.F}, true
+	case decode.KindString:
+		if want == decode.KindTime {
+			if t, ok := parseTreeTime(f.S); ok {
+				return value{cls: vcTime, t: t.UnixNano()}, true
 			}
-			return dfValue{}, false
+			return value{}, false
 		}
-		return dfValue{cls: vcString, s: f.S}, true
-	case KindBytes:
+		return value{cls: vcString, s: f.S}, true
+	case decode.KindBytes:
 		b := f.B
 		if b == nil {
-			b = dfFieldBytes(c.p, f)
+			b = fieldBytes(c.p, f)
 		}
-		return dfValue{cls: vcBytes, b: b}, true
-	case KindMAC:
-		return dfValue{cls: vcBytes, b: f.B}, true
-	case KindIPv4, KindIPv6:
-		return dfValue{cls: vcIP, ip: f.IP, bits: f.IP.BitLen()}, true
-	case KindTime:
-		return dfValue{cls: vcTime, t: f.T.UnixNano()}, true
-	case KindDuration:
-		return dfValue{cls: vcDuration, t: int64(f.D)}, true
-	case KindProtocol:
-		v := dfValue{cls: vcBytes, b: dfFieldBytes(c.p, f)}
+		return value{cls: vcBytes, b: b}, true
+	case decode.KindMAC:
+		return value{cls: vcBytes, b: f.B}, true
+	case decode.KindIPv4, decode.KindIPv6:
+		return value{cls: vcIP, ip: f.IP, bits: f.IP.BitLen()}, true
+	case decode.KindTime:
+		return value{cls: vcTime, t: f.T.UnixNano()}, true
+	case decode.KindDuration:
+		return value{cls: vcDuration, t: int64(f.D)}, true
+	case decode.KindProtocol:
+		v := value{cls: vcBytes, b: fieldBytes(c.p, f)}
 		if c.d.tvbs {
 			v.tvb = c.protoData(f)
 		}
 		return v, true
 	}
-	return dfValue{}, false
+	return value{}, false
 }
 
-// dfParseTreeTime reads frame.time as the frame layer writes it.
-func dfParseTreeTime(s string) (time.Time, bool) {
+// parseTreeTime reads frame.time as the frame layer writes it.
+func parseTreeTime(s string) (time.Time, bool) {
 	t, err := time.ParseInLocation("Jan _2, 2006 15:04:05.000000000 MST", s, time.Local)
 	return t, err == nil
 }
 
-// dfFieldBytes is the bytes a field covers in its data source (clamped).
-func dfFieldBytes(p *Packet, f *Field) []byte {
+// fieldBytes is the bytes a field covers in its data source (clamped).
+func fieldBytes(p *decode.Packet, f *decode.Field) []byte {
 	if f.Source < 0 || f.Source >= len(p.Sources) {
 		return nil
 	}
@@ -274,25 +226,25 @@ func dfFieldBytes(p *Packet, f *Field) []byte {
 	return d[s:e]
 }
 
-// dfFieldLength is len(): the length of a field's value in bytes.
-func dfFieldLength(p *Packet, f *Field) int {
+// fieldLength is len(): the length of a field's value in bytes.
+func fieldLength(p *decode.Packet, f *decode.Field) int {
 	switch f.Kind {
-	case KindString:
+	case decode.KindString:
 		return len(f.S)
-	case KindBytes, KindMAC:
+	case decode.KindBytes, decode.KindMAC:
 		if f.B != nil {
 			return len(f.B)
 		}
-	case KindIPv4:
+	case decode.KindIPv4:
 		return 4
-	case KindIPv6:
+	case decode.KindIPv6:
 		return 16
-	case KindUint, KindInt, KindFrameNum: // the type's size, as tshark
-		if b := knownFields[f.Name].Bits; b > 0 {
+	case decode.KindUint, decode.KindInt, decode.KindFrameNum: // the type's size, as tshark
+		if _, b, _ := decode.LookupField(f.Name); b > 0 {
 			return int(b) / 8
 		}
 	}
-	return len(dfFieldBytes(p, f))
+	return len(fieldBytes(p, f))
 }
 
 // protoData is what Wireshark's FT_PROTOCOL value holds for contains and
@@ -300,24 +252,24 @@ func dfFieldLength(p *Packet, f *Field) int {
 // dissector was handed. IPv4 and IPv6 cut their buffer (and so that of
 // everything they carry) to their total length, leaving an Ethernet
 // trailer out.
-func (c *dfCtx) protoData(f *Field) []byte {
+func (c *evalCtx) protoData(f *decode.Field) []byte {
 	if c.tvbEnd == nil {
-		c.tvbEnd = map[*Field]int{}
+		c.tvbEnd = map[*decode.Field]int{}
 		limit := map[int]int{}
-		var visit func(n *Field)
-		visit = func(n *Field) {
-			if n.Kind == KindProtocol && n.Source >= 0 && n.Source < len(c.p.Sources) {
+		var visit func(n *decode.Field)
+		visit = func(n *decode.Field) {
+			if n.Kind == decode.KindProtocol && n.Source >= 0 && n.Source < len(c.p.Sources) {
 				lim, ok := limit[n.Source]
 				if !ok {
 					lim = len(c.p.Sources[n.Source].Data)
 				}
 				switch n.Name {
 				case "ip":
-					if l, ok := dfChildUint(n, "ip.len"); ok && l >= 20 {
+					if l, ok := childUint(n, "ip.len"); ok && l >= 20 {
 						lim = min(lim, n.Start+int(l))
 					}
 				case "ipv6":
-					if l, ok := dfChildUint(n, "ipv6.plen"); ok && l > 0 {
+					if l, ok := childUint(n, "ipv6.plen"); ok && l > 0 {
 						lim = min(lim, n.Start+40+int(l))
 					}
 				}
@@ -345,17 +297,17 @@ func (c *dfCtx) protoData(f *Field) []byte {
 	return d[s:e]
 }
 
-func dfChildUint(f *Field, name string) (uint64, bool) {
+func childUint(f *decode.Field, name string) (uint64, bool) {
 	for _, ch := range f.Children {
-		if ch.Name == name && ch.Kind == KindUint {
+		if ch.Name == name && ch.Kind == decode.KindUint {
 			return ch.U, true
 		}
 	}
 	return 0, false
 }
 
-// dfValueBytes is a value as the byte sequence a slice cuts.
-func dfValueBytes(v dfValue) []byte {
+// valueBytes is a value as the byte sequence a slice cuts.
+func valueBytes(v value) []byte {
 	switch v.cls {
 	case vcBytes:
 		return v.b
@@ -367,9 +319,9 @@ func dfValueBytes(v dfValue) []byte {
 	return nil
 }
 
-// dfSliceBytes applies a slice's ranges to b as Wireshark's slice_func: a
+// sliceBytes applies a slice's ranges to b as Wireshark's slice_func: a
 // range that does not fit stops the slice with what it has so far.
-func dfSliceBytes(b []byte, rs []dfRange) []byte {
+func sliceBytes(b []byte, rs []sliceRange) []byte {
 	n := len(b)
 	var out []byte
 	for _, r := range rs {
@@ -377,7 +329,7 @@ func dfSliceBytes(b []byte, rs []dfRange) []byte {
 		if start < 0 {
 			start += n
 			if start < 0 {
-				return dfNonNil(out)
+				return nonNil(out)
 			}
 		}
 		var length int
@@ -385,42 +337,42 @@ func dfSliceBytes(b []byte, rs []dfRange) []byte {
 		case rngToEnd:
 			length = n - start
 			if length <= 0 {
-				return dfNonNil(out)
+				return nonNil(out)
 			}
 		case rngLength:
 			length = r.length
 			if start+length > n {
-				return dfNonNil(out)
+				return nonNil(out)
 			}
 		case rngOffset:
 			end := r.end
 			if end < 0 {
 				end += n
 				if end < start {
-					return dfNonNil(out)
+					return nonNil(out)
 				}
 			} else if end >= n {
-				return dfNonNil(out)
+				return nonNil(out)
 			}
 			length = end - start + 1
 		}
 		if length <= 0 || start > n {
-			return dfNonNil(out)
+			return nonNil(out)
 		}
 		out = append(out, b[start:start+length]...)
 	}
-	return dfNonNil(out)
+	return nonNil(out)
 }
 
-func dfNonNil(b []byte) []byte {
+func nonNil(b []byte) []byte {
 	if b == nil {
 		return []byte{}
 	}
 	return b
 }
 
-// dfCompare orders a and b; ok is false when they cannot be compared.
-func dfCompare(a, b dfValue) (c int, ok bool) {
+// compareValues orders a and b; ok is false when they cannot be compared.
+func compareValues(a, b value) (c int, ok bool) {
 	switch {
 	case a.cls == vcInt && b.cls == vcInt:
 		switch {
@@ -429,11 +381,11 @@ func dfCompare(a, b dfValue) (c int, ok bool) {
 		case !a.neg && b.neg:
 			return 1, true
 		case a.neg:
-			return dfCmp3(b.u, a.u), true
+			return cmp3(b.u, a.u), true
 		}
-		return dfCmp3(a.u, b.u), true
+		return cmp3(a.u, b.u), true
 	case (a.cls == vcFloat || a.cls == vcInt) && (b.cls == vcFloat || b.cls == vcInt):
-		x, y := dfAsFloat(a), dfAsFloat(b)
+		x, y := asFloat(a), asFloat(b)
 		switch {
 		case x < y:
 			return -1, true
@@ -469,12 +421,12 @@ func dfCompare(a, b dfValue) (c int, ok bool) {
 		}
 		return x.Addr().Compare(y.Addr()), true
 	case vcTime, vcDuration:
-		return dfCmp3(a.t, b.t), true
+		return cmp3(a.t, b.t), true
 	}
 	return 0, false
 }
 
-func dfCmp3[T int64 | uint64](a, b T) int {
+func cmp3[T int64 | uint64](a, b T) int {
 	switch {
 	case a < b:
 		return -1
@@ -484,7 +436,7 @@ func dfCmp3[T int64 | uint64](a, b T) int {
 	return 0
 }
 
-func dfAsFloat(v dfValue) float64 {
+func asFloat(v value) float64 {
 	if v.cls == vcFloat {
 		return v.f
 	}
@@ -494,17 +446,17 @@ func dfAsFloat(v dfValue) float64 {
 	return float64(v.u)
 }
 
-func dfEqual(a, b dfValue) bool {
-	c, ok := dfCompare(a, b)
+func equalValues(a, b value) bool {
+	c, ok := compareValues(a, b)
 	return ok && c == 0
 }
 
-func (n *dfOrNode) eval(c *dfCtx) bool  { return n.a.eval(c) || n.b.eval(c) }
-func (n *dfAndNode) eval(c *dfCtx) bool { return n.a.eval(c) && n.b.eval(c) }
-func (n *dfXorNode) eval(c *dfCtx) bool { return n.a.eval(c) != n.b.eval(c) }
-func (n *dfNotNode) eval(c *dfCtx) bool { return !n.x.eval(c) }
+func (n *orNode) eval(c *evalCtx) bool  { return n.a.eval(c) || n.b.eval(c) }
+func (n *andNode) eval(c *evalCtx) bool { return n.a.eval(c) && n.b.eval(c) }
+func (n *xorNode) eval(c *evalCtx) bool { return n.a.eval(c) != n.b.eval(c) }
+func (n *notNode) eval(c *evalCtx) bool { return !n.x.eval(c) }
 
-func (n *dfTestNode) eval(c *dfCtx) bool {
+func (n *testNode) eval(c *evalCtx) bool {
 	o := n.x
 	if o.field != "" && o.slice == nil {
 		return len(c.occurrences(o)) > 0
@@ -521,7 +473,7 @@ func (n *dfTestNode) eval(c *dfCtx) bool {
 	return len(vs) > 0
 }
 
-func (n *dfCmpNode) eval(c *dfCtx) bool {
+func (n *cmpNode) eval(c *evalCtx) bool {
 	ls := c.values(n.l)
 	if len(ls) == 0 {
 		return false
@@ -535,7 +487,7 @@ func (n *dfCmpNode) eval(c *dfCtx) bool {
 		want := n.op == opAllEq
 		for _, a := range ls {
 			for _, b := range rs {
-				if dfEqual(a, b) != want {
+				if equalValues(a, b) != want {
 					return false
 				}
 			}
@@ -544,7 +496,7 @@ func (n *dfCmpNode) eval(c *dfCtx) bool {
 	case opAnyNe:
 		for _, a := range ls {
 			for _, b := range rs {
-				if !dfEqual(a, b) {
+				if !equalValues(a, b) {
 					return true
 				}
 			}
@@ -553,7 +505,7 @@ func (n *dfCmpNode) eval(c *dfCtx) bool {
 	}
 	for _, a := range ls {
 		for _, b := range rs {
-			r, ok := dfCompare(a, b)
+			r, ok := compareValues(a, b)
 			if !ok {
 				continue
 			}
@@ -577,8 +529,8 @@ func (n *dfCmpNode) eval(c *dfCtx) bool {
 	return false
 }
 
-// dfSubject is what contains and matches search in a value.
-func dfSubject(v dfValue) []byte {
+// subject is what contains and matches search in a value.
+func subject(v value) []byte {
 	switch v.cls {
 	case vcBytes:
 		if v.tvb != nil {
@@ -591,7 +543,7 @@ func dfSubject(v dfValue) []byte {
 	return nil
 }
 
-func (n *dfContainsNode) eval(c *dfCtx) bool {
+func (n *containsNode) eval(c *evalCtx) bool {
 	ls := c.values(n.l)
 	if len(ls) == 0 {
 		return false
@@ -601,9 +553,9 @@ func (n *dfContainsNode) eval(c *dfCtx) bool {
 		if a.cls != vcBytes && a.cls != vcString {
 			continue
 		}
-		hay := dfSubject(a)
+		hay := subject(a)
 		for _, b := range rs {
-			needle := dfValueBytes(b)
+			needle := valueBytes(b)
 			if b.cls != vcBytes && b.cls != vcString || len(needle) == 0 {
 				continue // tshark finds no empty string
 			}
@@ -615,21 +567,21 @@ func (n *dfContainsNode) eval(c *dfCtx) bool {
 	return false
 }
 
-func (n *dfMatchesNode) eval(c *dfCtx) bool {
+func (n *matchesNode) eval(c *evalCtx) bool {
 	for _, a := range c.values(n.l) {
 		if a.cls != vcBytes && a.cls != vcString {
 			continue
 		}
-		if n.re.MatchString(dfByteRunes(dfSubject(a))) {
+		if n.re.MatchString(byteRunes(subject(a))) {
 			return true
 		}
 	}
 	return false
 }
 
-// dfByteRunes maps the bytes of b to runes as dfCompileRegexp expects:
+// byteRunes maps the bytes of b to runes as compileRegexp expects:
 // ASCII as is, b >= 0x80 to U+F700+b.
-func dfByteRunes(b []byte) string {
+func byteRunes(b []byte) string {
 	ascii := true
 	for _, c := range b {
 		if c >= utf8.RuneSelf {
@@ -652,7 +604,7 @@ func dfByteRunes(b []byte) string {
 	return s.String()
 }
 
-func (n *dfInNode) eval(c *dfCtx) bool {
+func (n *inNode) eval(c *evalCtx) bool {
 	ls := c.values(n.l)
 	if len(ls) == 0 {
 		return false
@@ -662,7 +614,7 @@ func (n *dfInNode) eval(c *dfCtx) bool {
 		if e.hi == nil {
 			for _, a := range ls {
 				for _, b := range los {
-					if dfEqual(a, b) {
+					if equalValues(a, b) {
 						return true
 					}
 				}
@@ -673,8 +625,8 @@ func (n *dfInNode) eval(c *dfCtx) bool {
 		for _, a := range ls {
 			for _, lo := range los {
 				for _, hi := range his {
-					r1, ok1 := dfCompare(a, lo)
-					r2, ok2 := dfCompare(a, hi)
+					r1, ok1 := compareValues(a, lo)
+					r2, ok2 := compareValues(a, hi)
 					if ok1 && ok2 && r1 >= 0 && r2 <= 0 {
 						return true
 					}
@@ -685,7 +637,7 @@ func (n *dfInNode) eval(c *dfCtx) bool {
 	return false
 }
 
-func dfUpper(s string) string {
+func upper(s string) string {
 	b := []byte(s)
 	for i, c := range b {
 		if c >= 'a' && c <= 'z' {
@@ -695,7 +647,7 @@ func dfUpper(s string) string {
 	return string(b)
 }
 
-func dfLower(s string) string {
+func lower(s string) string {
 	b := []byte(s)
 	for i, c := range b {
 		if c >= 'A' && c <= 'Z' {

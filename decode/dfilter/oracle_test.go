@@ -1,9 +1,11 @@
-package decode
+package dfilter
 
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/capture"
+	"wiretap/decode"
 )
 
 // dfOracleFilters are evaluated by wiretap and by tshark 4.0 on every
@@ -185,15 +193,83 @@ var dfOracleDiffs = func() []dfOracleDiff {
 	return ds
 }()
 
+// The oracle captures are decode's: its layer, HTTP and TLS oracles
+// read the same files.
+const decodeTestdata = "../testdata"
+
+// oraclePacket is one packet of a capture, copied out of the reader.
+type oraclePacket struct {
+	ci   gopacket.CaptureInfo
+	lt   layers.LinkType
+	data []byte
+}
+
+// readCapture reads every packet of a capture file (stopping quietly at a
+// corrupt record, as tshark does).
+func readCapture(path string) ([]oraclePacket, error) {
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	var out []oraclePacket
+	for {
+		data, ci, err := src.ReadPacket()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, oraclePacket{ci: ci, lt: src.LinkType(ci), data: bytes.Clone(data)})
+	}
+}
+
+// oracleFiles lists the capture files under ../testdata/oracle, in walk
+// order.
+func oracleFiles(t testing.TB) []string {
+	var files []string
+	root := filepath.Join(decodeTestdata, "oracle")
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			switch filepath.Ext(path) {
+			case ".pcap", ".pcapng", ".cap":
+				files = append(files, path)
+			}
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		t.Fatal("no captures under " + root)
+	}
+	return files
+}
+
+// tlsFiles lists the TLS captures under ../testdata/tls, sorted.
+func tlsFiles() []string {
+	var files []string
+	filepath.WalkDir(filepath.Join(decodeTestdata, "tls"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if ext := filepath.Ext(path); ext == ".pcap" || ext == ".pcapng" || ext == ".gz" {
+			files = append(files, path)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files
+}
+
 // dfAnalyze runs both tiers over pkts with the oracle's port mapping
 // (tcp.port 5683 and 5684 are HTTP, as tshark's -d).
-func dfAnalyze(pkts []oraclePacket) []*Packet {
-	a := NewAnalyzer(Options{Force: map[uint16]string{5683: "http", 5684: "http", 5685: "tls", 9000: "tls"}})
+func dfAnalyze(pkts []oraclePacket) []*decode.Packet {
+	a := decode.NewAnalyzer(decode.Options{Force: map[uint16]string{5683: "http", 5684: "http", 5685: "tls", 9000: "tls"}})
 	for i, p := range pkts {
 		a.Add(i+1, p.ci, p.lt, p.data)
 	}
 	a.Finish()
-	out := make([]*Packet, len(pkts))
+	out := make([]*decode.Packet, len(pkts))
 	for i, p := range pkts {
 		out[i] = a.Dissect(i+1, p.ci, p.lt, p.data)
 	}
@@ -289,7 +365,7 @@ func dfTsharkExact(tshark, path, filter string) ([]int, error) {
 
 // dfTsharkEach runs tshark -Y once per filter (in parallel), the
 // slow reference form.
-func dfTsharkEach(tshark, path string, filters []string, compiled []*DisplayFilter) (map[int][]int, map[int]string) {
+func dfTsharkEach(tshark, path string, filters []string, compiled []*Filter) (map[int][]int, map[int]string) {
 	want, errs := map[int][]int{}, map[int]string{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -376,9 +452,9 @@ func TestDFOracle(t *testing.T) {
 	if err := os.WriteFile(script, []byte(dfLuaScript), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	compiled := make([]*DisplayFilter, len(filters))
+	compiled := make([]*Filter, len(filters))
 	for i, f := range filters {
-		df, err := CompileDisplayFilter(f)
+		df, err := Compile(f)
 		if err != nil {
 			t.Errorf("wiretap rejects %q: %v", f, err)
 			continue
@@ -392,16 +468,10 @@ func TestDFOracle(t *testing.T) {
 	seen := map[[2]string]bool{}
 	matched := make([]int, len(filters)) // frames tshark matches, over all captures
 	files, pairs, mismatches, checked := 0, 0, 0, 0
-	var tlsFiles []string
-	for _, f := range tlsOracleFiles(t) {
-		if strings.HasPrefix(filepath.ToSlash(f), "testdata/tls/") {
-			tlsFiles = append(tlsFiles, f)
-		}
-	}
-	for _, path := range append(oracleFiles(t), tlsFiles...) {
-		rel, _ := filepath.Rel(filepath.Join("testdata", "oracle"), path)
+	for _, path := range append(oracleFiles(t), tlsFiles()...) {
+		rel, _ := filepath.Rel(filepath.Join(decodeTestdata, "oracle"), path)
 		if strings.HasPrefix(rel, "..") {
-			rel, _ = filepath.Rel("testdata", path)
+			rel, _ = filepath.Rel(decodeTestdata, path)
 		}
 		rel = filepath.ToSlash(rel)
 		if _, err := dfTsharkExact(tshark, path, "frame"); err != nil {
@@ -513,62 +583,4 @@ func dfNonNilInts(s []int) []int {
 		return []int{}
 	}
 	return s
-}
-
-// TestDFRegistryCoversDissectors dissects every oracle capture and checks
-// that every field name the dissectors produce is in knownFields with
-// the kind they give it, so filters can name every field wiretap shows.
-func TestDFRegistryCoversDissectors(t *testing.T) {
-	type miss struct {
-		kind Kind
-		bits uint8
-	}
-	missing := map[string]miss{}
-	wrong := map[string]Kind{}
-	for _, path := range oracleFiles(t) {
-		pkts, _ := readCapture(path)
-		for _, p := range dfAnalyze(pkts) {
-			for _, top := range p.Tree {
-				top.Walk(func(f *Field) bool {
-					if f.Name == "" {
-						return true
-					}
-					info, ok := knownFields[f.Name]
-					switch {
-					case !ok:
-						missing[f.Name] = miss{f.Kind, f.Bits}
-					case info.Kind != f.Kind && !(f.Name == "frame.time" && f.Kind == KindString):
-						wrong[f.Name] = f.Kind
-					}
-					return true
-				})
-			}
-		}
-	}
-	for _, n := range dfSortedKeys(missing) {
-		m := missing[n]
-		t.Errorf("field %q (%s) is produced but missing from knownFields (fieldnames.go): add %q: {Kind: %s},",
-			n, dfKindName(m.kind), n, dfKindGoName(m.kind))
-	}
-	for _, n := range dfSortedKeys(wrong) {
-		t.Errorf("field %q is produced as %s but knownFields says %s", n, dfKindGoName(wrong[n]), dfKindGoName(knownFields[n].Kind))
-	}
-}
-
-func dfSortedKeys[V any](m map[string]V) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
-
-func dfKindGoName(k Kind) string {
-	names := []string{"KindNone", "KindUint", "KindInt", "KindBool", "KindString", "KindBytes", "KindIPv4", "KindIPv6",
-		"KindMAC", "KindTime", "KindDuration", "KindFloat", "KindFrameNum", "KindProtocol"}
-	if int(k) < len(names) {
-		return names[k]
-	}
-	return fmt.Sprintf("Kind(%d)", k)
 }
