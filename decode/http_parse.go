@@ -504,10 +504,10 @@ func (s *httpScan) bodyDecision(ctx httpScanCtx) {
 	}
 }
 
-// scanfHex is sscanf("%x"): blanks, an optional sign and 0x, hex digits.
-func scanfHex(s string) (uint64, bool) {
+// hexDigits skips what C's hex conversions skip before the digits: blanks,
+// a sign (reported) and a 0x prefix.
+func hexDigits(s string) (digits string, neg bool) {
 	s = strings.TrimLeft(s, " \t\n\v\f\r")
-	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		neg = s[0] == '-'
 		s = s[1:]
@@ -515,6 +515,12 @@ func scanfHex(s string) (uint64, bool) {
 	if len(s) >= 3 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isHex(s[2]) {
 		s = s[2:]
 	}
+	return s, neg
+}
+
+// scanfHex is sscanf("%x"): blanks, an optional sign and 0x, hex digits.
+func scanfHex(s string) (uint64, bool) {
+	s, neg := hexDigits(s)
 	i := 0
 	var v uint64
 	for i < len(s) && isHex(s[i]) {
@@ -1055,15 +1061,7 @@ func lineEndLimit(b []byte, off, limit int) (int, int) {
 
 // strtolHex is strtol(s, NULL, 16), clamped to what fits a guint32 cast.
 func strtolHex(s string) int64 {
-	s = strings.TrimLeft(s, " \t\n\v\f\r")
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	if len(s) >= 3 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isHex(s[2]) {
-		s = s[2:]
-	}
+	s, neg := hexDigits(s)
 	var v int64
 	for i := 0; i < len(s) && isHex(s[i]); i++ {
 		if v < 1<<40 {
