@@ -586,7 +586,7 @@ func newHTTPFramer(conv *httpConv, dir int, sink httpSink, maxKeep int, budget *
 		table = &pduTable{}
 	}
 	h := &httpDir{conv: conv, dir: dir, sink: sink, maxKeep: maxKeep}
-	return &pduFramer{proto: h, table: table, budget: budget, dir: dir}
+	return &pduFramer{proto: h, table: table, budget: budget}
 }
 
 // room is how many more bytes the pending message may keep.

@@ -136,7 +136,6 @@ type pduFramer struct {
 	proto   pduProtocol
 	table   *pduTable
 	budget  *keepBudget
-	dir     int
 	off     int64 // stream offset of the next byte
 	dead    bool  // the protocol let go of the direction
 	swallow int64 // bytes still to drop: the rest of a PDU with a hole

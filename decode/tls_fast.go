@@ -251,7 +251,7 @@ func (s *tlsStage) own(idx, payloadLen int) {
 		c := &tlsConn{stream: idx, sess: s.sessionIndex(idx)}
 		for d := range c.dirs {
 			c.tls[d] = tlsDir{st: s, conn: c, dir: d}
-			c.dirs[d] = pduFramer{proto: &c.tls[d], table: s.table, budget: &s.pending, dir: d}
+			c.dirs[d] = pduFramer{proto: &c.tls[d], table: s.table, budget: &s.pending}
 		}
 		s.live[idx] = c
 		if idx < len(s.finished) {
