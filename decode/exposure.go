@@ -337,7 +337,9 @@ func (a *Analyzer) Exposures() []*Exposure {
 			if se.TLSRecords == nil {
 				se.TLSRecords = map[string]int{}
 			}
-		case x.http:
+		case x.http || a.app.http.dissected(st.Index):
+			// The HTTP stage took it (by content, port or -d) and was
+			// handed its data, whether or not a message completed.
 			se.Protocol = ProtoHTTP
 			se.Request, se.Body = x.request, x.body
 			se.Leaks = append(append([]string(nil), x.reqLeaks...), x.resLeak...)

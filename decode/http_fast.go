@@ -66,6 +66,13 @@ func newHTTPStage(opts Options, table *pduTable) *httpStage {
 	}
 }
 
+// dissected reports whether tcp.stream idx is an HTTP conversation whose
+// data the dissector was handed.
+func (h *httpStage) dissected(idx int) bool {
+	c := h.conv(idx)
+	return c != nil && c.called
+}
+
 // finish closes the conversations still open and sorts the records by
 // frame.
 func (h *httpStage) finish() {
@@ -656,6 +663,7 @@ func (h *httpDir) dissect(f *pduFramer, c *pduCall) pduNeed {
 	if firstDone {
 		h.scan = httpScan{}
 	}
+	h.conv.called = true
 	call := h.sink.newCall(c.frame)
 	info := ""
 	var need pduNeed

@@ -211,6 +211,7 @@ type httpConv struct {
 	rrTail  int32
 	rrCount int32
 	from    int32 // the frame HTTP was found in
+	called  bool  // the dissector was handed data
 }
 
 // httpScan is req_resp_hdrs_do_reassembly run incrementally: fed a message's
