@@ -1,0 +1,105 @@
+package oracletest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sh stands in for a reference tool: it is everywhere.
+var sh = &Tool{Name: "sh", versionArgs: []string{"-c", "echo sh 1.0"}, version: func(s string) string { return strings.TrimSpace(s) }}
+
+// script prints its input, a line on stderr with the input's path, and
+// exits 3.
+const script = `cat "$1"; echo "reading $1" >&2; exit 3`
+
+func TestRecordReplay(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "input.bin")
+	content := "a\x00b\n=== not a record\nstdout 5\n"
+	if err := os.WriteFile(in, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	input := Input{Name: "gen/input.bin", Path: in}
+	check := func(t *testing.T, o *Oracle) {
+		res, err := o.Run(input, "-c", script, "sh", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(res.Stdout) != content || string(res.Stderr) != "reading gen/input.bin\n" || res.Exit != 3 {
+			t.Errorf("got %q, %q, exit %d", res.Stdout, res.Stderr, res.Exit)
+		}
+		res, err = o.Run(Input{}, "-c", "printf 'x y'")
+		if err != nil || string(res.Stdout) != "x y" || res.Stderr != nil || res.Exit != 0 {
+			t.Errorf("got %q, %q, exit %d, %v", res.Stdout, res.Stderr, res.Exit, err)
+		}
+		o.Done(2)
+	}
+
+	t.Run("update", func(t *testing.T) {
+		*update = true
+		defer func() { *update = false }()
+		o := New(t, sh)
+		if o.Mode() != Update {
+			t.Fatalf("mode %v", o.Mode())
+		}
+		check(t, o)
+	})
+	file := filepath.Join("testdata", "golden", "TestRecordReplay", "sh.txt")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, _, _ := strings.Cut(string(b), "\n"); first != "# sh 1.0" {
+		t.Errorf("first line %q", first)
+	}
+	if !strings.Contains(string(b), "\n=== sh -c \"cat \\\"$1\\\"; echo \\\"reading $1\\\" >&2; exit 3\" sh gen/input.bin\ninput gen/input.bin sha256:") {
+		t.Errorf("recording:\n%s", b)
+	}
+
+	t.Run("replay", func(t *testing.T) {
+		o := New(t, sh)
+		if o.Mode() != Replay {
+			t.Fatalf("mode %v", o.Mode())
+		}
+		check(t, o)
+		if _, err := o.Run(Input{}, "-c", "echo never recorded"); err == nil || !strings.Contains(err.Error(), "has no run") {
+			t.Errorf("unrecorded run: %v", err)
+		}
+	})
+	t.Run("live", func(t *testing.T) {
+		t.Setenv(EnvMode, "live")
+		counts := filepath.Join(t.TempDir(), "counts")
+		t.Setenv(EnvCounts, counts)
+		o := New(t, sh)
+		if o.Mode() != Live {
+			t.Fatalf("mode %v", o.Mode())
+		}
+		check(t, o)
+		b, _ := os.ReadFile(counts)
+		if !strings.HasSuffix(string(b), " TestRecordReplay sh live 2 2\n") {
+			t.Errorf("counts file: %q", b)
+		}
+	})
+	t.Run("stale", func(t *testing.T) {
+		if err := os.WriteFile(in, []byte("changed"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o := New(t, sh)
+		if _, err := o.Run(input, "-c", script, "sh", in); err == nil || !strings.Contains(err.Error(), "changed since it was recorded") {
+			t.Errorf("changed input: %v", err)
+		}
+		o.Done(1)
+	})
+}
+
+func TestVersions(t *testing.T) {
+	if v := wiresharkVersion("tshark")("TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3).\n\nCopyright"); v != "tshark 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)" {
+		t.Errorf("tshark: %q", v)
+	}
+	if v := tcpdumpVersion("tcpdump version 4.99.3\nlibpcap version 1.10.3 (with TPACKET_V3)\nOpenSSL 3.0.19 27 Jan 2026\n"); v != "tcpdump 4.99.3, libpcap 1.10.3 (with TPACKET_V3)" {
+		t.Errorf("tcpdump: %q", v)
+	}
+}
