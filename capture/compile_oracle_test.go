@@ -13,7 +13,6 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,39 +104,45 @@ type fcCorpusPacket struct {
 	data []byte
 }
 
-const fcTestdataDir = "testdata/filter"
+// fcCaptureFiles are the captures the filters run on, by name: one in
+// testdata/filter, the others shared test captures (see
+// testdata/filter/SOURCES).
+var fcCaptureFiles = []struct{ name, path string }{
+	{"gopacket-test_dns.pcap", oracletest.Shared("formats/gopacket/test_dns.pcap")},
+	{"gopacket-test_ethernet.pcap", oracletest.Shared("formats/gopacket/test_ethernet.pcap")},
+	{"gopacket-test_loopback.pcap", oracletest.Shared("formats/gopacket/test_loopback.pcap")},
+	{"zeek-get-gzip.pcap", oracletest.Shared("http/zeek/get-gzip.pcap")},
+	{"zeek-get_nosyn.pcap", oracletest.Shared("http/zeek/get_nosyn.pcap")},
+	{"zeek-multipart.pcapng", filepath.Join("testdata", "filter", "zeek-multipart.pcapng")},
+	{"zeek-post.pcap", oracletest.Shared("http/zeek/post.pcap")},
+	{"zeek-websocket.pcap", oracletest.Shared("http/zeek/websocket.pcap")},
+}
 
-// fcCapture is one capture file of testdata/filter.
+// fcCapture is one capture file of fcCaptureFiles.
 type fcCapture struct {
 	name string
+	path string
 	lt   layers.LinkType
 	pkts [][]byte
 }
 
 func fcReadCaptures(t testing.TB) []fcCapture {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(fcTestdataDir, "*.pcap*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
 	var caps []fcCapture
-	for _, f := range files {
-		c, err := fcReadCapture(f)
+	for _, f := range fcCaptureFiles {
+		c, err := fcReadCapture(f.path)
 		if err != nil {
-			t.Fatalf("%s: %v", f, err)
+			t.Fatalf("%s: %v", f.path, err)
 		}
+		c.name = f.name
 		caps = append(caps, c)
-	}
-	if len(caps) == 0 {
-		t.Fatalf("no captures in %s", fcTestdataDir)
 	}
 	return caps
 }
 
 // fcReadCapture reads a pcap or pcapng file, told apart by the magic number.
 func fcReadCapture(path string) (fcCapture, error) {
-	c := fcCapture{name: filepath.Base(path)}
+	c := fcCapture{name: filepath.Base(path), path: path}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return c, err
@@ -645,14 +650,14 @@ func (g fcExprGen) expr(d int) string {
 }
 
 // TestCompileFilterOracleFiles compares packet counts with tcpdump -r on
-// every capture in testdata/filter (tcpdump's outputs recorded in
+// every capture of fcCaptureFiles (tcpdump's outputs recorded in
 // testdata/golden/TestCompileFilterOracleFiles).
 func TestCompileFilterOracleFiles(t *testing.T) {
 	tcpdump := oracletest.New(t, oracletest.Tcpdump)
 	caps := fcReadCaptures(t)
 	checked := 0
 	for _, c := range caps {
-		path := filepath.Join(fcTestdataDir, c.name)
+		path := c.path
 		for _, expr := range fcOracleFileExprs {
 			res, err := tcpdump.Run(oracletest.Input{Name: c.name, Path: path}, "-nn", "-q", "-r", path, "--", expr)
 			if err != nil {

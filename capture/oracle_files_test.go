@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +17,7 @@ import (
 // oracleDiff is a line on which wiretap and tshark are expected to differ,
 // with the reason. Lines are "time_epoch<TAB>cap_len<TAB>len<TAB>md5".
 type oracleDiff struct {
-	file   string // path under testdata/files
+	file   string // name as under the former testdata/files (oracletest.Shared)
 	tshark string // tshark's line ("" when tshark prints nothing there)
 	ours   string // wiretap's line ("" when wiretap delivers no packet there)
 	why    string
@@ -50,7 +48,8 @@ var oracleDiffs = []oracleDiff{
 	},
 }
 
-// TestOracleFiles reads every file under testdata/files with wiretap and
+// TestOracleFiles reads every shared test file (oracletest.SharedFiles:
+// capture/testdata/files and decode's formats, http, tls) with wiretap and
 // with tshark: the files capinfos accepts must give the same packets
 // (count, timestamps to the nanosecond, lengths, MD5 of the bytes) line for
 // line; the files it rejects must make wiretap return an error (not
@@ -59,19 +58,12 @@ var oracleDiffs = []oracleDiff{
 func TestOracleFiles(t *testing.T) {
 	capinfos := oracletest.New(t, oracletest.Capinfos)
 	tshark := oracletest.New(t, oracletest.Tshark)
-	root := filepath.Join("testdata", "files")
-	var files []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			files = append(files, path)
-		}
-		return err
-	})
+	files, err := oracletest.SharedFiles()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) < 150 {
-		t.Fatalf("only %d files under %s", len(files), root)
+		t.Fatalf("only %d shared test files", len(files))
 	}
 
 	var (
@@ -80,8 +72,8 @@ func TestOracleFiles(t *testing.T) {
 		used                       = map[int]bool{}
 	)
 	t.Run("files", func(t *testing.T) {
-		for _, path := range files {
-			rel := filepath.ToSlash(strings.TrimPrefix(path, root+string(filepath.Separator)))
+		for _, f := range files {
+			path, rel := f.Path, f.Rel
 			t.Run(rel, func(t *testing.T) {
 				t.Parallel()
 				ours, ourErr := readLines(path)

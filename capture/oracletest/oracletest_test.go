@@ -103,3 +103,28 @@ func TestVersions(t *testing.T) {
 		t.Errorf("tcpdump: %q", v)
 	}
 }
+
+func TestShared(t *testing.T) {
+	files, err := SharedFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		if seen[f.Rel] {
+			t.Errorf("%s twice", f.Rel)
+		}
+		seen[f.Rel] = true
+		if p := Shared(f.Rel); p != f.Path {
+			t.Errorf("Shared(%q) = %q, listed at %q", f.Rel, p, f.Path)
+		}
+	}
+	for _, rel := range []string{"formats/gopacket/test_dns.pcap", "http/zeek/get.pcap", "tls/zeek/hrr.pcap", "pcapng-structure/test901-le.pcapng", "SOURCES"} {
+		if !seen[rel] {
+			t.Errorf("%s not listed", rel)
+		}
+		if _, err := os.Stat(Shared(rel)); err != nil {
+			t.Error(err)
+		}
+	}
+}
