@@ -67,6 +67,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -202,8 +203,7 @@ type Oracle struct {
 	used    map[string]*record // the runs of this test
 	runs    int
 	done    bool
-	stale   int // live outputs that differ from the recording
-	missing int
+	stale   int  // live outputs that differ from the recording
 	explore bool // live, without a recording (Explore)
 }
 
@@ -302,9 +302,6 @@ func (o *Oracle) Run(in Input, args ...string) (Result, error) {
 
 	if o.mode == Replay {
 		if rec == nil {
-			o.mu.Lock()
-			o.missing++
-			o.mu.Unlock()
 			return Result{}, fmt.Errorf("oracle: %s has no run `%s`: re-record with `go test -run '^%s$' -update` (needs %s)",
 				o.recFile(), cmd, o.test, o.version)
 		}
@@ -315,7 +312,7 @@ func (o *Oracle) Run(in Input, args ...string) (Result, error) {
 		o.mu.Lock()
 		o.used[cmd] = rec
 		o.mu.Unlock()
-		return Result{Stdout: rec.stdout, Stderr: rec.stderr, Exit: rec.exit}, nil
+		return rec.result(), nil
 	}
 
 	c := exec.Command(o.path, args...)
@@ -333,12 +330,25 @@ func (o *Oracle) Run(in Input, args ...string) (Result, error) {
 	live.stdout = normalize(stdout.Bytes(), in)
 	live.stderr = normalize(stderr.Bytes(), in)
 	o.mu.Lock()
+	if prev := o.used[cmd]; prev != nil && !prev.same(live) {
+		// A recording of it would be worth nothing.
+		o.t.Errorf("oracle: `%s` gave two different outputs in one test", cmd)
+	}
 	o.used[cmd] = live
 	o.mu.Unlock()
 	if o.mode == Live && !o.explore {
 		o.checkLive(live, rec)
 	}
-	return Result{Stdout: live.stdout, Stderr: live.stderr, Exit: live.exit}, nil
+	return live.result(), nil
+}
+
+// result returns the run's outputs, which the caller may append to.
+func (r *record) result() Result {
+	return Result{Stdout: slices.Clip(r.stdout), Stderr: slices.Clip(r.stderr), Exit: r.exit}
+}
+
+func (r *record) same(q *record) bool {
+	return r.input == q.input && r.exit == q.exit && bytes.Equal(r.stdout, q.stdout) && bytes.Equal(r.stderr, q.stderr)
 }
 
 // checkLive reports a live run that differs from its recording.
@@ -348,7 +358,6 @@ func (o *Oracle) checkLive(live, rec *record) {
 	why := ""
 	switch {
 	case rec == nil:
-		o.missing++
 		why = "is not recorded"
 	case rec.input != live.input:
 		why = fmt.Sprintf("was recorded on another input (%s, now %s)", rec.input, live.input)
@@ -449,7 +458,7 @@ func (o *Oracle) Done(values int) {
 	if o.mode == Replay {
 		live, recorded = 0, values
 	}
-	o.t.Logf("oracle: %d comparisons live, %d from recordings (%s: %d runs of %s, %s)",
+	o.t.Logf("oracle: %d comparisons live, %d from recordings (%s, %d runs: %s; %s)",
 		live, recorded, o.tool.Name, runs, o.version, src)
 }
 
@@ -616,7 +625,7 @@ func (o *Oracle) save(recs map[string]*record) error {
 	sort.Strings(keys)
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s\n", o.version)
-	fmt.Fprintf(&b, "# %d runs of %s for %s, replayed by wiretap/capture/oracletest (see its doc for the format).\n", len(keys), o.tool.Name, o.test)
+	fmt.Fprintf(&b, "# %s's runs of %s (%d), replayed by wiretap/capture/oracletest (see its doc for the format).\n", o.test, o.tool.Name, len(keys))
 	fmt.Fprintf(&b, "# Re-record: go test -run '^%s$' -update (with this version of %s installed).\n", o.test, o.tool.Name)
 	for _, k := range keys {
 		r := recs[k]
