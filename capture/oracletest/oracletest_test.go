@@ -48,6 +48,9 @@ func TestRecordReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// Not the environment's mode, nor its counts (.ci/run sets both).
+	t.Setenv(EnvMode, "")
+	t.Setenv(EnvCounts, "")
 	dir := t.TempDir()
 	in := filepath.Join(dir, "input.bin")
 	content := "a\x00b\n=== not a record\nstdout 5\n"
