@@ -8,14 +8,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +21,8 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 	"golang.org/x/net/bpf"
+
+	"wiretap/capture/oracletest"
 )
 
 // fcOracleExprs are compared with tcpdump on every link type of fcOracleLinkTypes.
@@ -105,39 +104,45 @@ type fcCorpusPacket struct {
 	data []byte
 }
 
-const fcTestdataDir = "testdata/filter"
+// fcCaptureFiles are the captures the filters run on, by name: one in
+// testdata/filter, the others shared test captures (see
+// testdata/filter/SOURCES).
+var fcCaptureFiles = []struct{ name, path string }{
+	{"gopacket-test_dns.pcap", oracletest.Shared("formats/gopacket/test_dns.pcap")},
+	{"gopacket-test_ethernet.pcap", oracletest.Shared("formats/gopacket/test_ethernet.pcap")},
+	{"gopacket-test_loopback.pcap", oracletest.Shared("formats/gopacket/test_loopback.pcap")},
+	{"zeek-get-gzip.pcap", oracletest.Shared("http/zeek/get-gzip.pcap")},
+	{"zeek-get_nosyn.pcap", oracletest.Shared("http/zeek/get_nosyn.pcap")},
+	{"zeek-multipart.pcapng", filepath.Join("testdata", "filter", "zeek-multipart.pcapng")},
+	{"zeek-post.pcap", oracletest.Shared("http/zeek/post.pcap")},
+	{"zeek-websocket.pcap", oracletest.Shared("http/zeek/websocket.pcap")},
+}
 
-// fcCapture is one capture file of testdata/filter.
+// fcCapture is one capture file of fcCaptureFiles.
 type fcCapture struct {
 	name string
+	path string
 	lt   layers.LinkType
 	pkts [][]byte
 }
 
 func fcReadCaptures(t testing.TB) []fcCapture {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(fcTestdataDir, "*.pcap*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
 	var caps []fcCapture
-	for _, f := range files {
-		c, err := fcReadCapture(f)
+	for _, f := range fcCaptureFiles {
+		c, err := fcReadCapture(f.path)
 		if err != nil {
-			t.Fatalf("%s: %v", f, err)
+			t.Fatalf("%s: %v", f.path, err)
 		}
+		c.name = f.name
 		caps = append(caps, c)
-	}
-	if len(caps) == 0 {
-		t.Fatalf("no captures in %s", fcTestdataDir)
 	}
 	return caps
 }
 
 // fcReadCapture reads a pcap or pcapng file, told apart by the magic number.
 func fcReadCapture(path string) (fcCapture, error) {
-	c := fcCapture{name: filepath.Base(path)}
+	c := fcCapture{name: filepath.Base(path), path: path}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return c, err
@@ -256,26 +261,22 @@ type fcTcpdumpResult struct {
 	skip   string // why the program cannot run in x/net/bpf's VM
 }
 
-// fcTcpdumpCompile runs tcpdump -ddd and decodes the program.
-func fcTcpdumpCompile(tcpdump, empty, expr string) (fcTcpdumpResult, error) {
+// fcTcpdumpCompile runs (or replays) tcpdump -ddd and decodes the program.
+func fcTcpdumpCompile(tcpdump *oracletest.Oracle, empty oracletest.Input, expr string) (fcTcpdumpResult, error) {
 	var res fcTcpdumpResult
-	cmd := exec.Command(tcpdump, "-r", empty, "-ddd", "--", expr)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		msg := strings.TrimSpace(stderr.String())
+	run, err := tcpdump.Run(empty, "-r", empty.Path, "-ddd", "--", expr)
+	if err != nil {
+		return res, err
+	}
+	if run.Exit != 0 {
+		msg := strings.TrimSpace(string(run.Stderr))
 		if i := strings.LastIndex(msg, "\n"); i >= 0 {
 			msg = msg[i+1:]
 		}
 		res.reject = msg
 		return res, nil
 	}
-	if err != nil {
-		return res, err
-	}
-	sc := bufio.NewScanner(&stdout)
+	sc := bufio.NewScanner(bytes.NewReader(run.Stdout))
 	var raw []bpf.RawInstruction
 	n := -1
 	for sc.Scan() {
@@ -364,17 +365,10 @@ func fcExpandNeg(prog []bpf.Instruction) []bpf.Instruction {
 // fcRejectsAll is libpcap's error for a program that can never accept.
 const fcRejectsAll = "expression rejects all packets"
 
-func fcNeedTcpdump(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("tcpdump")
-	if err != nil {
-		t.Skip("tcpdump is not on PATH: skipping the comparison with libpcap's filter compiler")
-	}
-	return path
-}
-
+// TestCompileFilterOracle compares fcOracleExprs; tcpdump's outputs are
+// recorded in testdata/golden/TestCompileFilterOracle (see oracletest).
 func TestCompileFilterOracle(t *testing.T) {
-	tcpdump := fcNeedTcpdump(t)
+	tcpdump := oracletest.New(t, oracletest.Tcpdump)
 	seen := map[string]bool{}
 	for _, e := range fcOracleExprs {
 		if seen[e] {
@@ -388,20 +382,30 @@ func TestCompileFilterOracle(t *testing.T) {
 	st := fcOracleCompare(t, tcpdump, fcOracleExprs, true)
 	t.Logf("oracle: %d expressions x %d link types: %d (expression, link type) pairs compared on packets, %d rejected by both, %d skipped; corpus %s; %d packet comparisons",
 		len(fcOracleExprs), len(fcOracleLinkTypes), st.compared, st.bothRejected, st.skipped, st.corpus, st.runs)
+	tcpdump.Done(st.runs + st.bothRejected)
 }
 
 // TestCompileFilterOracleRandom compares random expressions (fixed seed;
 // FC_RANDOM_N and FC_RANDOM_SEED change count and seed) the same way: they
 // combine primitives, abbreviations, parentheses, negations and arithmetic
 // in ways nobody would write, which is what finds disagreements.
+// tcpdump's outputs for the default count and seed are recorded in
+// testdata/golden/TestCompileFilterOracleRandom; other counts or seeds
+// run tcpdump, unrecorded.
 func TestCompileFilterOracleRandom(t *testing.T) {
-	tcpdump := fcNeedTcpdump(t)
 	n, seed := 150, int64(1)
+	explore := false
 	if v, err := strconv.Atoi(os.Getenv("FC_RANDOM_N")); err == nil {
-		n = v
+		n, explore = v, true
 	}
 	if v, err := strconv.ParseInt(os.Getenv("FC_RANDOM_SEED"), 10, 64); err == nil {
-		seed = v
+		seed, explore = v, true
+	}
+	var tcpdump *oracletest.Oracle
+	if explore {
+		tcpdump = oracletest.Explore(t, oracletest.Tcpdump)
+	} else {
+		tcpdump = oracletest.New(t, oracletest.Tcpdump)
 	}
 	g := fcExprGen{rand.New(rand.NewSource(seed))}
 	var exprs []string
@@ -411,6 +415,7 @@ func TestCompileFilterOracleRandom(t *testing.T) {
 	st := fcOracleCompare(t, tcpdump, exprs, false)
 	t.Logf("random oracle (seed %d): %d expressions x %d link types: %d pairs compared on packets, %d rejected by both, %d skipped; %d packet comparisons",
 		seed, n, len(fcOracleLinkTypes), st.compared, st.bothRejected, st.skipped, st.runs)
+	tcpdump.Done(st.runs + st.bothRejected)
 }
 
 type fcOracleStats struct {
@@ -422,7 +427,7 @@ type fcOracleStats struct {
 // fcOracleLinkTypes with wiretap and with tcpdump -ddd, runs both programs
 // over the corpus and reports every (expression, link type, packet) where
 // they disagree.
-func fcOracleCompare(t *testing.T, tcpdump string, exprs []string, verbose bool) fcOracleStats {
+func fcOracleCompare(t *testing.T, tcpdump *oracletest.Oracle, exprs []string, verbose bool) fcOracleStats {
 	t.Helper()
 	dir := t.TempDir()
 	caps := fcReadCaptures(t)
@@ -433,14 +438,15 @@ func fcOracleCompare(t *testing.T, tcpdump string, exprs []string, verbose bool)
 		err  error
 	}
 	var jobs []*job
-	empties := map[layers.LinkType]string{}
+	empties := map[layers.LinkType]oracletest.Input{}
 	for _, lt := range fcOracleLinkTypes {
-		empties[lt] = fcEmptyCapture(t, dir, lt)
+		path := fcEmptyCapture(t, dir, lt)
+		empties[lt] = oracletest.Input{Name: filepath.Base(path), Path: path}
 		for _, e := range exprs {
 			jobs = append(jobs, &job{expr: e, lt: lt})
 		}
 	}
-	// run tcpdump on both cores
+	// run tcpdump on both cores (or replay its runs)
 	var wg sync.WaitGroup
 	ch := make(chan *job)
 	for w := 0; w < 2; w++ {
@@ -644,21 +650,27 @@ func (g fcExprGen) expr(d int) string {
 }
 
 // TestCompileFilterOracleFiles compares packet counts with tcpdump -r on
-// every capture in testdata/filter.
+// every capture of fcCaptureFiles (tcpdump's outputs recorded in
+// testdata/golden/TestCompileFilterOracleFiles).
 func TestCompileFilterOracleFiles(t *testing.T) {
-	tcpdump := fcNeedTcpdump(t)
+	tcpdump := oracletest.New(t, oracletest.Tcpdump)
 	caps := fcReadCaptures(t)
 	checked := 0
 	for _, c := range caps {
-		path := filepath.Join(fcTestdataDir, c.name)
+		path := c.path
 		for _, expr := range fcOracleFileExprs {
-			cmd := exec.Command(tcpdump, "-nn", "-q", "-r", path, "--", expr)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			runErr := cmd.Run()
+			res, err := tcpdump.Run(oracletest.Input{Name: c.name, Path: path}, "-nn", "-q", "-r", path, "--", expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var runErr error
+			if res.Exit != 0 {
+				runErr = fmt.Errorf("exit status %d", res.Exit)
+			}
+			stderr := string(res.Stderr)
 			prog, err := CompileFilter(expr, c.lt, fcDefaultSnapLen)
-			want := strings.Count(stdout.String(), "\n")
-			if runErr != nil && strings.Contains(stderr.String(), fcRejectsAll) {
+			want := strings.Count(string(res.Stdout), "\n")
+			if runErr != nil && strings.Contains(stderr, fcRejectsAll) {
 				runErr, want = nil, 0 // must then accept nothing
 				if err != nil {
 					checked++
@@ -667,7 +679,7 @@ func TestCompileFilterOracleFiles(t *testing.T) {
 			}
 			if runErr != nil {
 				if err == nil {
-					t.Errorf("%s %q: tcpdump fails (%v: %s), wiretap compiles", c.name, expr, runErr, strings.TrimSpace(stderr.String()))
+					t.Errorf("%s %q: tcpdump fails (%v: %s), wiretap compiles", c.name, expr, runErr, strings.TrimSpace(stderr))
 				}
 				continue
 			}
@@ -696,4 +708,5 @@ func TestCompileFilterOracleFiles(t *testing.T) {
 		}
 	}
 	t.Logf("oracle files: %d captures x %d expressions: %d packet counts agree with tcpdump -r", len(caps), len(fcOracleFileExprs), checked)
+	tcpdump.Done(checked)
 }

@@ -1,9 +1,8 @@
 package capture
 
 import (
-	"bytes"
+	"fmt"
 	"net"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +10,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/net/bpf"
+
+	"wiretap/capture/oracletest"
 )
 
 var (
@@ -140,18 +141,20 @@ func TestTCPPortsFilter(t *testing.T) {
 	}
 }
 
-// The same packets through the program tcpdump compiles.
+// The same packets through the program tcpdump compiles (recorded in
+// testdata/golden/TestTCPPortsFilterMatchesTcpdump).
 func TestTCPPortsFilterMatchesTcpdump(t *testing.T) {
-	tcpdump := lookTool(t, "tcpdump")
+	tcpdump := oracletest.New(t, oracletest.Tcpdump)
 	const expr = "tcp port 5683 or tcp port 5684"
 	// -y EN10MB: compile for Ethernet without opening an interface.
-	cmd := exec.Command(tcpdump, "-y", "EN10MB", "-ddd", expr)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tcpdump -ddd: %v\n%s", err, stderr.Bytes())
+	res, err := tcpdump.Run(oracletest.Input{}, "-y", "EN10MB", "-ddd", expr)
+	if err == nil && res.Exit != 0 {
+		err = fmt.Errorf("exit status %d", res.Exit)
 	}
+	if err != nil {
+		t.Fatalf("tcpdump -ddd: %v\n%s", err, res.Stderr)
+	}
+	out := res.Stdout
 	raw := parseDDD(t, string(out))
 	ins, ok := bpf.Disassemble(raw)
 	if !ok {
@@ -165,6 +168,7 @@ func TestTCPPortsFilterMatchesTcpdump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	compared := 0
 	for _, p := range filterPackets(t) {
 		want, err := ref.Run(p.data)
 		if err != nil {
@@ -180,7 +184,9 @@ func TestTCPPortsFilterMatchesTcpdump(t *testing.T) {
 		if (want > 0) != p.accept {
 			t.Errorf("%s: the test table says accept=%v, tcpdump disagrees", p.name, p.accept)
 		}
+		compared++
 	}
+	tcpdump.Done(compared)
 }
 
 // parseDDD parses `tcpdump -ddd` output: a count, then "code jt jf k" lines.

@@ -6,44 +6,30 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"wiretap/capture/oracletest"
 )
 
-// fuzzSeeds adds the test data files whose magic number passes keep, and
-// extra seeds.
+// fuzzSeeds adds the shared test captures whose magic number passes keep,
+// and extra seeds.
 func fuzzSeeds(f *testing.F, keep func(magic uint32) bool, extra ...[]byte) {
-	for _, root := range []string{"testdata/files", "testdata"} {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() && path != root {
-				if root == "testdata" {
-					return filepath.SkipDir // the top level only
-				}
-				return nil
-			}
-			if !d.Type().IsRegular() {
-				return nil
-			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			if len(b) >= 4 && keep(binary.BigEndian.Uint32(b)) && len(b) <= 64<<10 {
-				f.Add(b)
-			}
-			return nil
-		})
+	files, err := oracletest.SharedFiles()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, sf := range files {
+		b, err := os.ReadFile(sf.Path)
 		if err != nil {
 			f.Fatal(err)
+		}
+		if len(b) >= 4 && keep(binary.BigEndian.Uint32(b)) && len(b) <= 64<<10 {
+			f.Add(b)
 		}
 	}
 	for _, b := range extra {

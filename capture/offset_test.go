@@ -4,18 +4,20 @@ import (
 	"bytes"
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"wiretap/capture/oracletest"
 )
 
 // TestPacketOffset checks that the bytes at PacketOffset are the packet's
 // bytes, for every packet of pcap and pcapng files of both byte orders and
 // with several sections and interfaces: a viewer re-reads packets by offset.
 func TestPacketOffset(t *testing.T) {
-	for _, name := range []string{"microsecs.pcap", "tcp-handshake-nano.pcap", "test_dns.pcap",
-		"pcapng-example.pcapng", "many_interfaces-1.pcapng", "be-test001.pcapng"} {
+	for _, name := range []string{"formats/heuristics/microsecs.pcap", "formats/tcpdump/tcp-handshake-nano.pcap",
+		"formats/gopacket/test_dns.pcap", "formats/heuristics/pcapng-example.pcapng",
+		"formats/heuristics/many_interfaces-1.pcapng", "pcapng-structure/output_be/basic/test001.pcapng"} {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join("testdata", name)
+			path := oracletest.Shared(name)
 			raw, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)

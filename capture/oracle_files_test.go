@@ -1,26 +1,23 @@
 package capture
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gopacket/gopacket"
+
+	"wiretap/capture/oracletest"
 )
 
 // oracleDiff is a line on which wiretap and tshark are expected to differ,
 // with the reason. Lines are "time_epoch<TAB>cap_len<TAB>len<TAB>md5".
 type oracleDiff struct {
-	file   string // path under testdata/files
+	file   string // name as under the former testdata/files (oracletest.Shared)
 	tshark string // tshark's line ("" when tshark prints nothing there)
 	ours   string // wiretap's line ("" when wiretap delivers no packet there)
 	why    string
@@ -51,30 +48,22 @@ var oracleDiffs = []oracleDiff{
 	},
 }
 
-// TestOracleFiles reads every file under testdata/files with wiretap and
+// TestOracleFiles reads every shared test file (oracletest.SharedFiles:
+// capture/testdata/files and decode's formats, http, tls) with wiretap and
 // with tshark: the files capinfos accepts must give the same packets
 // (count, timestamps to the nanosecond, lengths, MD5 of the bytes) line for
 // line; the files it rejects must make wiretap return an error (not
-// panic), except those in oracleDiffs.
+// panic), except those in oracleDiffs. capinfos's and tshark's outputs are
+// recorded in testdata/golden/TestOracleFiles (see oracletest).
 func TestOracleFiles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: running tshark on 155 files takes about 15 s")
-	}
-	capinfos := lookTool(t, "capinfos")
-	tshark := lookTool(t, "tshark")
-	root := filepath.Join("testdata", "files")
-	var files []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			files = append(files, path)
-		}
-		return err
-	})
+	capinfos := oracletest.New(t, oracletest.Capinfos)
+	tshark := oracletest.New(t, oracletest.Tshark)
+	files, err := oracletest.SharedFiles()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) < 150 {
-		t.Fatalf("only %d files under %s", len(files), root)
+		t.Fatalf("only %d shared test files", len(files))
 	}
 
 	var (
@@ -83,13 +72,14 @@ func TestOracleFiles(t *testing.T) {
 		used                       = map[int]bool{}
 	)
 	t.Run("files", func(t *testing.T) {
-		for _, path := range files {
-			rel := filepath.ToSlash(strings.TrimPrefix(path, root+string(filepath.Separator)))
+		for _, f := range files {
+			path, rel := f.Path, f.Rel
 			t.Run(rel, func(t *testing.T) {
 				t.Parallel()
 				ours, ourErr := readLines(path)
-				accepted, out := runCapinfos(t, capinfos, path)
-				want := tsharkLines(t, tshark, path, accepted)
+				in := oracletest.Input{Name: rel, Path: path}
+				accepted, out := runCapinfos(t, capinfos, in)
+				want := tsharkLines(t, tshark, in, accepted)
 
 				var diffs []int
 				for i, d := range oracleDiffs {
@@ -142,6 +132,8 @@ func TestOracleFiles(t *testing.T) {
 	t.Logf("%d files compared with tshark line for line, %d packets (timestamps to the ns, lengths, MD5 of the bytes); "+
 		"%d files capinfos rejects are refused by wiretap too; %d expected differences (oracleDiffs)",
 		compared, packets, refused, len(oracleDiffs))
+	capinfos.Done(compared + refused)
+	tshark.Done(packets)
 }
 
 // applyDiffs turns tshark's lines into the lines wiretap should give.
@@ -208,36 +200,33 @@ func packetLine(ci gopacket.CaptureInfo, data []byte) string {
 	return fmt.Sprintf("%s\t%d\t%d\t%s", ts, ci.CaptureLength, ci.Length, hex.EncodeToString(sum[:]))
 }
 
-// runCapinfos reports whether capinfos accepts the file (exit status 0).
-func runCapinfos(t *testing.T, capinfos, path string) (bool, []byte) {
+// runCapinfos reports whether capinfos accepts the file (exit status 0),
+// and what it printed.
+func runCapinfos(t *testing.T, capinfos *oracletest.Oracle, in oracletest.Input) (bool, []byte) {
 	t.Helper()
-	out, err := exec.Command(capinfos, "-c", path).CombinedOutput()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return false, out
-	}
+	res, err := capinfos.Run(in, "-c", in.Path)
 	if err != nil {
 		t.Fatalf("capinfos: %v", err)
 	}
-	return true, out
+	return res.Exit == 0, append(res.Stdout, res.Stderr...)
 }
 
 // tsharkLines runs tshark on the file: a line per packet record. Records
 // of pcapng custom blocks (which tshark shows as frames) are left out:
 // they are not packets. If mustSucceed, tshark must exit 0.
-func tsharkLines(t *testing.T, tshark, path string, mustSucceed bool) []string {
+func tsharkLines(t *testing.T, tshark *oracletest.Oracle, in oracletest.Input, mustSucceed bool) []string {
 	t.Helper()
-	cmd := exec.Command(tshark, "-n", "-r", path, "-o", "frame.generate_md5_hash:TRUE",
+	res, err := tshark.Run(in, "-n", "-r", in.Path, "-o", "frame.generate_md5_hash:TRUE",
 		"-T", "fields", "-e", "frame.time_epoch", "-e", "frame.cap_len", "-e", "frame.len",
 		"-e", "frame.md5_hash", "-e", "frame.cb_pen")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil && mustSucceed {
-		t.Fatalf("tshark -r: %v\n%s", err, stderr.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Exit != 0 && mustSucceed {
+		t.Fatalf("tshark -r: exit status %d\n%s", res.Exit, res.Stderr)
 	}
 	var lines []string
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.Split(string(res.Stdout), "\n") {
 		f := strings.Split(line, "\t")
 		if len(f) != 5 || f[4] != "" {
 			continue

@@ -15,6 +15,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"wiretap/capture/oracletest"
 )
 
 // ngBuilder writes pcapng blocks byte by byte, independently of the reader,
@@ -499,7 +501,7 @@ func TestPcapngTruncateEverywhere(t *testing.T) {
 		"formats/heuristics/many_interfaces-1.pcapng",
 		"tls/hotplace-tls13/handshake_failure.pcapng",
 	} {
-		b, err := os.ReadFile(filepath.Join("testdata", "files", name))
+		b, err := os.ReadFile(oracletest.Shared(name))
 		if err != nil {
 			t.Fatal(err)
 		}

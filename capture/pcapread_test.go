@@ -6,15 +6,15 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/capture/oracletest"
 )
 
 // pcapBuilder writes a pcap file byte by byte.
@@ -152,7 +152,7 @@ func TestPcapTruncateEverywhere(t *testing.T) {
 		"tls/illustrated-tls13/capture.pcap",
 		"http/zeek/get.pcap",
 	} {
-		b, err := os.ReadFile(filepath.Join("testdata", "files", name))
+		b, err := os.ReadFile(oracletest.Shared(name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,17 +183,19 @@ func gzipBytes(b []byte) []byte {
 // Every capture of the test data reads the same gzip-compressed.
 func TestGzipSameAsPlain(t *testing.T) {
 	n := 0
-	err := filepath.WalkDir(filepath.Join("testdata", "files"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
+	files, err := oracletest.SharedFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		path := f.Path
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		plain, _, err := readAllBytes(b)
 		if err != nil {
-			return nil // not a capture (or test901's kind): see TestOracleFiles
+			continue // not a capture (or test901's kind): see TestOracleFiles
 		}
 		if len(b) >= 4 && binary.BigEndian.Uint32(b) == magicPcapng {
 			n++
@@ -205,16 +207,12 @@ func TestGzipSameAsPlain(t *testing.T) {
 		if strings.Join(gz, "\n") != strings.Join(plain, "\n") {
 			t.Errorf("%s: gzip-compressed gives %d packets, plain %d (or they differ)", path, len(gz), len(plain))
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if n < 50 {
 		t.Errorf("only %d pcapng files compared", n)
 	}
 	// Concatenated gzip members are one stream.
-	b, _ := os.ReadFile("testdata/files/formats/gopacket/test_dns.pcap")
+	b, _ := os.ReadFile(oracletest.Shared("formats/gopacket/test_dns.pcap"))
 	plain, _, _ := readAllBytes(b)
 	two, _, err := readAllBytes(append(gzipBytes(b[:500]), gzipBytes(b[500:])...))
 	if err != nil || strings.Join(two, "\n") != strings.Join(plain, "\n") {
@@ -223,7 +221,7 @@ func TestGzipSameAsPlain(t *testing.T) {
 }
 
 func TestGzipFaults(t *testing.T) {
-	b, err := os.ReadFile("testdata/files/formats/gopacket/test_dns.pcap")
+	b, err := os.ReadFile(oracletest.Shared("formats/gopacket/test_dns.pcap"))
 	if err != nil {
 		t.Fatal(err)
 	}

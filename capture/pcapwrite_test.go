@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/capture/oracletest"
 )
 
 func writePcapSample(t *testing.T, w *PcapWriter, pkts []testPacket) {
@@ -183,28 +184,35 @@ func TestCreatePcapAndTools(t *testing.T) {
 		t.Error(err)
 	}
 	stamp := func(ts time.Time) string { return fmt.Sprintf("%d.%09d", ts.Unix(), ts.Nanosecond()) }
+	// The tools' outputs are recorded in
+	// testdata/golden/TestCreatePcapAndTools: the file is the same bytes
+	// on every run (a change to the writer makes the recording stale).
+	in := oracletest.Input{Name: "out.pcap", Path: path}
+	run := func(t *testing.T, o *oracletest.Oracle, args ...string) []byte {
+		t.Helper()
+		res, err := o.Run(in, args...)
+		if err == nil && res.Exit != 0 {
+			err = fmt.Errorf("exit status %d", res.Exit)
+		}
+		if err != nil {
+			t.Fatalf("%s rejects the file: %v\n%s%s", o.Version(), err, res.Stdout, res.Stderr)
+		}
+		return res.Stdout
+	}
 
 	t.Run("capinfos", func(t *testing.T) {
-		capinfos := lookTool(t, "capinfos")
-		out, err := exec.Command(capinfos, "-c", "-t", "-E", "-i", path).CombinedOutput()
-		if err != nil {
-			t.Fatalf("capinfos rejects the file: %v\n%s", err, out)
-		}
+		capinfos := oracletest.New(t, oracletest.Capinfos)
+		out := run(t, capinfos, "-c", "-t", "-E", "-i", path)
 		for _, re := range []string{`Number of packets:\s*` + strconv.Itoa(len(pkts)) + `\n`, `File type:\s*Wireshark/tcpdump/... - nanosecond pcap`, `File encapsulation:\s*Ethernet`} {
 			if !regexp.MustCompile(re).Match(out) {
 				t.Errorf("capinfos output lacks %q:\n%s", re, out)
 			}
 		}
+		capinfos.Done(3)
 	})
 	t.Run("tcpdump", func(t *testing.T) {
-		tcpdump := lookTool(t, "tcpdump")
-		cmd := exec.Command(tcpdump, "-r", path, "-nn", "-tt", "--nano", "-q")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("tcpdump -r: %v\n%s", err, stderr.Bytes())
-		}
+		tcpdump := oracletest.New(t, oracletest.Tcpdump)
+		out := run(t, tcpdump, "-r", path, "-nn", "-tt", "--nano", "-q")
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		if len(lines) != len(pkts) {
 			t.Fatalf("tcpdump read %d packets, want %d:\n%s", len(lines), len(pkts), out)
@@ -214,16 +222,11 @@ func TestCreatePcapAndTools(t *testing.T) {
 				t.Errorf("packet %d: tcpdump says %q, want the time %s", i+1, line, want)
 			}
 		}
+		tcpdump.Done(len(lines))
 	})
 	t.Run("tshark", func(t *testing.T) {
-		tshark := lookTool(t, "tshark")
-		cmd := exec.Command(tshark, "-r", path, "-T", "fields", "-e", "frame.time_epoch", "-e", "frame.cap_len", "-e", "frame.len")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("tshark -r: %v\n%s", err, stderr.Bytes())
-		}
+		tshark := oracletest.New(t, oracletest.Tshark)
+		out := run(t, tshark, "-r", path, "-T", "fields", "-e", "frame.time_epoch", "-e", "frame.cap_len", "-e", "frame.len")
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		if len(lines) != len(pkts) {
 			t.Fatalf("tshark read %d packets, want %d", len(lines), len(pkts))
@@ -234,6 +237,7 @@ func TestCreatePcapAndTools(t *testing.T) {
 				t.Errorf("packet %d: tshark says %q, want %q", i+1, line, want)
 			}
 		}
+		tshark.Done(len(lines))
 	})
 }
 

@@ -13,38 +13,41 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/capture/oracletest"
 )
 
 // Counts are what `tshark -r FILE | wc -l` (TShark 4.0.17) and capinfos say;
-// first timestamps as tshark's frame.time_epoch. See testdata/SOURCES.
+// first timestamps as tshark's frame.time_epoch. The files are the shared
+// test captures (oracletest.Shared; see their SOURCES).
 var readerCases = []struct {
 	file      string
 	count     int
 	firstNano int64                   // first packet's timestamp, ns since the epoch
 	links     map[layers.LinkType]int // packets per link type
 }{
-	{"microsecs.pcap", 2, 1000002000, map[layers.LinkType]int{layers.LinkTypeEthernet: 2}},
-	{"nanosecs.pcap", 2, 1000002000, map[layers.LinkType]int{layers.LinkTypeEthernet: 2}},
-	{"tcp-handshake-nano.pcap", 3, 1418145369924505488, map[layers.LinkType]int{layers.LinkTypeLinuxSLL: 3}},
+	{"formats/heuristics/microsecs.pcap", 2, 1000002000, map[layers.LinkType]int{layers.LinkTypeEthernet: 2}},
+	{"formats/heuristics/nanosecs.pcap", 2, 1000002000, map[layers.LinkType]int{layers.LinkTypeEthernet: 2}},
+	{"formats/tcpdump/tcp-handshake-nano.pcap", 3, 1418145369924505488, map[layers.LinkType]int{layers.LinkTypeLinuxSLL: 3}},
 	// The nanosecond field of the last packet is 10^9 or more; tshark
 	// still shows all three packets.
-	{"timestamp_invalid_nano.pcap", 3, 1418145369999999999, map[layers.LinkType]int{layers.LinkTypeLinuxSLL: 3}},
-	{"ipv4_tcp_http_xml.pcap", 1, 1395173523342266000, map[layers.LinkType]int{layers.LinkTypeEthernet: 1}},
-	{"test_dns.pcap", 10, 1413306485708342000, map[layers.LinkType]int{layers.LinkTypeEthernet: 10}},
-	{"pcapng-example.pcapng", 1, 1422527998578402281, map[layers.LinkType]int{layers.LinkTypeEthernet: 1}},
+	{"formats/tcpdump/timestamp_invalid_nano.pcap", 3, 1418145369999999999, map[layers.LinkType]int{layers.LinkTypeLinuxSLL: 3}},
+	{"formats/tcpdump/ipv4_tcp_http_xml.pcap", 1, 1395173523342266000, map[layers.LinkType]int{layers.LinkTypeEthernet: 1}},
+	{"formats/gopacket/test_dns.pcap", 10, 1413306485708342000, map[layers.LinkType]int{layers.LinkTypeEthernet: 10}},
+	{"formats/heuristics/pcapng-example.pcapng", 1, 1422527998578402281, map[layers.LinkType]int{layers.LinkTypeEthernet: 1}},
 	// 11 interfaces; two packets on a NULL (BSD loopback) interface.
-	{"many_interfaces-1.pcapng", 64, 1439753725701607000, map[layers.LinkType]int{layers.LinkTypeEthernet: 62, layers.LinkTypeNull: 2}},
-	{"empty.pcapng", 0, 0, map[layers.LinkType]int{}},
+	{"formats/heuristics/many_interfaces-1.pcapng", 64, 1439753725701607000, map[layers.LinkType]int{layers.LinkTypeEthernet: 62, layers.LinkTypeNull: 2}},
+	{"formats/tcpdump/empty.pcapng", 0, 0, map[layers.LinkType]int{}},
 	// A timestamp past 2106 (more than 32 bits of seconds).
-	{"time_2107.pcapng", 1, 4323283200000000000, map[layers.LinkType]int{layers.LinkTypeEthernet: 1}},
+	{"formats/tcpdump/time_2107.pcapng", 1, 4323283200000000000, map[layers.LinkType]int{layers.LinkTypeEthernet: 1}},
 	// Big-endian pcapng.
-	{"be-test001.pcapng", 4, 0, map[layers.LinkType]int{layers.LinkTypeEthernet: 4}},
+	{"pcapng-structure/output_be/basic/test001.pcapng", 4, 0, map[layers.LinkType]int{layers.LinkTypeEthernet: 4}},
 }
 
 func TestReadFiles(t *testing.T) {
 	for _, tc := range readerCases {
 		t.Run(tc.file, func(t *testing.T) {
-			src, err := OpenFile(filepath.Join("testdata", tc.file))
+			src, err := OpenFile(oracletest.Shared(tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,13 +97,14 @@ func TestReadErrors(t *testing.T) {
 		}
 		return p
 	}
+	bogus := oracletest.Shared("formats/heuristics/bogus-content.txt")
 	long := strings.Repeat("GET / HTTP/1.1 with a very long first line that goes on ", 3)
 	cases := []struct {
 		name, path, want string
 	}{
 		{"empty", write("empty.pcap", nil), "capture: " + filepath.Join(dir, "empty.pcap") + " is empty"},
-		{"text", "testdata/bogus-content.txt", `capture: testdata/bogus-content.txt is not a capture file (it looks like text: "4561d5a474d6as465d8as41d1as6531863d1as65d1a36d1")`},
-		{"SOURCES", "testdata/SOURCES", `capture: testdata/SOURCES is not a capture file (it looks like text: "Capture files in this directory were copied unchanged from o…")`},
+		{"text", bogus, `capture: ` + bogus + ` is not a capture file (it looks like text: "4561d5a474d6as465d8as41d1as6531863d1as65d1a36d1")`},
+		{"SOURCES", "testdata/SOURCES", `capture: testdata/SOURCES is not a capture file (it looks like text: "Capture files for capture's tests, each stored once in the m…")`},
 		{"long line", write("long.pcap", []byte(long+"\nsecond line\n")), `is not a capture file (it looks like text: "GET / HTTP/1.1 with a very long first line that goes on GET …")`},
 		{"short text", write("ab", []byte("ab")), `is not a capture file (it looks like text: "ab")`},
 		{"binary", write("bin.pcap", []byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3}), ": unknown magic 0xdeadbeef"},
@@ -143,7 +147,7 @@ func TestNewReaderEmpty(t *testing.T) {
 // A pcap cut in the middle of a packet reads the whole packets, then fails
 // with an error that says so.
 func TestReadTruncated(t *testing.T) {
-	b, err := os.ReadFile("testdata/test_dns.pcap")
+	b, err := os.ReadFile(oracletest.Shared("formats/gopacket/test_dns.pcap"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +237,7 @@ func TestReadPcapByteOrders(t *testing.T) {
 }
 
 func TestOpenFileStdin(t *testing.T) {
-	f, err := os.Open("testdata/nanosecs.pcap")
+	f, err := os.Open(oracletest.Shared("formats/heuristics/nanosecs.pcap"))
 	if err != nil {
 		t.Fatal(err)
 	}

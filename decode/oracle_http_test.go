@@ -1,14 +1,12 @@
 package decode
 
 import (
-	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"wiretap/capture"
+	"wiretap/capture/oracletest"
 )
 
 // httpOracleFields are the HTTP fields compared with tshark -T fields.
@@ -117,21 +116,31 @@ func httpFieldLines(a *Analyzer, pkts []httpPacket, fields []string) []string {
 	return lines
 }
 
-// tsharkLines runs tshark -T fields over path.
-func tsharkLines(t *testing.T, path string, fields []string) []string {
+// oracleInput names a capture for the oracle's recording: by its path
+// under testdata, or, for a file the test wrote, as name.
+func oracleInput(path, name string) oracletest.Input {
+	if name == "" {
+		name = strings.TrimPrefix(filepath.ToSlash(path), "testdata/")
+	}
+	return oracletest.Input{Name: name, Path: path}
+}
+
+// tsharkLines runs (or replays) tshark -T fields over in.
+func tsharkLines(t *testing.T, o *oracletest.Oracle, in oracletest.Input, fields []string) []string {
 	t.Helper()
 	args := append([]string{}, httpOracleArgs...)
-	args = append(args, "-r", path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number")
+	args = append(args, "-r", in.Path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number")
 	for _, f := range fields {
 		args = append(args, "-e", f)
 	}
-	cmd := exec.Command("tshark", args...)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil && out.Len() == 0 {
-		t.Fatalf("tshark %s: %v\n%s", path, err, stderr.String())
+	res, err := o.Run(in, args...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	s := strings.TrimRight(out.String(), "\n")
+	if res.Exit != 0 && len(res.Stdout) == 0 {
+		t.Fatalf("tshark %s: exit status %d\n%s", in.Name, res.Exit, res.Stderr)
+	}
+	s := strings.TrimRight(string(res.Stdout), "\n")
 	if s == "" {
 		return nil
 	}
@@ -160,13 +169,6 @@ func httpOracleFiles(t *testing.T) []string {
 	return files
 }
 
-func needTshark(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark is not installed (apt-get install tshark): the HTTP oracle needs it")
-	}
-}
-
 func allowedHTTPDiff(file string, frame int, field string) (string, bool) {
 	for _, d := range httpOracleDiffs {
 		if d.file == file && (d.frame == 0 || d.frame == frame) && (d.field == "*" || d.field == field) {
@@ -177,9 +179,10 @@ func allowedHTTPDiff(file string, frame int, field string) (string, bool) {
 }
 
 // TestOracleHTTP compares wiretap's HTTP fields with tshark's on every
-// packet of every capture.
+// packet of every capture (tshark's outputs recorded in
+// testdata/golden/TestOracleHTTP).
 func TestOracleHTTP(t *testing.T) {
-	needTshark(t)
+	o := oracletest.New(t, oracletest.Tshark)
 	var nFiles, nPkts, nVals, nAllowed int
 	for _, path := range httpOracleFiles(t) {
 		rel := strings.TrimPrefix(strings.TrimPrefix(path, "testdata/oracle/"), "testdata/")
@@ -189,7 +192,7 @@ func TestOracleHTTP(t *testing.T) {
 		}
 		nFiles++
 		fields := append([]string{"frame.protocols"}, httpOracleFields...)
-		want := tsharkLines(t, path, fields)
+		want := tsharkLines(t, o, oracleInput(path, ""), fields)
 		a := httpAnalyze(pkts, httpOracleOpts(), -1)
 		got := httpFieldLines(a, pkts, fields)
 		if len(want) != len(got) {
@@ -225,6 +228,7 @@ func TestOracleHTTP(t *testing.T) {
 	}
 	t.Logf("HTTP oracle: %d files, %d packets, %d HTTP fields each (and frame.protocols above tcp on HTTP frames), "+
 		"%d values compared, %d allowed differences", nFiles, nPkts, len(httpOracleFields), nVals, nAllowed)
+	o.Done(nVals)
 }
 
 func field(parts []string, i int) string {
@@ -250,11 +254,15 @@ func appProtocols(s string) string {
 }
 
 // TestOracleFollowTCP compares FollowTCP with tshark -z follow,tcp,raw on
-// the streams of the HTTP captures.
+// the streams of the HTTP captures and of the synthetic conversations
+// (tshark's outputs recorded in testdata/golden/TestOracleFollowTCP).
 func TestOracleFollowTCP(t *testing.T) {
-	needTshark(t)
+	o := oracletest.New(t, oracletest.Tshark)
 	var nStreams, nChunks int
-	paths := httpOracleFiles(t)
+	var inputs []oracletest.Input
+	for _, path := range httpOracleFiles(t) {
+		inputs = append(inputs, oracleInput(path, ""))
+	}
 	dir := t.TempDir()
 	for name, pkts := range synthCaptures() {
 		path := filepath.Join(dir, "http", name+".pcap")
@@ -262,9 +270,10 @@ func TestOracleFollowTCP(t *testing.T) {
 		if err := synWritePcap(path, pkts); err != nil {
 			t.Fatal(err)
 		}
-		paths = append(paths, path)
+		inputs = append(inputs, oracleInput(path, "synthetic/http/"+name+".pcap"))
 	}
-	for _, path := range paths {
+	for _, in := range inputs {
+		path := in.Path
 		if !strings.Contains(path, "http") {
 			continue
 		}
@@ -282,7 +291,7 @@ func TestOracleFollowTCP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := tsharkFollow(t, path, st.Index)
+			want := tsharkFollow(t, o, in, st.Index)
 			nStreams++
 			// tshark's node 0 is the first sender of data.
 			first := -1
@@ -304,19 +313,23 @@ func TestOracleFollowTCP(t *testing.T) {
 		}
 	}
 	t.Logf("follow oracle: %d streams, %d chunks compared", nStreams, nChunks)
+	o.Done(nChunks)
 }
 
-// tsharkFollow runs tshark -z follow,tcp,raw,N and returns its chunks as
-// "node hex".
-func tsharkFollow(t *testing.T, path string, stream int) []string {
+// tsharkFollow runs (or replays) tshark -z follow,tcp,raw,N and returns
+// its chunks as "node hex".
+func tsharkFollow(t *testing.T, o *oracletest.Oracle, in oracletest.Input, stream int) []string {
 	t.Helper()
-	out, err := exec.Command("tshark", "-n", "-r", path, "-q", "-z", fmt.Sprintf("follow,tcp,raw,%d", stream)).Output()
+	res, err := o.Run(in, "-n", "-r", in.Path, "-q", "-z", fmt.Sprintf("follow,tcp,raw,%d", stream))
+	if err == nil && res.Exit != 0 {
+		err = fmt.Errorf("exit status %d: %s", res.Exit, res.Stderr)
+	}
 	if err != nil {
-		t.Fatalf("tshark follow %s: %v", path, err)
+		t.Fatalf("tshark follow %s: %v", in.Name, err)
 	}
 	var chunks []string
 	started := false
-	for _, l := range strings.Split(string(out), "\n") {
+	for _, l := range strings.Split(string(res.Stdout), "\n") {
 		if strings.HasPrefix(l, "Node 1:") {
 			started = true
 			continue
@@ -339,9 +352,10 @@ func tsharkFollow(t *testing.T, path string, stream int) []string {
 
 // TestOracleHTTPSynthetic writes the synthetic conversations (http_test.go)
 // as captures and compares wiretap with tshark on them, with the Info
-// column, frame.protocols and tcp.reassembled_in besides the HTTP fields.
+// column, frame.protocols and tcp.reassembled_in besides the HTTP fields
+// (tshark's outputs recorded in testdata/golden/TestOracleHTTPSynthetic).
 func TestOracleHTTPSynthetic(t *testing.T) {
-	needTshark(t)
+	o := oracletest.New(t, oracletest.Tshark)
 	dir := t.TempDir()
 	fields := append([]string{"frame.protocols", "tcp.reassembled_in", "_ws.col.Info"}, httpOracleFields...)
 	caps := synthCaptures()
@@ -357,7 +371,7 @@ func TestOracleHTTPSynthetic(t *testing.T) {
 		if err := synWritePcap(path, pkts); err != nil {
 			t.Fatal(err)
 		}
-		want := tsharkLines(t, path, fields)
+		want := tsharkLines(t, o, oracleInput(path, "synthetic/http/"+name+".pcap"), fields)
 		a := httpAnalyze(pkts, httpOracleOpts(), -1)
 		got := httpFieldLines(a, pkts, fields)
 		for i := range want {
@@ -384,6 +398,7 @@ func TestOracleHTTPSynthetic(t *testing.T) {
 	}
 	t.Logf("synthetic HTTP oracle: %d conversations, %d packets, %d values compared, %d allowed differences",
 		len(names), nPkts, nVals, nAllowed)
+	o.Done(nVals)
 }
 
 func httpInfo(a *Analyzer, pkts []httpPacket, i int) string {

@@ -3,9 +3,9 @@ package decode
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +14,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"wiretap/capture"
+	"wiretap/capture/oracletest"
 )
 
 // oracleLayerFields are the layer fields compared with tshark -T fields.
@@ -134,18 +135,17 @@ func protocolsPrefix(s string) string {
 
 // TestOracleLayers compares wiretap's layer fields with tshark's on every
 // capture in testdata/oracle, packet by packet and field by field.
+// tshark's outputs are recorded in testdata/golden/TestOracleLayers (see
+// wiretap/capture/oracletest).
 func TestOracleLayers(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark is not installed: the layer oracle needs it (apt-get install tshark)")
-	}
-	if testing.Short() {
-		t.Skip("-short: the layer oracle runs tshark on every capture")
-	}
 	t.Setenv("TZ", "UTC")
 	fields := oracleLayerFields
-	if extra := os.Getenv("WIRETAP_ORACLE_FIELDS"); extra != "" { // for exploring more fields
+	var o *oracletest.Oracle
+	if extra := os.Getenv("WIRETAP_ORACLE_FIELDS"); extra != "" { // for exploring more fields, with tshark
 		fields = strings.Fields(extra)
+		o = oracletest.Explore(t, oracletest.Tshark)
+	} else {
+		o = oracletest.New(t, oracletest.Tshark)
 	}
 	type diffKey struct {
 		file  string
@@ -166,13 +166,16 @@ func TestOracleLayers(t *testing.T) {
 		for _, f := range fields {
 			args = append(args, "-e", f)
 		}
-		out, err := exec.Command(tshark, args...).Output()
+		res, err := o.Run(oracletest.Input{Name: "oracle/" + rel, Path: path}, args...)
+		if err == nil && res.Exit != 0 {
+			err = fmt.Errorf("exit status %d: %s", res.Exit, res.Stderr)
+		}
 		if err != nil {
 			t.Errorf("%s: tshark: %v", rel, err)
 			continue
 		}
 		var want []string
-		if s := strings.TrimRight(string(out), "\n"); s != "" {
+		if s := strings.TrimRight(string(res.Stdout), "\n"); s != "" {
 			want = strings.Split(s, "\n")
 		}
 		pkts, rerr := readCapture(path)
@@ -227,4 +230,5 @@ func TestOracleLayers(t *testing.T) {
 	}
 	t.Logf("layer oracle: %d files, %d packets, %d fields per packet, %d values compared with tshark; %d expected differences listed",
 		files, packets, len(fields), compared, len(oracleLayerDiffs))
+	o.Done(compared)
 }

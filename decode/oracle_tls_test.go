@@ -2,11 +2,12 @@ package decode
 
 import (
 	"io/fs"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"wiretap/capture/oracletest"
 )
 
 // tlsOracleFields are the TLS fields compared with tshark -T fields: every
@@ -154,13 +155,11 @@ func allowedTLSDiff(file string, frame int, field string) (tlsOracleDiff, bool) 
 }
 
 // TestOracleTLS compares wiretap's TLS fields with tshark's on every
-// packet of every capture.
+// packet of every capture (tshark's outputs recorded in
+// testdata/golden/TestOracleTLS).
 func TestOracleTLS(t *testing.T) {
-	needTshark(t)
-	if testing.Short() {
-		t.Skip("-short: the TLS oracle runs tshark on every capture")
-	}
 	t.Setenv("TZ", "UTC")
+	o := oracletest.New(t, oracletest.Tshark)
 	var nFiles, nPkts, nVals, nTLS, nAllowed int
 	seen := map[tlsOracleDiff]bool{}
 	for _, path := range tlsOracleFiles(t) {
@@ -170,7 +169,7 @@ func TestOracleTLS(t *testing.T) {
 			continue
 		}
 		nFiles++
-		want := tsharkTLSLines(t, path, tlsOracleFields)
+		want := tsharkTLSLines(t, o, oracleInput(path, ""), tlsOracleFields)
 		a := httpAnalyze(pkts, tlsOracleOpts(), -1)
 		if len(want) != len(pkts) {
 			t.Errorf("%s: tshark printed %d packets, wiretap read %d", rel, len(want), len(pkts))
@@ -220,22 +219,26 @@ func TestOracleTLS(t *testing.T) {
 	}
 	t.Logf("TLS oracle: %d captures, %d packets (%d with TLS), %d fields each, %d values compared, %d allowed differences (%d listed)",
 		nFiles, nPkts, nTLS, len(tlsOracleFields), nVals, nAllowed, len(tlsOracleDiffs))
+	o.Done(nVals)
 }
 
-// tsharkTLSLines runs tshark -T fields over path with the TLS oracle's
-// options.
-func tsharkTLSLines(t *testing.T, path string, fields []string) []string {
+// tsharkTLSLines runs (or replays) tshark -T fields over in with the TLS
+// oracle's options.
+func tsharkTLSLines(t *testing.T, o *oracletest.Oracle, in oracletest.Input, fields []string) []string {
 	t.Helper()
 	args := append([]string{}, tlsOracleArgs...)
-	args = append(args, "-r", path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number")
+	args = append(args, "-r", in.Path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number")
 	for _, f := range fields {
 		args = append(args, "-e", f)
 	}
-	out, err := exec.Command("tshark", args...).Output()
-	if err != nil && len(out) == 0 {
-		t.Fatalf("tshark %s: %v", path, err)
+	res, err := o.Run(in, args...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	s := strings.TrimRight(string(out), "\n")
+	if res.Exit != 0 && len(res.Stdout) == 0 {
+		t.Fatalf("tshark %s: exit status %d\n%s", in.Name, res.Exit, res.Stderr)
+	}
+	s := strings.TrimRight(string(res.Stdout), "\n")
 	if s == "" {
 		return nil
 	}

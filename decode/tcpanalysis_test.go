@@ -2,8 +2,9 @@ package decode
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
-	"os/exec"
+	pathpkg "path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/capture/oracletest"
 )
 
 // tseg describes one hand-built TCP segment of a scenario.
@@ -245,12 +248,11 @@ tcp.analysis.window_update tcp.analysis.window_full tcp.analysis.acks_frame tcp.
 tcp.analysis.initial_rtt tcp.analysis.reused_ports tcp.time_relative`)
 
 // TestTCPAnalysisOracle writes each scenario to a pcap and compares the
-// TCP fields with tshark's, so the expectations above are tshark's too.
+// TCP fields with tshark's, so the expectations above are tshark's too
+// (tshark's outputs recorded in testdata/golden/TestTCPAnalysisOracle).
 func TestTCPAnalysisOracle(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark is not installed: the TCP analysis oracle needs it")
-	}
+	o := oracletest.New(t, oracletest.Tshark)
+	var scenarios, packets, compared int
 	for _, sc := range tcpScenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			path := writePcap(t, sc.segs)
@@ -258,22 +260,28 @@ func TestTCPAnalysisOracle(t *testing.T) {
 			for _, f := range tcpOracleFields {
 				args = append(args, "-e", f)
 			}
-			out, err := exec.Command(tshark, args...).Output()
+			res, err := o.Run(oracleInput(path, "tcpanalysis/"+pathpkg.Base(t.Name())+".pcap"), args...)
+			if err == nil && res.Exit != 0 {
+				err = fmt.Errorf("exit status %d: %s", res.Exit, res.Stderr)
+			}
 			if err != nil {
 				t.Fatalf("tshark: %v", err)
 			}
 			_, ps := runScenario(sc.segs)
-			lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+			lines := strings.Split(strings.TrimRight(string(res.Stdout), "\n"), "\n")
 			if len(lines) != len(ps) {
 				t.Fatalf("tshark printed %d lines for %d packets", len(lines), len(ps))
 			}
+			scenarios++
 			for i, line := range lines {
+				packets++
 				cols := strings.Split(line, "\t")
 				for j, f := range tcpOracleFields {
 					w := ""
 					if j < len(cols) {
 						w = cols[j]
 					}
+					compared++
 					if g := ps[i].FieldText(f, ","); g != w {
 						t.Errorf("frame %d %s: wiretap %q, tshark %q", i+1, f, g, w)
 					}
@@ -281,6 +289,9 @@ func TestTCPAnalysisOracle(t *testing.T) {
 			}
 		})
 	}
+	t.Logf("TCP analysis oracle: %d scenarios, %d packets, %d fields each, %d values compared",
+		scenarios, packets, len(tcpOracleFields), compared)
+	o.Done(compared)
 }
 
 // TestTCPStreams checks the conversation table behind -z conv,tcp.

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"wiretap/capture/oracletest"
 )
 
 // TLS test material: conversations re-cut from the captures in
@@ -187,13 +189,14 @@ func tlsSynthScenarios(t testing.TB) map[string]synConv {
 }
 
 // TestOracleTLSSynthetic writes the synthetic conversations as captures
-// and compares wiretap with tshark on them.
+// and compares wiretap with tshark on them (tshark's outputs recorded in
+// testdata/golden/TestOracleTLSSynthetic).
 func TestOracleTLSSynthetic(t *testing.T) {
-	needTshark(t)
 	if testing.Short() {
-		t.Skip("-short: the TLS oracle runs tshark")
+		t.Skip("-short: the synthetic TLS oracle dissects 14,000 packets")
 	}
 	t.Setenv("TZ", "UTC")
+	o := oracletest.New(t, oracletest.Tshark)
 	dir := t.TempDir()
 	scen := tlsSynthScenarios(t)
 	names := make([]string, 0, len(scen))
@@ -208,7 +211,7 @@ func TestOracleTLSSynthetic(t *testing.T) {
 		if err := synWritePcap(path, pkts); err != nil {
 			t.Fatal(err)
 		}
-		want := tsharkTLSLines(t, path, tlsOracleFields)
+		want := tsharkTLSLines(t, o, oracleInput(path, "synthetic/tls/"+name+".pcap"), tlsOracleFields)
 		a := httpAnalyze(pkts, tlsOracleOpts(), -1)
 		bad := 0
 		for i := range want {
@@ -236,6 +239,7 @@ func TestOracleTLSSynthetic(t *testing.T) {
 		}
 	}
 	t.Logf("synthetic TLS oracle: %d conversations, %d packets, %d values compared", len(names), nPkts, nVals)
+	o.Done(nVals)
 }
 
 func mustRead(t testing.TB, path string) []byte {

@@ -3,18 +3,13 @@ package main
 import (
 	"bytes"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"wiretap/capture"
+	"wiretap/capture/oracletest"
 )
-
-// sharedCaptures are the capture package's copies of the shared test
-// captures (capture/testdata/files, with their SOURCES).
-const sharedCaptures = "../../capture/testdata/files"
 
 // readFilterExprs are checked against tcpdump on every capture it reads.
 var readFilterExprs = []string{
@@ -30,15 +25,20 @@ func TestReadFilterMatchesTcpdump(t *testing.T) {
 	if _, err := exec.LookPath("tcpdump"); err != nil {
 		t.Skip("tcpdump is not installed (apt-get install tcpdump): skipping")
 	}
+	// The shared test captures (capture/testdata/files and decode's
+	// formats, http and tls folders; see their SOURCES).
+	shared, err := oracletest.SharedFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var files []string
-	filepath.WalkDir(sharedCaptures, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
-			files = append(files, p)
+	for _, f := range shared {
+		if strings.HasSuffix(f.Path, ".pcap") || strings.HasSuffix(f.Path, ".pcapng") {
+			files = append(files, f.Path)
 		}
-		return nil
-	})
+	}
 	if len(files) == 0 {
-		t.Fatalf("no captures under %s", sharedCaptures)
+		t.Fatal("no shared test captures")
 	}
 	compared := 0
 	for _, f := range files {
