@@ -1,0 +1,36 @@
+package decode
+
+import "testing"
+
+// BenchmarkDissect measures the tree tier per packet over the demo
+// capture and a TLS 1.2 one: a packet-list row (Row) and the whole tree
+// (Dissect), after one fast pass.
+func BenchmarkDissect(b *testing.B) {
+	var pkts []oraclePacket
+	for _, f := range []string{"testdata/oracle/demo.pcapng", "testdata/tls/zeek/tls12-decryption.pcap"} {
+		p, err := readCapture(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pkts = append(pkts, p...)
+	}
+	a := NewAnalyzer(Options{})
+	for i, p := range pkts {
+		a.Add(i+1, p.ci, p.lt, p.data)
+	}
+	a.Finish()
+	b.Run("Row", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			k := i % len(pkts)
+			a.Row(k+1, pkts[k].ci, pkts[k].lt, pkts[k].data)
+		}
+	})
+	b.Run("Dissect", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			k := i % len(pkts)
+			a.Dissect(k+1, pkts[k].ci, pkts[k].lt, pkts[k].data)
+		}
+	})
+}
