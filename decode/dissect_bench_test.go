@@ -33,4 +33,20 @@ func BenchmarkDissect(b *testing.B) {
 			a.Dissect(k+1, pkts[k].ci, pkts[k].lt, pkts[k].data)
 		}
 	})
+	b.Run("ForTCPFlags", func(b *testing.B) {
+		w := WantFields([]string{"tcp.flags.syn", "frame.number"})
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			k := i % len(pkts)
+			a.DissectFor(w, k+1, pkts[k].ci, pkts[k].lt, pkts[k].data)
+		}
+	})
+	b.Run("ForHTTP", func(b *testing.B) {
+		w := WantFields([]string{"http.request", "http.request.uri", "http.host"})
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			k := i % len(pkts)
+			a.DissectFor(w, k+1, pkts[k].ci, pkts[k].lt, pkts[k].data)
+		}
+	})
 }
