@@ -18,6 +18,7 @@
 // for a link type (checked against tcpdump -d); the kernel runs it on live
 // captures, Matcher runs it on packets read from files.
 //
-// Errors are prefixed "capture: ". Errors a user can fix are *Error values
-// with a Hint and an ExitCode.
+// Errors are prefixed "capture: ". Errors a user can fix are *InterfaceError
+// values wrapping ErrPermission, ErrNoSuchInterface or ErrInterfaceDown;
+// what to tell the user about them is the command's business.
 package capture
