@@ -125,7 +125,6 @@ type readJob struct {
 	fields   decode.FieldsFormat
 	filter   *decode.DisplayFilter
 	follow   []followReq
-	matchers map[layers.LinkType]*capture.Matcher
 	secrets  [][]byte
 	// exposures are the per-stream secret findings, one per secret.
 	exposures    []*decode.Exposure
@@ -138,8 +137,7 @@ type followReq struct {
 }
 
 func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
-	rd := &readJob{f: f, sio: sio, path: f.file, out: bufio.NewWriterSize(sio.out, 256<<10),
-		matchers: map[layers.LinkType]*capture.Matcher{}}
+	rd := &readJob{f: f, sio: sio, path: f.file, out: bufio.NewWriterSize(sio.out, 256<<10)}
 	rd.opts.Force = map[uint16]string{}
 	for _, d := range f.decodeAs {
 		port, proto, err := parseDecodeAs(d)
@@ -294,6 +292,9 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 	if err != nil {
 		return 0, err
 	}
+	if rd.f.capFilter != "" {
+		src = capture.NewFilteredSource(src, rd.f.capFilter, capture.DefaultSnapLen)
+	}
 	defer src.Close()
 	n := 0
 	for rd.f.count == 0 || n < rd.f.count {
@@ -305,22 +306,6 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 			return n, err // every packet before the fault has been handled
 		}
 		lt := src.LinkType(ci)
-		if rd.f.capFilter != "" {
-			m, ok := rd.matchers[lt]
-			if !ok {
-				prog, err := capture.CompileFilter(rd.f.capFilter, lt, capture.DefaultSnapLen)
-				if err != nil {
-					return n, err
-				}
-				if m, err = capture.NewMatcher(prog); err != nil {
-					return n, err
-				}
-				rd.matchers[lt] = m
-			}
-			if !m.Match(data, ci.Length) {
-				continue
-			}
-		}
 		n++
 		if err := fn(n, ci, lt, data); err != nil {
 			return n, err
