@@ -400,6 +400,17 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		s.w = bufio.NewWriter(&s.buf)
 		return s
 	}}
+	// Fields on demand: -T fields (and -q) print only the values of the
+	// fields -Y and -e name, so no labels are built, nor the trees of
+	// protocols none of them is in.
+	var want *decode.Want
+	if !rows && stats == nil && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex && (rd.f.outFormat == "fields" || rd.f.quiet) {
+		var names []string
+		if rd.filter != nil {
+			names = rd.filter.Fields()
+		}
+		want = decode.WantFields(append(names, rd.fields.Fields...))
+	}
 	work := func(j job) (result, error) {
 		var r result
 		if rows {
@@ -409,7 +420,12 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 			an.Row(j.n, j.ci, j.lt, j.data).WriteTo(&s.buf)
 			return result{match: true, out: append([]byte(nil), s.buf.Bytes()...)}, nil
 		}
-		p := an.Dissect(j.n, j.ci, j.lt, j.data)
+		var p *decode.Packet
+		if want != nil {
+			p = an.DissectFor(want, j.n, j.ci, j.lt, j.data)
+		} else {
+			p = an.Dissect(j.n, j.ci, j.lt, j.data)
+		}
 		if len(rd.secrets) > 0 {
 			decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
 		}
