@@ -161,10 +161,11 @@ func layerField(name string) bool {
 
 // DissectFor builds what w asks of packet n: every field w names has the
 // values Dissect gives it, but labels are empty and the dissectors that
-// cannot make those fields are not run.
+// cannot make those fields are not run. Call Release on the packet when
+// done with it: its nodes are recycled.
 func (a *Analyzer) DissectFor(w *Want, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
 	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
-	p.tree.noLabels = true
+	p.tree.noLabels, p.tree.pool = true, true
 	tcpNode := a.dissectLayers(p, n, ci, lt, data)
 	if tcpNode != nil && w.app {
 		a.dissectApp(p, n, tcpNode)

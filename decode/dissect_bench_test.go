@@ -38,7 +38,7 @@ func BenchmarkDissect(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			k := i % len(pkts)
-			a.DissectFor(w, k+1, pkts[k].ci, pkts[k].lt, pkts[k].data)
+			a.DissectFor(w, k+1, pkts[k].ci, pkts[k].lt, pkts[k].data).Release()
 		}
 	})
 	b.Run("ForHTTP", func(b *testing.B) {
@@ -46,7 +46,7 @@ func BenchmarkDissect(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			k := i % len(pkts)
-			a.DissectFor(w, k+1, pkts[k].ci, pkts[k].lt, pkts[k].data)
+			a.DissectFor(w, k+1, pkts[k].ci, pkts[k].lt, pkts[k].data).Release()
 		}
 	})
 }

@@ -166,6 +166,14 @@ type Packet struct {
 	tree tree // makes the nodes
 }
 
+// Release recycles the nodes of a packet DissectFor built; neither the
+// packet nor its fields may be used afterwards. It does nothing for other
+// packets.
+func (p *Packet) Release() {
+	p.tree.release()
+	p.Tree = nil
+}
+
 // DataSource is a named byte buffer, like Wireshark's tabs under the hex pane.
 type DataSource struct {
 	Name string

@@ -15,11 +15,16 @@ package decode
 import (
 	"fmt"
 	"net/netip"
+	"sync"
 )
 
 // tree makes one packet's nodes.
 type tree struct {
 	slab []Field
+	// pooled: the slabs handed out from slabPool, given back by
+	// Packet.Release.
+	pooled []*[]Field
+	pool   bool
 	// lite: only the packet-list row is wanted (Analyzer.Row); formatted
 	// labels are not built.
 	lite bool
@@ -31,17 +36,34 @@ type tree struct {
 // are given).
 func (t *tree) newNode(f Field, label string, args ...any) *Field {
 	if len(t.slab) == 0 {
-		n := 64
-		if t.lite {
-			n = 8
+		switch {
+		case t.pool:
+			s := slabPool.Get().(*[]Field)
+			t.pooled = append(t.pooled, s)
+			t.slab = *s
+		case t.lite:
+			t.slab = make([]Field, 8)
+		default:
+			t.slab = make([]Field, 64)
 		}
-		t.slab = make([]Field, n)
 	}
 	p := &t.slab[0]
 	t.slab = t.slab[1:]
 	*p = f
 	p.Label = t.label(label, args)
 	return p
+}
+
+// slabPool recycles the slabs of trees whose packets are released: a
+// filter or -T fields run makes and drops a tree per packet.
+var slabPool = sync.Pool{New: func() any { s := make([]Field, 64); return &s }}
+
+// release gives the tree's slabs back; no node may be used afterwards.
+func (t *tree) release() {
+	for _, s := range t.pooled {
+		slabPool.Put(s)
+	}
+	t.pooled, t.slab = nil, nil
 }
 
 func (t *tree) label(label string, args []any) string {

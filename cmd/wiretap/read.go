@@ -423,6 +423,8 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		var p *decode.Packet
 		if want != nil {
 			p = an.DissectFor(want, j.n, j.ci, j.lt, j.data)
+			// Printed here and then dropped: its nodes are recycled.
+			defer p.Release()
 		} else {
 			p = an.Dissect(j.n, j.ci, j.lt, j.data)
 		}
