@@ -166,9 +166,9 @@ type Packet struct {
 	tree tree // makes the nodes
 }
 
-// Release recycles the nodes of a packet DissectFor built; neither the
-// packet nor its fields may be used afterwards. It does nothing for other
-// packets.
+// Release recycles the nodes of a packet DissectFor built (for others it
+// only drops the tree); neither the packet nor its fields may be used
+// afterwards.
 func (p *Packet) Release() {
 	p.tree.release()
 	p.Tree = nil

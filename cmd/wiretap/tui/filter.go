@@ -179,11 +179,13 @@ func matchPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *num
 		n     int
 		match bool
 	}
+	want := decode.WantFields(df.Fields())
 	work := func(n int) (result, error) {
-		p, _, err := store.Dissect(n)
+		p, _, err := store.DissectFor(want, n)
 		if err != nil {
 			return result{}, err
 		}
+		defer p.Release()
 		return result{n, df.Match(p)}, nil
 	}
 	emit := func(r result) error {

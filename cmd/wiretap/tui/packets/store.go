@@ -284,6 +284,24 @@ func (s *Store) Packet(n int) (p *decode.Packet, final bool, err error) {
 // (filters, statistics) that should not push out what the screen shows.
 func (s *Store) Dissect(n int) (*decode.Packet, bool, error) { return s.dissect(n) }
 
+// DissectFor is Dissect for the values of the fields w names only (a
+// display filter's): call Release on the packet when done with it.
+func (s *Store) DissectFor(w *decode.Want, n int) (*decode.Packet, bool, error) {
+	s.mu.Lock()
+	an, covered := s.an, s.analysed
+	s.mu.Unlock()
+	if an == nil || n > covered || len(s.opts.Secrets) > 0 {
+		// Alone, or marked with the secrets: the whole tree.
+		return s.dissect(n)
+	}
+	data, err := s.Bytes(n)
+	if err != nil {
+		return nil, false, err
+	}
+	e := s.Entry(n)
+	return an.DissectFor(w, n, e.captureInfo(), s.linkType(e.Iface), data), true, nil
+}
+
 func (s *Store) dissect(n int) (*decode.Packet, bool, error) {
 	data, err := s.Bytes(n)
 	if err != nil {
