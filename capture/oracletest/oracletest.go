@@ -20,14 +20,29 @@
 //   - replay (the default): the tool is not run, installed or not; its
 //     outputs come from the recording. This is fast and needs no tool.
 //   - live (WIRETAP_ORACLE=live, as .ci/run sets): when the tool is
-//     installed with the version recorded, it is run, the test compares
-//     wiretap with its live output, and the live output must equal the
-//     recording (else the test fails: re-record). With another version, or
-//     no tool, the Oracle replays, and says so.
+//     installed with the version recorded (see Versions), it is run, the
+//     test compares wiretap with its live output, and the live output must
+//     equal the recording (else the test fails: re-record). With another
+//     version, or no tool, the Oracle replays, and says so.
 //   - update (go test -run X -update): the tool is run and the recording
-//     rewritten. The installed version must be the recorded one; to record
-//     with another version, delete the test's testdata/golden/<TestName>
-//     folder first.
+//     rewritten. The installed version must be the recorded one (its
+//     upstream version); to record with another, delete the test's
+//     testdata/golden/<TestName> folder first.
+//
+// # Versions
+//
+// A recording's first line keeps the tool's whole version text, for
+// information: "tshark 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)",
+// "tcpdump 4.99.3, libpcap 1.10.3 (with TPACKET_V3)". The modes compare
+// only its upstream version (Upstream): the name and version number of
+// the tool and of each library listed after a comma, without what is in
+// parentheses or after a "-" or "+" in a number ("tshark 4.0.17",
+// "tcpdump 4.99.3, libpcap 1.10.3"). A distribution's rebuild or security
+// update of the same release so still runs live, and a change in its
+// output fails the live check (re-record) instead of quietly turning the
+// comparison into a replay; -update with it rewrites the first line. A
+// new upstream release replays until the recordings are made again with
+// it (delete the folder, then -update).
 //
 // A test reports how many values it compared against each Oracle
 // (Oracle.Done): none is a failure. Done logs "oracle: ..." with the count
@@ -134,6 +149,32 @@ func tcpdumpVersion(out string) string {
 	return v
 }
 
+// Upstream is a version line's upstream version: per comma-separated
+// part, its first word and the leading digits and dots of its second
+// ("tshark 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)" is
+// "tshark 4.0.17", "tcpdump 4.99.3, libpcap 1.10.3 (with TPACKET_V3)" is
+// "tcpdump 4.99.3, libpcap 1.10.3"). Two versions with the same upstream
+// version give the same outputs, as far as the modes go.
+func Upstream(version string) string {
+	parts := strings.Split(version, ",")
+	for i, p := range parts {
+		f := strings.Fields(p)
+		switch {
+		case len(f) == 0:
+			parts[i] = ""
+		case len(f) == 1:
+			parts[i] = f[0]
+		default:
+			n := strings.IndexFunc(f[1], func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+			if n < 0 {
+				n = len(f[1])
+			}
+			parts[i] = f[0] + " " + strings.TrimRight(f[1][:n], ".")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Installed reports the tool's path and version line, or why it cannot
 // be run.
 func (tl *Tool) Installed() (path, version string, err error) {
@@ -225,7 +266,7 @@ func New(t *testing.T, tool *Tool) *Oracle {
 		if toolErr != nil {
 			t.Fatalf("oracle: -update needs %s: %v", tool.Name, toolErr)
 		}
-		if haveRec && recorded != installed {
+		if haveRec && Upstream(recorded) != Upstream(installed) {
 			t.Fatalf("oracle: %s is recorded with %q, %q is installed: to record with it, remove %s first",
 				o.file, recorded, installed, filepath.Dir(o.file))
 		}
@@ -233,15 +274,20 @@ func New(t *testing.T, tool *Tool) *Oracle {
 	case !haveRec:
 		t.Fatalf("oracle: no recording %s[.gz] of %s: record it with `go test -run '^%s$' -update` (needs %s)",
 			o.file, tool.Name, test, tool.Name)
-	case os.Getenv(EnvMode) == "live" && toolErr == nil && installed == recorded:
+	case os.Getenv(EnvMode) == "live" && toolErr == nil && Upstream(installed) == Upstream(recorded):
 		o.mode, o.path, o.version = Live, path, recorded
+		if installed != recorded {
+			t.Logf("oracle: %q is installed, the recording is of %q: the same upstream version (%s), so comparing live",
+				installed, recorded, Upstream(recorded))
+		}
 	default:
 		o.mode, o.version = Replay, recorded
 		if os.Getenv(EnvMode) == "live" {
 			if toolErr != nil {
 				t.Logf("oracle: %s=live but %v: comparing with the recording (%s)", EnvMode, toolErr, recorded)
 			} else {
-				t.Logf("oracle: %s=live but %q is installed, the recording is of %q: comparing with the recording", EnvMode, installed, recorded)
+				t.Logf("oracle: %s=live but %q is installed, the recording is of %q (upstream versions %s and %s): comparing with the recording",
+					EnvMode, installed, recorded, Upstream(installed), Upstream(recorded))
 			}
 		}
 	}

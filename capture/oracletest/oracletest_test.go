@@ -19,7 +19,11 @@ func TestMain(m *testing.M) {
 	}
 	switch args := os.Args[1:]; {
 	case len(args) == 1 && args[0] == "-v":
-		fmt.Println("faketool 1.0")
+		v := "faketool 1.0"
+		if s := os.Getenv("FAKETOOL_VERSION"); s != "" {
+			v = s
+		}
+		fmt.Println(v)
 	case len(args) == 2 && args[0] == "cat":
 		// Its input, and a line on stderr naming it; exit status 3.
 		b, err := os.ReadFile(args[1])
@@ -120,6 +124,23 @@ func TestRecordReplay(t *testing.T) {
 			t.Errorf("counts file: %q", b)
 		}
 	})
+	// Only the upstream version counts: a rebuild of 1.0 runs live, 1.1
+	// replays.
+	for _, c := range []struct {
+		version string
+		mode    Mode
+	}{{"faketool 1.0-3+deb12u1 (rebuilt)", Live}, {"faketool 1.1", Replay}} {
+		t.Run("live "+c.version, func(t *testing.T) {
+			t.Setenv(EnvMode, "live")
+			t.Setenv("FAKETOOL_VERSION", c.version)
+			tool := &Tool{Name: faketool.Name, versionArgs: faketool.versionArgs, version: faketool.version}
+			o := New(t, tool)
+			if o.Mode() != c.mode || o.Version() != "faketool 1.0" {
+				t.Fatalf("mode %v, version %q", o.Mode(), o.Version())
+			}
+			check(t, o)
+		})
+	}
 	t.Run("stale", func(t *testing.T) {
 		if err := os.WriteFile(in, []byte("changed"), 0o644); err != nil {
 			t.Fatal(err)
@@ -138,6 +159,18 @@ func TestVersions(t *testing.T) {
 	}
 	if v := tcpdumpVersion("tcpdump version 4.99.3\nlibpcap version 1.10.3 (with TPACKET_V3)\nOpenSSL 3.0.19 27 Jan 2026\n"); v != "tcpdump 4.99.3, libpcap 1.10.3 (with TPACKET_V3)" {
 		t.Errorf("tcpdump: %q", v)
+	}
+	for v, want := range map[string]string{
+		"tshark 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)": "tshark 4.0.17",
+		"tshark 4.0.17": "tshark 4.0.17",
+		"capinfos 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u4)": "capinfos 4.0.17",
+		"tcpdump 4.99.3, libpcap 1.10.3 (with TPACKET_V3)":           "tcpdump 4.99.3, libpcap 1.10.3",
+		"tcpdump 4.99.3-1+b1, libpcap 1.10.3-1":                      "tcpdump 4.99.3, libpcap 1.10.3",
+		"tcpdump 4.99.4, libpcap 1.10.3 (with TPACKET_V3)":           "tcpdump 4.99.4, libpcap 1.10.3",
+	} {
+		if got := Upstream(v); got != want {
+			t.Errorf("Upstream(%q) = %q, want %q", v, got, want)
+		}
 	}
 }
 
