@@ -10,10 +10,11 @@
 // testdata/golden/<TestName>/<tool>.txt (gzip-compressed as .txt.gz when
 // larger than 32 KiB): the tool's name and version on the first line,
 // then per run its command line (with the input named as the test names
-// it, not by its temporary path), the input's SHA-256, the exit status,
-// stdout and stderr. A run is looked up by its command line; an input
-// whose bytes differ from the recorded ones fails the test (the recording
-// is stale: re-record it).
+// it, not by its temporary path), the input's SHA-256 (each input's, for
+// a run that reads several files: RunFiles), the exit status, stdout and
+// stderr. A run is looked up by its command line; an input whose bytes
+// differ from the recorded ones fails the test (the recording is stale:
+// re-record it).
 //
 // Three modes, per Oracle:
 //
@@ -207,11 +208,15 @@ func (m Mode) String() string {
 	return [...]string{"recorded", "live", "update"}[m]
 }
 
-// Input is the file a run reads.
+// Input is a file a run reads.
 type Input struct {
 	Name string // its name in the recording: stable, unlike a temporary path
-	Path string // where it is now; the argument equal to Path is recorded as Name
+	Path string // where it is now; see RunFiles for the arguments recorded as Name
 }
+
+// ErrNotRecorded is the error (wrapped) of a replayed run that the
+// recording does not have.
+var ErrNotRecorded = errors.New("not recorded")
 
 // Result is what a run of the tool gave. Occurrences of the input's path
 // in the outputs read as its Name, and tshark's "Running as user root"
@@ -223,7 +228,7 @@ type Result struct {
 
 type record struct {
 	cmd    string // the command line, the key
-	input  string // "name sha256:hex", or ""
+	input  string // "name sha256:hex" per input, one a line, or ""
 	exit   int
 	stdout []byte
 	stderr []byte
@@ -317,29 +322,39 @@ func (o *Oracle) Mode() Mode { return o.mode }
 // Version is the tool's version line, as recorded (or being recorded).
 func (o *Oracle) Version() string { return o.version }
 
-// Run runs the tool with args, or replays the recorded run. It is safe
-// for concurrent use and does not stop the test: it returns an error if
-// the run is not recorded, in is not the file recorded, or the tool could
-// not be started (a non-zero exit status is a Result, not an error).
+// Run runs the tool with args, or replays the recorded run; in is the
+// file it reads (none if in.Path is empty). It is safe for concurrent
+// use and does not stop the test: it returns an error if the run is not
+// recorded (ErrNotRecorded), in is not the file recorded, or the tool
+// could not be started (a non-zero exit status is a Result, not an
+// error).
 func (o *Oracle) Run(in Input, args ...string) (Result, error) {
+	return o.RunFiles([]Input{in}, args...)
+}
+
+// RunFiles is Run for a run that reads several files (a capture and a
+// script, say); each is recorded with its SHA-256, in the order given.
+// An argument equal to an input's Path, or ending in ":" or "=" and the
+// Path (an option's value, as tshark's lua_script:FILE), is recorded
+// with the Name instead, and so are the Paths in the outputs.
+func (o *Oracle) RunFiles(ins []Input, args ...string) (Result, error) {
+	ins = slices.DeleteFunc(slices.Clone(ins), func(in Input) bool { return in.Path == "" })
 	key := make([]string, 0, len(args)+1)
 	key = append(key, o.tool.Name)
 	for _, a := range args {
-		if in.Path != "" && a == in.Path {
-			a = in.Name
-		}
-		key = append(key, quoteArg(a))
+		key = append(key, quoteArg(argName(a, ins)))
 	}
 	cmd := strings.Join(key, " ")
-	var input string
-	if in.Path != "" {
+	var inputs []string
+	for _, in := range ins {
 		b, err := os.ReadFile(in.Path)
 		if err != nil {
 			return Result{}, fmt.Errorf("oracle: input of %s: %v", cmd, err)
 		}
 		sum := sha256.Sum256(b)
-		input = in.Name + " sha256:" + hex.EncodeToString(sum[:])
+		inputs = append(inputs, in.Name+" sha256:"+hex.EncodeToString(sum[:]))
 	}
+	input := strings.Join(inputs, "\n")
 
 	o.mu.Lock()
 	rec := o.recs[cmd]
@@ -348,12 +363,12 @@ func (o *Oracle) Run(in Input, args ...string) (Result, error) {
 
 	if o.mode == Replay {
 		if rec == nil {
-			return Result{}, fmt.Errorf("oracle: %s has no run `%s`: re-record with `go test -run '^%s$' -update` (needs %s)",
-				o.recFile(), cmd, o.test, o.version)
+			return Result{}, fmt.Errorf("oracle: %s has no run `%s` (%w): re-record with `go test -run '^%s$' -update` (needs %s)",
+				o.recFile(), cmd, ErrNotRecorded, o.test, o.version)
 		}
 		if rec.input != input {
 			return Result{}, fmt.Errorf("oracle: the input of `%s` changed since it was recorded (%s, recorded %s): "+
-				"re-record with `go test -run '^%s$' -update` (needs %s)", cmd, input, rec.input, o.test, o.version)
+				"re-record with `go test -run '^%s$' -update` (needs %s)", cmd, inputList(input), inputList(rec.input), o.test, o.version)
 		}
 		o.mu.Lock()
 		o.used[cmd] = rec
@@ -373,8 +388,8 @@ func (o *Oracle) Run(in Input, args ...string) (Result, error) {
 	case err != nil:
 		return Result{}, fmt.Errorf("oracle: %s: %v", cmd, err)
 	}
-	live.stdout = normalize(stdout.Bytes(), in)
-	live.stderr = normalize(stderr.Bytes(), in)
+	live.stdout = normalize(stdout.Bytes(), ins)
+	live.stderr = normalize(stderr.Bytes(), ins)
 	o.mu.Lock()
 	if prev := o.used[cmd]; prev != nil && !prev.same(live) {
 		// A recording of it would be worth nothing.
@@ -406,7 +421,7 @@ func (o *Oracle) checkLive(live, rec *record) {
 	case rec == nil:
 		why = "is not recorded"
 	case rec.input != live.input:
-		why = fmt.Sprintf("was recorded on another input (%s, now %s)", rec.input, live.input)
+		why = fmt.Sprintf("was recorded on another input (%s, now %s)", inputList(rec.input), inputList(live.input))
 	case rec.exit != live.exit:
 		why = fmt.Sprintf("exits %d, recorded %d", live.exit, rec.exit)
 	case !bytes.Equal(rec.stdout, live.stdout):
@@ -442,11 +457,34 @@ func firstDiff(want, got []byte) string {
 // rootWarning is what the Wireshark tools print on stderr when run as root.
 const rootWarning = "Running as user \"root\" and group \"root\". This could be dangerous.\n"
 
-// normalize writes the input's path as its name, and drops the root
+// inputList is a record's inputs on one line.
+func inputList(input string) string { return strings.ReplaceAll(input, "\n", "; ") }
+
+// argName is an argument as recorded: an input's Path, alone or as an
+// option's value after ":" or "=", reads as its Name.
+func argName(a string, ins []Input) string {
+	for _, in := range ins {
+		if a == in.Path {
+			return in.Name
+		}
+		if opt, ok := strings.CutSuffix(a, in.Path); ok && (strings.HasSuffix(opt, ":") || strings.HasSuffix(opt, "=")) {
+			return opt + in.Name
+		}
+	}
+	return a
+}
+
+// normalize writes the inputs' paths as their names, and drops the root
 // warning, so that outputs do not depend on where and as whom they ran.
-func normalize(b []byte, in Input) []byte {
+func normalize(b []byte, ins []Input) []byte {
 	b = bytes.ReplaceAll(b, []byte(rootWarning), nil)
-	if in.Path != "" && in.Path != in.Name {
+	// The longest paths first, lest one's prefix be taken for another.
+	ins = slices.Clone(ins)
+	slices.SortFunc(ins, func(a, b Input) int { return len(b.Path) - len(a.Path) })
+	for _, in := range ins {
+		if in.Path == in.Name {
+			continue
+		}
 		if abs, err := filepath.Abs(in.Path); err == nil && abs != in.Path {
 			b = bytes.ReplaceAll(b, []byte(abs), []byte(in.Name))
 		}
@@ -560,7 +598,7 @@ func quoteArg(a string) string {
 // "# <version line>"), then per run:
 //
 //	=== <command line>
-//	input <name> sha256:<hex>        (when the run reads a file)
+//	input <name> sha256:<hex>        (per file the run reads)
 //	exit <status>
 //	stdout <n>
 //	<n bytes>
@@ -640,12 +678,18 @@ func (o *Oracle) load() (version string, err error) {
 		if s, err = line(); err != nil {
 			return "", bad("cut short")
 		}
-		if in, ok := strings.CutPrefix(s, "input "); ok {
-			rec.input = in
+		var inputs []string
+		for {
+			in, ok := strings.CutPrefix(s, "input ")
+			if !ok {
+				break
+			}
+			inputs = append(inputs, in)
 			if s, err = line(); err != nil {
 				return "", bad("cut short")
 			}
 		}
+		rec.input = strings.Join(inputs, "\n")
 		exit, ok := strings.CutPrefix(s, "exit ")
 		if rec.exit, err = strconv.Atoi(exit); !ok || err != nil {
 			return "", bad("want \"exit <status>\", have %q", s)
@@ -677,7 +721,9 @@ func (o *Oracle) save(recs map[string]*record) error {
 		r := recs[k]
 		fmt.Fprintf(&b, "=== %s\n", r.cmd)
 		if r.input != "" {
-			fmt.Fprintf(&b, "input %s\n", r.input)
+			for in := range strings.SplitSeq(r.input, "\n") {
+				fmt.Fprintf(&b, "input %s\n", in)
+			}
 		}
 		fmt.Fprintf(&b, "exit %d\nstdout %d\n%s\nstderr %d\n%s\n", r.exit, len(r.stdout), r.stdout, len(r.stderr), r.stderr)
 	}
