@@ -1,20 +1,13 @@
 package decode
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-
-	"wiretap/capture"
 	"wiretap/capture/oracletest"
+	"wiretap/decode/decodetest"
 )
 
 // oracleLayerFields are the layer fields compared with tshark -T fields.
@@ -60,67 +53,6 @@ var oracleLayerDiffs = []oracleLayerDiff{
 	{"formats/tcpdump/timestamp_invalid_nano.pcap", 3, "frame.time_relative", "follows from frame.time_epoch"},
 }
 
-// oraclePacket is one packet of a capture, copied out of the reader.
-type oraclePacket struct {
-	ci   gopacket.CaptureInfo
-	lt   layers.LinkType
-	data []byte
-}
-
-// readCapture reads every packet of a capture file (stopping quietly at a
-// corrupt record, as tshark does).
-func readCapture(path string) ([]oraclePacket, error) {
-	src, err := capture.OpenFile(path)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	var out []oraclePacket
-	for {
-		data, ci, err := src.ReadPacket()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, oraclePacket{ci: ci, lt: src.LinkType(ci), data: bytes.Clone(data)})
-	}
-}
-
-// analyze runs both tiers over pkts and returns the dissected packets.
-func analyze(pkts []oraclePacket) []*Packet {
-	a := NewAnalyzer(Options{})
-	for i, p := range pkts {
-		a.Add(i+1, p.ci, p.lt, p.data)
-	}
-	a.Finish()
-	out := make([]*Packet, len(pkts))
-	for i, p := range pkts {
-		out[i] = a.Dissect(i+1, p.ci, p.lt, p.data)
-	}
-	return out
-}
-
-// oracleFiles lists the capture files under testdata/oracle.
-func oracleFiles(t testing.TB) []string {
-	var files []string
-	root := filepath.Join("testdata", "oracle")
-	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			switch filepath.Ext(path) {
-			case ".pcap", ".pcapng", ".cap":
-				files = append(files, path)
-			}
-		}
-		return nil
-	})
-	if len(files) == 0 {
-		t.Fatal("no captures under testdata/oracle")
-	}
-	return files
-}
-
 // protocolsPrefix cuts frame.protocols after the first tcp or udp: what
 // follows is the application stage's.
 func protocolsPrefix(s string) string {
@@ -158,15 +90,14 @@ func TestOracleLayers(t *testing.T) {
 	}
 	seen := map[diffKey]bool{}
 	files, packets, compared, differ := 0, 0, 0, 0
-	for _, path := range oracleFiles(t) {
-		rel, _ := filepath.Rel(filepath.Join("testdata", "oracle"), path)
-		rel = filepath.ToSlash(rel)
-		args := []string{"-2", "-n", "-r", path, "-d", "tcp.port==5683,http", "-d", "tcp.port==5684,http",
+	for _, f := range decodetest.Files(t, decodetest.Oracle) {
+		rel := strings.TrimPrefix(f.Name, "oracle/")
+		args := []string{"-2", "-n", "-r", f.Path, "-d", "tcp.port==5683,http", "-d", "tcp.port==5684,http",
 			"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"}
 		for _, f := range fields {
 			args = append(args, "-e", f)
 		}
-		res, err := o.Run(oracletest.Input{Name: "oracle/" + rel, Path: path}, args...)
+		res, err := o.Run(f.Input(), args...)
 		if err == nil && res.Exit != 0 {
 			err = fmt.Errorf("exit status %d: %s", res.Exit, res.Stderr)
 		}
@@ -178,7 +109,7 @@ func TestOracleLayers(t *testing.T) {
 		if s := strings.TrimRight(string(res.Stdout), "\n"); s != "" {
 			want = strings.Split(s, "\n")
 		}
-		pkts, rerr := readCapture(path)
+		pkts, rerr := decodetest.ReadFile(f.Path)
 		if rerr != nil && len(pkts) != len(want) {
 			t.Errorf("%s: %v", rel, rerr)
 			continue
@@ -188,7 +119,7 @@ func TestOracleLayers(t *testing.T) {
 			continue
 		}
 		files++
-		got := analyze(pkts)
+		got := decodetest.Analyze(NewAnalyzer(Options{}), pkts)
 		for i, line := range want {
 			packets++
 			cols := strings.Split(line, "\t")

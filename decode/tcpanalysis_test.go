@@ -260,7 +260,7 @@ func TestTCPAnalysisOracle(t *testing.T) {
 			for _, f := range tcpOracleFields {
 				args = append(args, "-e", f)
 			}
-			res, err := o.Run(oracleInput(path, "tcpanalysis/"+pathpkg.Base(t.Name())+".pcap"), args...)
+			res, err := o.Run(oracletest.Input{Name: "tcpanalysis/" + pathpkg.Base(t.Name()) + ".pcap", Path: path}, args...)
 			if err == nil && res.Exit != 0 {
 				err = fmt.Errorf("exit status %d: %s", res.Exit, res.Stderr)
 			}
