@@ -25,16 +25,7 @@ http.request.full_uri http.prev_request_in http.prev_response_in`)
 // demo's ports as HTTP (tshark would take 5683 for CoAP, 5684 for TLS).
 var httpOracleArgs = []string{"-2", "-n", "-d", "tcp.port==5683,http", "-d", "tcp.port==5684,http"}
 
-// httpOracleDiff is a value on which wiretap is expected to differ from
-// tshark, with the reason (frame 0: every frame of the file).
-type httpOracleDiff struct {
-	file  string // path under testdata
-	frame int
-	field string
-	why   string
-}
-
-var httpOracleDiffs = []httpOracleDiff{
+var httpOracleDiffs = []oracleDiff{
 	{"http/connect.pcap", 6, "frame.protocols",
 		"the TLS record tunnelled after the CONNECT is shown as data: the application stage has no TLS dissector"},
 	{"http/connect.pcap", 6, "_ws.col.Info", "as frame.protocols: tshark's Info is TLS's"},
@@ -108,15 +99,6 @@ func tsharkLines(t *testing.T, o *oracletest.Oracle, in oracletest.Input, opts, 
 	return strings.Split(s, "\n")
 }
 
-func allowedHTTPDiff(file string, frame int, field string) (string, bool) {
-	for _, d := range httpOracleDiffs {
-		if d.file == file && (d.frame == 0 || d.frame == frame) && (d.field == "*" || d.field == field) {
-			return d.why, true
-		}
-	}
-	return "", false
-}
-
 // TestOracleHTTP compares wiretap's HTTP fields with tshark's on every
 // packet of every capture (tshark's outputs recorded in
 // testdata/golden/TestOracleHTTP).
@@ -143,7 +125,7 @@ func TestOracleHTTP(t *testing.T) {
 			g := strings.Split(got[i], "\t")
 			nPkts++
 			for k, f := range fields {
-				wv, gv := field(w, k+1), field(g, k+1)
+				wv, gv := column(w, k+1), column(g, k+1)
 				if f == "frame.protocols" {
 					// What follows tcp is the application stage's; other
 					// protocols than HTTP's are not (TLS, DNS, ...).
@@ -156,9 +138,9 @@ func TestOracleHTTP(t *testing.T) {
 				if wv == gv {
 					continue
 				}
-				if why, ok := allowedHTTPDiff(rel, i+1, f); ok {
+				if d, ok := allowedDiff(httpOracleDiffs, rel, i+1, f); ok {
 					nAllowed++
-					t.Logf("%s frame %d %s: allowed difference (%s)", rel, i+1, f, why)
+					t.Logf("%s frame %d %s: allowed difference (%s)", rel, i+1, f, d.why)
 					continue
 				}
 				t.Errorf("%s frame %d %s:\n tshark:  %q\n wiretap: %q", rel, i+1, f, trunc(wv), trunc(gv))
@@ -170,7 +152,8 @@ func TestOracleHTTP(t *testing.T) {
 	o.Done(nVals)
 }
 
-func field(parts []string, i int) string {
+// column is the i-th of a -T fields line's columns, or "" past its end.
+func column(parts []string, i int) string {
 	if i < len(parts) {
 		return parts[i]
 	}
@@ -319,16 +302,16 @@ func TestOracleHTTPSynthetic(t *testing.T) {
 			nPkts++
 			for k, f := range fields {
 				nVals++
-				wv, gv := field(w, k+1), field(g, k+1)
+				wv, gv := column(w, k+1), column(g, k+1)
 				if f == "_ws.col.Info" {
 					gv = httpInfo(a, pkts, i)
 				}
 				if wv == gv {
 					continue
 				}
-				if why, ok := allowedHTTPDiff("http/"+name+".pcap", i+1, f); ok {
+				if d, ok := allowedDiff(httpOracleDiffs, "http/"+name+".pcap", i+1, f); ok {
 					nAllowed++
-					t.Logf("%s frame %d %s: allowed difference (%s)", name, i+1, f, why)
+					t.Logf("%s frame %d %s: allowed difference (%s)", name, i+1, f, d.why)
 					continue
 				}
 				t.Errorf("%s frame %d %s:\n tshark:  %q\n wiretap: %q", name, i+1, f, trunc(wv), trunc(gv))

@@ -66,19 +66,10 @@ func tlsOracleOpts() Options {
 	return Options{Force: decodetest.OraclePorts()}
 }
 
-// tlsOracleDiff is a value on which wiretap is expected to differ from
-// tshark, with the reason (frame 0: every frame of the file).
-type tlsOracleDiff struct {
-	file  string // path under testdata
-	frame int
-	field string
-	why   string
-}
-
 // None at present: every value of every field compared is tshark's. The
 // one systematic difference is normalised instead (tlsNormProtocols:
 // tshark's X.509 and PKCS #1 layers in frame.protocols).
-var tlsOracleDiffs = []tlsOracleDiff{}
+var tlsOracleDiffs = []oracleDiff{}
 
 // tlsNormProtocols drops from frame.protocols the X.509 and PKIX
 // protocols tshark's BER dissector lists for every certificate
@@ -122,15 +113,6 @@ func tlsFieldText(p *Packet, name string) string {
 	return strings.Join(parts, ",")
 }
 
-func allowedTLSDiff(file string, frame int, field string) (tlsOracleDiff, bool) {
-	for _, d := range tlsOracleDiffs {
-		if d.file == file && (d.frame == 0 || d.frame == frame) && (d.field == "*" || d.field == field) {
-			return d, true
-		}
-	}
-	return tlsOracleDiff{}, false
-}
-
 // TestOracleTLS compares wiretap's TLS fields with tshark's on every
 // packet of every capture (tshark's outputs recorded in
 // testdata/golden/TestOracleTLS).
@@ -138,7 +120,7 @@ func TestOracleTLS(t *testing.T) {
 	t.Setenv("TZ", "UTC")
 	o := oracletest.New(t, oracletest.Tshark)
 	var nFiles, nPkts, nVals, nTLS, nAllowed int
-	seen := map[tlsOracleDiff]bool{}
+	seen := map[oracleDiff]bool{}
 	// testdata/tls, and testdata/oracle, where most streams are not TLS:
 	// no TLS must show there either.
 	for _, f := range decodetest.Files(t, decodetest.TLS, decodetest.Oracle) {
@@ -158,12 +140,12 @@ func TestOracleTLS(t *testing.T) {
 			p := a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data)
 			w := strings.Split(want[i], "\t")
 			nPkts++
-			isTLS := strings.Contains(field(w, 1), ":tls")
+			isTLS := strings.Contains(column(w, 1), ":tls")
 			if isTLS {
 				nTLS++
 			}
 			for k, f := range tlsOracleFields {
-				wv, gv := field(w, k+1), tlsFieldText(p, f)
+				wv, gv := column(w, k+1), tlsFieldText(p, f)
 				switch f {
 				case "frame.protocols":
 					if !strings.Contains(wv, ":tls") && !strings.Contains(gv, ":tls") {
@@ -181,7 +163,7 @@ func TestOracleTLS(t *testing.T) {
 				if wv == gv {
 					continue
 				}
-				if d, ok := allowedTLSDiff(rel, i+1, f); ok {
+				if d, ok := allowedDiff(tlsOracleDiffs, rel, i+1, f); ok {
 					nAllowed++
 					seen[d] = true
 					t.Logf("%s frame %d %s: allowed difference (%s)", rel, i+1, f, d.why)

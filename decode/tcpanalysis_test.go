@@ -277,10 +277,7 @@ func TestTCPAnalysisOracle(t *testing.T) {
 				packets++
 				cols := strings.Split(line, "\t")
 				for j, f := range tcpOracleFields {
-					w := ""
-					if j < len(cols) {
-						w = cols[j]
-					}
+					w := column(cols, j)
 					compared++
 					if g := ps[i].FieldText(f, ","); g != w {
 						t.Errorf("frame %d %s: wiretap %q, tshark %q", i+1, f, g, w)

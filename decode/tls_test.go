@@ -220,7 +220,7 @@ func TestOracleTLSSynthetic(t *testing.T) {
 			w := strings.Split(want[i], "\t")
 			nPkts++
 			for k, f := range tlsOracleFields {
-				wv, gv := field(w, k+1), tlsFieldText(p, f)
+				wv, gv := column(w, k+1), tlsFieldText(p, f)
 				if f == "frame.protocols" {
 					wv, gv = tlsNormProtocols(wv), tlsNormProtocols(gv)
 				}
