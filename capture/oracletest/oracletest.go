@@ -1,7 +1,10 @@
 // Package oracletest records what the reference tools (tshark, tcpdump,
-// capinfos) print for the oracle tests of wiretap/capture and
-// wiretap/decode, and replays it, so that the oracles compare wiretap with
-// the tools whether or not the tools are installed.
+// capinfos) print for the oracle tests of wiretap/capture, wiretap/decode,
+// wiretap/decode/dfilter and cmd/wiretap, and replays it, so that the
+// oracles compare wiretap with the tools whether or not the tools are
+// installed. The tests whose inputs are made live (a capture on lo, the
+// demo's, a file written with the time of day) run the tools directly,
+// and skip without them.
 //
 // # Recordings
 //
@@ -55,8 +58,9 @@
 // # Test captures, stored once
 //
 // The capture files shared by several packages' tests are stored once,
-// under decode/testdata (which decode's tests, and the display-filter
-// oracle, read as testdata/oracle and testdata/tls): the shared set that
+// under decode/testdata (which decode's tests read as testdata/oracle and
+// testdata/tls, and the others through Testdata, or decode/decodetest's
+// Files, which lists them for the oracles): the shared set that
 // used to be copied into capture/testdata/files/{formats,http,tls} lives in
 // decode/testdata/oracle/formats, decode/testdata/oracle/http and
 // decode/testdata/tls; capture/testdata/files keeps the pcapng-structure
@@ -66,8 +70,9 @@
 // from the module root (found by walking up to go.mod). See the SOURCES
 // files next to the captures for their origins and licences.
 //
-// This package imports neither wiretap/capture nor wiretap/decode, so
-// both packages' in-package tests can import it.
+// Only tests import this package (decode/decodetest's test checks it). It
+// imports neither wiretap/capture nor wiretap/decode, so both packages'
+// in-package tests can import it.
 package oracletest
 
 import (
