@@ -1,5 +1,9 @@
 package capture
 
+// Capture-filter compiler, stage 1 of 5: the lexer (libpcap's scanner.l).
+// fcLex splits the expression into tokens and hands them to the parser
+// (compile_parse.go).
+//
 // Lexer for the tcpdump / pcap-filter(7) capture-filter language.
 //
 // The token rules follow libpcap's scanner closely enough that every

@@ -16,8 +16,11 @@
 //
 // Filters: CompileFilter compiles tcpdump's filter language to classic BPF
 // for a link type (checked against tcpdump -d); the kernel runs it on live
-// captures, Matcher runs it on packets read from files.
+// captures, Matcher runs it on packets read from files. LinkMatcher and
+// FilteredSource compile a filter for each link type a file's packets have
+// (a pcapng file may mix them), as the packets come.
 //
-// Errors are prefixed "capture: ". Errors a user can fix are *Error values
-// with a Hint and an ExitCode.
+// Errors are prefixed "capture: ". Errors a user can fix are *InterfaceError
+// values wrapping ErrPermission, ErrNoSuchInterface or ErrInterfaceDown;
+// what to tell the user about them is the command's business.
 package capture

@@ -23,70 +23,70 @@ var (
 	ErrWrite = errors.New("capture: write failed")
 )
 
-// Error is an error with advice for the user. OpenLive returns one for the
-// problems a user can fix (missing privileges, wrong or down interface).
-// It wraps a sentinel (ErrPermission, ErrNoSuchInterface, ErrInterfaceDown)
-// and, where there is one, the underlying system error.
-type Error struct {
-	msg   string
-	hint  string
-	code  int
-	kind  error // sentinel
-	cause error // underlying error, may be nil
+// InterfaceError is the error OpenLive and InterfaceLinkType return for the
+// problems a user can fix: missing privileges, a wrong or a down interface.
+// It wraps Err (ErrPermission, ErrNoSuchInterface or ErrInterfaceDown) and,
+// where there is one, the underlying system error, and names the interface,
+// so a command can say what to do about it.
+type InterfaceError struct {
+	Interface string // the interface asked for
+	Err       error  // the sentinel: ErrPermission, ErrNoSuchInterface or ErrInterfaceDown
+	Cause     error  // the underlying system error, may be nil
 }
 
 // Error returns the message, e.g. "capture: interface ifb0 is down".
-func (e *Error) Error() string { return e.msg }
-
-// Hint returns advice on how to fix the problem, or "".
-func (e *Error) Hint() string { return e.hint }
-
-// ExitCode is the process exit status a command should use for this error.
-func (e *Error) ExitCode() int { return e.code }
+func (e *InterfaceError) Error() string {
+	switch e.Err {
+	case ErrPermission:
+		return "capture: capturing on " + e.Interface + " needs root or CAP_NET_RAW"
+	case ErrNoSuchInterface:
+		return "capture: no interface named " + e.Interface
+	case ErrInterfaceDown:
+		return "capture: interface " + e.Interface + " is down"
+	}
+	return "capture: " + e.Interface + ": " + strings.TrimPrefix(e.Err.Error(), "capture: ")
+}
 
 // Unwrap returns the sentinel and the underlying cause.
-func (e *Error) Unwrap() []error {
-	if e.cause == nil {
-		return []error{e.kind}
+func (e *InterfaceError) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Err}
 	}
-	return []error{e.kind, e.cause}
+	return []error{e.Err, e.Cause}
 }
 
 func permissionError(iface string, cause error) error {
-	return &Error{
-		msg:   "capture: capturing on " + iface + " needs root or CAP_NET_RAW",
-		hint:  "run as root (go run -exec sudo ./cmd/wiretap …), or grant the binary CAP_NET_RAW: sudo setcap cap_net_raw+ep ./wiretap",
-		code:  2,
-		kind:  ErrPermission,
-		cause: cause,
-	}
+	return &InterfaceError{Interface: iface, Err: ErrPermission, Cause: cause}
 }
 
 func noInterfaceError(iface string, cause error) error {
-	hint := "no network interfaces found"
-	if names := interfaceNames(); len(names) > 0 {
-		hint = "interfaces on this machine: " + strings.Join(names, ", ")
-	}
-	return &Error{
-		msg:   "capture: no interface named " + iface,
-		hint:  hint,
-		code:  1,
-		kind:  ErrNoSuchInterface,
-		cause: cause,
-	}
+	return &InterfaceError{Interface: iface, Err: ErrNoSuchInterface, Cause: cause}
 }
 
 func interfaceDownError(iface string) error {
-	return &Error{
-		msg:  "capture: interface " + iface + " is down",
-		hint: "ip link set " + iface + " up",
-		code: 1,
-		kind: ErrInterfaceDown,
-	}
+	return &InterfaceError{Interface: iface, Err: ErrInterfaceDown}
 }
 
-// interfaceNames lists the interfaces that exist, sorted, "lo" first.
-func interfaceNames() []string {
+// WriteError is a failure to create (Op "create") or to write (Op "write")
+// the capture file Path. It wraps ErrWrite and the system error. After a
+// failed write the file is cut back to the Kept whole packets it holds.
+type WriteError struct {
+	Op    string // "create" or "write"
+	Path  string
+	Kept  int   // for Op "write": the whole packets the file still holds
+	Cause error // the system error
+	msg   string
+}
+
+// Error returns the message, e.g. "capture: cannot write x.pcapng: permission denied".
+func (e *WriteError) Error() string { return e.msg }
+
+// Unwrap returns ErrWrite and the system error.
+func (e *WriteError) Unwrap() []error { return []error{ErrWrite, e.Cause} }
+
+// InterfaceNames lists the network interfaces that exist, sorted, "lo"
+// first; nil if they cannot be listed.
+func InterfaceNames() []string {
 	ifs, err := net.Interfaces()
 	if err != nil {
 		return nil

@@ -27,12 +27,11 @@ type fileSink struct {
 func createFileSink(path string) (*fileSink, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return nil, &Error{
+		return nil, &WriteError{
+			Op:    "create",
+			Path:  path,
+			Cause: err,
 			msg:   fmt.Sprintf("capture: cannot write %s: %s", path, errnoText(err)),
-			hint:  "choose a file in a directory you can write to with -w",
-			code:  1,
-			kind:  ErrWrite,
-			cause: err,
 		}
 	}
 	s := &fileSink{f: f}
@@ -121,12 +120,12 @@ func (s *fileSink) describeWriteError(err error) error {
 	if errors.Is(err, syscall.ENOSPC) {
 		what = "disk full writing"
 	}
-	return &Error{
+	return &WriteError{
+		Op:    "write",
+		Path:  s.f.Name(),
+		Kept:  kept,
+		Cause: err,
 		msg:   fmt.Sprintf("capture: %s %s: %v; it holds the first %d packets, cut after the last whole one", what, s.f.Name(), errnoText(err), kept),
-		hint:  "free some space (or write elsewhere with -w) and capture again",
-		code:  1,
-		kind:  ErrWrite,
-		cause: err,
 	}
 }
 

@@ -86,7 +86,7 @@ type Live struct {
 
 // OpenLive opens a live capture. See LiveOptions for the defaults.
 //
-// Errors the user can fix are *Error values wrapping ErrPermission (no root
+// Errors the user can fix are *InterfaceError values wrapping ErrPermission (no root
 // or CAP_NET_RAW), ErrNoSuchInterface or ErrInterfaceDown.
 func OpenLive(opts LiveOptions) (*Live, error) {
 	opts = opts.withDefaults()

@@ -120,15 +120,71 @@ func (a *Analyzer) Row(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 	return p.Summary
 }
 
+// Want says what a tree-tier call is for (fields on demand): the values of
+// some fields, with no labels, and without the dissectors none of those
+// fields comes from. A display filter asks for the fields it names, -T
+// fields for its -e fields.
+type Want struct {
+	app bool // a field the application stage's dissectors make
+}
+
+// WantFields is a Want for the values of the named fields and protocols.
+func WantFields(names []string) *Want {
+	w := &Want{}
+	for _, n := range names {
+		if !layerField(n) {
+			w.app = true
+		}
+	}
+	return w
+}
+
+// layerPrefixes are the protocols dissectLayers makes alone.
+var layerPrefixes = []string{"frame", "eth", "sll", "null", "ip", "ipv6", "icmp", "icmpv6", "udp", "arp", "vlan", "tcp"}
+
+// layerField reports whether field (or protocol) name comes only from the
+// layers' dissectors: not frame.protocols, which every dissector extends,
+// nor what the application stage adds to the TCP tree for a PDU.
+func layerField(name string) bool {
+	switch name {
+	case "frame.protocols", "tcp.reassembled_in", "tcp.segments", "tcp.segment", "tcp.segment.count",
+		"tcp.reassembled.length", "tcp.reassembled.data":
+		return false
+	}
+	for _, p := range layerPrefixes {
+		if name == p || len(name) > len(p) && name[:len(p)] == p && name[len(p)] == '.' {
+			return true
+		}
+	}
+	return false
+}
+
+// DissectFor builds what w asks of packet n: every field w names has the
+// values Dissect gives it, but labels are empty and the dissectors that
+// cannot make those fields are not run.
+func (a *Analyzer) DissectFor(w *Want, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
+	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
+	p.tree.noLabels = true
+	tcpNode := a.dissectLayers(p, n, ci, lt, data)
+	if tcpNode != nil && w.app {
+		a.dissectApp(p, n, tcpNode)
+	}
+	return p
+}
+
 func (a *Analyzer) dissect(p *Packet, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) {
 	// Layers (frame … IP, TCP/UDP/ICMP, with tcp.analysis from the fast
 	// pass) are built by dissectLayers; the application layer on top of TCP
 	// by the app stage, which knows which messages this frame completes.
-	tcpNode := a.dissectLayers(p, n, ci, lt, data)
-	if tcpNode != nil {
-		if !a.app.tls.dissect(p, n, tcpNode) {
-			a.app.http.dissect(p, n, tcpNode)
-		}
-		dissectFernet(p)
+	if tcpNode := a.dissectLayers(p, n, ci, lt, data); tcpNode != nil {
+		a.dissectApp(p, n, tcpNode)
 	}
+}
+
+// dissectApp adds the application layer on top of TCP.
+func (a *Analyzer) dissectApp(p *Packet, n int, tcpNode *Field) {
+	if !a.app.tls.dissect(p, n, tcpNode) {
+		a.app.http.dissect(p, n, tcpNode)
+	}
+	dissectFernet(p)
 }

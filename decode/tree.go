@@ -23,6 +23,8 @@ type tree struct {
 	// lite: only the packet-list row is wanted (Analyzer.Row); formatted
 	// labels are not built.
 	lite bool
+	// noLabels: only values are wanted (Analyzer.DissectFor).
+	noLabels bool
 }
 
 // newNode returns a node holding f, labelled label (a format when args
@@ -46,7 +48,7 @@ func (t *tree) label(label string, args []any) string {
 	switch {
 	case len(args) == 0:
 		return label
-	case t.lite:
+	case t.lite || t.noLabels:
 		return ""
 	}
 	return fmt.Sprintf(label, args...)

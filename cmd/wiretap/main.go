@@ -113,13 +113,22 @@ func reportError(w io.Writer, err error) int {
 		return 0
 	}
 	fmt.Fprintf(w, "wiretap: error: %s\n", pkiErrorText(strings.TrimSpace(err.Error())))
+	// wiretap's own errors carry their advice; the capture package's get
+	// theirs from captureAdvice.
+	hint, code := captureAdvice(err)
 	var h interface{ Hint() string }
-	if errors.As(err, &h) && h.Hint() != "" {
-		fmt.Fprintf(w, "wiretap: hint: %s\n", h.Hint())
+	if errors.As(err, &h) {
+		hint = h.Hint()
+	}
+	if hint != "" {
+		fmt.Fprintf(w, "wiretap: hint: %s\n", hint)
 	}
 	var c interface{ ExitCode() int }
 	if errors.As(err, &c) {
 		return c.ExitCode()
+	}
+	if code != 0 {
+		return code
 	}
 	return 1
 }

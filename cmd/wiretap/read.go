@@ -3,17 +3,15 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -126,7 +124,6 @@ type readJob struct {
 	fields   decode.FieldsFormat
 	filter   *dfilter.Filter
 	follow   []followReq
-	matchers map[layers.LinkType]*capture.Matcher
 	secrets  [][]byte
 	// exposures are the per-stream secret findings, one per secret.
 	exposures    []*decode.Exposure
@@ -139,8 +136,7 @@ type followReq struct {
 }
 
 func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
-	rd := &readJob{f: f, sio: sio, path: f.file, out: bufio.NewWriterSize(sio.out, 256<<10),
-		matchers: map[layers.LinkType]*capture.Matcher{}}
+	rd := &readJob{f: f, sio: sio, path: f.file, out: bufio.NewWriterSize(sio.out, 256<<10)}
 	rd.opts.Force = map[uint16]string{}
 	for _, d := range f.decodeAs {
 		port, proto, err := parseDecodeAs(d)
@@ -295,6 +291,9 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 	if err != nil {
 		return 0, err
 	}
+	if rd.f.capFilter != "" {
+		src = capture.NewFilteredSource(src, rd.f.capFilter, capture.DefaultSnapLen)
+	}
 	defer src.Close()
 	n := 0
 	for rd.f.count == 0 || n < rd.f.count {
@@ -306,22 +305,6 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 			return n, err // every packet before the fault has been handled
 		}
 		lt := src.LinkType(ci)
-		if rd.f.capFilter != "" {
-			m, ok := rd.matchers[lt]
-			if !ok {
-				prog, err := capture.CompileFilter(rd.f.capFilter, lt, capture.DefaultSnapLen)
-				if err != nil {
-					return n, err
-				}
-				if m, err = capture.NewMatcher(prog); err != nil {
-					return n, err
-				}
-				rd.matchers[lt] = m
-			}
-			if !m.Match(data, ci.Length) {
-				continue
-			}
-		}
 		n++
 		if err := fn(n, ci, lt, data); err != nil {
 			return n, err
@@ -397,129 +380,90 @@ func (rd *readJob) run() error {
 // is built (Analyzer.Row) and printed.
 func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bool) error {
 	type job struct {
-		n     int
-		ci    gopacket.CaptureInfo
-		lt    layers.LinkType
-		data  []byte
+		n    int
+		ci   gopacket.CaptureInfo
+		lt   layers.LinkType
+		data []byte
+	}
+	type result struct {
 		p     *decode.Packet // kept for stats
 		match bool
 		out   []byte // what the packet prints
 	}
-	type batch struct {
-		jobs []job
-		done chan struct{}
-		err  error
+	// Each packet is printed into a scratch buffer, then copied out.
+	type scratch struct {
+		buf bytes.Buffer
+		w   *bufio.Writer
 	}
-	handle := func(b *batch) {
-		defer close(b.done)
-		var buf bytes.Buffer
-		w := bufio.NewWriter(&buf)
-		for i := range b.jobs {
-			j := &b.jobs[i]
-			if rows {
-				buf.Reset()
-				an.Row(j.n, j.ci, j.lt, j.data).WriteTo(&buf)
-				j.match, j.out = true, append([]byte(nil), buf.Bytes()...)
-				continue
-			}
-			p := an.Dissect(j.n, j.ci, j.lt, j.data)
-			if len(rd.secrets) > 0 {
-				decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
-			}
-			j.match = rd.filter == nil || rd.filter.Match(p)
-			if !j.match {
-				continue
-			}
-			if stats != nil {
-				j.p = p
-			}
-			if !rd.f.quiet {
-				buf.Reset()
-				if err := rd.printPacket(w, p); err != nil {
-					b.err = err
-					return
-				}
-				w.Flush()
-				j.out = append([]byte(nil), buf.Bytes()...)
-			}
+	scratches := sync.Pool{New: func() any {
+		s := &scratch{}
+		s.w = bufio.NewWriter(&s.buf)
+		return s
+	}}
+	// Fields on demand: -T fields (and -q) print only the values of the
+	// fields -Y and -e name, so no labels are built, nor the trees of
+	// protocols none of them is in.
+	var want *decode.Want
+	if !rows && stats == nil && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex && (rd.f.outFormat == "fields" || rd.f.quiet) {
+		var names []string
+		if rd.filter != nil {
+			names = rd.filter.Fields()
 		}
+		want = decode.WantFields(append(names, rd.fields.Fields...))
 	}
-	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *batch, 2*workers)
-	order := make(chan *batch, 2*workers)
-	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range work {
-				handle(b)
-			}
-		}()
-	}
-	// The writer: batches in capture order, each once its worker is done.
-	var writeErr error
-	var failed atomic.Bool
-	written := make(chan struct{})
-	go func() {
-		defer close(written)
-		for b := range order {
-			<-b.done
-			if writeErr != nil {
-				continue
-			}
-			if writeErr = b.err; writeErr != nil {
-				failed.Store(true)
-				continue
-			}
-			for i := range b.jobs {
-				j := &b.jobs[i]
-				if j.match && stats != nil {
-					stats.Add(j.p)
-				}
-				if _, err := rd.out.Write(j.out); err != nil {
-					writeErr = err
-					failed.Store(true)
-					break
-				}
-			}
+	work := func(j job) (result, error) {
+		var r result
+		if rows {
+			s := scratches.Get().(*scratch)
+			defer scratches.Put(s)
+			s.buf.Reset()
+			an.Row(j.n, j.ci, j.lt, j.data).WriteTo(&s.buf)
+			return result{match: true, out: append([]byte(nil), s.buf.Bytes()...)}, nil
 		}
-	}()
-	const batchLen = 256
-	cur := &batch{done: make(chan struct{})}
-	send := func() {
-		if len(cur.jobs) > 0 {
-			order <- cur
-			work <- cur
-			cur = &batch{done: make(chan struct{})}
+		var p *decode.Packet
+		if want != nil {
+			p = an.DissectFor(want, j.n, j.ci, j.lt, j.data)
+		} else {
+			p = an.Dissect(j.n, j.ci, j.lt, j.data)
 		}
+		if len(rd.secrets) > 0 {
+			decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
+		}
+		r.match = rd.filter == nil || rd.filter.Match(p)
+		if !r.match {
+			return r, nil
+		}
+		if stats != nil {
+			r.p = p
+		}
+		if !rd.f.quiet {
+			s := scratches.Get().(*scratch)
+			defer scratches.Put(s)
+			s.buf.Reset()
+			if err := rd.printPacket(s.w, p); err != nil {
+				return r, err
+			}
+			s.w.Flush()
+			r.out = append([]byte(nil), s.buf.Bytes()...)
+		}
+		return r, nil
 	}
+	emit := func(r result) error {
+		if r.match && stats != nil {
+			stats.Add(r.p)
+		}
+		_, err := rd.out.Write(r.out)
+		return err
+	}
+	pass := decode.NewOrdered(context.Background(), work, emit)
 	_, loopErr := rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
-		if failed.Load() {
-			return errStopLoop
-		}
-		cur.jobs = append(cur.jobs, job{n: n, ci: ci, lt: lt, data: bytes.Clone(data)})
-		if len(cur.jobs) == batchLen {
-			send()
-		}
-		return nil
+		return pass.Add(job{n: n, ci: ci, lt: lt, data: bytes.Clone(data)})
 	})
-	send()
-	close(work)
-	close(order)
-	wg.Wait()
-	<-written
-	if errors.Is(loopErr, errStopLoop) {
-		loopErr = nil
-	}
-	if writeErr != nil {
-		return writeErr
+	if err := pass.Wait(); err != nil {
+		return err
 	}
 	return loopErr
 }
-
-// errStopLoop ends packetLoop early without being an error of its own.
-var errStopLoop = errors.New("stop")
 
 func (rd *readJob) wants(z string) bool {
 	for _, s := range rd.f.stats {

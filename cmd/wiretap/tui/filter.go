@@ -1,16 +1,16 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
 
 	"wiretap/cmd/wiretap/tui/packets"
+	"wiretap/decode"
 	"wiretap/decode/dfilter"
 )
 
@@ -126,50 +126,15 @@ func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *nu
 			return err
 		}
 		_, covered := store.Analyzer()
-		// Dissection is the cost: every core takes a chunk of packets, and
-		// the matches go to the list in order.
-		workers := runtime.GOMAXPROCS(0)
-		const chunk = 512
-		for next <= covered {
-			if j.stopped() {
-				return nil
-			}
-			j.progress(next, covered)
-			found := make([][]int, workers)
-			errs := make([]error, workers)
-			var wg sync.WaitGroup
-			for w := 0; w < workers; w++ {
-				from := next + w*chunk
-				to := min(from+chunk-1, covered)
-				if from > to {
-					break
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for n := from; n <= to; n++ {
-						p, _, err := store.Dissect(n)
-						if err != nil {
-							errs[w] = err
-							return
-						}
-						if df.Match(p) {
-							found[w] = append(found[w], n)
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			for w := range found {
-				if errs[w] != nil {
-					return errs[w]
-				}
-				for _, n := range found[w] {
-					matches.add(n)
-				}
-			}
-			next = min(next+workers*chunk, covered+1)
+		// Dissection is the cost: it runs on every core, and the matches
+		// go to the list in order.
+		if err := matchPackets(j, store, df, matches, next, covered); err != nil {
+			return err
 		}
+		if j.stopped() {
+			return nil
+		}
+		next = covered + 1
 		j.progress(covered, covered)
 		if !live {
 			return nil
@@ -187,6 +152,55 @@ func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *nu
 			}
 		}
 	}
+}
+
+// matchPackets adds the packets from..to that df matches to matches, in
+// order, reporting progress to j. It ends early, with nil, when j is
+// cancelled.
+func matchPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *numList, from, to int) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-j.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	n := from
+	next := func() (int, bool) {
+		if n > to {
+			return 0, false
+		}
+		n++
+		return n - 1, true
+	}
+	type result struct {
+		n     int
+		match bool
+	}
+	work := func(n int) (result, error) {
+		p, _, err := store.Dissect(n)
+		if err != nil {
+			return result{}, err
+		}
+		return result{n, df.Match(p)}, nil
+	}
+	emit := func(r result) error {
+		if r.match {
+			matches.add(r.n)
+		}
+		if r.n%1024 == 0 {
+			j.progress(r.n, to)
+		}
+		return nil
+	}
+	j.progress(from, to)
+	err := decode.DissectOrdered(ctx, next, work, emit)
+	if errors.Is(err, context.Canceled) && j.stopped() {
+		return nil
+	}
+	return err
 }
 
 func (f *filterBar) draw(c canvas, r rect) {

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gopacket/gopacket/layers"
-
 	"wiretap/capture"
 	"wiretap/decode"
 )
@@ -121,7 +119,7 @@ func (s *Store) index(src *capture.FileSource) {
 	defer src.Close()
 	var (
 		summarizer = decode.NewSummarizer()
-		matchers   = map[layers.LinkType]*capture.Matcher{}
+		filter     = capture.NewLinkMatcher(s.opts.CapFilter, capture.DefaultSnapLen)
 		n          int
 	)
 	publish := func() {
@@ -154,24 +152,15 @@ func (s *Store) index(src *capture.FileSource) {
 			s.mu.Unlock()
 		}
 		lt := src.LinkType(ci)
-		if s.opts.CapFilter != "" {
-			m, ok := matchers[lt]
-			if !ok {
-				prog, err := capture.CompileFilter(s.opts.CapFilter, lt, capture.DefaultSnapLen)
-				if err == nil {
-					m, err = capture.NewMatcher(prog)
-				}
-				if err != nil {
-					s.mu.Lock()
-					s.readErr = err
-					s.mu.Unlock()
-					break
-				}
-				matchers[lt] = m
-			}
-			if !m.Match(data, ci.Length) {
-				continue
-			}
+		ok, err := filter.Match(lt, data, ci.Length)
+		if err != nil {
+			s.mu.Lock()
+			s.readErr = err
+			s.mu.Unlock()
+			break
+		}
+		if !ok {
+			continue
 		}
 		s.idx.Append(Entry{Offset: src.PacketOffset(), Time: ci.Timestamp, CapLen: len(data), OrigLen: ci.Length, Iface: ci.InterfaceIndex})
 		n++

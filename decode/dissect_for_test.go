@@ -1,0 +1,60 @@
+package decode
+
+import (
+	"slices"
+	"testing"
+
+	"wiretap/decode/decodetest"
+)
+
+// TestDissectForEqualsDissect: fields on demand give every field the
+// values the whole tree gives it, on every test capture, whichever
+// dissectors the wanted fields let DissectFor leave out.
+func TestDissectForEqualsDissect(t *testing.T) {
+	names := slices.Sorted(FieldNames())
+	var layerNames []string
+	for _, n := range names {
+		if layerField(n) {
+			layerNames = append(layerNames, n)
+		}
+	}
+	if w := WantFields(layerNames); w.app {
+		t.Fatal("layer fields want the application dissectors")
+	}
+	if w := WantFields([]string{"http.request"}); !w.app {
+		t.Fatal("http.request does not want the application dissectors")
+	}
+	files := decodetest.Files(t, decodetest.Oracle, decodetest.TLS)
+	compared := 0
+	for _, f := range files {
+		pkts, err := decodetest.ReadFile(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := NewAnalyzer(Options{})
+		for i, p := range pkts {
+			a.Add(i+1, p.CI, p.LinkType, p.Data)
+		}
+		a.Finish()
+		for i, pk := range pkts {
+			n := i + 1
+			whole := a.Dissect(n, pk.CI, pk.LinkType, pk.Data)
+			for _, want := range []struct {
+				w     *Want
+				names []string
+			}{{WantFields(layerNames), layerNames}, {WantFields(names), names}} {
+				got := a.DissectFor(want.w, n, pk.CI, pk.LinkType, pk.Data)
+				for _, name := range want.names {
+					if g, w := got.FieldText(name, ","), whole.FieldText(name, ","); g != w {
+						t.Errorf("%s frame %d %s: %q, the whole tree has %q", f.Name, n, name, g, w)
+					}
+					compared++
+				}
+			}
+		}
+	}
+	if compared == 0 {
+		t.Fatal("nothing compared")
+	}
+	t.Logf("%d files, %d field values compared", len(files), compared)
+}
