@@ -3,12 +3,13 @@ package capture
 import (
 	"errors"
 	"io"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/capture/oracletest"
 )
 
 // countingSource numbers the packets read from it, so a test can tell which
@@ -59,7 +60,7 @@ func TestFilteredSource(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			inner, err := OpenFile(filepath.Join("testdata", "many_interfaces-1.pcapng"))
+			inner, err := OpenFile(oracletest.Shared("formats/heuristics/many_interfaces-1.pcapng"))
 			if err != nil {
 				t.Fatal(err)
 			}

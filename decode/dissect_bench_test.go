@@ -1,14 +1,18 @@
 package decode
 
-import "testing"
+import (
+	"testing"
+
+	"wiretap/decode/decodetest"
+)
 
 // BenchmarkDissect measures the tree tier per packet over the demo
 // capture and a TLS 1.2 one: a packet-list row (Row) and the whole tree
 // (Dissect), after one fast pass.
 func BenchmarkDissect(b *testing.B) {
-	var pkts []oraclePacket
+	var pkts []decodetest.Packet
 	for _, f := range []string{"testdata/oracle/demo.pcapng", "testdata/tls/zeek/tls12-decryption.pcap"} {
-		p, err := readCapture(f)
+		p, err := decodetest.ReadFile(f)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -16,21 +20,21 @@ func BenchmarkDissect(b *testing.B) {
 	}
 	a := NewAnalyzer(Options{})
 	for i, p := range pkts {
-		a.Add(i+1, p.ci, p.lt, p.data)
+		a.Add(i+1, p.CI, p.LinkType, p.Data)
 	}
 	a.Finish()
 	b.Run("Row", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			k := i % len(pkts)
-			a.Row(k+1, pkts[k].ci, pkts[k].lt, pkts[k].data)
+			a.Row(k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data)
 		}
 	})
 	b.Run("Dissect", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			k := i % len(pkts)
-			a.Dissect(k+1, pkts[k].ci, pkts[k].lt, pkts[k].data)
+			a.Dissect(k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data)
 		}
 	})
 	b.Run("ForTCPFlags", func(b *testing.B) {
@@ -38,7 +42,7 @@ func BenchmarkDissect(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			k := i % len(pkts)
-			a.DissectFor(w, k+1, pkts[k].ci, pkts[k].lt, pkts[k].data).Release()
+			a.DissectFor(w, k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data).Release()
 		}
 	})
 	b.Run("ForHTTP", func(b *testing.B) {
@@ -46,7 +50,7 @@ func BenchmarkDissect(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			k := i % len(pkts)
-			a.DissectFor(w, k+1, pkts[k].ci, pkts[k].lt, pkts[k].data).Release()
+			a.DissectFor(w, k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data).Release()
 		}
 	})
 }

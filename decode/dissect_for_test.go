@@ -3,6 +3,8 @@ package decode
 import (
 	"slices"
 	"testing"
+
+	"wiretap/decode/decodetest"
 )
 
 // TestDissectForEqualsDissect: fields on demand give every field the
@@ -22,29 +24,29 @@ func TestDissectForEqualsDissect(t *testing.T) {
 	if w := WantFields([]string{"http.request"}); !w.app {
 		t.Fatal("http.request does not want the application dissectors")
 	}
-	files := append(oracleFiles(t), tlsOracleFiles(t)...)
+	files := decodetest.Files(t, decodetest.Oracle, decodetest.TLS)
 	compared := 0
 	for _, f := range files {
-		pkts, err := readCapture(f)
+		pkts, err := decodetest.ReadFile(f.Path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		a := NewAnalyzer(Options{})
 		for i, p := range pkts {
-			a.Add(i+1, p.ci, p.lt, p.data)
+			a.Add(i+1, p.CI, p.LinkType, p.Data)
 		}
 		a.Finish()
 		for i, pk := range pkts {
 			n := i + 1
-			whole := a.Dissect(n, pk.ci, pk.lt, pk.data)
+			whole := a.Dissect(n, pk.CI, pk.LinkType, pk.Data)
 			for _, want := range []struct {
 				w     *Want
 				names []string
 			}{{WantFields(layerNames), layerNames}, {WantFields(names), names}} {
-				got := a.DissectFor(want.w, n, pk.ci, pk.lt, pk.data)
+				got := a.DissectFor(want.w, n, pk.CI, pk.LinkType, pk.Data)
 				for _, name := range want.names {
 					if g, w := got.FieldText(name, ","), whole.FieldText(name, ","); g != w {
-						t.Errorf("%s frame %d %s: %q, the whole tree has %q", f, n, name, g, w)
+						t.Errorf("%s frame %d %s: %q, the whole tree has %q", f.Name, n, name, g, w)
 					}
 					compared++
 				}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/decode/decodetest"
 )
 
 // seg describes one test segment: direction (0 client→server) and payload at
@@ -155,13 +157,13 @@ func TestExposureTLSLeaks(t *testing.T) {
 			"TLS 1.2 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "certificate heise.de issued by R3"}},
 		{"testdata/oracle/demo.pcapng", []string{"SNI localhost", "TLS 1.3 TLS_AES_128_GCM_SHA256"}},
 	} {
-		pkts, err := httpReadCapture(tt.file)
+		pkts, err := decodetest.ReadFile(tt.file)
 		if err != nil {
 			t.Fatal(err)
 		}
 		a := NewAnalyzer(Options{Secrets: [][]byte{[]byte("fluffy tail")}})
 		for i, p := range pkts {
-			a.Add(i+1, p.ci, p.lt, p.data)
+			a.Add(i+1, p.CI, p.LinkType, p.Data)
 		}
 		var got []string
 		for _, s := range a.Exposures()[0].Streams {

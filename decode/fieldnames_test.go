@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"wiretap/decode/decodetest"
 )
 
 // Tests of the field registry (fieldnames.go) the display filter
@@ -39,9 +41,9 @@ func TestDFRegistryCoversDissectors(t *testing.T) {
 	}
 	missing := map[string]miss{}
 	wrong := map[string]Kind{}
-	for _, path := range oracleFiles(t) {
-		pkts, _ := readCapture(path)
-		for _, p := range dfAnalyze(pkts) {
+	for _, f := range decodetest.Files(t, decodetest.Oracle) {
+		pkts, _ := decodetest.ReadFile(f.Path)
+		for _, p := range decodetest.Analyze(NewAnalyzer(Options{Force: decodetest.OraclePorts()}), pkts) {
 			for _, top := range p.Tree {
 				top.Walk(func(f *Field) bool {
 					if f.Name == "" {
@@ -85,21 +87,6 @@ func dfKindGoName(k Kind) string {
 		return names[k]
 	}
 	return fmt.Sprintf("Kind(%d)", k)
-}
-
-// dfAnalyze runs both tiers over pkts with the oracle's port mapping
-// (tcp.port 5683 and 5684 are HTTP, as tshark's -d).
-func dfAnalyze(pkts []oraclePacket) []*Packet {
-	a := NewAnalyzer(Options{Force: map[uint16]string{5683: "http", 5684: "http", 5685: "tls", 9000: "tls"}})
-	for i, p := range pkts {
-		a.Add(i+1, p.ci, p.lt, p.data)
-	}
-	a.Finish()
-	out := make([]*Packet, len(pkts))
-	for i, p := range pkts {
-		out[i] = a.Dissect(i+1, p.ci, p.lt, p.data)
-	}
-	return out
 }
 
 // dfKindName is the display filter's name for a kind (Wireshark's ftype

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"wiretap/decode/decodetest"
 )
 
 // FuzzHTTPParser feeds arbitrary bytes, cut into segments, to the HTTP
@@ -74,7 +76,7 @@ func fuzzOne(t *testing.T, data, cuts []byte) {
 		pkts := c.packets()
 		a := httpAnalyze(pkts, Options{}, 0)
 		for i := range pkts {
-			a.Dissect(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data)
+			a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data)
 		}
 		a.HTTPMessages()
 		if _, err := a.FollowTCP(0); err != nil {
@@ -109,7 +111,7 @@ func httpFuzzSeeds(_ *testing.F) [][]byte {
 		if !strings.Contains(path, ".pcap") {
 			continue
 		}
-		pkts, err := httpReadCapture(path)
+		pkts, err := decodetest.ReadFile(path)
 		if err != nil {
 			continue
 		}
@@ -117,7 +119,7 @@ func httpFuzzSeeds(_ *testing.F) [][]byte {
 		dirs := map[[2]uint16][]byte{}
 		var order [][2]uint16
 		for _, p := range pkts {
-			s, ok := dec.TCP(p.lt, p.data)
+			s, ok := dec.TCP(p.LinkType, p.Data)
 			if !ok || len(s.Payload) == 0 {
 				continue
 			}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/decode/decodetest"
 )
 
 // fuzzLinkTypes are the link types the fuzzer picks from (by the first
@@ -30,10 +32,10 @@ func FuzzDissectLayers(f *testing.F) {
 		b := mustHex(f, tc.hex)
 		f.Add(fuzzLinkIndex(tc.lt), b, b)
 	}
-	for _, path := range oracleFiles(f) {
-		pkts, _ := readCapture(path)
+	for _, file := range decodetest.Files(f, decodetest.Oracle) {
+		pkts, _ := decodetest.ReadFile(file.Path)
 		for i := 0; i+1 < len(pkts) && i < 8; i++ {
-			f.Add(fuzzLinkIndex(pkts[i].lt), pkts[i].data, pkts[i+1].data)
+			f.Add(fuzzLinkIndex(pkts[i].LinkType), pkts[i].Data, pkts[i+1].Data)
 		}
 	}
 	f.Fuzz(func(t *testing.T, link byte, p1, p2 []byte) {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/decode/decodetest"
 )
 
 // Synthetic TCP conversations, for the HTTP and reassembly tests and the
@@ -42,7 +44,7 @@ type synConv struct {
 }
 
 // packets renders the conversation as Ethernet/IPv4/TCP frames.
-func (c synConv) packets() []httpPacket {
+func (c synConv) packets() []decodetest.Packet {
 	port, cport := c.port, c.clientPort
 	if port == 0 {
 		port = 80
@@ -56,7 +58,7 @@ func (c synConv) packets() []httpPacket {
 	}
 	next := isn
 	ts := time.Unix(1700000000, 0).UTC()
-	var out []httpPacket
+	var out []decodetest.Packet
 	for _, s := range c.segs {
 		payload := []byte(s.data)
 		seq := next[s.dir]
@@ -128,8 +130,8 @@ func (c synConv) packets() []httpPacket {
 			dt = time.Millisecond
 		}
 		ts = ts.Add(dt)
-		out = append(out, httpPacket{ci: gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(pkt), Length: len(pkt)},
-			lt: layers.LinkTypeEthernet, data: pkt})
+		out = append(out, decodetest.Packet{CI: gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(pkt), Length: len(pkt)},
+			LinkType: layers.LinkTypeEthernet, Data: pkt})
 		adv := uint32(len(payload))
 		if syn || fin {
 			adv++
@@ -142,7 +144,7 @@ func (c synConv) packets() []httpPacket {
 }
 
 // writePcap writes packets as a microsecond pcap file.
-func synWritePcap(path string, pkts []httpPacket) error {
+func synWritePcap(path string, pkts []decodetest.Packet) error {
 	var b bytes.Buffer
 	hdr := make([]byte, 24)
 	binary.LittleEndian.PutUint32(hdr, 0xa1b2c3d4)
@@ -153,12 +155,12 @@ func synWritePcap(path string, pkts []httpPacket) error {
 	b.Write(hdr)
 	for _, p := range pkts {
 		rec := make([]byte, 16)
-		binary.LittleEndian.PutUint32(rec[0:], uint32(p.ci.Timestamp.Unix()))
-		binary.LittleEndian.PutUint32(rec[4:], uint32(p.ci.Timestamp.Nanosecond()/1000))
-		binary.LittleEndian.PutUint32(rec[8:], uint32(len(p.data)))
-		binary.LittleEndian.PutUint32(rec[12:], uint32(p.ci.Length))
+		binary.LittleEndian.PutUint32(rec[0:], uint32(p.CI.Timestamp.Unix()))
+		binary.LittleEndian.PutUint32(rec[4:], uint32(p.CI.Timestamp.Nanosecond()/1000))
+		binary.LittleEndian.PutUint32(rec[8:], uint32(len(p.Data)))
+		binary.LittleEndian.PutUint32(rec[12:], uint32(p.CI.Length))
 		b.Write(rec)
-		b.Write(p.data)
+		b.Write(p.Data)
 	}
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
@@ -404,8 +406,8 @@ func synChunks(dir int, data string, n int) []synSeg {
 
 // synthCaptures are the synthetic captures: each scenario alone, and two
 // conversations interleaved.
-func synthCaptures() map[string][]httpPacket {
-	out := map[string][]httpPacket{}
+func synthCaptures() map[string][]decodetest.Packet {
+	out := map[string][]decodetest.Packet{}
 	for name, c := range synthScenarios() {
 		out[name] = c.packets()
 	}
@@ -413,14 +415,14 @@ func synthCaptures() map[string][]httpPacket {
 	b := synthScenarios()["chunked-encodings"]
 	b.clientPort = 40001
 	pa, pb := a.packets(), b.packets()
-	var mixed []httpPacket
+	var mixed []decodetest.Packet
 	for i := 0; i < len(pa) || i < len(pb); i++ {
 		if i < len(pa) {
 			mixed = append(mixed, pa[i])
 		}
 		if i < len(pb) {
 			p := pb[i]
-			p.ci.Timestamp = p.ci.Timestamp.Add(500 * time.Microsecond)
+			p.CI.Timestamp = p.CI.Timestamp.Add(500 * time.Microsecond)
 			mixed = append(mixed, p)
 		}
 	}

@@ -2,21 +2,15 @@ package decode
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-
-	"wiretap/capture"
 	"wiretap/capture/oracletest"
+	"wiretap/decode/decodetest"
 )
 
 // httpOracleFields are the HTTP fields compared with tshark -T fields.
@@ -31,16 +25,7 @@ http.request.full_uri http.prev_request_in http.prev_response_in`)
 // demo's ports as HTTP (tshark would take 5683 for CoAP, 5684 for TLS).
 var httpOracleArgs = []string{"-2", "-n", "-d", "tcp.port==5683,http", "-d", "tcp.port==5684,http"}
 
-// httpOracleDiff is a value on which wiretap is expected to differ from
-// tshark, with the reason (frame 0: every frame of the file).
-type httpOracleDiff struct {
-	file  string // path under testdata
-	frame int
-	field string
-	why   string
-}
-
-var httpOracleDiffs = []httpOracleDiff{
+var httpOracleDiffs = []oracleDiff{
 	{"http/connect.pcap", 6, "frame.protocols",
 		"the TLS record tunnelled after the CONNECT is shown as data: the application stage has no TLS dissector"},
 	{"http/connect.pcap", 6, "_ws.col.Info", "as frame.protocols: tshark's Info is TLS's"},
@@ -57,40 +42,14 @@ var httpOracleDiffs = []httpOracleDiff{
 			"the first copy, as tshark does, without comparing the bytes dropped"},
 }
 
-// httpPacket is one packet of a capture, copied out of the reader.
-type httpPacket struct {
-	ci   gopacket.CaptureInfo
-	lt   layers.LinkType
-	data []byte
-}
-
-func httpReadCapture(path string) ([]httpPacket, error) {
-	src, err := capture.OpenFile(path)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	var out []httpPacket
-	for {
-		data, ci, err := src.ReadPacket()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, nil // tshark stops quietly at a bad record too
-		}
-		out = append(out, httpPacket{ci: ci, lt: src.LinkType(ci), data: append([]byte(nil), data...)})
-	}
-}
-
 // httpAnalyze runs the fast pass over pkts.
-func httpAnalyze(pkts []httpPacket, opts Options, follow int) *Analyzer {
+func httpAnalyze(pkts []decodetest.Packet, opts Options, follow int) *Analyzer {
 	a := NewAnalyzer(opts)
 	if follow >= 0 {
 		a.SetFollowStream(follow)
 	}
 	for i, p := range pkts {
-		a.Add(i+1, p.ci, p.lt, p.data)
+		a.Add(i+1, p.CI, p.LinkType, p.Data)
 	}
 	a.Finish()
 	return a
@@ -103,10 +62,10 @@ func httpOracleOpts() Options {
 
 // httpFieldLines dissects every packet (in reverse order, to show the
 // records do not depend on the order) and prints fields as tshark does.
-func httpFieldLines(a *Analyzer, pkts []httpPacket, fields []string) []string {
+func httpFieldLines(a *Analyzer, pkts []decodetest.Packet, fields []string) []string {
 	lines := make([]string, len(pkts))
 	for i := len(pkts) - 1; i >= 0; i-- {
-		p := a.Dissect(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data)
+		p := a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data)
 		parts := []string{fmt.Sprint(p.Number)}
 		for _, f := range fields {
 			parts = append(parts, p.FieldText(f, ","))
@@ -116,19 +75,12 @@ func httpFieldLines(a *Analyzer, pkts []httpPacket, fields []string) []string {
 	return lines
 }
 
-// oracleInput names a capture for the oracle's recording: by its path
-// under testdata, or, for a file the test wrote, as name.
-func oracleInput(path, name string) oracletest.Input {
-	if name == "" {
-		name = strings.TrimPrefix(filepath.ToSlash(path), "testdata/")
-	}
-	return oracletest.Input{Name: name, Path: path}
-}
-
-// tsharkLines runs (or replays) tshark -T fields over in.
-func tsharkLines(t *testing.T, o *oracletest.Oracle, in oracletest.Input, fields []string) []string {
+// tsharkLines runs (or replays) tshark -T fields over in with options
+// opts (httpOracleArgs, tlsOracleArgs): the frame number and fields, one
+// line a packet.
+func tsharkLines(t *testing.T, o *oracletest.Oracle, in oracletest.Input, opts, fields []string) []string {
 	t.Helper()
-	args := append([]string{}, httpOracleArgs...)
+	args := append([]string{}, opts...)
 	args = append(args, "-r", in.Path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number")
 	for _, f := range fields {
 		args = append(args, "-e", f)
@@ -147,52 +99,21 @@ func tsharkLines(t *testing.T, o *oracletest.Oracle, in oracletest.Input, fields
 	return strings.Split(s, "\n")
 }
 
-// httpOracleFiles lists the captures compared: testdata/oracle/** (shared
-// with the layers' oracle) and testdata/http/** (made for the HTTP cases).
-func httpOracleFiles(t *testing.T) []string {
-	var files []string
-	for _, root := range []string{"testdata/oracle", "testdata/http"} {
-		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return nil
-			}
-			if ext := filepath.Ext(path); ext == ".pcap" || ext == ".pcapng" || ext == ".gz" {
-				files = append(files, path)
-			}
-			return nil
-		})
-	}
-	sort.Strings(files)
-	if len(files) == 0 {
-		t.Fatal("no captures under testdata/oracle or testdata/http")
-	}
-	return files
-}
-
-func allowedHTTPDiff(file string, frame int, field string) (string, bool) {
-	for _, d := range httpOracleDiffs {
-		if d.file == file && (d.frame == 0 || d.frame == frame) && (d.field == "*" || d.field == field) {
-			return d.why, true
-		}
-	}
-	return "", false
-}
-
 // TestOracleHTTP compares wiretap's HTTP fields with tshark's on every
 // packet of every capture (tshark's outputs recorded in
 // testdata/golden/TestOracleHTTP).
 func TestOracleHTTP(t *testing.T) {
 	o := oracletest.New(t, oracletest.Tshark)
 	var nFiles, nPkts, nVals, nAllowed int
-	for _, path := range httpOracleFiles(t) {
-		rel := strings.TrimPrefix(strings.TrimPrefix(path, "testdata/oracle/"), "testdata/")
-		pkts, err := httpReadCapture(path)
+	for _, f := range decodetest.Files(t, decodetest.Oracle) {
+		rel := strings.TrimPrefix(f.Name, "oracle/")
+		pkts, err := decodetest.ReadFile(f.Path)
 		if err != nil {
 			continue // not a capture: the layers' oracle covers refusals
 		}
 		nFiles++
 		fields := append([]string{"frame.protocols"}, httpOracleFields...)
-		want := tsharkLines(t, o, oracleInput(path, ""), fields)
+		want := tsharkLines(t, o, f.Input(), httpOracleArgs, fields)
 		a := httpAnalyze(pkts, httpOracleOpts(), -1)
 		got := httpFieldLines(a, pkts, fields)
 		if len(want) != len(got) {
@@ -204,7 +125,7 @@ func TestOracleHTTP(t *testing.T) {
 			g := strings.Split(got[i], "\t")
 			nPkts++
 			for k, f := range fields {
-				wv, gv := field(w, k+1), field(g, k+1)
+				wv, gv := column(w, k+1), column(g, k+1)
 				if f == "frame.protocols" {
 					// What follows tcp is the application stage's; other
 					// protocols than HTTP's are not (TLS, DNS, ...).
@@ -217,9 +138,9 @@ func TestOracleHTTP(t *testing.T) {
 				if wv == gv {
 					continue
 				}
-				if why, ok := allowedHTTPDiff(rel, i+1, f); ok {
+				if d, ok := allowedDiff(httpOracleDiffs, rel, i+1, f); ok {
 					nAllowed++
-					t.Logf("%s frame %d %s: allowed difference (%s)", rel, i+1, f, why)
+					t.Logf("%s frame %d %s: allowed difference (%s)", rel, i+1, f, d.why)
 					continue
 				}
 				t.Errorf("%s frame %d %s:\n tshark:  %q\n wiretap: %q", rel, i+1, f, trunc(wv), trunc(gv))
@@ -231,7 +152,8 @@ func TestOracleHTTP(t *testing.T) {
 	o.Done(nVals)
 }
 
-func field(parts []string, i int) string {
+// column is the i-th of a -T fields line's columns, or "" past its end.
+func column(parts []string, i int) string {
 	if i < len(parts) {
 		return parts[i]
 	}
@@ -260,8 +182,8 @@ func TestOracleFollowTCP(t *testing.T) {
 	o := oracletest.New(t, oracletest.Tshark)
 	var nStreams, nChunks int
 	var inputs []oracletest.Input
-	for _, path := range httpOracleFiles(t) {
-		inputs = append(inputs, oracleInput(path, ""))
+	for _, f := range decodetest.Files(t, decodetest.Oracle) {
+		inputs = append(inputs, f.Input())
 	}
 	dir := t.TempDir()
 	for name, pkts := range synthCaptures() {
@@ -270,14 +192,14 @@ func TestOracleFollowTCP(t *testing.T) {
 		if err := synWritePcap(path, pkts); err != nil {
 			t.Fatal(err)
 		}
-		inputs = append(inputs, oracleInput(path, "synthetic/http/"+name+".pcap"))
+		inputs = append(inputs, oracletest.Input{Name: "synthetic/http/" + name + ".pcap", Path: path})
 	}
 	for _, in := range inputs {
 		path := in.Path
 		if !strings.Contains(path, "http") {
 			continue
 		}
-		pkts, err := httpReadCapture(path)
+		pkts, err := decodetest.ReadFile(path)
 		if err != nil || len(pkts) == 0 {
 			continue
 		}
@@ -371,7 +293,7 @@ func TestOracleHTTPSynthetic(t *testing.T) {
 		if err := synWritePcap(path, pkts); err != nil {
 			t.Fatal(err)
 		}
-		want := tsharkLines(t, o, oracleInput(path, "synthetic/http/"+name+".pcap"), fields)
+		want := tsharkLines(t, o, oracletest.Input{Name: "synthetic/http/" + name + ".pcap", Path: path}, httpOracleArgs, fields)
 		a := httpAnalyze(pkts, httpOracleOpts(), -1)
 		got := httpFieldLines(a, pkts, fields)
 		for i := range want {
@@ -380,16 +302,16 @@ func TestOracleHTTPSynthetic(t *testing.T) {
 			nPkts++
 			for k, f := range fields {
 				nVals++
-				wv, gv := field(w, k+1), field(g, k+1)
+				wv, gv := column(w, k+1), column(g, k+1)
 				if f == "_ws.col.Info" {
 					gv = httpInfo(a, pkts, i)
 				}
 				if wv == gv {
 					continue
 				}
-				if why, ok := allowedHTTPDiff("http/"+name+".pcap", i+1, f); ok {
+				if d, ok := allowedDiff(httpOracleDiffs, "http/"+name+".pcap", i+1, f); ok {
 					nAllowed++
-					t.Logf("%s frame %d %s: allowed difference (%s)", name, i+1, f, why)
+					t.Logf("%s frame %d %s: allowed difference (%s)", name, i+1, f, d.why)
 					continue
 				}
 				t.Errorf("%s frame %d %s:\n tshark:  %q\n wiretap: %q", name, i+1, f, trunc(wv), trunc(gv))
@@ -401,6 +323,6 @@ func TestOracleHTTPSynthetic(t *testing.T) {
 	o.Done(nVals)
 }
 
-func httpInfo(a *Analyzer, pkts []httpPacket, i int) string {
-	return a.Dissect(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data).Summary.Info
+func httpInfo(a *Analyzer, pkts []decodetest.Packet, i int) string {
+	return a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data).Summary.Info
 }

@@ -1,13 +1,11 @@
 package decode
 
 import (
-	"io/fs"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"wiretap/capture/oracletest"
+	"wiretap/decode/decodetest"
 )
 
 // tlsOracleFields are the TLS fields compared with tshark -T fields: every
@@ -61,47 +59,17 @@ tls.handshake.ja3_full tls.handshake.ja3 tls.handshake.ja3s_full tls.handshake.j
 // second pass sees it), no name resolution, the demo's and hotplace's
 // TLS ports forced (tshark finds them by its heuristic anyway), and the
 // demo's HTTP ports forced as the other oracles do.
-var tlsOracleArgs = []string{"-2", "-n", "-d", "tcp.port==5683,http", "-d", "tcp.port==5684,http",
-	"-d", "tcp.port==5685,tls", "-d", "tcp.port==9000,tls"}
+var tlsOracleArgs = append([]string{"-2", "-n"}, decodetest.DecodeAs(decodetest.OraclePorts())...)
 
 // tlsOracleOpts is wiretap's equivalent of tlsOracleArgs.
 func tlsOracleOpts() Options {
-	return Options{Force: map[uint16]string{5683: "http", 5684: "http", 5685: "tls", 9000: "tls"}}
-}
-
-// tlsOracleDiff is a value on which wiretap is expected to differ from
-// tshark, with the reason (frame 0: every frame of the file).
-type tlsOracleDiff struct {
-	file  string // path under testdata
-	frame int
-	field string
-	why   string
+	return Options{Force: decodetest.OraclePorts()}
 }
 
 // None at present: every value of every field compared is tshark's. The
 // one systematic difference is normalised instead (tlsNormProtocols:
 // tshark's X.509 and PKCS #1 layers in frame.protocols).
-var tlsOracleDiffs = []tlsOracleDiff{}
-
-// tlsOracleFiles lists the captures compared: testdata/tls/** and every
-// capture of testdata/oracle/** (where most streams are not TLS: no TLS
-// must show there either).
-func tlsOracleFiles(t *testing.T) []string {
-	var files []string
-	for _, root := range []string{"testdata/tls", "testdata/oracle"} {
-		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return nil
-			}
-			if ext := filepath.Ext(path); ext == ".pcap" || ext == ".pcapng" || ext == ".gz" {
-				files = append(files, path)
-			}
-			return nil
-		})
-	}
-	sort.Strings(files)
-	return files
-}
+var tlsOracleDiffs = []oracleDiff{}
 
 // tlsNormProtocols drops from frame.protocols the X.509 and PKIX
 // protocols tshark's BER dissector lists for every certificate
@@ -145,15 +113,6 @@ func tlsFieldText(p *Packet, name string) string {
 	return strings.Join(parts, ",")
 }
 
-func allowedTLSDiff(file string, frame int, field string) (tlsOracleDiff, bool) {
-	for _, d := range tlsOracleDiffs {
-		if d.file == file && (d.frame == 0 || d.frame == frame) && (d.field == "*" || d.field == field) {
-			return d, true
-		}
-	}
-	return tlsOracleDiff{}, false
-}
-
 // TestOracleTLS compares wiretap's TLS fields with tshark's on every
 // packet of every capture (tshark's outputs recorded in
 // testdata/golden/TestOracleTLS).
@@ -161,30 +120,32 @@ func TestOracleTLS(t *testing.T) {
 	t.Setenv("TZ", "UTC")
 	o := oracletest.New(t, oracletest.Tshark)
 	var nFiles, nPkts, nVals, nTLS, nAllowed int
-	seen := map[tlsOracleDiff]bool{}
-	for _, path := range tlsOracleFiles(t) {
-		rel := strings.TrimPrefix(path, "testdata/")
-		pkts, err := httpReadCapture(path)
+	seen := map[oracleDiff]bool{}
+	// testdata/tls, and testdata/oracle, where most streams are not TLS:
+	// no TLS must show there either.
+	for _, f := range decodetest.Files(t, decodetest.TLS, decodetest.Oracle) {
+		rel := f.Name
+		pkts, err := decodetest.ReadFile(f.Path)
 		if err != nil || len(pkts) == 0 {
 			continue
 		}
 		nFiles++
-		want := tsharkTLSLines(t, o, oracleInput(path, ""), tlsOracleFields)
+		want := tsharkLines(t, o, f.Input(), tlsOracleArgs, tlsOracleFields)
 		a := httpAnalyze(pkts, tlsOracleOpts(), -1)
 		if len(want) != len(pkts) {
 			t.Errorf("%s: tshark printed %d packets, wiretap read %d", rel, len(want), len(pkts))
 			continue
 		}
 		for i := len(pkts) - 1; i >= 0; i-- {
-			p := a.Dissect(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data)
+			p := a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data)
 			w := strings.Split(want[i], "\t")
 			nPkts++
-			isTLS := strings.Contains(field(w, 1), ":tls")
+			isTLS := strings.Contains(column(w, 1), ":tls")
 			if isTLS {
 				nTLS++
 			}
 			for k, f := range tlsOracleFields {
-				wv, gv := field(w, k+1), tlsFieldText(p, f)
+				wv, gv := column(w, k+1), tlsFieldText(p, f)
 				switch f {
 				case "frame.protocols":
 					if !strings.Contains(wv, ":tls") && !strings.Contains(gv, ":tls") {
@@ -202,7 +163,7 @@ func TestOracleTLS(t *testing.T) {
 				if wv == gv {
 					continue
 				}
-				if d, ok := allowedTLSDiff(rel, i+1, f); ok {
+				if d, ok := allowedDiff(tlsOracleDiffs, rel, i+1, f); ok {
 					nAllowed++
 					seen[d] = true
 					t.Logf("%s frame %d %s: allowed difference (%s)", rel, i+1, f, d.why)
@@ -220,27 +181,4 @@ func TestOracleTLS(t *testing.T) {
 	t.Logf("TLS oracle: %d captures, %d packets (%d with TLS), %d fields each, %d values compared, %d allowed differences (%d listed)",
 		nFiles, nPkts, nTLS, len(tlsOracleFields), nVals, nAllowed, len(tlsOracleDiffs))
 	o.Done(nVals)
-}
-
-// tsharkTLSLines runs (or replays) tshark -T fields over in with the TLS
-// oracle's options.
-func tsharkTLSLines(t *testing.T, o *oracletest.Oracle, in oracletest.Input, fields []string) []string {
-	t.Helper()
-	args := append([]string{}, tlsOracleArgs...)
-	args = append(args, "-r", in.Path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number")
-	for _, f := range fields {
-		args = append(args, "-e", f)
-	}
-	res, err := o.Run(in, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Exit != 0 && len(res.Stdout) == 0 {
-		t.Fatalf("tshark %s: exit status %d\n%s", in.Name, res.Exit, res.Stderr)
-	}
-	s := strings.TrimRight(string(res.Stdout), "\n")
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
 }

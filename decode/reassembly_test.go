@@ -37,7 +37,7 @@ func httpSummary(t *testing.T, c synConv) string {
 	a := httpAnalyze(pkts, Options{}, -1)
 	var parts []string
 	for i := range pkts {
-		p := a.Dissect(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data)
+		p := a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data)
 		if s := p.FieldText("http.request.uri", ","); s != "" {
 			parts = append(parts, synItoa(i+1)+":req:"+s)
 		}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/decode/decodetest"
 )
 
 // asmLog records what a reassembler hands its handler, as text.
@@ -92,7 +94,7 @@ func TestSeqAssemblerMatchesGopacket(t *testing.T) {
 		default:
 			return nil
 		}
-		pkts, err := httpReadCapture(path)
+		pkts, err := decodetest.ReadFile(path)
 		if err != nil {
 			return nil
 		}
@@ -100,13 +102,13 @@ func TestSeqAssemblerMatchesGopacket(t *testing.T) {
 		a := NewAnalyzer(Options{})
 		pair := newAsmPair()
 		for i, pk := range pkts {
-			f := a.dec.Decode(pk.lt, pk.data)
+			f := a.dec.Decode(pk.LinkType, pk.Data)
 			if !f.Has(layers.LayerTypeTCP) {
 				continue
 			}
-			if st := a.tcp.add(i+1, pk.ci, f); st != nil {
+			if st := a.tcp.add(i+1, pk.CI, f); st != nil {
 				seg := segInfoOf(st)
-				pair.add(i+1, pk.ci, &f.TCP, seg.stream, seg.dir, seg.flags&(taRetransmission|taOutOfOrder) != 0)
+				pair.add(i+1, pk.CI, &f.TCP, seg.stream, seg.dir, seg.flags&(taRetransmission|taOutOfOrder) != 0)
 			}
 		}
 		pair.compare(t, path)

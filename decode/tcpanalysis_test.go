@@ -260,7 +260,7 @@ func TestTCPAnalysisOracle(t *testing.T) {
 			for _, f := range tcpOracleFields {
 				args = append(args, "-e", f)
 			}
-			res, err := o.Run(oracleInput(path, "tcpanalysis/"+pathpkg.Base(t.Name())+".pcap"), args...)
+			res, err := o.Run(oracletest.Input{Name: "tcpanalysis/" + pathpkg.Base(t.Name()) + ".pcap", Path: path}, args...)
 			if err == nil && res.Exit != 0 {
 				err = fmt.Errorf("exit status %d: %s", res.Exit, res.Stderr)
 			}
@@ -277,10 +277,7 @@ func TestTCPAnalysisOracle(t *testing.T) {
 				packets++
 				cols := strings.Split(line, "\t")
 				for j, f := range tcpOracleFields {
-					w := ""
-					if j < len(cols) {
-						w = cols[j]
-					}
+					w := column(cols, j)
 					compared++
 					if g := ps[i].FieldText(f, ","); g != w {
 						t.Errorf("frame %d %s: wiretap %q, tshark %q", i+1, f, g, w)

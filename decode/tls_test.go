@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"wiretap/capture/oracletest"
+	"wiretap/decode/decodetest"
 )
 
 // TLS test material: conversations re-cut from the captures in
@@ -21,7 +22,7 @@ import (
 // chunk per segment, in capture order.
 func tlsCaptureChunks(t testing.TB, path string) []FollowChunk {
 	t.Helper()
-	pkts, err := httpReadCapture(path)
+	pkts, err := decodetest.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,15 +212,15 @@ func TestOracleTLSSynthetic(t *testing.T) {
 		if err := synWritePcap(path, pkts); err != nil {
 			t.Fatal(err)
 		}
-		want := tsharkTLSLines(t, o, oracleInput(path, "synthetic/tls/"+name+".pcap"), tlsOracleFields)
+		want := tsharkLines(t, o, oracletest.Input{Name: "synthetic/tls/" + name + ".pcap", Path: path}, tlsOracleArgs, tlsOracleFields)
 		a := httpAnalyze(pkts, tlsOracleOpts(), -1)
 		bad := 0
 		for i := range want {
-			p := a.Dissect(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data)
+			p := a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data)
 			w := strings.Split(want[i], "\t")
 			nPkts++
 			for k, f := range tlsOracleFields {
-				wv, gv := field(w, k+1), tlsFieldText(p, f)
+				wv, gv := column(w, k+1), tlsFieldText(p, f)
 				if f == "frame.protocols" {
 					wv, gv = tlsNormProtocols(wv), tlsNormProtocols(gv)
 				}
@@ -259,7 +260,7 @@ func tlsAnalyze(t testing.TB, segs ...synSeg) []*Packet {
 	a := httpAnalyze(pkts, Options{}, -1)
 	out := make([]*Packet, len(pkts))
 	for i := len(pkts) - 1; i >= 0; i-- {
-		out[i] = a.Dissect(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data)
+		out[i] = a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data)
 	}
 	return out[3 : len(out)-3] // the data segments
 }
@@ -684,8 +685,8 @@ func FuzzTLS(f *testing.F) {
 		pkts := synConv{port: 443, segs: synJoin(synHandshake(), segs, synClosing())}.packets()
 		a := httpAnalyze(pkts, Options{}, -1)
 		for i := 3; i < len(pkts)-3; i++ {
-			p := a.Dissect(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data)
-			if row := a.Row(i+1, pkts[i].ci, pkts[i].lt, pkts[i].data); row != p.Summary {
+			p := a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data)
+			if row := a.Row(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data); row != p.Summary {
 				t.Fatalf("frame %d: row %+v, dissect %+v", i+1, row, p.Summary)
 			}
 		}
@@ -695,7 +696,7 @@ func FuzzTLS(f *testing.F) {
 // tlsBenchCapture is a TLS 1.2 session (illustrated-tls12's handshake)
 // followed by n application data records of 16 KiB from the server, in
 // 1448-byte segments, with a small client record every eighth record.
-func tlsBenchCapture(b testing.TB, n int) []httpPacket {
+func tlsBenchCapture(b testing.TB, n int) []decodetest.Packet {
 	chunks := tlsJoin(tlsCaptureChunks(b, "testdata/tls/illustrated-tls12/capture.pcap"))
 	segs := synHandshake()
 	for _, c := range chunks[:4] {
@@ -740,7 +741,7 @@ func BenchmarkTLSFastPass(b *testing.B) {
 						a.app.tls.savedApp = tlsSavedAppBudget
 					}
 				}
-				a.Add(k+1, pkts[k].ci, pkts[k].lt, pkts[k].data)
+				a.Add(k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data)
 			}
 			a.Finish()
 		})
@@ -755,18 +756,18 @@ func TestTLSOverBudget(t *testing.T) {
 	full := NewAnalyzer(Options{})
 	full.app.tls.savedApp = tlsSavedAppBudget
 	for i, p := range pkts {
-		full.Add(i+1, p.ci, p.lt, p.data)
+		full.Add(i+1, p.CI, p.LinkType, p.Data)
 	}
 	full.Finish()
 	normal := httpAnalyze(pkts, Options{}, -1)
 	truncated := 0
 	for i, p := range pkts {
-		want := normal.Dissect(i+1, p.ci, p.lt, p.data)
-		got := full.Dissect(i+1, p.ci, p.lt, p.data)
+		want := normal.Dissect(i+1, p.CI, p.LinkType, p.Data)
+		got := full.Dissect(i+1, p.CI, p.LinkType, p.Data)
 		if got.Summary != want.Summary {
 			t.Errorf("frame %d: %+v, want %+v", i+1, got.Summary, want.Summary)
 		}
-		if row := full.Row(i+1, p.ci, p.lt, p.data); row != got.Summary {
+		if row := full.Row(i+1, p.CI, p.LinkType, p.Data); row != got.Summary {
 			t.Errorf("frame %d: row %+v, dissect %+v", i+1, row, got.Summary)
 		}
 		if got.FieldText("tls.record.length", ",") != want.FieldText("tls.record.length", ",") {
@@ -785,10 +786,10 @@ func TestTLSOverBudget(t *testing.T) {
 // synthetic conversations, every field lies in its data source, and
 // every TLS byte or integer field holds the bytes it points at.
 func TestTLSByteRanges(t *testing.T) {
-	var convs [][]httpPacket
+	var convs [][]decodetest.Packet
 	paths, _ := filepath.Glob("testdata/tls/*/*.pcap*")
 	for _, path := range paths {
-		pkts, err := httpReadCapture(path)
+		pkts, err := decodetest.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -801,7 +802,7 @@ func TestTLSByteRanges(t *testing.T) {
 	for _, pkts := range convs {
 		a := httpAnalyze(pkts, tlsOracleOpts(), -1)
 		for i, pk := range pkts {
-			p := a.Dissect(i+1, pk.ci, pk.lt, pk.data)
+			p := a.Dissect(i+1, pk.CI, pk.LinkType, pk.Data)
 			checkRanges(t, p)
 			for _, top := range p.Tree {
 				top.Walk(func(f *Field) bool {

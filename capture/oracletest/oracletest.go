@@ -1,7 +1,10 @@
 // Package oracletest records what the reference tools (tshark, tcpdump,
-// capinfos) print for the oracle tests of wiretap/capture and
-// wiretap/decode, and replays it, so that the oracles compare wiretap with
-// the tools whether or not the tools are installed.
+// capinfos) print for the oracle tests of wiretap/capture, wiretap/decode,
+// wiretap/decode/dfilter and cmd/wiretap, and replays it, so that the
+// oracles compare wiretap with the tools whether or not the tools are
+// installed. The tests whose inputs are made live (a capture on lo, the
+// demo's, a file written with the time of day) run the tools directly,
+// and skip without them.
 //
 // # Recordings
 //
@@ -10,24 +13,40 @@
 // testdata/golden/<TestName>/<tool>.txt (gzip-compressed as .txt.gz when
 // larger than 32 KiB): the tool's name and version on the first line,
 // then per run its command line (with the input named as the test names
-// it, not by its temporary path), the input's SHA-256, the exit status,
-// stdout and stderr. A run is looked up by its command line; an input
-// whose bytes differ from the recorded ones fails the test (the recording
-// is stale: re-record it).
+// it, not by its temporary path), the input's SHA-256 (each input's, for
+// a run that reads several files: RunFiles), the exit status, stdout and
+// stderr. A run is looked up by its command line; an input whose bytes
+// differ from the recorded ones fails the test (the recording is stale:
+// re-record it).
 //
 // Three modes, per Oracle:
 //
 //   - replay (the default): the tool is not run, installed or not; its
 //     outputs come from the recording. This is fast and needs no tool.
 //   - live (WIRETAP_ORACLE=live, as .ci/run sets): when the tool is
-//     installed with the version recorded, it is run, the test compares
-//     wiretap with its live output, and the live output must equal the
-//     recording (else the test fails: re-record). With another version, or
-//     no tool, the Oracle replays, and says so.
+//     installed with the version recorded (see Versions), it is run, the
+//     test compares wiretap with its live output, and the live output must
+//     equal the recording (else the test fails: re-record). With another
+//     version, or no tool, the Oracle replays, and says so.
 //   - update (go test -run X -update): the tool is run and the recording
-//     rewritten. The installed version must be the recorded one; to record
-//     with another version, delete the test's testdata/golden/<TestName>
-//     folder first.
+//     rewritten. The installed version must be the recorded one (its
+//     upstream version); to record with another, delete the test's
+//     testdata/golden/<TestName> folder first.
+//
+// # Versions
+//
+// A recording's first line keeps the tool's whole version text, for
+// information: "tshark 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)",
+// "tcpdump 4.99.3, libpcap 1.10.3 (with TPACKET_V3)". The modes compare
+// only its upstream version (Upstream): the name and version number of
+// the tool and of each library listed after a comma, without what is in
+// parentheses or after a "-" or "+" in a number ("tshark 4.0.17",
+// "tcpdump 4.99.3, libpcap 1.10.3"). A distribution's rebuild or security
+// update of the same release so still runs live, and a change in its
+// output fails the live check (re-record) instead of quietly turning the
+// comparison into a replay; -update with it rewrites the first line. A
+// new upstream release replays until the recordings are made again with
+// it (delete the folder, then -update).
 //
 // A test reports how many values it compared against each Oracle
 // (Oracle.Done): none is a failure. Done logs "oracle: ..." with the count
@@ -39,8 +58,9 @@
 // # Test captures, stored once
 //
 // The capture files shared by several packages' tests are stored once,
-// under decode/testdata (which decode's tests, and the display-filter
-// oracle, read as testdata/oracle and testdata/tls): the shared set that
+// under decode/testdata (which decode's tests read as testdata/oracle and
+// testdata/tls, and the others through Testdata, or decode/decodetest's
+// Files, which lists them for the oracles): the shared set that
 // used to be copied into capture/testdata/files/{formats,http,tls} lives in
 // decode/testdata/oracle/formats, decode/testdata/oracle/http and
 // decode/testdata/tls; capture/testdata/files keeps the pcapng-structure
@@ -50,8 +70,9 @@
 // from the module root (found by walking up to go.mod). See the SOURCES
 // files next to the captures for their origins and licences.
 //
-// This package imports neither wiretap/capture nor wiretap/decode, so
-// both packages' in-package tests can import it.
+// Only tests import this package (decode/decodetest's test checks it). It
+// imports neither wiretap/capture nor wiretap/decode, so both packages'
+// in-package tests can import it.
 package oracletest
 
 import (
@@ -134,6 +155,32 @@ func tcpdumpVersion(out string) string {
 	return v
 }
 
+// Upstream is a version line's upstream version: per comma-separated
+// part, its first word and the leading digits and dots of its second
+// ("tshark 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)" is
+// "tshark 4.0.17", "tcpdump 4.99.3, libpcap 1.10.3 (with TPACKET_V3)" is
+// "tcpdump 4.99.3, libpcap 1.10.3"). Two versions with the same upstream
+// version give the same outputs, as far as the modes go.
+func Upstream(version string) string {
+	parts := strings.Split(version, ",")
+	for i, p := range parts {
+		f := strings.Fields(p)
+		switch {
+		case len(f) == 0:
+			parts[i] = ""
+		case len(f) == 1:
+			parts[i] = f[0]
+		default:
+			n := strings.IndexFunc(f[1], func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+			if n < 0 {
+				n = len(f[1])
+			}
+			parts[i] = f[0] + " " + strings.TrimRight(f[1][:n], ".")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Installed reports the tool's path and version line, or why it cannot
 // be run.
 func (tl *Tool) Installed() (path, version string, err error) {
@@ -166,11 +213,15 @@ func (m Mode) String() string {
 	return [...]string{"recorded", "live", "update"}[m]
 }
 
-// Input is the file a run reads.
+// Input is a file a run reads.
 type Input struct {
 	Name string // its name in the recording: stable, unlike a temporary path
-	Path string // where it is now; the argument equal to Path is recorded as Name
+	Path string // where it is now; see RunFiles for the arguments recorded as Name
 }
+
+// ErrNotRecorded is the error (wrapped) of a replayed run that the
+// recording does not have.
+var ErrNotRecorded = errors.New("not recorded")
 
 // Result is what a run of the tool gave. Occurrences of the input's path
 // in the outputs read as its Name, and tshark's "Running as user root"
@@ -182,7 +233,7 @@ type Result struct {
 
 type record struct {
 	cmd    string // the command line, the key
-	input  string // "name sha256:hex", or ""
+	input  string // "name sha256:hex" per input, one a line, or ""
 	exit   int
 	stdout []byte
 	stderr []byte
@@ -225,7 +276,7 @@ func New(t *testing.T, tool *Tool) *Oracle {
 		if toolErr != nil {
 			t.Fatalf("oracle: -update needs %s: %v", tool.Name, toolErr)
 		}
-		if haveRec && recorded != installed {
+		if haveRec && Upstream(recorded) != Upstream(installed) {
 			t.Fatalf("oracle: %s is recorded with %q, %q is installed: to record with it, remove %s first",
 				o.file, recorded, installed, filepath.Dir(o.file))
 		}
@@ -233,15 +284,20 @@ func New(t *testing.T, tool *Tool) *Oracle {
 	case !haveRec:
 		t.Fatalf("oracle: no recording %s[.gz] of %s: record it with `go test -run '^%s$' -update` (needs %s)",
 			o.file, tool.Name, test, tool.Name)
-	case os.Getenv(EnvMode) == "live" && toolErr == nil && installed == recorded:
+	case os.Getenv(EnvMode) == "live" && toolErr == nil && Upstream(installed) == Upstream(recorded):
 		o.mode, o.path, o.version = Live, path, recorded
+		if installed != recorded {
+			t.Logf("oracle: %q is installed, the recording is of %q: the same upstream version (%s), so comparing live",
+				installed, recorded, Upstream(recorded))
+		}
 	default:
 		o.mode, o.version = Replay, recorded
 		if os.Getenv(EnvMode) == "live" {
 			if toolErr != nil {
 				t.Logf("oracle: %s=live but %v: comparing with the recording (%s)", EnvMode, toolErr, recorded)
 			} else {
-				t.Logf("oracle: %s=live but %q is installed, the recording is of %q: comparing with the recording", EnvMode, installed, recorded)
+				t.Logf("oracle: %s=live but %q is installed, the recording is of %q (upstream versions %s and %s): comparing with the recording",
+					EnvMode, installed, recorded, Upstream(installed), Upstream(recorded))
 			}
 		}
 	}
@@ -271,29 +327,39 @@ func (o *Oracle) Mode() Mode { return o.mode }
 // Version is the tool's version line, as recorded (or being recorded).
 func (o *Oracle) Version() string { return o.version }
 
-// Run runs the tool with args, or replays the recorded run. It is safe
-// for concurrent use and does not stop the test: it returns an error if
-// the run is not recorded, in is not the file recorded, or the tool could
-// not be started (a non-zero exit status is a Result, not an error).
+// Run runs the tool with args, or replays the recorded run; in is the
+// file it reads (none if in.Path is empty). It is safe for concurrent
+// use and does not stop the test: it returns an error if the run is not
+// recorded (ErrNotRecorded), in is not the file recorded, or the tool
+// could not be started (a non-zero exit status is a Result, not an
+// error).
 func (o *Oracle) Run(in Input, args ...string) (Result, error) {
+	return o.RunFiles([]Input{in}, args...)
+}
+
+// RunFiles is Run for a run that reads several files (a capture and a
+// script, say); each is recorded with its SHA-256, in the order given.
+// An argument equal to an input's Path, or ending in ":" or "=" and the
+// Path (an option's value, as tshark's lua_script:FILE), is recorded
+// with the Name instead, and so are the Paths in the outputs.
+func (o *Oracle) RunFiles(ins []Input, args ...string) (Result, error) {
+	ins = slices.DeleteFunc(slices.Clone(ins), func(in Input) bool { return in.Path == "" })
 	key := make([]string, 0, len(args)+1)
 	key = append(key, o.tool.Name)
 	for _, a := range args {
-		if in.Path != "" && a == in.Path {
-			a = in.Name
-		}
-		key = append(key, quoteArg(a))
+		key = append(key, quoteArg(argName(a, ins)))
 	}
 	cmd := strings.Join(key, " ")
-	var input string
-	if in.Path != "" {
+	var inputs []string
+	for _, in := range ins {
 		b, err := os.ReadFile(in.Path)
 		if err != nil {
 			return Result{}, fmt.Errorf("oracle: input of %s: %v", cmd, err)
 		}
 		sum := sha256.Sum256(b)
-		input = in.Name + " sha256:" + hex.EncodeToString(sum[:])
+		inputs = append(inputs, in.Name+" sha256:"+hex.EncodeToString(sum[:]))
 	}
+	input := strings.Join(inputs, "\n")
 
 	o.mu.Lock()
 	rec := o.recs[cmd]
@@ -302,12 +368,12 @@ func (o *Oracle) Run(in Input, args ...string) (Result, error) {
 
 	if o.mode == Replay {
 		if rec == nil {
-			return Result{}, fmt.Errorf("oracle: %s has no run `%s`: re-record with `go test -run '^%s$' -update` (needs %s)",
-				o.recFile(), cmd, o.test, o.version)
+			return Result{}, fmt.Errorf("oracle: %s has no run `%s` (%w): re-record with `go test -run '^%s$' -update` (needs %s)",
+				o.recFile(), cmd, ErrNotRecorded, o.test, o.version)
 		}
 		if rec.input != input {
 			return Result{}, fmt.Errorf("oracle: the input of `%s` changed since it was recorded (%s, recorded %s): "+
-				"re-record with `go test -run '^%s$' -update` (needs %s)", cmd, input, rec.input, o.test, o.version)
+				"re-record with `go test -run '^%s$' -update` (needs %s)", cmd, inputList(input), inputList(rec.input), o.test, o.version)
 		}
 		o.mu.Lock()
 		o.used[cmd] = rec
@@ -327,8 +393,8 @@ func (o *Oracle) Run(in Input, args ...string) (Result, error) {
 	case err != nil:
 		return Result{}, fmt.Errorf("oracle: %s: %v", cmd, err)
 	}
-	live.stdout = normalize(stdout.Bytes(), in)
-	live.stderr = normalize(stderr.Bytes(), in)
+	live.stdout = normalize(stdout.Bytes(), ins)
+	live.stderr = normalize(stderr.Bytes(), ins)
 	o.mu.Lock()
 	if prev := o.used[cmd]; prev != nil && !prev.same(live) {
 		// A recording of it would be worth nothing.
@@ -360,7 +426,7 @@ func (o *Oracle) checkLive(live, rec *record) {
 	case rec == nil:
 		why = "is not recorded"
 	case rec.input != live.input:
-		why = fmt.Sprintf("was recorded on another input (%s, now %s)", rec.input, live.input)
+		why = fmt.Sprintf("was recorded on another input (%s, now %s)", inputList(rec.input), inputList(live.input))
 	case rec.exit != live.exit:
 		why = fmt.Sprintf("exits %d, recorded %d", live.exit, rec.exit)
 	case !bytes.Equal(rec.stdout, live.stdout):
@@ -396,11 +462,34 @@ func firstDiff(want, got []byte) string {
 // rootWarning is what the Wireshark tools print on stderr when run as root.
 const rootWarning = "Running as user \"root\" and group \"root\". This could be dangerous.\n"
 
-// normalize writes the input's path as its name, and drops the root
+// inputList is a record's inputs on one line.
+func inputList(input string) string { return strings.ReplaceAll(input, "\n", "; ") }
+
+// argName is an argument as recorded: an input's Path, alone or as an
+// option's value after ":" or "=", reads as its Name.
+func argName(a string, ins []Input) string {
+	for _, in := range ins {
+		if a == in.Path {
+			return in.Name
+		}
+		if opt, ok := strings.CutSuffix(a, in.Path); ok && (strings.HasSuffix(opt, ":") || strings.HasSuffix(opt, "=")) {
+			return opt + in.Name
+		}
+	}
+	return a
+}
+
+// normalize writes the inputs' paths as their names, and drops the root
 // warning, so that outputs do not depend on where and as whom they ran.
-func normalize(b []byte, in Input) []byte {
+func normalize(b []byte, ins []Input) []byte {
 	b = bytes.ReplaceAll(b, []byte(rootWarning), nil)
-	if in.Path != "" && in.Path != in.Name {
+	// The longest paths first, lest one's prefix be taken for another.
+	ins = slices.Clone(ins)
+	slices.SortFunc(ins, func(a, b Input) int { return len(b.Path) - len(a.Path) })
+	for _, in := range ins {
+		if in.Path == in.Name {
+			continue
+		}
 		if abs, err := filepath.Abs(in.Path); err == nil && abs != in.Path {
 			b = bytes.ReplaceAll(b, []byte(abs), []byte(in.Name))
 		}
@@ -514,7 +603,7 @@ func quoteArg(a string) string {
 // "# <version line>"), then per run:
 //
 //	=== <command line>
-//	input <name> sha256:<hex>        (when the run reads a file)
+//	input <name> sha256:<hex>        (per file the run reads)
 //	exit <status>
 //	stdout <n>
 //	<n bytes>
@@ -594,12 +683,18 @@ func (o *Oracle) load() (version string, err error) {
 		if s, err = line(); err != nil {
 			return "", bad("cut short")
 		}
-		if in, ok := strings.CutPrefix(s, "input "); ok {
-			rec.input = in
+		var inputs []string
+		for {
+			in, ok := strings.CutPrefix(s, "input ")
+			if !ok {
+				break
+			}
+			inputs = append(inputs, in)
 			if s, err = line(); err != nil {
 				return "", bad("cut short")
 			}
 		}
+		rec.input = strings.Join(inputs, "\n")
 		exit, ok := strings.CutPrefix(s, "exit ")
 		if rec.exit, err = strconv.Atoi(exit); !ok || err != nil {
 			return "", bad("want \"exit <status>\", have %q", s)
@@ -631,7 +726,9 @@ func (o *Oracle) save(recs map[string]*record) error {
 		r := recs[k]
 		fmt.Fprintf(&b, "=== %s\n", r.cmd)
 		if r.input != "" {
-			fmt.Fprintf(&b, "input %s\n", r.input)
+			for in := range strings.SplitSeq(r.input, "\n") {
+				fmt.Fprintf(&b, "input %s\n", in)
+			}
 		}
 		fmt.Fprintf(&b, "exit %d\nstdout %d\n%s\nstderr %d\n%s\n", r.exit, len(r.stdout), r.stdout, len(r.stderr), r.stderr)
 	}

@@ -1,6 +1,7 @@
 package oracletest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,7 +20,11 @@ func TestMain(m *testing.M) {
 	}
 	switch args := os.Args[1:]; {
 	case len(args) == 1 && args[0] == "-v":
-		fmt.Println("faketool 1.0")
+		v := "faketool 1.0"
+		if s := os.Getenv("FAKETOOL_VERSION"); s != "" {
+			v = s
+		}
+		fmt.Println(v)
 	case len(args) == 2 && args[0] == "cat":
 		// Its input, and a line on stderr naming it; exit status 3.
 		b, err := os.ReadFile(args[1])
@@ -30,6 +35,16 @@ func TestMain(m *testing.M) {
 		os.Stdout.Write(b)
 		fmt.Fprintf(os.Stderr, "reading %s\n", args[1])
 		os.Exit(3)
+	case len(args) == 3 && args[0] == "join" && strings.HasPrefix(args[1], "-script="):
+		// Two inputs, one as an option's value.
+		for _, f := range []string{strings.TrimPrefix(args[1], "-script="), args[2]} {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			fmt.Printf("%s: %s\n", f, b)
+		}
 	case len(args) == 2 && args[0] == "print":
 		fmt.Print(args[1])
 	default:
@@ -57,8 +72,13 @@ func TestRecordReplay(t *testing.T) {
 	if err := os.WriteFile(in, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	script := filepath.Join(dir, "script.txt")
+	if err := os.WriteFile(script, []byte("say hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(t.TempDir())
 	input := Input{Name: "gen/input.bin", Path: in}
+	scriptIn := Input{Name: "script", Path: script}
 	check := func(t *testing.T, o *Oracle) {
 		res, err := o.Run(input, "cat", in)
 		if err != nil {
@@ -71,7 +91,11 @@ func TestRecordReplay(t *testing.T) {
 		if err != nil || string(res.Stdout) != "x \"y\"" || res.Stderr != nil || res.Exit != 0 {
 			t.Errorf("got %q, %q, exit %d, %v", res.Stdout, res.Stderr, res.Exit, err)
 		}
-		o.Done(2)
+		res, err = o.RunFiles([]Input{scriptIn, input, {}}, "join", "-script="+script, in)
+		if want := "script: say hello\ngen/input.bin: " + content + "\n"; err != nil || string(res.Stdout) != want || res.Exit != 0 {
+			t.Errorf("got %q, exit %d, %v; want %q", res.Stdout, res.Exit, err, want)
+		}
+		o.Done(3)
 	}
 
 	t.Run("update", func(t *testing.T) {
@@ -92,7 +116,9 @@ func TestRecordReplay(t *testing.T) {
 		t.Errorf("first line %q", first)
 	}
 	if !strings.Contains(string(b), "\n=== faketool cat gen/input.bin\ninput gen/input.bin sha256:") ||
-		!strings.Contains(string(b), "\n=== faketool print \"x \\\"y\\\"\"\nexit 0\nstdout 5\nx \"y\"\nstderr 0\n\n") {
+		!strings.Contains(string(b), "\n=== faketool print \"x \\\"y\\\"\"\nexit 0\nstdout 5\nx \"y\"\nstderr 0\n\n") ||
+		!strings.Contains(string(b), "\n=== faketool join -script=script gen/input.bin\ninput script sha256:") ||
+		strings.Count(string(b), "\ninput gen/input.bin sha256:") != 2 {
 		t.Errorf("recording:\n%s", b)
 	}
 
@@ -102,7 +128,7 @@ func TestRecordReplay(t *testing.T) {
 			t.Fatalf("mode %v", o.Mode())
 		}
 		check(t, o)
-		if _, err := o.Run(Input{}, "print", "never recorded"); err == nil || !strings.Contains(err.Error(), "has no run") {
+		if _, err := o.Run(Input{}, "print", "never recorded"); !errors.Is(err, ErrNotRecorded) || !strings.Contains(err.Error(), "has no run") {
 			t.Errorf("unrecorded run: %v", err)
 		}
 	})
@@ -116,10 +142,27 @@ func TestRecordReplay(t *testing.T) {
 		}
 		check(t, o)
 		b, _ := os.ReadFile(counts)
-		if !strings.HasSuffix(string(b), " TestRecordReplay faketool live 2 2\n") {
+		if !strings.HasSuffix(string(b), " TestRecordReplay faketool live 3 3\n") {
 			t.Errorf("counts file: %q", b)
 		}
 	})
+	// Only the upstream version counts: a rebuild of 1.0 runs live, 1.1
+	// replays.
+	for _, c := range []struct {
+		version string
+		mode    Mode
+	}{{"faketool 1.0-3+deb12u1 (rebuilt)", Live}, {"faketool 1.1", Replay}} {
+		t.Run("live "+c.version, func(t *testing.T) {
+			t.Setenv(EnvMode, "live")
+			t.Setenv("FAKETOOL_VERSION", c.version)
+			tool := &Tool{Name: faketool.Name, versionArgs: faketool.versionArgs, version: faketool.version}
+			o := New(t, tool)
+			if o.Mode() != c.mode || o.Version() != "faketool 1.0" {
+				t.Fatalf("mode %v, version %q", o.Mode(), o.Version())
+			}
+			check(t, o)
+		})
+	}
 	t.Run("stale", func(t *testing.T) {
 		if err := os.WriteFile(in, []byte("changed"), 0o644); err != nil {
 			t.Fatal(err)
@@ -138,6 +181,18 @@ func TestVersions(t *testing.T) {
 	}
 	if v := tcpdumpVersion("tcpdump version 4.99.3\nlibpcap version 1.10.3 (with TPACKET_V3)\nOpenSSL 3.0.19 27 Jan 2026\n"); v != "tcpdump 4.99.3, libpcap 1.10.3 (with TPACKET_V3)" {
 		t.Errorf("tcpdump: %q", v)
+	}
+	for v, want := range map[string]string{
+		"tshark 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)": "tshark 4.0.17",
+		"tshark 4.0.17": "tshark 4.0.17",
+		"capinfos 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u4)": "capinfos 4.0.17",
+		"tcpdump 4.99.3, libpcap 1.10.3 (with TPACKET_V3)":           "tcpdump 4.99.3, libpcap 1.10.3",
+		"tcpdump 4.99.3-1+b1, libpcap 1.10.3-1":                      "tcpdump 4.99.3, libpcap 1.10.3",
+		"tcpdump 4.99.4, libpcap 1.10.3 (with TPACKET_V3)":           "tcpdump 4.99.4, libpcap 1.10.3",
+	} {
+		if got := Upstream(v); got != want {
+			t.Errorf("Upstream(%q) = %q, want %q", v, got, want)
+		}
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"wiretap/capture/oracletest"
 )
 
 // TestMain lets testscript run the real main as the `wiretap` command.
@@ -33,7 +35,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("SECRET_KEY", "")
 			env.Setenv("SSLKEYLOGFILE", "")
 			env.Setenv("HOME", env.WorkDir)
-			captures, err := filepath.Abs("testdata/captures")
+			captures, err := scriptCaptures(env.WorkDir)
 			if err != nil {
 				return err
 			}
@@ -44,4 +46,42 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// scriptCaptures makes $WORK/captures, the scripts' $CAPTURES, from the
+// module's one copy of each test capture (decode/testdata; see its
+// SOURCES):
+//
+//	handshake.pcap  a link to oracle/formats/tcpdump/tcp-handshake-nano.pcap,
+//	                a TCP handshake (tcpdump's tests/, BSD licence)
+//	truncated.pcap  the same file with its last 20 bytes cut off
+//	demo.pcapng     a link to oracle/demo.pcapng (made by `wiretap demo`:
+//	                plaintext HTTP on 5683, Fernet on 5684, HTTPS on 5685;
+//	                secret "fluffy tail")
+func scriptCaptures(work string) (string, error) {
+	dir := filepath.Join(work, "captures")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return "", err
+	}
+	handshake, err := filepath.Abs(oracletest.Testdata("decode", "oracle", "formats", "tcpdump", "tcp-handshake-nano.pcap"))
+	if err != nil {
+		return "", err
+	}
+	demo, err := filepath.Abs(oracletest.Testdata("decode", "oracle", "demo.pcapng"))
+	if err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(handshake)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "truncated.pcap"), b[:len(b)-20], 0o644); err != nil {
+		return "", err
+	}
+	for name, target := range map[string]string{"handshake.pcap": handshake, "demo.pcapng": demo} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }

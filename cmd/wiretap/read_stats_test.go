@@ -2,31 +2,19 @@ package main
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
+
+	"wiretap/capture/oracletest"
+	"wiretap/decode/decodetest"
 )
 
-// oracleCaptures are the decode package's copies of the shared captures
-// and a demo capture (decode/testdata/oracle, with their SOURCES).
-const oracleCaptures = "../../decode/testdata/oracle"
-
-func oracleFiles(t *testing.T) []string {
-	var files []string
-	filepath.WalkDir(oracleCaptures, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if len(files) == 0 {
-		t.Fatalf("no captures under %s", oracleCaptures)
-	}
-	return files
-}
+// demoCapture is a demo capture (plaintext HTTP on 5683, Fernet on 5684,
+// HTTPS on 5685; secret "fluffy tail"), kept with decode's oracle
+// captures.
+var demoCapture = decodetest.File{Name: "oracle/demo.pcapng", Path: oracletest.Testdata("decode", "oracle", "demo.pcapng")}
 
 func wiretapOut(t *testing.T, args ...string) string {
 	var out, errb bytes.Buffer
@@ -50,21 +38,29 @@ func tableRows(s string) []string {
 }
 
 // TestConvAndFollowMatchTshark compares -z conv,tcp (frames and bytes each
-// way, start, duration) and -z follow,tcp,ascii and hex with tshark's.
+// way, start, duration) and -z follow,tcp,ascii and hex with tshark's on
+// decode's oracle captures (tshark's outputs recorded in
+// testdata/golden/TestConvAndFollowMatchTshark).
 func TestConvAndFollowMatchTshark(t *testing.T) {
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark is not installed (apt-get install tshark): skipping")
+	o := oracletest.New(t, oracletest.Tshark)
+	tshark := func(f decodetest.File, z string) (string, bool) {
+		t.Helper()
+		res, err := o.Run(f.Input(), "-n", "-q", "-r", f.Path, "-z", z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(res.Stdout), res.Exit == 0 // else tshark cannot read it
 	}
 	convs, follows := 0, 0
-	for _, f := range oracleFiles(t) {
-		want, err := exec.Command("tshark", "-n", "-q", "-r", f, "-z", "conv,tcp").Output()
-		if err != nil {
-			continue // tshark cannot read it
+	for _, f := range decodetest.Files(t, decodetest.Oracle) {
+		want, ok := tshark(f, "conv,tcp")
+		if !ok {
+			continue
 		}
-		got := wiretapOut(t, "read", "-r", f, "-q", "-z", "conv,tcp")
-		w, g := tableRows(string(want)), tableRows(got)
+		got := wiretapOut(t, "read", "-r", f.Path, "-q", "-z", "conv,tcp")
+		w, g := tableRows(want), tableRows(got)
 		if strings.Join(w, "\n") != strings.Join(g, "\n") {
-			t.Errorf("%s: conv,tcp differs\nwiretap:\n%s\ntshark:\n%s", f, strings.Join(g, "\n"), strings.Join(w, "\n"))
+			t.Errorf("%s: conv,tcp differs\nwiretap:\n%s\ntshark:\n%s", f.Name, strings.Join(g, "\n"), strings.Join(w, "\n"))
 		}
 		convs += len(w)
 		if len(w) == 0 {
@@ -72,25 +68,28 @@ func TestConvAndFollowMatchTshark(t *testing.T) {
 		}
 		for _, mode := range []string{"ascii", "hex"} {
 			z := "follow,tcp," + mode + ",0"
-			want, err := exec.Command("tshark", "-n", "-q", "-r", f, "-z", z).Output()
-			if err != nil {
+			want, ok := tshark(f, z)
+			if !ok {
 				continue
 			}
-			got := wiretapOut(t, "read", "-r", f, "-q", "-z", z)
-			if strings.TrimSpace(got) != strings.TrimSpace(string(want)) {
-				t.Errorf("%s: %s differs\nwiretap:\n%s\ntshark:\n%s", f, z, got, want)
+			got := wiretapOut(t, "read", "-r", f.Path, "-q", "-z", z)
+			if strings.TrimSpace(got) != strings.TrimSpace(want) {
+				t.Errorf("%s: %s differs\nwiretap:\n%s\ntshark:\n%s", f.Name, z, got, want)
 			}
 			follows++
 		}
 	}
 	t.Logf("%d TCP conversations and %d follow outputs equal tshark's", convs, follows)
+	o.Done(convs + follows)
 }
 
 // TestReadSecretExposure: on a demo capture the secret is visible only in
 // the plaintext stream, first in the frame tshark finds with
-// `frame contains`, and -Y secret.found selects the frames holding it.
+// `frame contains` (recorded in testdata/golden/TestReadSecretExposure),
+// and -Y secret.found selects the frames holding it.
 func TestReadSecretExposure(t *testing.T) {
-	demo := filepath.Join(oracleCaptures, "demo.pcapng")
+	o := oracletest.New(t, oracletest.Tshark)
+	demo := demoCapture.Path
 	out := wiretapOut(t, "read", "-r", demo, "--secret", "fluffy tail", "-q", "-z", "exposure")
 	var visible []string
 	for _, l := range strings.Split(out, "\n") {
@@ -110,15 +109,15 @@ func TestReadSecretExposure(t *testing.T) {
 	if len(frames) == 0 || !strings.Contains(visible[0], "VISIBLE in frame "+frames[0]+" ") {
 		t.Errorf("secret.found frames %v; exposure says %q", frames, visible[0])
 	}
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Log("tshark is not installed: not comparing with its frame contains")
-		return
+	res, err := o.Run(demoCapture.Input(), "-r", demo, "-Y", `frame contains "fluffy tail"`, "-T", "fields", "-e", "frame.number")
+	if err == nil && res.Exit != 0 {
+		err = fmt.Errorf("exit status %d: %s", res.Exit, res.Stderr)
 	}
-	want, err := exec.Command("tshark", "-r", demo, "-Y", `frame contains "fluffy tail"`, "-T", "fields", "-e", "frame.number").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := strings.Fields(string(want)); strings.Join(w, ",") != strings.Join(frames, ",") {
+	if w := strings.Fields(string(res.Stdout)); strings.Join(w, ",") != strings.Join(frames, ",") {
 		t.Errorf("tshark finds the secret in frames %v, wiretap in %v", w, frames)
 	}
+	o.Done(len(frames))
 }

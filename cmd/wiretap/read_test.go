@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"io"
-	"os/exec"
+	"fmt"
 	"strings"
 	"testing"
 
-	"wiretap/capture"
 	"wiretap/capture/oracletest"
 )
 
@@ -20,34 +18,37 @@ var readFilterExprs = []string{
 }
 
 // TestReadFilterMatchesTcpdump checks that `wiretap read -r F EXPR` keeps as
-// many packets as `tcpdump -r F EXPR` on every shared capture.
+// many packets as `tcpdump -r F --count EXPR` counts, on every shared
+// capture (tcpdump's outputs recorded in
+// testdata/golden/TestReadFilterMatchesTcpdump).
 func TestReadFilterMatchesTcpdump(t *testing.T) {
-	if _, err := exec.LookPath("tcpdump"); err != nil {
-		t.Skip("tcpdump is not installed (apt-get install tcpdump): skipping")
-	}
+	o := oracletest.New(t, oracletest.Tcpdump)
 	// The shared test captures (capture/testdata/files and decode's
 	// formats, http and tls folders; see their SOURCES).
 	shared, err := oracletest.SharedFiles()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var files []string
+	var files []oracletest.Input
 	for _, f := range shared {
 		if strings.HasSuffix(f.Path, ".pcap") || strings.HasSuffix(f.Path, ".pcapng") {
-			files = append(files, f.Path)
+			files = append(files, oracletest.Input{Name: f.Rel, Path: f.Path})
 		}
 	}
 	if len(files) == 0 {
 		t.Fatal("no shared test captures")
 	}
 	compared := 0
-	for _, f := range files {
+	for _, in := range files {
+		f := in.Path
 		// tcpdump reads only files whose packets share one link type.
-		if exec.Command("tcpdump", "-r", f, "-c", "1", "-w", "/dev/null").Run() != nil {
+		if res, err := o.Run(in, "-r", f, "-c", "1", "-w", "/dev/null"); err != nil {
+			t.Fatal(err)
+		} else if res.Exit != 0 {
 			continue
 		}
 		for _, expr := range readFilterExprs {
-			want, ok := tcpdumpCount(f, expr)
+			want, ok := tcpdumpCount(t, o, in, expr)
 			if !ok {
 				continue // not valid for this link type in tcpdump either
 			}
@@ -55,39 +56,36 @@ func TestReadFilterMatchesTcpdump(t *testing.T) {
 			code := run([]string{"read", "-r", f, expr}, stdio{strings.NewReader(""), &out, &errb})
 			got := strings.Count(out.String(), "\n")
 			if code != 0 && !strings.Contains(errb.String(), "capture: "+f) {
-				t.Errorf("%s %q: exit %d: %s", f, expr, code, errb.String())
+				t.Errorf("%s %q: exit %d: %s", in.Name, expr, code, errb.String())
 				continue
 			}
 			if got != want {
-				t.Errorf("%s %q: wiretap keeps %d packets, tcpdump %d", f, expr, got, want)
+				t.Errorf("%s %q: wiretap keeps %d packets, tcpdump %d", in.Name, expr, got, want)
 			}
 			compared++
 		}
 	}
 	t.Logf("%d (file, filter) pairs compared over %d files", compared, len(files))
+	o.Done(compared)
 }
 
-// tcpdumpCount is how many packets tcpdump keeps, counted from its pcap output.
-func tcpdumpCount(file, expr string) (int, bool) {
+// tcpdumpCount is how many packets tcpdump keeps (its --count).
+func tcpdumpCount(t *testing.T, o *oracletest.Oracle, in oracletest.Input, expr string) (int, bool) {
+	t.Helper()
+	res, err := o.Run(in, "-r", in.Path, "--count", expr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// An error (a filter invalid for the link type, or libpcap giving up
 	// on a file whose interfaces differ in snap length, which tshark and
 	// wiretap read) leaves nothing to compare.
-	cmd := exec.Command("tcpdump", "-r", file, "-w", "-", expr)
-	out, err := cmd.Output()
-	if err != nil {
+	if res.Exit != 0 {
 		return 0, false
 	}
-	src, err := capture.NewReader(bytes.NewReader(out))
-	if err != nil {
-		return 0, false
+	var n int
+	var unit string
+	if _, err := fmt.Sscanf(string(res.Stdout), "%d %s", &n, &unit); err != nil || !strings.HasPrefix(unit, "packet") {
+		t.Fatalf("tcpdump --count %q on %s printed %q", expr, in.Name, res.Stdout)
 	}
-	n := 0
-	for {
-		if _, _, err := src.ReadPacket(); err == io.EOF {
-			return n, true
-		} else if err != nil {
-			return n, true
-		}
-		n++
-	}
+	return n, true
 }

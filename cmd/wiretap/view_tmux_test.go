@@ -27,7 +27,7 @@ func TestViewInTmux(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	capFile, err := filepath.Abs("testdata/captures/demo.pcapng")
+	capFile, err := filepath.Abs(demoCapture.Path)
 	if err != nil {
 		t.Fatal(err)
 	}

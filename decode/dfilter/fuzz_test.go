@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"wiretap/decode"
+	"wiretap/decode/decodetest"
 )
 
 // FuzzDisplayFilter compiles arbitrary filters and runs those that
@@ -24,11 +25,11 @@ func FuzzDisplayFilter(f *testing.F) {
 		f.Add(tc.filter)
 	}
 	pkts := []*decode.Packet{dfPacketHTTP(), dfPacketUDP6(), dfPacketICMPError(), {}}
-	for _, path := range oracleFiles(f) {
-		if !strings.Contains(path, "get.pcap") && !strings.Contains(path, "one_ipv6") {
+	for _, file := range decodetest.Files(f, decodetest.Oracle) {
+		if !strings.Contains(file.Name, "get.pcap") && !strings.Contains(file.Name, "one_ipv6") {
 			continue
 		}
-		raw, _ := readCapture(path)
+		raw, _ := decodetest.ReadFile(file.Path)
 		pkts = append(pkts, dfAnalyze(raw)...)
 	}
 	f.Fuzz(func(t *testing.T, expr string) {

@@ -8,13 +8,15 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
+	"wiretap/capture/oracletest"
 	"wiretap/cmd/wiretap/tui/packets"
 )
 
-// demoCapture is the demo's capture (see testdata/SOURCES): plaintext HTTP
-// on 5683 (frames 1–7, 26–28), Fernet on 5684, HTTPS on 5685; the secret
-// "fluffy tail" is readable in frame 6 only.
-const demoCapture = "testdata/demo.pcapng"
+// demoCapture is the demo's capture, kept with decode's oracle captures
+// (see decode/testdata/SOURCES): plaintext HTTP on 5683 (frames 1–7,
+// 26–28), Fernet on 5684, HTTPS on 5685; the secret "fluffy tail" is
+// readable in frame 6 only.
+var demoCapture = oracletest.Testdata("decode", "oracle", "demo.pcapng")
 
 // sizes are the terminal sizes every screen test runs at: the smallest
 // the viewer promises to work at, and a large one.

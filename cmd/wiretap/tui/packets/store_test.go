@@ -9,11 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wiretap/capture/oracletest"
 )
 
-// demoCapture is the demo's capture (see testdata/SOURCES): plaintext HTTP
-// on 5683, Fernet on 5684, HTTPS on 5685, the secret "fluffy tail".
-const demoCapture = "testdata/demo.pcapng"
+// demoCapture is the demo's capture, kept with decode's oracle captures
+// (see decode/testdata/SOURCES): plaintext HTTP on 5683, Fernet on 5684,
+// HTTPS on 5685, the secret "fluffy tail".
+var demoCapture = oracletest.Testdata("decode", "oracle", "demo.pcapng")
 
 func openDemo(t *testing.T, opts Options) *Store {
 	t.Helper()
