@@ -986,6 +986,21 @@ func httpBody(p *httpParsed, b []byte) []byte {
 	return b[min(p.bodyStart, len(b)):min(p.bodyStart+p.bodyLen, len(b))]
 }
 
+// chunkSizeLine reads the chunk-size line at b[off] as Wireshark does (up
+// to a ';', strtol base 16): the size and where the chunk's data starts; ok
+// is false when there is no complete, non-empty line.
+func chunkSizeLine(b []byte, off int) (size int64, next int, ok bool) {
+	n, next := lineEnd(b, off, true)
+	if n <= 0 {
+		return 0, next, false
+	}
+	s := asciiStr(b[off : off+n])
+	if i := strings.IndexByte(s, ';'); i >= 0 {
+		s = s[:i]
+	}
+	return strtolHex(s), next, true
+}
+
 // dechunk is chunked_encoding_dissector: the bytes of chunked encoding it
 // consumes from b (0 when it found none), and the de-chunked data. bad
 // reports a chunk running past the data, where Wireshark throws.
@@ -994,15 +1009,10 @@ func dechunk(b []byte) (consumed int, data []byte, bad bool) {
 	datalen := len(b)
 	orig := datalen
 	for datalen > 0 {
-		n, next := lineEnd(b, off, true)
-		if n <= 0 {
+		size, next, ok := chunkSizeLine(b, off)
+		if !ok {
 			break
 		}
-		s := asciiStr(b[off : off+n])
-		if i := strings.IndexByte(s, ';'); i >= 0 {
-			s = s[:i]
-		}
-		size := strtolHex(s)
 		if size > int64(datalen) {
 			size = int64(datalen)
 		}

@@ -567,15 +567,11 @@ func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
 	t := h.Add(d.p.tree.newNode(Field{Source: src, Start: base, Len: len(b)}, "HTTP chunked response"))
 	off := 0
 	for off < len(b) {
-		n, next := lineEnd(b, off, true)
-		if n <= 0 {
+		sz, next, ok := chunkSizeLine(b, off)
+		if !ok {
 			break
 		}
-		s := asciiStr(b[off : off+n])
-		if i := strings.IndexByte(s, ';'); i >= 0 {
-			s = s[:i]
-		}
-		size := int(min(strtolHex(s), int64(len(b)-off)))
+		size := int(min(sz, int64(len(b)-off)))
 		end := min(next+size, len(b))
 		lbl := fmt.Sprintf("Data chunk (%d octets)", size)
 		ln := end - off + 2

@@ -192,18 +192,30 @@ func (o *Ordered[In, Out]) recovered(r any) {
 	o.stop(p)
 }
 
-func (o *Ordered[In, Out]) runBatch(b *orderedBatch[In, Out]) {
-	defer close(b.done)
-	defer func() {
-		if r := recover(); r != nil {
-			o.recovered(r)
-		}
-	}()
+// recoverPanic, deferred, turns a panic in work or emit into a stop.
+func (o *Ordered[In, Out]) recoverPanic() {
+	if r := recover(); r != nil {
+		o.recovered(r)
+	}
+}
+
+// going reports whether the pass goes on: not stopped, nor cancelled (which
+// stops it).
+func (o *Ordered[In, Out]) going() bool {
 	if o.stopped.Load() {
-		return
+		return false
 	}
 	if err := o.ctx.Err(); err != nil {
 		o.stop(err)
+		return false
+	}
+	return true
+}
+
+func (o *Ordered[In, Out]) runBatch(b *orderedBatch[In, Out]) {
+	defer close(b.done)
+	defer o.recoverPanic()
+	if !o.going() {
 		return
 	}
 	b.out = make([]Out, len(b.in))
@@ -224,16 +236,8 @@ func (o *Ordered[In, Out]) runBatch(b *orderedBatch[In, Out]) {
 }
 
 func (o *Ordered[In, Out]) emitBatch(b *orderedBatch[In, Out]) {
-	defer func() {
-		if r := recover(); r != nil {
-			o.recovered(r)
-		}
-	}()
-	if o.stopped.Load() {
-		return
-	}
-	if err := o.ctx.Err(); err != nil {
-		o.stop(err)
+	defer o.recoverPanic()
+	if !o.going() {
 		return
 	}
 	for i := 0; i < b.n; i++ {
