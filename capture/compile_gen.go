@@ -398,24 +398,27 @@ func (g *filterCompiler) prim(pr *fcPrim) fcB {
 	return fcBConst(false)
 }
 
+// pair generates the code of l and r.
+func (g *filterCompiler) pair(l, r fcNode) (a, b fcB, err error) {
+	if a, err = g.node(l); err != nil {
+		return nil, nil, err
+	}
+	if b, err = g.node(r); err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
 func (g *filterCompiler) node(n fcNode) (fcB, error) {
 	switch n := n.(type) {
 	case *fcAndNode:
-		a, err := g.node(n.l)
-		if err != nil {
-			return nil, err
-		}
-		b, err := g.node(n.r)
+		a, b, err := g.pair(n.l, n.r)
 		if err != nil {
 			return nil, err
 		}
 		return fcAnd(a, b), nil
 	case *fcOrNode:
-		a, err := g.node(n.l)
-		if err != nil {
-			return nil, err
-		}
-		b, err := g.node(n.r)
+		a, b, err := g.pair(n.l, n.r)
 		if err != nil {
 			return nil, err
 		}

@@ -130,6 +130,14 @@ func (p *fcParser) atConnective() bool {
 	return t.isKw(fcKwAnd) || t.isKw(fcKwOr)
 }
 
+// joinNodes joins n and r by the connective conn (and, or).
+func joinNodes(conn fcToken, n, r fcNode) fcNode {
+	if conn.kw == fcKwAnd {
+		return &fcAndNode{n, r}
+	}
+	return &fcOrNode{n, r}
+}
+
 // parseExpr parses terms joined by and/or, which in pcap-filter have the same
 // precedence and associate to the left.
 func (p *fcParser) parseExpr(prev fcQual) (fcNode, fcQual, error) {
@@ -143,11 +151,7 @@ func (p *fcParser) parseExpr(prev fcQual) (fcNode, fcQual, error) {
 		if err != nil {
 			return nil, q, err
 		}
-		if conn.kw == fcKwAnd {
-			n = &fcAndNode{n, r}
-		} else {
-			n = &fcOrNode{n, r}
-		}
+		n = joinNodes(conn, n, r)
 		q = rq
 	}
 	return n, q, nil
@@ -451,11 +455,7 @@ func (p *fcParser) parseID(q fcQual) (fcNode, fcQual, error) {
 			if err != nil {
 				return nil, q, err
 			}
-			if conn.kw == fcKwAnd {
-				n = &fcAndNode{n, r}
-			} else {
-				n = &fcOrNode{n, r}
-			}
+			n = joinNodes(conn, n, r)
 		}
 		if c := p.peek(); !c.is(")") {
 			if c.kind == fcTokEOF {
