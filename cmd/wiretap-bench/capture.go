@@ -31,15 +31,11 @@ func benchCapture(args []string) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("live capture needs root")
 	}
-	dir, err := os.MkdirTemp("", "wiretap-bench-")
+	dir, bin, err := workDir()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := buildWiretap(dir)
-	if err != nil {
-		return err
-	}
 	port := 47000 + os.Getpid()%1000
 
 	tools := []captureTool{{

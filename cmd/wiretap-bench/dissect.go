@@ -24,15 +24,11 @@ func benchDissect(args []string) error {
 	repeat := fs.Int("runs", 3, "run each command this many times and keep the fastest (noise only slows)")
 	fs.Parse(args)
 
-	dir, err := os.MkdirTemp("", "wiretap-bench-")
+	dir, bin, err := workDir()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := buildWiretap(dir)
-	if err != nil {
-		return err
-	}
 	capFile := *file
 	if capFile == "" {
 		if os.Geteuid() != 0 {

@@ -49,6 +49,20 @@ func usage() {
 	fmt.Fprintf(os.Stderr, "usage: wiretap-bench capture|dissect|view [flags]\n")
 }
 
+// workDir makes a temporary directory with a wiretap binary built in it;
+// the caller removes the directory.
+func workDir() (dir, bin string, err error) {
+	dir, err = os.MkdirTemp("", "wiretap-bench-")
+	if err != nil {
+		return "", "", err
+	}
+	if bin, err = buildWiretap(dir); err != nil {
+		os.RemoveAll(dir)
+		return "", "", err
+	}
+	return dir, bin, nil
+}
+
 // buildWiretap compiles the wiretap binary from this module into dir.
 func buildWiretap(dir string) (string, error) {
 	bin := filepath.Join(dir, "wiretap")

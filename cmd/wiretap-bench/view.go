@@ -31,15 +31,11 @@ func benchView(args []string) error {
 	if err != nil {
 		return fmt.Errorf("%v (make one with: wiretap-bench dissect -keep %s)", err, *file)
 	}
-	dir, err := os.MkdirTemp("", "wiretap-bench-")
+	dir, bin, err := workDir()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := buildWiretap(dir)
-	if err != nil {
-		return err
-	}
 	fmt.Printf("capture: %s (%d MB), terminal %dx%d\n\n", *file, st.Size()>>20, *cols, *rows)
 	fmt.Printf("%-4s %14s %14s %14s %14s %12s\n", "run", "first screen s", "indexed s", "analysed s", "quit s", "peak RSS MB")
 	var results []viewRun
