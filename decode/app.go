@@ -157,7 +157,13 @@ func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg 
 	}
 	// Every segment of every conversation goes through the one
 	// reassembler, which hands the bytes to the stage that owns the
-	// stream (data), and to the exposure stage, which looks at them all.
+	// stream (data), and to the exposure stage, which looks at them all;
+	// but a bare ACK starts nothing (the last ACKs of a closed
+	// conversation, or a capture begun mid-stream, where the first data
+	// starts the direction with nothing lost to report).
+	if len(t.Payload) == 0 && !t.SYN && !t.FIN && !t.RST && !a.r.has(idx) {
+		return
+	}
 	a.r.add(n, ci, t, idx, seg.dir, flagged)
 }
 

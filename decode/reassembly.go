@@ -149,6 +149,11 @@ func (r *tcpReassembler) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, stre
 	r.flushIdle(ci.Timestamp)
 }
 
+// has reports whether stream is being reassembled (dissect mode).
+func (r *tcpReassembler) has(stream int) bool {
+	return r.seq != nil && r.seq.conns[stream] != nil
+}
+
 // flushIdle, every asmFlushEvery of capture time, pushes through what
 // waits longer than asmIdle and closes connections idle that long.
 func (r *tcpReassembler) flushIdle(ts time.Time) {

@@ -149,6 +149,10 @@ type pduFramer struct {
 	pbuf   []byte
 	ptrunc bool // only a prefix of it is kept
 	psegs  []segPiece
+
+	// scratch is the call being made: one at a time, and a call handed
+	// to the protocol through an interface would escape to the heap.
+	scratch pduCall
 }
 
 // segment feeds the next in-order bytes of the direction: carried by
@@ -183,7 +187,9 @@ func (f *pduFramer) feedAt(data []byte, segStart int64, frame, payOff int, fin, 
 	}
 	if !f.pend {
 		if !flagged && len(data) > 0 {
-			f.call(&pduCall{b: data, start: segStart, frame: frame, fin: fin, segStart: segStart, payOff: payOff})
+			c := &f.scratch
+			*c = pduCall{b: data, start: segStart, frame: frame, fin: fin, segStart: segStart, payOff: payOff}
+			f.call(c)
 		}
 		return
 	}
@@ -231,7 +237,8 @@ func (f *pduFramer) feedAt(data []byte, segStart int64, frame, payOff int, fin, 
 // complete hands the pending PDU to the dissector (cur of its bytes came
 // with this frame) and returns the stream offset where it ended.
 func (f *pduFramer) complete(frame int, fin bool, cur int64) int64 {
-	c := &pduCall{b: f.pbuf, start: f.pstart, frame: frame, fin: fin, pdu: true, oldLen: f.pn - cur,
+	c := &f.scratch
+	*c = pduCall{b: f.pbuf, start: f.pstart, frame: frame, fin: fin, pdu: true, oldLen: f.pn - cur,
 		segs: f.psegs, prev: f.psegs, segStart: f.pstart, payOff: -1,
 		truncated: f.ptrunc, length: f.pn, kind: f.pkind}
 	if f.pkind == pendExact {
