@@ -81,7 +81,6 @@ type Stats struct {
 	endpoints map[string]*endpointStat
 	order     []string
 	phs       *phsNode
-	http      httpCounts
 	first     time.Time
 	last      time.Time
 	packets   int
@@ -99,20 +98,11 @@ type phsNode struct {
 	children []*phsNode
 }
 
-type httpCounts struct {
-	total, requests, responses, other int
-	methods                           map[string]int
-	methodOrder                       []string
-	codes                             map[int]int
-	phrases                           map[int]string
-}
-
 // NewStats returns empty tables.
 func NewStats() *Stats {
 	return &Stats{
 		endpoints: map[string]*endpointStat{},
 		phs:       &phsNode{},
-		http:      httpCounts{methods: map[string]int{}, codes: map[int]int{}, phrases: map[int]string{}},
 	}
 }
 
@@ -163,33 +153,6 @@ func (s *Stats) Add(p *Packet) {
 			node = next
 		}
 	}
-
-	// HTTP packet counter.
-	if len(p.Fields("http")) > 0 {
-		h := &s.http
-		h.total++
-		switch {
-		case len(p.Fields("http.request")) > 0:
-			h.requests++
-			if m := p.Fields("http.request.method"); len(m) > 0 {
-				if _, ok := h.methods[m[0].S]; !ok {
-					h.methodOrder = append(h.methodOrder, m[0].S)
-				}
-				h.methods[m[0].S]++
-			}
-		case len(p.Fields("http.response")) > 0:
-			h.responses++
-			if c := p.Fields("http.response.code"); len(c) > 0 {
-				code := int(c[0].U)
-				h.codes[code]++
-				if ph := p.Fields("http.response.phrase"); len(ph) > 0 {
-					h.phrases[code] = ph[0].S
-				}
-			}
-		default:
-			h.other++
-		}
-	}
 }
 
 func (s *Stats) endpoint(addr string) *endpointStat {
@@ -237,49 +200,6 @@ func (s *Stats) WritePHS(w io.Writer) {
 	}
 	walk(s.phs, 0)
 	b.WriteString(rule)
-	io.WriteString(w, b.String())
-}
-
-// WriteHTTPTree prints -z http,tree: counts of HTTP packets by kind, method
-// and status code.
-func (s *Stats) WriteHTTPTree(w io.Writer) {
-	h := &s.http
-	var b strings.Builder
-	rule := strings.Repeat("=", 135) + "\n"
-	b.WriteString("\n" + rule + "HTTP/Packet Counter:\n")
-	fmt.Fprintf(&b, "%-23s %-13s\n", "Topic / Item", "Count")
-	b.WriteString(strings.Repeat("-", 135) + "\n")
-	row := func(indent int, label string, n int) {
-		fmt.Fprintf(&b, "%-23s %d\n", strings.Repeat(" ", indent)+label, n)
-	}
-	row(0, "Total HTTP Packets", h.total)
-	row(1, "HTTP Response Packets", h.responses)
-	classes := []struct {
-		label  string
-		lo, hi int
-	}{{"2xx: Success", 200, 299}, {"???: broken", 0, 99}, {"5xx: Server Error", 500, 599}, {"4xx: Client Error", 400, 499},
-		{"3xx: Redirection", 300, 399}, {"1xx: Informational", 100, 199}}
-	for _, c := range classes {
-		n := 0
-		var codes []int
-		for code, k := range h.codes {
-			if code >= c.lo && code <= c.hi {
-				n += k
-				codes = append(codes, code)
-			}
-		}
-		row(2, c.label, n)
-		sort.Ints(codes)
-		for _, code := range codes {
-			row(3, fmt.Sprintf("%d %s", code, h.phrases[code]), h.codes[code])
-		}
-	}
-	row(1, "HTTP Request Packets", h.requests)
-	for _, m := range h.methodOrder {
-		row(2, m, h.methods[m])
-	}
-	row(1, "Other HTTP Packets", h.other)
-	b.WriteString("\n" + strings.Repeat("-", 135) + "\n")
 	io.WriteString(w, b.String())
 }
 

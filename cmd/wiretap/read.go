@@ -345,9 +345,9 @@ func (rd *readJob) run() error {
 		return readErr
 	}
 
-	needTrees := !rd.f.quiet || rd.filter != nil || rd.wants("endpoints,ip") || rd.wants("http,tree") || rd.wants("io,phs")
+	needTrees := !rd.f.quiet || rd.filter != nil || rd.wants("endpoints,ip") || rd.wants("io,phs")
 	var stats *decode.Stats
-	if rd.wants("endpoints,ip") || rd.wants("http,tree") || rd.wants("io,phs") {
+	if rd.wants("endpoints,ip") || rd.wants("io,phs") {
 		stats = decode.NewStats()
 	}
 	var loopErr error
@@ -507,13 +507,13 @@ func (rd *readJob) finishStats(an *decode.Analyzer, stats *decode.Stats) error {
 			}
 		case z == "conv,tcp":
 			decode.WriteConvTCP(rd.out, an.TCPStreams(), an.FirstTime())
+		case z == "http,tree":
+			decode.WriteHTTPTree(rd.out, an)
 		case stats == nil:
 		case z == "endpoints,ip":
 			stats.WriteEndpointsIP(rd.out)
 		case z == "io,phs":
 			stats.WritePHS(rd.out)
-		case z == "http,tree":
-			stats.WriteHTTPTree(rd.out)
 		}
 	}
 	for _, fr := range rd.follow {
