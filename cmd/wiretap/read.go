@@ -57,7 +57,7 @@ func runRead(args []string, sio stdio) error {
 	fs.StringVar(&f.outFormat, "T", "text", "output format: text, fields or json")
 	fs.Var(&f.fields, "e", "field to print with -T fields (repeatable)")
 	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=C, quote=d|s|n, occurrence=f|l|a, aggregator=C (repeatable)")
-	fs.Var(&f.stats, "z", "statistics: conv,tcp | endpoints,ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs (repeatable)")
+	fs.Var(&f.stats, "z", "statistics: conv,tcp|udp|ip | endpoints,tcp|udp|ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs (repeatable)")
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
@@ -161,7 +161,8 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 			if len(rd.secrets) == 0 {
 				return nil, &usageError{msg: "-z exposure needs the secret to look for", hint: `add --secret "fluffy tail"`}
 			}
-		case z == "conv,tcp", z == "endpoints,ip", z == "http,tree", z == "io,phs":
+		case z == "conv,tcp", z == "conv,udp", z == "conv,ip", z == "endpoints,tcp", z == "endpoints,udp", z == "endpoints,ip",
+			z == "http,tree", z == "io,phs":
 		case strings.HasPrefix(z, "follow,tcp,"):
 			parts := strings.Split(z, ",")
 			n, err := strconv.Atoi(parts[len(parts)-1])
@@ -175,7 +176,7 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 			rd.follow = append(rd.follow, followReq{mode: parts[2], stream: n})
 		default:
 			return nil, &usageError{msg: fmt.Sprintf("unknown statistic -z %q", z),
-				hint: "-z takes conv,tcp, endpoints,ip, exposure, follow,tcp,ascii,N, follow,tcp,hex,N, http,tree or io,phs"}
+				hint: "-z takes conv,tcp|udp|ip, endpoints,tcp|udp|ip, exposure, follow,tcp,ascii,N, follow,tcp,hex,N, http,tree or io,phs"}
 		}
 	}
 	rd.fields = decode.FieldsFormat{Fields: f.fields}
@@ -345,9 +346,10 @@ func (rd *readJob) run() error {
 		return readErr
 	}
 
-	needTrees := !rd.f.quiet || rd.filter != nil || rd.wants("endpoints,ip") || rd.wants("io,phs")
+	perPacket := rd.wants("endpoints,ip") || rd.wants("conv,ip") || rd.wants("io,phs")
+	needTrees := !rd.f.quiet || rd.filter != nil || perPacket
 	var stats *decode.Stats
-	if rd.wants("endpoints,ip") || rd.wants("io,phs") {
+	if perPacket {
 		stats = decode.NewStats()
 	}
 	var loopErr error
@@ -507,11 +509,19 @@ func (rd *readJob) finishStats(an *decode.Analyzer, stats *decode.Stats) error {
 			}
 		case z == "conv,tcp":
 			decode.WriteConvTCP(rd.out, an.TCPStreams(), an.FirstTime())
+		case z == "conv,udp":
+			decode.WriteConversations(rd.out, "UDP", true, decode.UDPConversations(an.UDPStreams(), an.FirstTime()))
+		case z == "endpoints,tcp":
+			decode.WriteEndpoints(rd.out, "TCP", true, decode.ConvEndpoints(decode.TCPConversations(an.TCPStreams(), an.FirstTime())))
+		case z == "endpoints,udp":
+			decode.WriteEndpoints(rd.out, "UDP", true, decode.ConvEndpoints(decode.UDPConversations(an.UDPStreams(), an.FirstTime())))
 		case z == "http,tree":
 			decode.WriteHTTPTree(rd.out, an)
 		case stats == nil:
 		case z == "endpoints,ip":
 			stats.WriteEndpointsIP(rd.out)
+		case z == "conv,ip":
+			stats.WriteConvIP(rd.out)
 		case z == "io,phs":
 			stats.WritePHS(rd.out)
 		}
