@@ -57,7 +57,7 @@ func runRead(args []string, sio stdio) error {
 	fs.StringVar(&f.outFormat, "T", "text", "output format: text, fields or json")
 	fs.Var(&f.fields, "e", "field to print with -T fields (repeatable)")
 	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=C, quote=d|s|n, occurrence=f|l|a, aggregator=C (repeatable)")
-	fs.Var(&f.stats, "z", "statistics: conv,tcp|udp|ip | endpoints,tcp|udp|ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs (repeatable)")
+	fs.Var(&f.stats, "z", "statistics: conv,tcp|udp|ip | endpoints,tcp|udp|ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs | io,stat,INTERVAL[,FILTER]... (repeatable)")
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
@@ -123,16 +123,11 @@ type readJob struct {
 	opts     decode.Options
 	fields   decode.FieldsFormat
 	filter   *dfilter.Filter
-	follow   []followReq
+	ioStats  map[int]*decode.IOStat // by index in f.stats
 	secrets  [][]byte
 	// exposures are the per-stream secret findings, one per secret.
 	exposures    []*decode.Exposure
 	secretFrames map[int]bool
-}
-
-type followReq struct {
-	mode   string // ascii or hex
-	stream int
 }
 
 func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
@@ -155,7 +150,7 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 		}
 		rd.secrets = append(rd.secrets, b)
 	}
-	for _, z := range f.stats {
+	for i, z := range f.stats {
 		switch {
 		case z == "exposure":
 			if len(rd.secrets) == 0 {
@@ -163,6 +158,21 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 			}
 		case z == "conv,tcp", z == "conv,udp", z == "conv,ip", z == "endpoints,tcp", z == "endpoints,udp", z == "endpoints,ip",
 			z == "http,tree", z == "io,phs":
+		case strings.HasPrefix(z, "io,stat,"):
+			st, err := decode.ParseIOStat(z, func(s string) (decode.IOMatcher, error) {
+				df, err := dfilter.Compile(s)
+				if err != nil {
+					return nil, err
+				}
+				return df, nil
+			})
+			if err != nil {
+				return nil, &usageError{msg: fmt.Sprintf("bad -z %q: %v", z, err), hint: "io,stat takes io,stat,INTERVAL[,FILTER]...: a FILTER is a display filter, or COUNT|SUM|MIN|MAX|AVG(FIELD)FILTER"}
+			}
+			if rd.ioStats == nil {
+				rd.ioStats = map[int]*decode.IOStat{}
+			}
+			rd.ioStats[i] = st
 		case strings.HasPrefix(z, "follow,tcp,"):
 			parts := strings.Split(z, ",")
 			n, err := strconv.Atoi(parts[len(parts)-1])
@@ -173,10 +183,9 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 				return nil, &usageError{msg: "follow one TCP stream per run"}
 			}
 			rd.opts.Follow, rd.opts.Following = n, true
-			rd.follow = append(rd.follow, followReq{mode: parts[2], stream: n})
 		default:
 			return nil, &usageError{msg: fmt.Sprintf("unknown statistic -z %q", z),
-				hint: "-z takes conv,tcp|udp|ip, endpoints,tcp|udp|ip, exposure, follow,tcp,ascii,N, follow,tcp,hex,N, http,tree or io,phs"}
+				hint: "-z takes conv,tcp|udp|ip, endpoints,tcp|udp|ip, exposure, follow,tcp,ascii,N, follow,tcp,hex,N, http,tree, io,phs or io,stat,INTERVAL[,FILTER]..."}
 		}
 	}
 	rd.fields = decode.FieldsFormat{Fields: f.fields}
@@ -191,6 +200,23 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 			return nil, err
 		}
 		rd.filter = df
+	}
+	if len(rd.ioStats) > 0 {
+		// The fields whose values io,stat's calculations see, as tshark
+		// primes them: those of -Y and of every tap's filter.
+		var primed []string
+		if rd.filter != nil {
+			primed = rd.filter.Fields()
+		}
+		if rd.opts.Following {
+			primed = append(primed, "tcp.stream")
+		}
+		for _, st := range rd.ioStats {
+			primed = append(primed, st.FilterFields()...)
+		}
+		for _, st := range rd.ioStats {
+			st.Prime(primed)
+		}
 	}
 	if f.file == "-" {
 		// Two passes need the file twice: keep stdin in a temporary file.
@@ -346,12 +372,8 @@ func (rd *readJob) run() error {
 		return readErr
 	}
 
-	perPacket := rd.wants("endpoints,ip") || rd.wants("conv,ip") || rd.wants("io,phs")
-	needTrees := !rd.f.quiet || rd.filter != nil || perPacket
-	var stats *decode.Stats
-	if perPacket {
-		stats = decode.NewStats()
-	}
+	stats := rd.newPacketStats()
+	needTrees := !rd.f.quiet || rd.filter != nil || stats != nil
 	var loopErr error
 	// Plain summary lines need no trees: Row builds them many times faster.
 	rowsOnly := !rd.f.quiet && rd.filter == nil && stats == nil && rd.f.outFormat == "text" &&
@@ -380,7 +402,7 @@ func (rd *readJob) run() error {
 // Dissect only reads the fast pass's records), marked, filtered, counted in
 // stats and printed in capture order. With rows, only the packet-list row
 // is built (Analyzer.Row) and printed.
-func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bool) error {
+func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows bool) error {
 	type job struct {
 		n    int
 		ci   gopacket.CaptureInfo
@@ -389,6 +411,7 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 	}
 	type result struct {
 		p     *decode.Packet // kept for stats
+		pool  bool           // p is DissectFor's: Release it after stats
 		match bool
 		out   []byte // what the packet prints
 	}
@@ -406,10 +429,13 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 	// fields -Y and -e name, so no labels are built, nor the trees of
 	// protocols none of them is in.
 	var want *decode.Want
-	if !rows && stats == nil && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex && (rd.f.outFormat == "fields" || rd.f.quiet) {
+	if !rows && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex && (rd.f.outFormat == "fields" || rd.f.quiet) {
 		var names []string
 		if rd.filter != nil {
 			names = rd.filter.Fields()
+		}
+		if stats != nil {
+			names = append(names, stats.fields...)
 		}
 		want = decode.WantFields(append(names, rd.fields.Fields...))
 	}
@@ -425,10 +451,17 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		var p *decode.Packet
 		if want != nil {
 			p = an.DissectFor(want, j.n, j.ci, j.lt, j.data)
-			// Printed here and then dropped: its nodes are recycled.
-			defer p.Release()
+			if stats == nil {
+				// Printed here and then dropped: its nodes are recycled.
+				defer p.Release()
+			}
 		} else {
 			p = an.Dissect(j.n, j.ci, j.lt, j.data)
+		}
+		if stats != nil {
+			// Counted in emit, matching -Y or not (tshark's taps see every
+			// packet), then released.
+			r.p, r.pool = p, want != nil
 		}
 		if len(rd.secrets) > 0 {
 			decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
@@ -436,9 +469,6 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		r.match = rd.filter == nil || rd.filter.Match(p)
 		if !r.match {
 			return r, nil
-		}
-		if stats != nil {
-			r.p = p
 		}
 		if !rd.f.quiet {
 			s := scratches.Get().(*scratch)
@@ -453,8 +483,11 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		return r, nil
 	}
 	emit := func(r result) error {
-		if r.match && stats != nil {
-			stats.Add(r.p)
+		if r.p != nil {
+			stats.add(r.p)
+			if r.pool {
+				r.p.Release()
+			}
 		}
 		_, err := rd.out.Write(r.out)
 		return err
@@ -499,9 +532,46 @@ func (rd *readJob) printPacket(w *bufio.Writer, p *decode.Packet) error {
 	return nil
 }
 
+// packetStats are the -z tables counted from every packet's fields (the
+// others come from the fast pass's records).
+type packetStats struct {
+	stats  *decode.Stats // io,phs, conv,ip, endpoints,ip
+	io     map[int]*decode.IOStat
+	fields []string // what they read
+}
+
+func (rd *readJob) newPacketStats() *packetStats {
+	ps := &packetStats{io: rd.ioStats}
+	if rd.wants("io,phs") {
+		ps.fields = append(ps.fields, decode.PHSFields...)
+	}
+	if rd.wants("conv,ip") || rd.wants("endpoints,ip") {
+		ps.fields = append(ps.fields, decode.IPFields...)
+	}
+	if len(ps.fields) > 0 {
+		ps.stats = decode.NewStats()
+	}
+	for _, st := range ps.io {
+		ps.fields = append(ps.fields, st.Fields()...)
+	}
+	if ps.stats == nil && len(ps.io) == 0 {
+		return nil
+	}
+	return ps
+}
+
+func (ps *packetStats) add(p *decode.Packet) {
+	if ps.stats != nil {
+		ps.stats.Add(p)
+	}
+	for _, st := range ps.io {
+		st.Add(p)
+	}
+}
+
 // finishStats prints the -z tables asked for, in the order asked.
-func (rd *readJob) finishStats(an *decode.Analyzer, stats *decode.Stats) error {
-	for _, z := range rd.f.stats {
+func (rd *readJob) finishStats(an *decode.Analyzer, ps *packetStats) error {
+	for i, z := range rd.f.stats {
 		switch {
 		case z == "exposure":
 			for _, ex := range rd.exposures {
@@ -517,28 +587,43 @@ func (rd *readJob) finishStats(an *decode.Analyzer, stats *decode.Stats) error {
 			decode.WriteEndpoints(rd.out, "UDP", true, decode.ConvEndpoints(decode.UDPConversations(an.UDPStreams(), an.FirstTime())))
 		case z == "http,tree":
 			decode.WriteHTTPTree(rd.out, an)
-		case stats == nil:
+		case ps == nil:
 		case z == "endpoints,ip":
-			stats.WriteEndpointsIP(rd.out)
+			ps.stats.WriteEndpointsIP(rd.out)
 		case z == "conv,ip":
-			stats.WriteConvIP(rd.out)
+			ps.stats.WriteConvIP(rd.out)
 		case z == "io,phs":
-			stats.WritePHS(rd.out)
+			ps.stats.WritePHS(rd.out)
+		case ps.io[i] != nil:
+			ps.io[i].Write(rd.out)
 		}
 	}
-	for _, fr := range rd.follow {
-		chunks, err := an.FollowTCP(fr.stream)
-		if err != nil {
-			return err
-		}
-		var client, server string
-		for _, s := range an.TCPStreams() {
-			if s.Index == fr.stream {
-				client, server = s.Client.String(), s.Server.String()
+	for _, z := range rd.f.stats {
+		if strings.HasPrefix(z, "follow,tcp,") {
+			if err := rd.writeFollow(an, z); err != nil {
+				return err
 			}
 		}
-		decode.WriteFollow(rd.out, fr.mode, fr.stream, client, server, chunks)
 	}
+	return nil
+}
+
+// writeFollow prints one -z follow,tcp,MODE,N.
+func (rd *readJob) writeFollow(an *decode.Analyzer, z string) error {
+	parts := strings.Split(z, ",") // follow,tcp,MODE,N: checked by newReadJob
+	mode := parts[2]
+	stream, _ := strconv.Atoi(parts[3])
+	chunks, err := an.FollowTCP(stream)
+	if err != nil {
+		return err
+	}
+	var client, server string
+	for _, s := range an.TCPStreams() {
+		if s.Index == stream {
+			client, server = s.Client.String(), s.Server.String()
+		}
+	}
+	decode.WriteFollow(rd.out, mode, stream, client, server, chunks)
 	return nil
 }
 
