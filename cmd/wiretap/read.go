@@ -569,9 +569,11 @@ func (ps *packetStats) add(p *decode.Packet) {
 	}
 }
 
-// finishStats prints the -z tables asked for, in the order asked.
+// finishStats prints the -z tables asked for, last asked first, as tshark
+// does.
 func (rd *readJob) finishStats(an *decode.Analyzer, ps *packetStats) error {
-	for i, z := range rd.f.stats {
+	for i := len(rd.f.stats) - 1; i >= 0; i-- {
+		z := rd.f.stats[i]
 		switch {
 		case z == "exposure":
 			for _, ex := range rd.exposures {
@@ -587,6 +589,10 @@ func (rd *readJob) finishStats(an *decode.Analyzer, ps *packetStats) error {
 			decode.WriteEndpoints(rd.out, "UDP", true, decode.ConvEndpoints(decode.UDPConversations(an.UDPStreams(), an.FirstTime())))
 		case z == "http,tree":
 			decode.WriteHTTPTree(rd.out, an)
+		case strings.HasPrefix(z, "follow,tcp,"):
+			if err := rd.writeFollow(an, z); err != nil {
+				return err
+			}
 		case ps == nil:
 		case z == "endpoints,ip":
 			ps.stats.WriteEndpointsIP(rd.out)
@@ -596,13 +602,6 @@ func (rd *readJob) finishStats(an *decode.Analyzer, ps *packetStats) error {
 			ps.stats.WritePHS(rd.out)
 		case ps.io[i] != nil:
 			ps.io[i].Write(rd.out)
-		}
-	}
-	for _, z := range rd.f.stats {
-		if strings.HasPrefix(z, "follow,tcp,") {
-			if err := rd.writeFollow(an, z); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
