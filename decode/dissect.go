@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"sync"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -27,6 +28,13 @@ type Options struct {
 	Following bool
 	// Secrets are looked for in every frame and TCP stream (Exposures).
 	Secrets [][]byte
+	// Live: packets arrive from a live capture, and their rows are wanted
+	// at once. The application stage then runs inside Add, and every Add
+	// publishes what it learned: Row, Dissect and DissectFor may be called
+	// for any packet added so far, beside further Adds (they take turns).
+	// A row is then what the packets so far tell (a PDU still arriving
+	// shows when it completes); Finish makes it final.
+	Live bool
 }
 
 // Analyzer is the fast pass. Feed it every packet with Add, in capture
@@ -42,6 +50,8 @@ type Analyzer struct {
 	work *appWorker // runs app beside the rest; nil once finished
 	lay  layerState // timestamps, IPv4 fragments (layer_frame.go)
 	done bool
+	// mu (Options.Live): Add and Finish write, the tree tier reads.
+	mu sync.RWMutex
 }
 
 // NewAnalyzer returns an empty fast pass.
@@ -54,6 +64,10 @@ func NewAnalyzer(opts Options) *Analyzer {
 
 // Add runs the fast pass over packet number n (1-based, consecutive).
 func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) {
+	if a.opts.Live {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	}
 	if a.count == 0 {
 		a.first = ci.Timestamp
 	}
@@ -73,10 +87,16 @@ func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 			if a.app.exp != nil {
 				a.app.exp.frame(n, st.Index, data)
 			}
-			if a.work == nil {
+			switch {
+			case a.opts.Live:
+				a.app.addTCP(n, ci, &f.TCP, segInfoOf(st))
+				a.app.publish()
+			case a.work == nil:
 				a.work = newAppWorker(a.app)
+				fallthrough
+			default:
+				a.work.add(n, ci, &f.TCP, st)
 			}
-			a.work.add(n, ci, &f.TCP, st)
 		}
 	} else if f.Has(layers.LayerTypeUDP) {
 		a.tcp.addUDP(n, ci, f)
@@ -85,6 +105,10 @@ func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 
 // Finish ends the fast pass: streams still open are flushed.
 func (a *Analyzer) Finish() {
+	if a.opts.Live {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	}
 	if a.done {
 		return
 	}
@@ -106,6 +130,7 @@ func (a *Analyzer) FirstTime() time.Time { return a.first }
 // fast pass saw). It may be called in any order after Finish, and from
 // several goroutines at once: it only reads the fast pass's records.
 func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
+	defer a.reading()()
 	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
 	a.dissect(p, n, ci, lt, data)
 	return p
@@ -115,6 +140,7 @@ func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, d
 // the trees of the common layers (Ethernet, IP, TCP, UDP, HTTP headers),
 // many times faster. Like Dissect it needs the fast pass finished.
 func (a *Analyzer) Row(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) Summary {
+	defer a.reading()()
 	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}, lite: true}
 	a.dissect(p, n, ci, lt, data)
 	return p.Summary
@@ -164,6 +190,7 @@ func layerField(name string) bool {
 // cannot make those fields are not run. Call Release on the packet when
 // done with it: its nodes are recycled.
 func (a *Analyzer) DissectFor(w *Want, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
+	defer a.reading()()
 	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
 	p.tree.noLabels, p.tree.pool = true, true
 	tcpNode := a.dissectLayers(p, n, ci, lt, data)
@@ -171,6 +198,16 @@ func (a *Analyzer) DissectFor(w *Want, n int, ci gopacket.CaptureInfo, lt layers
 		a.dissectApp(p, n, tcpNode)
 	}
 	return p
+}
+
+// reading takes the tree tier's turn beside a live fast pass; the
+// function it returns ends it.
+func (a *Analyzer) reading() func() {
+	if !a.opts.Live {
+		return func() {}
+	}
+	a.mu.RLock()
+	return a.mu.RUnlock
 }
 
 func (a *Analyzer) dissect(p *Packet, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) {
