@@ -116,10 +116,10 @@ func runCapture(args []string, io stdio) error {
 	// (with -w), or nothing (-q). Lines go through a buffer flushed by a
 	// ticker, so a slow terminal costs a copy, not a kernel drop.
 	var (
-		mu      sync.Mutex
-		out     = bufio.NewWriterSize(io.out, 64<<10)
-		count   atomic.Int64
-		an      *decode.Analyzer
+		mu    sync.Mutex
+		out   = bufio.NewWriterSize(io.out, 64<<10)
+		count atomic.Int64
+		an    *decode.Analyzer
 	)
 	printLines := f.write == "" && !f.quiet
 	showCounter := f.write != "" && !f.quiet && isTerminal(io.err)

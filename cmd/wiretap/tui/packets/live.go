@@ -62,7 +62,6 @@ type liveState struct {
 	err      error
 	finished bool
 	saved    bool
-
 }
 
 // OpenLive starts capturing into a spool file (so packets can be re-read
