@@ -63,12 +63,18 @@ type Field struct {
 	// not shown in the tree, as in Wireshark.
 	Hidden   bool
 	Children []*Field
+	// tree made the node: its children's arrays come from it too.
+	tree *tree
 }
 
 // Add appends a child and returns it.
 func (f *Field) Add(c *Field) *Field {
-	if f.Children == nil {
-		f.Children = make([]*Field, 0, 4) // most parents have a few
+	if len(f.Children) == cap(f.Children) {
+		if f.tree != nil {
+			f.Children = f.tree.grow(f.Children)
+		} else if f.Children == nil {
+			f.Children = make([]*Field, 0, 4) // most parents have a few
+		}
 	}
 	f.Children = append(f.Children, c)
 	return c
