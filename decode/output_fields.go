@@ -58,6 +58,9 @@ type errFieldsOption struct{ opt string }
 
 func (e errFieldsOption) Error() string {
 	name, _, _ := strings.Cut(e.opt, "=")
+	if name == "" {
+		name = e.opt
+	}
 	return fmt.Sprintf("%q is not a valid field output option=value pair", name)
 }
 

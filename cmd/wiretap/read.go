@@ -56,8 +56,8 @@ func runRead(args []string, sio stdio) error {
 	fs.BoolVar(&f.verbose, "V", false, "print each packet's dissection tree")
 	fs.BoolVar(&f.hex, "x", false, "print each packet's bytes as a hex dump")
 	fs.StringVar(&f.outFormat, "T", "text", "output format: text, fields or json")
-	fs.Var(&f.fields, "e", "field to print with -T fields (repeatable)")
-	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=C, quote=d|s|n, occurrence=f|l|a, aggregator=C (repeatable)")
+	fs.Var(&f.fields, "e", "field to print with -T fields, or a column: _ws.col.Info (repeatable)")
+	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=,|/s|C, bom=y|n (repeatable)")
 	fs.Var(&f.stats, "z", "statistics: conv,tcp | endpoints,ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs (repeatable)")
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
@@ -251,19 +251,21 @@ func checkFieldNames(names []string) error {
 	}
 	var hints []string
 	for _, n := range bad {
-		near := dfilter.ClosestNames(n, 3, decode.FieldNames())
-		if len(near) == 0 {
-			continue
+		if len(bad) == 1 {
+			hints = dfilter.ClosestNames(n, 3, decode.FieldNames())
+			break
 		}
-		h := strings.Join(near, " or ")
-		if len(bad) > 1 {
-			h += " for " + n
+		if near := dfilter.ClosestNames(n, 1, decode.FieldNames()); len(near) > 0 {
+			hints = append(hints, near[0]+" (for "+n+")")
 		}
-		hints = append(hints, h)
 	}
 	e := &usageError{msg: "some fields aren't valid: " + strings.Join(bad, ", ")}
 	if len(hints) > 0 {
-		e.hint = "did you mean " + strings.Join(hints, "; ") + "?"
+		sep := ", "
+		if len(bad) == 1 {
+			sep = " or "
+		}
+		e.hint = "did you mean " + strings.Join(hints, sep) + "?"
 	}
 	return e
 }

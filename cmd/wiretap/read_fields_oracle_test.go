@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -309,4 +310,75 @@ func kindName(name string) string {
 		return "protocol"
 	}
 	return "?"
+}
+
+// TestOracleFieldsOptions compares `wiretap read -T fields` with tshark's
+// output byte for byte under each -E option (and a field named twice),
+// and checks that what tshark refuses wiretap refuses too (tshark's
+// outputs recorded in testdata/golden/TestOracleFieldsOptions).
+func TestOracleFieldsOptions(t *testing.T) {
+	t.Setenv("TZ", "UTC")
+	o := oracletest.New(t, oracletest.Tshark)
+	// Frame 11 has two TLS records: two occurrences of the record fields.
+	in := decodetest.File{Name: "tls/zeek/tls1_1.pcap", Path: oracletest.Testdata("decode", "tls", "zeek", "tls1_1.pcap")}
+	fields := []string{"-e", "frame.number", "-e", "tls.record.content_type", "-e", "tls.record.length",
+		"-e", "tcp.analysis.acks_frame", "-e", "tls.handshake", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"}
+	cases := [][]string{
+		{},
+		{"header=y"}, {"header=n"}, {"header=yes"},
+		{"separator=/t"}, {"separator=/s"}, {"separator=,"}, {"separator=;;"}, {"separator=/x"}, {"separator=/"}, {"separator=/tab"},
+		{"aggregator=,"}, {"aggregator=/s"}, {"aggregator=;"}, {"aggregator=/t"},
+		{"quote=d"}, {"quote=s"}, {"quote=n"}, {"quote=double"},
+		{"occurrence=f"}, {"occurrence=l"}, {"occurrence=a"}, {"occurrence=first"},
+		{"bom=y"}, {"bom=n"}, {"bom=y", "header=y"},
+		{"header=y", "separator=,", "quote=d", "occurrence=f"},
+		{"occurrence=l", "occurrence=f"},
+		// What tshark 4.0 refuses.
+		{"occurrence=2"}, {"occurrence=-1"}, {"occurrence=x"}, {"header=x"}, {"header=Y"}, {"quote=x"},
+		{"separator="}, {"aggregator="}, {"bom=x"}, {"foo=y"}, {"header"}, {"=y"},
+	}
+	compared := 0
+	check := func(name string, extra []string) {
+		t.Helper()
+		args := append([]string{"-r", in.Path, "-c", "12", "-T", "fields"}, extra...)
+		res, err := o.Run(in.Input(), append([]string{"-2", "-n"}, args...)...)
+		if err != nil {
+			t.Fatalf("%s: tshark: %v", name, err)
+		}
+		var out, errb bytes.Buffer
+		code := run(append([]string{"read"}, args...), stdio{strings.NewReader(""), &out, &errb})
+		compared++
+		switch {
+		case res.Exit != 0 && code == 0:
+			t.Errorf("%s: tshark refuses it (%s), wiretap does not", name, firstLine(res.Stderr))
+		case res.Exit != 0:
+			if out.Len() != 0 {
+				t.Errorf("%s: refused, but wiretap prints %q", name, out.String())
+			}
+		case code != 0:
+			t.Errorf("%s: wiretap exits %d: %s", name, code, errb.String())
+		case out.String() != string(res.Stdout):
+			t.Errorf("%s:\nwiretap:\n%s\ntshark:\n%s", name, out.String(), res.Stdout)
+		}
+	}
+	for _, c := range cases {
+		var extra []string
+		for _, e := range c {
+			extra = append(extra, "-E", e)
+		}
+		check("-E "+strings.Join(c, " -E "), append(extra, fields...))
+	}
+	// A field named twice prints in its last column only, as in tshark 4.0.
+	check("a field twice", []string{"-E", "header=y", "-e", "frame.number", "-e", "tcp.srcport", "-e", "frame.number", "-e", "_ws.col.Info", "-e", "_ws.col.Info"})
+	// Columns tshark takes and prints empty.
+	check("other columns", []string{"-e", "_ws.col.info", "-e", "_ws.col.", "-e", "_ws.col.Time", "-e", "_ws.col.No."})
+	// Unknown fields.
+	check("unknown fields", []string{"-e", "nosuch.field", "-e", "frame.number", "-e", "tcp.srcportx"})
+	check("_ws.col alone", []string{"-e", "_ws.col"})
+	o.Done(compared)
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	return s
 }
