@@ -45,6 +45,12 @@ func TestDissectForEqualsDissect(t *testing.T) {
 			}{{WantFields(layerNames), layerNames}, {WantFields(names), names}} {
 				got := a.DissectFor(want.w, n, pk.CI, pk.LinkType, pk.Data)
 				for _, name := range want.names {
+					if protoLabelText[name] {
+						// Their value is their tree line, which DissectFor
+						// does not build: -T fields asks Dissect for them
+						// (FieldsFormat.NeedsLabels).
+						continue
+					}
 					if g, w := got.FieldText(name, ","), whole.FieldText(name, ","); g != w {
 						t.Errorf("%s frame %d %s: %q, the whole tree has %q", f.Name, n, name, g, w)
 					}

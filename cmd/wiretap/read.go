@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,8 +56,8 @@ func runRead(args []string, sio stdio) error {
 	fs.BoolVar(&f.verbose, "V", false, "print each packet's dissection tree")
 	fs.BoolVar(&f.hex, "x", false, "print each packet's bytes as a hex dump")
 	fs.StringVar(&f.outFormat, "T", "text", "output format: text, fields or json")
-	fs.Var(&f.fields, "e", "field to print with -T fields (repeatable)")
-	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=C, quote=d|s|n, occurrence=f|l|a, aggregator=C (repeatable)")
+	fs.Var(&f.fields, "e", "field to print with -T fields, or a column: _ws.col.Info (repeatable)")
+	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=,|/s|C, bom=y|n (repeatable)")
 	fs.Var(&f.stats, "z", "statistics: conv,tcp | endpoints,ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs (repeatable)")
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
@@ -102,6 +103,9 @@ func (f *readFlags) check(words []string) error {
 		if len(f.fields) == 0 {
 			return &usageError{msg: "-T fields needs at least one -e FIELD", hint: "e.g. -T fields -e frame.number -e ip.src -e tcp.srcport"}
 		}
+		if err := checkFieldNames(f.fields); err != nil {
+			return err
+		}
 	default:
 		return &usageError{msg: fmt.Sprintf("unknown output format %q", f.outFormat), hint: "-T takes text, fields or json"}
 	}
@@ -128,6 +132,9 @@ type readJob struct {
 	// exposures are the per-stream secret findings, one per secret.
 	exposures    []*decode.Exposure
 	secretFrames map[int]bool
+	// ifaces describes the interfaces of the file being read (nil if the
+	// source does not).
+	ifaces capture.InterfaceLister
 }
 
 type followReq struct {
@@ -180,9 +187,12 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 	}
 	rd.fields = decode.FieldsFormat{Fields: f.fields}
 	for _, e := range f.fieldOpts {
-		if err := setFieldOption(&rd.fields, e); err != nil {
-			return nil, err
+		if err := rd.fields.SetOption(e); err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("bad -E %q: %v", e, err), hint: fieldOptionsHint}
 		}
+	}
+	if f.outFormat == "fields" {
+		noteOtherColumns(sio.err, f.fields)
 	}
 	if f.dispFilter != "" {
 		df, err := dfilter.Compile(f.dispFilter)
@@ -228,49 +238,52 @@ func parseDecodeAs(s string) (uint16, string, error) {
 	return uint16(port), proto, nil
 }
 
-// setFieldOption applies one -E option.
-func setFieldOption(ff *decode.FieldsFormat, opt string) error {
-	k, v, ok := strings.Cut(opt, "=")
-	bad := &usageError{msg: fmt.Sprintf("bad -E %q", opt), hint: "-E takes header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=C"}
-	if !ok {
-		return bad
+// fieldOptionsHint lists the -E options, as tshark 4.0 takes them.
+const fieldOptionsHint = "-E takes header=y|n, separator=/t|/s|C, occurrence=f|l|a, aggregator=,|/s|C, quote=d|s|n, bom=y|n"
+
+// checkFieldNames refuses -e names that are neither a field wiretap
+// dissects nor a _ws.col.* column, all of them in one error (tshark's
+// "Some fields aren't valid"), with the closest known names.
+func checkFieldNames(names []string) error {
+	bad := decode.UnknownFields(names)
+	if len(bad) == 0 {
+		return nil
 	}
-	switch k {
-	case "header":
-		ff.Header = v == "y"
-	case "separator":
-		switch v {
-		case "/t":
-			v = "\t"
-		case "/s":
-			v = " "
+	var hints []string
+	for _, n := range bad {
+		if len(bad) == 1 {
+			hints = dfilter.ClosestNames(n, 3, decode.FieldNames())
+			break
 		}
-		ff.Separator = v
-	case "quote":
-		switch v {
-		case "d":
-			ff.Quote = '"'
-		case "s":
-			ff.Quote = '\''
-		case "n":
-			ff.Quote = 0
-		default:
-			return bad
+		if near := dfilter.ClosestNames(n, 1, decode.FieldNames()); len(near) > 0 {
+			hints = append(hints, near[0]+" (for "+n+")")
 		}
-	case "occurrence":
-		if v != "f" && v != "l" && v != "a" {
-			return bad
-		}
-		ff.Occurrence = v
-	case "aggregator":
-		if v == "/s" {
-			v = " "
-		}
-		ff.Aggregator = v
-	default:
-		return bad
 	}
-	return nil
+	e := &usageError{msg: "some fields aren't valid: " + strings.Join(bad, ", ")}
+	if len(hints) > 0 {
+		sep := ", "
+		if len(bad) == 1 {
+			sep = " or "
+		}
+		e.hint = "did you mean " + strings.Join(hints, sep) + "?"
+	}
+	return e
+}
+
+// noteOtherColumns warns about a _ws.col.* name that is not one of
+// tshark's default columns: tshark takes it and prints it empty, and so
+// does wiretap, but it is most likely a misspelling.
+func noteOtherColumns(w io.Writer, names []string) {
+	for _, n := range names {
+		if !decode.IsColumn(n) || slices.Contains(decode.ColumnNames, n) {
+			continue
+		}
+		hint := "the columns are " + strings.Join(decode.ColumnNames, ", ")
+		if near := dfilter.ClosestNames(n, 1, slices.Values(decode.ColumnNames)); len(near) > 0 {
+			hint = "did you mean " + near[0] + "?"
+		}
+		fmt.Fprintf(w, "wiretap: hint: %s is not a column and prints empty; %s\n", n, hint)
+	}
 }
 
 // packetLoop reads the file once, applying the capture filter and -c, and
@@ -291,6 +304,7 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 	if err != nil {
 		return 0, err
 	}
+	rd.ifaces, _ = src.(capture.InterfaceLister)
 	if rd.f.capFilter != "" {
 		src = capture.NewFilteredSource(src, rd.f.capFilter, capture.DefaultSnapLen)
 	}
@@ -380,10 +394,11 @@ func (rd *readJob) run() error {
 // is built (Analyzer.Row) and printed.
 func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bool) error {
 	type job struct {
-		n    int
-		ci   gopacket.CaptureInfo
-		lt   layers.LinkType
-		data []byte
+		n      int
+		ci     gopacket.CaptureInfo
+		lt     layers.LinkType
+		data   []byte
+		digits int // the Time column's decimals
 	}
 	type result struct {
 		p     *decode.Packet // kept for stats
@@ -404,7 +419,9 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 	// fields -Y and -e name, so no labels are built, nor the trees of
 	// protocols none of them is in.
 	var want *decode.Want
-	if !rows && stats == nil && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex && (rd.f.outFormat == "fields" || rd.f.quiet) {
+	// A protocol whose -e value is its tree line (-e tcp) needs the labels.
+	if !rows && stats == nil && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex && (rd.f.outFormat == "fields" || rd.f.quiet) &&
+		(rd.f.quiet || !rd.fields.NeedsLabels()) {
 		var names []string
 		if rd.filter != nil {
 			names = rd.filter.Fields()
@@ -428,6 +445,7 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		} else {
 			p = an.Dissect(j.n, j.ci, j.lt, j.data)
 		}
+		p.TimeDigits = j.digits
 		if len(rd.secrets) > 0 {
 			decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
 		}
@@ -459,12 +477,26 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 	}
 	pass := decode.NewOrdered(context.Background(), work, emit)
 	_, loopErr := rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
-		return pass.Add(job{n: n, ci: ci, lt: lt, data: bytes.Clone(data)})
+		return pass.Add(job{n: n, ci: ci, lt: lt, data: bytes.Clone(data), digits: rd.timeDigits(ci)})
 	})
 	if err := pass.Wait(); err != nil {
 		return err
 	}
 	return loopErr
+}
+
+// timeDigits is the number of decimals of the Time column for a packet
+// just read: its interface's timestamp resolution (tshark's automatic
+// precision).
+func (rd *readJob) timeDigits(ci gopacket.CaptureInfo) int {
+	if rd.ifaces == nil {
+		return 9
+	}
+	ifs := rd.ifaces.Interfaces()
+	if ci.InterfaceIndex < 0 || ci.InterfaceIndex >= len(ifs) {
+		return 9
+	}
+	return decode.TimeDigits(ifs[ci.InterfaceIndex].TsResolNanos)
 }
 
 func (rd *readJob) wants(z string) bool {
