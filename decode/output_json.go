@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The JSON outputs, as tshark 4.0 writes them (epan/print.c and
@@ -238,11 +239,22 @@ func jsonKey(f *Field) string {
 }
 
 // textLabel is a text-only node's text as tshark keeps it: without the
-// brackets the tree adds around generated items.
+// brackets the tree adds around generated items, and cut as tshark cuts
+// a text of 240 bytes or more (ITEM_LABEL_LENGTH): " [truncated]" first,
+// then as much as fits in 238 bytes, ending on a whole UTF-8 character.
 func textLabel(f *Field) string {
 	l := f.Label
 	if len(l) >= 2 && l[0] == '[' && l[len(l)-1] == ']' {
 		l = l[1 : len(l)-1]
+	}
+	const itemLabelLength = 240
+	if len(l) >= itemLabelLength {
+		l = " [truncated]" + l
+		n := itemLabelLength - 2
+		for n > 0 && !utf8.RuneStart(l[n]) {
+			n--
+		}
+		l = l[:n]
 	}
 	return l
 }
@@ -250,8 +262,18 @@ func textLabel(f *Field) string {
 // hasValue: the node's type has a value (tshark's FT_NONE and
 // FT_PROTOCOL have none).
 func hasValue(f *Field) bool {
-	return f.Kind != KindNone && f.Kind != KindProtocol
+	return f.Kind != KindNone && f.Kind != KindProtocol && !(f.Kind == KindBool && expertNone[f.Name])
 }
+
+// expertNone are the TCP analysis flags (tcp.analysis.retransmission,
+// ...): FT_NONE in tshark, booleans (1) in the tree for -T fields' sake.
+var expertNone = func() map[string]bool {
+	m := map[string]bool{"tcp.analysis.duplicate_ack": true, "eth.padding_bad": true}
+	for _, e := range tcpExperts {
+		m[e.name] = true
+	}
+	return m
+}()
 
 // groupByKey puts nodes in groups of one (tshark's default) or, with
 // --no-duplicate-keys, of one key each, in the order the keys first occur.
@@ -295,7 +317,7 @@ func (j *jsonWriter) children(nodes []*Field, d int) {
 		}
 		if text && val {
 			j.member(&first, d+1, key)
-			j.list(g, d+1, func(f *Field, _ int) { jsonQuote(&j.b, jsonValue(f), false) })
+			j.list(g, d+1, func(f *Field, _ int) { jsonQuote(&j.b, jsonValue(j.p, f), false) })
 		}
 		if kids {
 			k := key
@@ -495,8 +517,9 @@ var ftypeByName = map[string]int{
 }
 
 // jsonValue is a field's value as tshark's JSON prints it: mostly as -T
-// fields does, but bytes with colons, absolute times as dates.
-func jsonValue(f *Field) string {
+// fields does, but bytes with colons, absolute times as dates, strings
+// unescaped.
+func jsonValue(p *Packet, f *Field) string {
 	switch f.Kind {
 	case KindBytes:
 		return colonHex(f.B)
@@ -509,9 +532,51 @@ func jsonValue(f *Field) string {
 		return jsonSeconds(f.D)
 	case KindNone, KindProtocol:
 		return ""
+	case KindString:
+		return jsonString(p, f)
 	}
 	return f.Text()
 }
+
+// jsonString is a string field's value. The tree keeps HTTP's strings
+// (lines, values, the body) as -T fields prints them, with \r, \n, \t,
+// \b and \f escaped (fieldStr), while JSON holds the characters
+// themselves: when the value is the escaped text of the bytes the field
+// covers, those bytes are the value; otherwise the escapes are undone
+// (a backslash before one of those letters in the data itself cannot be
+// told apart there).
+func jsonString(p *Packet, f *Field) string {
+	if !strings.HasPrefix(f.Name, "http.") || !strings.Contains(f.S, `\`) {
+		return f.S
+	}
+	if f.Len > 0 && f.Source >= 0 && f.Source < len(p.Sources) && f.Start >= 0 && f.Start+f.Len <= len(p.Sources[f.Source].Data) {
+		if raw := p.Sources[f.Source].Data[f.Start : f.Start+f.Len]; fieldStr(raw) == f.S {
+			return asciiStr(raw)
+		}
+	}
+	return unescapeFields(f.S)
+}
+
+// unescapeFields undoes fieldsEscape.
+func unescapeFields(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			if c, ok := fieldsUnescapes[s[i+1]]; ok {
+				b.WriteByte(c)
+				i++
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+var fieldsUnescapes = map[byte]byte{'r': '\r', 'n': '\n', 't': '\t', 'b': '\b', 'f': '\f'}
 
 // colonHex is bytes as aa:bb:cc (tshark's display of FT_BYTES).
 func colonHex(b []byte) string {
@@ -731,7 +796,7 @@ func (j *jsonWriter) ekValue(f *Field) {
 	switch {
 	case f.Name == "":
 		jsonQuote(&j.b, textLabel(f), false)
-	case f.Kind == KindNone:
+	case !hasValue(f):
 		j.b.WriteString("null")
 	case f.Kind == KindBool:
 		if f.U != 0 {
@@ -744,7 +809,7 @@ func (j *jsonWriter) ekValue(f *Field) {
 	case f.Kind == KindTime && f.Name != "frame.time_epoch":
 		jsonQuote(&j.b, ekTime(f.T), false)
 	default:
-		jsonQuote(&j.b, jsonValue(f), false)
+		jsonQuote(&j.b, jsonValue(j.p, f), false)
 	}
 }
 

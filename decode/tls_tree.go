@@ -1079,7 +1079,8 @@ func (d *tlsDissector) keyShare(x *Field, data []byte, v place, hs uint8, hrr bo
 	}
 	if hrr {
 		g := shares[0].group
-		x.Add(v.uint("tls.handshake.extensions_key_share_selected_group", 0, 2, uint64(g), 16, "Selected Group: %s (%d)", groupLabel(g), g))
+		t := x.Add(v.text(0, len(data), "Key Share extension"))
+		t.Add(v.uint("tls.handshake.extensions_key_share_selected_group", 0, 2, uint64(g), 16, "Selected Group: %s (%d)", groupLabel(g), g))
 		return true
 	}
 	t := x.Add(v.text(0, len(data), "Key Share extension"))
@@ -1089,7 +1090,11 @@ func (d *tlsDissector) keyShare(x *Field, data []byte, v place, hs uint8, hrr bo
 		off = 2
 	}
 	for _, s := range shares {
-		e := t.Add(v.text(off, 4+len(s.key), "Key Share Entry: Group: %s, Key Exchange length: %d", groupLabel(s.group), len(s.key)))
+		gl := groupLabel(s.group)
+		if gl == "Unknown" {
+			gl = fmt.Sprintf("Unknown (%d)", s.group)
+		}
+		e := t.Add(v.text(off, 4+len(s.key), "Key Share Entry: Group: %s, Key Exchange length: %d", gl, len(s.key)))
 		e.Add(v.uint("tls.handshake.extensions_key_share_group", off, 2, uint64(s.group), 16, "Group: %s (%d)", groupLabel(s.group), s.group))
 		e.Add(v.uint("tls.handshake.extensions_key_share_key_exchange_length", off+2, 2, uint64(len(s.key)), 16, "Key Exchange Length: %d", len(s.key)))
 		e.Add(v.bytesOf("tls.handshake.extensions_key_share_key_exchange", off+4, s.key, "Key Exchange: "+hexLabel(s.key)))
