@@ -175,7 +175,7 @@ func (j *jsonWriter) packet() {
 	if j.f.Fields != nil {
 		j.specified(3, false)
 	} else {
-		j.children(j.p.Tree, 3)
+		j.children(j.p.Tree, 3, rawPlace{})
 	}
 	j.b.WriteByte('\n')
 	j.indent(2)
@@ -298,22 +298,35 @@ func (j *jsonWriter) groupByKey(nodes []*Field) [][]*Field {
 	return groups
 }
 
+// rawPlace is what -x's arrays need to know of where a node is: the
+// layer it is in, and whether it is in an expert item (whose nodes have
+// no bytes in tshark, not even an empty hex string).
+type rawPlace struct {
+	top    *Field
+	expert bool
+}
+
 // children writes nodes as an object, a value at level d (its members
 // at d+1).
-func (j *jsonWriter) children(nodes []*Field, d int) {
+func (j *jsonWriter) children(nodes []*Field, d int, at rawPlace) {
 	j.b.WriteByte('{')
 	first := true
 	text := j.f.Mode != JSONRaw
 	hexOn := j.f.Hex || j.f.Mode == JSONRaw
 	for _, g := range j.groupByKey(nodes) {
 		n := g[0]
+		here := at
+		if here.top == nil {
+			here.top = n
+		}
+		here.expert = here.expert || n.Name == "_ws.expert"
 		key := jsonKey(n)
 		isText := n.Name == ""
 		val := hasValue(n)
 		kids := len(n.Children) > 0
 		if hexOn && (!text || n.Len > 0) && !isText {
 			j.member(&first, d+1, key+"_raw")
-			j.list(g, d+1, j.raw)
+			j.list(g, d+1, func(f *Field, d int) { j.raw(f, d, here) })
 		}
 		if text && val {
 			j.member(&first, d+1, key)
@@ -325,7 +338,16 @@ func (j *jsonWriter) children(nodes []*Field, d int) {
 				k += "_tree"
 			}
 			j.member(&first, d+1, k)
-			j.list(g, d+1, func(f *Field, d int) { j.children(f.Children, d) })
+			j.list(g, d+1, func(f *Field, d int) {
+				in := here
+				if in.top == f && at.top == nil {
+					in.top = f
+				}
+				if at.top == nil {
+					in.top = f // each of several layers of one name is its own
+				}
+				j.children(f.Children, d, in)
+			})
 		}
 		if !val && !kids && (text || isText) {
 			j.member(&first, d+1, key)
@@ -363,22 +385,33 @@ func (j *jsonWriter) list(g []*Field, d int, value func(f *Field, d int)) {
 // raw writes a field's -x array, a value at level d: its bytes in hex
 // (or, for a bit field, its value), offset, length, bitmask and tshark's
 // type number.
-func (j *jsonWriter) raw(f *Field, d int) {
+func (j *jsonWriter) raw(f *Field, d int, at rawPlace) {
 	j.b.WriteByte('[')
 	mask := fieldBitmask(f)
-	vals := []string{rawHex(j.p, f, mask), strconv.Itoa(f.Start), strconv.Itoa(f.Len),
-		strconv.FormatUint(mask, 10), strconv.Itoa(ftypeNumber(f))}
+	// A generated field (no bytes) is where tshark added it: at the
+	// start of its layer.
+	noBytes := at.expert || f.Name == "tcp.completeness"
+	start := f.Start
+	switch {
+	case noBytes:
+		start = 0
+	case f.Len == 0 && start == 0 && at.top != nil && at.top.Source == f.Source:
+		start = at.top.Start
+	}
+	vals := []string{strconv.Itoa(start), strconv.Itoa(f.Len), strconv.FormatUint(mask, 10), strconv.Itoa(ftypeNumber(f))}
+	if !noBytes {
+		j.b.WriteString("\n")
+		j.indent(d + 1)
+		jsonQuote(&j.b, rawHex(j.p, f, mask), false)
+		j.b.WriteByte(',')
+	}
 	for i, v := range vals {
 		if i > 0 {
 			j.b.WriteByte(',')
 		}
 		j.b.WriteByte('\n')
 		j.indent(d + 1)
-		if i == 0 {
-			jsonQuote(&j.b, v, false)
-		} else {
-			j.b.WriteString(v)
-		}
+		j.b.WriteString(v)
 	}
 	j.closeObj(false, d, ']')
 }
@@ -414,8 +447,8 @@ func fieldBitmask(f *Field) uint64 {
 	default:
 		return 0
 	}
-	if noBitmask[f.Name] {
-		return 0
+	if m, ok := bitmaskByName[f.Name]; ok {
+		return m
 	}
 	l := f.Label
 	var mask uint64
@@ -444,11 +477,14 @@ func fieldBitmask(f *Field) uint64 {
 	return 0
 }
 
-// noBitmask are the fields shown with a bit pattern that tshark
-// registers without a bitmask (their _raw is the whole byte).
-var noBitmask = map[string]bool{
-	"ip.version": true,
-	"ip.hdr_len": true,
+// bitmaskByName are the fields whose mask the label does not tell: shown
+// with a bit pattern but registered without a mask (their _raw is the
+// whole byte), or with a mask but labelled without the pattern.
+var bitmaskByName = map[string]uint64{
+	"ip.version":  0,
+	"ip.hdr_len":  0,
+	"tcp.hdr_len": 0,
+	"tcp.flags":   0x0fff,
 }
 
 // ftypeNumber is tshark 4.0's enum ftenum value for the field's type, as
@@ -465,7 +501,7 @@ func ftypeNumber(f *Field) int {
 	case KindBool:
 		return 2
 	case KindUint:
-		switch f.Bits {
+		switch fieldWidth(f) {
 		case 8:
 			return 4
 		case 16:
@@ -477,7 +513,7 @@ func ftypeNumber(f *Field) int {
 		}
 		return 7
 	case KindInt:
-		switch f.Bits {
+		switch fieldWidth(f) {
 		case 8:
 			return 12
 		case 16:
@@ -510,10 +546,27 @@ func ftypeNumber(f *Field) int {
 	return 0
 }
 
+// fieldWidth is an integer field's width in bits: the node's, the
+// registry's, or that of the bytes it covers.
+func fieldWidth(f *Field) uint8 {
+	if f.Bits != 0 {
+		return f.Bits
+	}
+	if _, bits, ok := LookupField(f.Name); ok && bits != 0 {
+		return bits
+	}
+	if f.Len > 0 && f.Len <= 8 {
+		return uint8(8 * f.Len)
+	}
+	return 32
+}
+
 // ftypeByName are the fields whose tshark type the tree's kind does not
 // tell.
 var ftypeByName = map[string]int{
-	"frame.time": 24, // a string in the tree, FT_ABSOLUTE_TIME in tshark
+	"frame.time":       24, // a string in the tree, FT_ABSOLUTE_TIME in tshark
+	"frame.time_epoch": 25, // FT_RELATIVE_TIME in tshark 4.0
+	"_ws.expert":       1,  // FT_PROTOCOL
 }
 
 // jsonValue is a field's value as tshark's JSON prints it: mostly as -T

@@ -625,7 +625,7 @@ func (d *tlsDissector) handshakeMessage(r *Field, msg []byte, v place, first boo
 		return
 	}
 	h.Add(v.uint("tls.handshake.type", 0, 1, uint64(typ), 8, "Handshake Type: %s (%d)", tlsHandshakeNames[typ], typ))
-	h.Add(v.uint("tls.handshake.length", 1, 3, uint64(n), 32, "Length: %d", n))
+	h.Add(v.uint("tls.handshake.length", 1, 3, uint64(n), 24, "Length: %d", n))
 	bv := v.from(4)
 	var err error
 	switch typ {
