@@ -426,6 +426,9 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		if rd.filter != nil {
 			names = rd.filter.Fields()
 		}
+		if rd.json != nil {
+			names = append(names, "frame.time_epoch") // the _index and ek's timestamp
+		}
 		want = decode.WantFields(append(names, rd.fields.Fields...))
 	}
 	work := func(j job) (result, error) {
