@@ -236,6 +236,8 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 			h.Add(t)
 			ex := t.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Expert Info (Chat/Sequence): "+label+"]"))
 			ex.Add(d.p.tree.newNode(Field{Name: "http.chat"}, "["+label+"]"))
+			ex.Add(d.p.tree.newNode(Field{Name: "_ws.expert.message", Kind: KindString, S: label, Hidden: true}, "Message: "+label))
+			expertLevels(ex, "Chat", "Sequence", func(f Field) *Field { return d.p.tree.newNode(f, f.Label) })
 			if kind == httpResponse {
 				d.responseLine(t, line, src, base+l.start)
 			} else if d.requestLine(t, line, src, base+l.start) {
@@ -742,7 +744,7 @@ func (d *httpDissector) multipart(p *httpParsed, body []byte, src, base int, top
 			continue
 		}
 		hdr, _, _ := strings.Cut(strings.TrimPrefix(part, "\r\n"), "\r\n\r\n")
-		f.Add(d.p.tree.newNode(Field{}, "Encapsulated multipart part: "))
+		f.Add(d.p.tree.newNode(Field{Name: "mime_multipart.part", Kind: KindString}, "Encapsulated multipart part: "))
 		name := "data"
 		for _, l := range strings.Split(hdr, "\r\n") {
 			if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(k, "content-type") {

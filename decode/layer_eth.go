@@ -114,24 +114,48 @@ func (c *dctx) ethernet(off int) {
 	c.ethTrailer(e, off, end)
 }
 
-// ethTrailer adds eth.padding (up to the 60-byte minimum frame) and
-// eth.trailer (beyond it) for bytes after the network layer's PDU.
+// ethTrailer adds the bytes after the network layer's PDU as Wireshark's
+// add_ethernet_trailer does (with its default preferences, and no FCS
+// length known from the file): eth.padding for zeros up to the 60-byte
+// minimum frame, an FCS (eth.fcs) taken from the last four bytes of a
+// frame of 64 bytes or more, eth.trailer for the rest, with an expert
+// note when a short frame's padding is not zeros.
 func (c *dctx) ethTrailer(e *Field, off, end int) {
 	if end <= 0 || end >= len(c.data) || c.malformed {
 		return
 	}
+	frame := len(c.data) - off
 	trailer := len(c.data) - end
+	maybePadded := frame >= 60 && frame-trailer < 60
 	pad := 0
-	if len(c.data)-off <= 60 {
-		pad = trailer
-	} else if n := 60 - (end - off); n > 0 {
-		pad = n
+	if maybePadded {
+		pad = min(60-(frame-trailer), trailer)
+		for _, b := range c.data[end : end+pad] {
+			if b != 0 {
+				pad = 0
+				break
+			}
+		}
 	}
 	if pad > 0 {
 		e.Add(c.bytes("eth.padding", end, pad, "Padding: "+truncHex(c.data[end:end+pad])))
 	}
-	if rest := trailer - pad; rest > 0 {
-		e.Add(c.bytes("eth.trailer", end+pad, rest, "Trailer: "+truncHex(c.data[end+pad:])))
+	rest := trailer - pad
+	fcs := frame >= 64 && rest >= 4
+	if fcs {
+		rest -= 4
+	}
+	if rest > 0 {
+		t := e.Add(c.bytes("eth.trailer", end+pad, rest, "Trailer: "+truncHex(c.data[end+pad:end+pad+rest])))
+		if maybePadded && pad == 0 {
+			c.expert(t, "eth.padding_bad", "Didn't find padding of zeros, and an undecoded trailer exists. There may be padding of non-zeros.", "Note", "Protocol", end+pad)
+		}
+	}
+	if fcs {
+		at := end + pad + rest
+		v := be32(c.data[at : at+4])
+		e.Add(c.hex("eth.fcs", at, 4, uint64(v), 32, "Frame check sequence: 0x%08x [unverified]", v))
+		e.Add(c.uint("eth.fcs.status", at, 0, 2, 8, "[FCS Status: Unverified]"))
 	}
 }
 

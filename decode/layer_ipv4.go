@@ -164,7 +164,7 @@ func (c *dctx) ipv4(off, end int) int {
 	c.flagBit(fl, "ip.flags.df", "Don't fragment", off+6, 1, uint64(d[6]), 0x40, 8)
 	c.flagBit(fl, "ip.flags.mf", "More fragments", off+6, 1, uint64(d[6]), 0x20, 8)
 	fragOff := int(fw&0x1fff) * 8
-	ip.Add(c.uint("ip.frag_offset", off+6, 2, uint64(fragOff), 0, bitsLabel(fw, 0x1fff, 16, fmt.Sprintf("Fragment Offset: %d", fragOff))))
+	ip.Add(c.uint("ip.frag_offset", off+6, 2, uint64(fw&0x1fff), 16, bitsLabel(fw, 0x1fff, 16, fmt.Sprintf("Fragment Offset: %d", fragOff))))
 	if !c.inError {
 		c.ttl = d[8]
 	}
@@ -299,7 +299,6 @@ func (c *dctx) ipv4Fragment(ip *Field, off, ihl, pend int, proto uint8, src, dst
 		fr.Add(c.frameRef("ip.fragment", int(pc.frame), "Frame: %d, payload: %d-%d (%d bytes)", pc.frame, pc.offset, int(pc.offset)+int(pc.length)-1, pc.length))
 	}
 	fr.Add(c.uint("ip.fragment.count", 0, 0, uint64(len(r.pieces)), 0, "[Fragment count: %d]", len(r.pieces)))
-	fr.Add(c.frameRef("ip.reassembled_in", c.n, "[Reassembled IPv4 in frame: %d]", c.n))
 	fr.Add(c.uint("ip.reassembled.length", 0, 0, uint64(total), 0, "[Reassembled IPv4 length: %d]", total))
 	fr.Add(c.node(Field{Name: "ip.reassembled.data", Label: "[Reassembled IPv4 data: " + truncHex(r.data) + "]", Kind: KindBytes, B: r.data}))
 	// The datagram's payload is dissected from the reassembled bytes.

@@ -71,9 +71,26 @@ func (c *dctx) expert(parent *Field, name, msg, sev, group string, off int) {
 	e := parent.Add(c.node(Field{Name: "_ws.expert", Label: fmt.Sprintf("[Expert Info (%s/%s): %s]", sev, group, msg), Start: off}))
 	e.Add(c.node(Field{Name: name, Label: "[" + msg + "]", Kind: KindBool, U: 1, Start: off}))
 	e.Add(hidden(c.str("_ws.expert.message", off, 0, msg, "Message: "+msg)))
-	e.Add(c.node(Field{Label: "[Severity level: " + sev + "]"}))
-	e.Add(c.node(Field{Label: "[Group: " + group + "]"}))
+	expertLevels(e, sev, group, func(f Field) *Field { return c.node(f) })
 }
+
+// expertLevels adds an expert item's severity and group, as numbers
+// (PI_NOTE, PI_SEQUENCE, ...) labelled with their names.
+func expertLevels(e *Field, sev, group string, node func(Field) *Field) {
+	e.Add(node(Field{Name: "_ws.expert.severity", Kind: KindUint, Bits: 32, U: expertSeverities[sev], Label: "[Severity level: " + sev + "]"}))
+	e.Add(node(Field{Name: "_ws.expert.group", Kind: KindUint, Bits: 32, U: expertGroups[group], Label: "[Group: " + group + "]"}))
+}
+
+// Wireshark's expert severities and groups (epan/proto.h PI_*).
+var (
+	expertSeverities = map[string]uint64{"Comment": 0x00100000, "Chat": 0x00200000, "Note": 0x00400000, "Warning": 0x00600000, "Error": 0x00800000}
+	expertGroups     = map[string]uint64{
+		"Checksum": 0x01000000, "Sequence": 0x02000000, "Response": 0x03000000, "Request": 0x04000000,
+		"Undecoded": 0x05000000, "Reassemble": 0x06000000, "Malformed": 0x07000000, "Debug": 0x08000000,
+		"Protocol": 0x09000000, "Security": 0x0a000000, "Comment": 0x0b000000, "Decryption": 0x0c000000,
+		"Assumption": 0x0d000000, "Deprecated": 0x0e000000,
+	}
+)
 
 // tcpOption is one parsed TCP option, for the Info column.
 type tcpOption struct {

@@ -1,7 +1,6 @@
 package decode
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -76,59 +75,4 @@ func HexDump(b *strings.Builder, data []byte) {
 		}
 		b.WriteByte('\n')
 	}
-}
-
-// WriteJSON prints p as one JSON object on one line: the layers in order,
-// each a map from field name to its value text (a list when repeated).
-func WriteJSON(w io.Writer, p *Packet) error {
-	type layer struct {
-		name   string
-		fields map[string]any
-		order  []string
-	}
-	var layers []layer
-	for _, top := range p.Tree {
-		l := layer{name: top.Name, fields: map[string]any{}}
-		top.Walk(func(f *Field) bool {
-			if f == top || f.Name == "" || f.Kind == KindNone || f.Kind == KindProtocol {
-				return true
-			}
-			v := f.Text()
-			switch old := l.fields[f.Name].(type) {
-			case nil:
-				l.fields[f.Name] = v
-				l.order = append(l.order, f.Name)
-			case string:
-				l.fields[f.Name] = []string{old, v}
-			case []string:
-				l.fields[f.Name] = append(old, v)
-			}
-			return true
-		})
-		layers = append(layers, l)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `{"frame_number":%d,"layers":{`, p.Number)
-	for i, l := range layers {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		name, _ := json.Marshal(l.name)
-		b.Write(name)
-		b.WriteString(":{")
-		for j, k := range l.order {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			kb, _ := json.Marshal(k)
-			vb, _ := json.Marshal(l.fields[k])
-			b.Write(kb)
-			b.WriteByte(':')
-			b.Write(vb)
-		}
-		b.WriteByte('}')
-	}
-	b.WriteString("}}\n")
-	_, err := io.WriteString(w, b.String())
-	return err
 }

@@ -26,7 +26,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--view]"
+const readUsage = "-r FILE|- [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -38,7 +38,7 @@ type readFlags struct {
 	file, capFilter, dispFilter, write, format, outFormat string
 	count                                                 int
 	quiet, verbose, hex                                   bool
-	view                                                  bool
+	view, noDupKeys                                       bool
 	fields, fieldOpts, stats, decodeAs                    multiFlag
 	secrets, secretsHex                                   multiFlag
 }
@@ -55,8 +55,9 @@ func runRead(args []string, sio stdio) error {
 	fs.BoolVar(&f.quiet, "q", false, "print no per-packet output (for -z statistics)")
 	fs.BoolVar(&f.verbose, "V", false, "print each packet's dissection tree")
 	fs.BoolVar(&f.hex, "x", false, "print each packet's bytes as a hex dump")
-	fs.StringVar(&f.outFormat, "T", "text", "output format: text, fields or json")
-	fs.Var(&f.fields, "e", "field to print with -T fields, or a column: _ws.col.Info (repeatable)")
+	fs.StringVar(&f.outFormat, "T", "text", "output format: text, fields, json, jsonraw or ek (tshark's layouts)")
+	fs.BoolVar(&f.noDupKeys, "no-duplicate-keys", false, "-T json: merge the fields of one name in one object into one key with an array")
+	fs.Var(&f.fields, "e", "field to print with -T fields, json or ek, or a column: _ws.col.Info (repeatable)")
 	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=,|/s|C, bom=y|n (repeatable)")
 	fs.Var(&f.stats, "z", "statistics: conv,tcp | endpoints,ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs (repeatable)")
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
@@ -98,7 +99,7 @@ func (f *readFlags) check(words []string) error {
 		return &usageError{msg: "-c takes a number of 0 or more"}
 	}
 	switch f.outFormat {
-	case "text", "json":
+	case "text", "json", "jsonraw", "ek":
 	case "fields":
 		if len(f.fields) == 0 {
 			return &usageError{msg: "-T fields needs at least one -e FIELD", hint: "e.g. -T fields -e frame.number -e ip.src -e tcp.srcport"}
@@ -107,10 +108,10 @@ func (f *readFlags) check(words []string) error {
 			return err
 		}
 	default:
-		return &usageError{msg: fmt.Sprintf("unknown output format %q", f.outFormat), hint: "-T takes text, fields or json"}
+		return &usageError{msg: fmt.Sprintf("unknown output format %q", f.outFormat), hint: "-T takes text, fields, json, jsonraw or ek"}
 	}
-	if len(f.fields) > 0 && f.outFormat != "fields" {
-		return &usageError{msg: "-e needs -T fields"}
+	if len(f.fields) > 0 && f.outFormat != "fields" && f.outFormat != "json" && f.outFormat != "ek" {
+		return &usageError{msg: "-e needs -T fields, json or ek"}
 	}
 	return nil
 }
@@ -126,6 +127,8 @@ type readJob struct {
 	out      *bufio.Writer
 	opts     decode.Options
 	fields   decode.FieldsFormat
+	json     *decode.JSONFormat // -T json, jsonraw, ek
+	jsonN    int                // packets written in JSON
 	filter   *dfilter.Filter
 	follow   []followReq
 	secrets  [][]byte
@@ -191,8 +194,17 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 			return nil, &usageError{msg: fmt.Sprintf("bad -E %q: %v", e, err), hint: fieldOptionsHint}
 		}
 	}
-	if f.outFormat == "fields" {
+	switch f.outFormat {
+	case "fields":
 		noteOtherColumns(sio.err, f.fields)
+	case "json", "jsonraw", "ek":
+		rd.json = &decode.JSONFormat{Fields: f.fields, Hex: f.hex, NoDuplicateKeys: f.noDupKeys}
+		switch f.outFormat {
+		case "jsonraw":
+			rd.json.Mode = decode.JSONRaw
+		case "ek":
+			rd.json.Mode = decode.JSONEK
+		}
 	}
 	if f.dispFilter != "" {
 		df, err := dfilter.Compile(f.dispFilter)
@@ -375,6 +387,9 @@ func (rd *readJob) run() error {
 			rd.fields.WriteHeader(rd.out)
 		}
 		loopErr = rd.dissectLoop(an, stats, false)
+		if rd.json != nil && !rd.f.quiet {
+			rd.json.WriteEnd(rd.out, rd.jsonN)
+		}
 	}
 	if err := rd.finishStats(an, stats); err != nil {
 		return err
@@ -420,11 +435,15 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 	// protocols none of them is in.
 	var want *decode.Want
 	// A protocol whose -e value is its tree line (-e tcp) needs the labels.
-	if !rows && stats == nil && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex && (rd.f.outFormat == "fields" || rd.f.quiet) &&
+	if !rows && stats == nil && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex &&
+		(rd.f.outFormat == "fields" || rd.f.quiet || (rd.json != nil && len(rd.f.fields) > 0)) &&
 		(rd.f.quiet || !rd.fields.NeedsLabels()) {
 		var names []string
 		if rd.filter != nil {
 			names = rd.filter.Fields()
+		}
+		if rd.json != nil {
+			names = append(names, "frame.time_epoch") // the _index and ek's timestamp
 		}
 		want = decode.WantFields(append(names, rd.fields.Fields...))
 	}
@@ -472,6 +491,10 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		if r.match && stats != nil {
 			stats.Add(r.p)
 		}
+		if rd.json != nil && len(r.out) > 0 {
+			rd.json.WriteSeparator(rd.out, rd.jsonN)
+			rd.jsonN++
+		}
 		_, err := rd.out.Write(r.out)
 		return err
 	}
@@ -512,8 +535,8 @@ func (rd *readJob) printPacket(w *bufio.Writer, p *decode.Packet) error {
 	switch rd.f.outFormat {
 	case "fields":
 		return rd.fields.WriteFields(w, p)
-	case "json":
-		return decode.WriteJSON(w, p)
+	case "json", "jsonraw", "ek":
+		return rd.json.WritePacket(w, p)
 	}
 	if rd.f.verbose {
 		decode.WriteTree(w, p)

@@ -174,10 +174,6 @@ var dfOracleDiffs = func() []dfOracleDiff {
 		`frame.time_epoch > 1000000000`, `frame.time_epoch > 1300000000.5`, `frame.time_epoch < 1262304000`,
 		`frame.time >= "2009-11-18 11:36:55.03721"`, `frame.time > "2010-01-01"`,
 		`frame.time < "Jan 1, 2012 00:00:00"`, `frame.time > "2013-03-07T21:42:06.9Z"`)
-	add("Ethernet dissector (layer_eth.go): tshark calls non-zero bytes after the IP packet eth.trailer, "+
-		"wiretap eth.padding", []string{"http/zeek/100-continue.pcap"}, `eth.padding`, `eth.trailer`)
-	add("Ethernet dissector (layer_eth.go): tshark takes the last 4 bytes for an FCS (eth.fcs), "+
-		"wiretap shows them as eth.trailer", []string{"http/zeek/pipelined-requests.pcap"}, `eth.trailer`)
 	add("HTTP dissector (http_tree.go): tshark's http item covers the header block only, the body being "+
 		"its own protocol (data-text-lines, xml, json…); wiretap's http node covers the whole message",
 		[]string{"demo.pcapng", "formats/tcpdump/ipv4_tcp_http_xml.pcap", "formats/tcpdump/ipv4_tcp_http_xml_tso.pcap",
