@@ -59,9 +59,7 @@ const (
 	whyWebSocket    = "wiretap does not dissect WebSocket frames after the Upgrade"
 	whyFernet       = "wiretap's own Fernet dissector names the Protocol column and adds to Info"
 	whyEtherType    = "an unknown EtherType: tshark's Protocol column is the number, its Info \"Ethernet II\"; wiretap's are \"ETH\" and \"Ethertype Unknown\" (decode/layer_eth.go)"
-	whyFragOffset   = "bug: ip.frag_offset is the header's value in 8-byte units in tshark 4.0 (18), wiretap's is in bytes (144) (decode/layer_ipv4.go)"
 	whyReassembled  = "tshark's Info of an IPv4 fragment ends in \" [Reassembled in #N]\", wiretap's does not; and wiretap puts ip.reassembled_in on the reassembling frame itself"
-	whyTrailer      = "Ethernet padding and trailer are told apart differently (decode/layer_eth.go)"
 	whyICMPPairs    = "tshark's Info of an ICMP echo names its reply or request (\"(reply in 4)\", \"(no response found!)\"); wiretap's does not (decode/layer_icmp.go)"
 	whyICMPQuoted   = "the UDP datagram quoted in an ICMP error: tshark dissects its payload as data and counts it as a UDP stream; wiretap does neither (decode/layer_icmp.go)"
 	whyX509         = "wiretap does not dissect the certificates: tshark's frame.protocols goes on with x509sat, x509ce, pkcs-1 …"
@@ -73,6 +71,8 @@ var fieldsOracleDiffs = []fieldsDiff{
 	{"*.pcapng", 0, "frame", whyFrameLine},
 	{"*", 0, "_ws.expert", whyChatExperts},
 	{"*", 0, "_ws.expert.message", whyChatExperts},
+	{"*", 0, "_ws.expert.group", whyChatExperts},
+	{"*", 0, "_ws.expert.severity", whyChatExperts},
 	{"oracle/demo.pcapng", 13, "_ws.col.Protocol", whyFernet},
 	{"oracle/demo.pcapng", 13, "_ws.col.Info", whyFernet},
 	{"oracle/formats/tcpdump/of13_ericsson.pcapng", 0, "*", whyOpenFlow},
@@ -90,13 +90,7 @@ var fieldsOracleDiffs = []fieldsDiff{
 	{"oracle/formats/heuristics/microsecs.pcap", 0, "_ws.col.Info", whyEtherType},
 	{"oracle/formats/heuristics/nanosecs.pcap", 0, "_ws.col.Protocol", whyEtherType},
 	{"oracle/formats/heuristics/nanosecs.pcap", 0, "_ws.col.Info", whyEtherType},
-	{"oracle/http/pcapplusplus/frag_http_req.pcap", 0, "ip.frag_offset", whyFragOffset},
 	{"oracle/http/pcapplusplus/frag_http_req.pcap", 0, "_ws.col.Info", whyReassembled},
-	{"oracle/http/pcapplusplus/frag_http_req.pcap", 11, "ip.reassembled_in", whyReassembled},
-	{"oracle/http/zeek/100-continue.pcap", 0, "eth.padding", whyTrailer},
-	{"oracle/http/zeek/100-continue.pcap", 0, "eth.trailer", whyTrailer},
-	{"oracle/http/zeek/pipelined-requests.pcap", 0, "eth.trailer", whyTrailer},
-	{"tls/zeek/hrr.pcap", 0, "eth.trailer", whyTrailer},
 	{"tls/pcapplusplus/tls1_3.pcap", 0, "tcp.completeness", whyCompleteness},
 	{"oracle/http/zeek/100-continue.pcap", 6, "http.response_for.uri", "the response after a 100 Continue: tshark still pairs it with its request, wiretap does not (decode/http_tree.go)"},
 	{"oracle/http/zeek/multipart.pcap", 4, "mime_multipart", "wiretap's MIME multipart line does not end in the boundary (decode/http_tree.go)"},
