@@ -223,6 +223,7 @@ func (c *dctx) finishSummary() {
 	s := c.sum
 	s.Number = c.n
 	s.Time = c.ci.Timestamp.Sub(c.a.first)
+	s.TimeRes = c.a.lay.timeResOf(c.ci.InterfaceIndex)
 	s.Length = c.ci.Length
 	if s.Length == 0 {
 		s.Length = len(c.p.Sources[0].Data)

@@ -128,6 +128,9 @@ type readJob struct {
 	// exposures are the per-stream secret findings, one per secret.
 	exposures    []*decode.Exposure
 	secretFrames map[int]bool
+	// ifaces are the file's interfaces, as the last packetLoop left them
+	// (their timestamp resolutions set the Time column's precision).
+	ifaces []capture.InterfaceInfo
 }
 
 type followReq struct {
@@ -291,6 +294,9 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 	if err != nil {
 		return 0, err
 	}
+	if il, ok := src.(capture.InterfaceLister); ok {
+		defer func() { rd.ifaces = il.Interfaces() }() // before Close
+	}
 	if rd.f.capFilter != "" {
 		src = capture.NewFilteredSource(src, rd.f.capFilter, capture.DefaultSnapLen)
 	}
@@ -337,6 +343,9 @@ func (rd *readJob) run() error {
 		return nil
 	})
 	an.Finish()
+	for i, ifc := range rd.ifaces {
+		an.SetTsResol(i, ifc.TsResol)
+	}
 	rd.noteExposures(an)
 	if rd.f.write != "" {
 		if err := rd.copyPackets(an); err != nil && readErr == nil {
