@@ -109,7 +109,7 @@ func (c *dctx) ethernet(off int) {
 		return
 	}
 	e.Add(c.hex("eth.type", off+12, 2, uint64(t), 16, etherTypeLabel(t)))
-	c.setCol("ETH", fmt.Sprintf("Ethertype %s (0x%04x)", etherTypeName(t), t))
+	c.setCol("ETH", "Ethernet II")
 	end := c.etherPayload(t, off+14, len(c.data))
 	c.ethTrailer(e, off, end)
 }
@@ -148,6 +148,12 @@ func (c *dctx) etherPayload(t uint16, off, end int) int {
 		return c.arp(off)
 	case 0x8100, 0x88a8, 0x9100:
 		return c.vlan(off, end, t)
+	}
+	// No dissector for the type: Wireshark's ethertype dissector names it
+	// in the Protocol column ("0x88b5"), keeping the Info of the layer
+	// below ("Ethernet II").
+	if !c.inError {
+		c.sum.Protocol = fmt.Sprintf("0x%04x", t)
 	}
 	c.dataLayer(off, end)
 	return 0
