@@ -282,6 +282,7 @@ func (c *dctx) ipv4Fragment(ip *Field, off, ihl, pend int, proto uint8, src, dst
 	if r == nil {
 		if in, ok := df.in[uint32(c.n)]; ok {
 			ip.Add(c.frameRef("ip.reassembled_in", int(in), "[Reassembled IPv4 in frame: %d]", in))
+			c.info += fmt.Sprintf(" [Reassembled in #%d]", in)
 		}
 		c.dataLayer(off+ihl, pend)
 		return
