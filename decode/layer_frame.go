@@ -15,6 +15,7 @@ import (
 type layerState struct {
 	times  frameTable[int64] // UnixNano of each frame
 	defrag ipv4Defrag
+	echo   icmpEcho // ICMP echo requests and replies (layer_icmp.go)
 	// timeRes is the unit the Time column is printed in, per interface
 	// (SetTsResol); 0 for nanoseconds.
 	timeRes []time.Duration
