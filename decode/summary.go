@@ -199,8 +199,11 @@ func (z *Summarizer) Summarize(ci gopacket.CaptureInfo, lt layers.LinkType, data
 func (z *Summarizer) describe(f *Frame, s *Summary) {
 	switch {
 	case f.Has(layers.LayerTypeEthernet):
-		s.Src, s.Dst, s.Protocol = f.Eth.SrcMAC.String(), f.Eth.DstMAC.String(), "ETH"
-		s.Info = "Ethertype " + f.Eth.EthernetType.String()
+		s.Src, s.Dst = f.Eth.SrcMAC.String(), f.Eth.DstMAC.String()
+		s.Protocol, s.Info = fmt.Sprintf("0x%04x", uint16(f.Eth.EthernetType)), "Ethernet II"
+		if f.Eth.Length > 0 || f.Eth.EthernetType == layers.EthernetTypeLLC {
+			s.Protocol, s.Info = "LLC", ""
+		}
 	case f.Has(layers.LayerTypeLinuxSLL):
 		s.Protocol, s.Info = "SLL", "Linux cooked capture"
 	case f.Has(layers.LayerTypeLinuxSLL2):
@@ -227,7 +230,7 @@ func (z *Summarizer) describe(f *Frame, s *Summary) {
 		s.Protocol, s.Info = "IPv6", "next header "+f.IP6.NextHeader.String()
 	default:
 		if f.Truncated {
-			s.Info += " [Malformed Packet]"
+			s.Info += malformedNote
 		}
 		return
 	}
@@ -244,25 +247,25 @@ func (z *Summarizer) describe(f *Frame, s *Summary) {
 		s.Info = icmp4Info(&f.ICMP4, f.IP4.TTL)
 	case f.Has(layers.LayerTypeICMPv6):
 		s.Protocol = "ICMPv6"
-		s.Info = f.ICMP6.TypeCode.String()
+		t, code := f.ICMP6.TypeCode.Type(), f.ICMP6.TypeCode.Code()
+		if s.Info = icmpv6Types[t]; s.Info == "" {
+			s.Info = fmt.Sprintf("Unknown (%d)", t)
+		}
+		if cn := icmpv6CodeName(t, code); cn != "" {
+			s.Info += " (" + cn + ")"
+		}
 	}
 	if f.Truncated {
-		s.Info += " [Malformed Packet]"
+		s.Info += malformedNote
 	}
 }
 
 func describeARP(a *layers.ARP, s *Summary) {
-	s.Protocol = "ARP"
+	s.Protocol = arpColProto(a.Operation)
 	sip, _ := netip.AddrFromSlice(a.SourceProtAddress)
 	tip, _ := netip.AddrFromSlice(a.DstProtAddress)
-	switch a.Operation {
-	case layers.ARPRequest:
-		s.Info = fmt.Sprintf("Who has %s? Tell %s", tip, sip)
-	case layers.ARPReply:
-		s.Info = fmt.Sprintf("%s is at %s", sip, fmtMAC(a.SourceHwAddress))
-	default:
-		s.Info = fmt.Sprintf("ARP opcode %d", a.Operation)
-	}
+	s.Info = arpInfo(a.Operation, fmtMAC(a.SourceHwAddress), sip.String(), fmtMAC(a.DstHwAddress), tip.String(),
+		a.SourceProtAddress, a.DstHwAddress, a.DstProtAddress)
 }
 
 func fmtMAC(b []byte) string {
@@ -273,14 +276,26 @@ func fmtMAC(b []byte) string {
 	return strings.Join(parts, ":")
 }
 
+// icmp4Info is the ICMP Info column as layer_icmp.go makes it, without
+// what needs later packets (the echo reply's frame).
 func icmp4Info(ic *layers.ICMPv4, ttl uint8) string {
-	switch ic.TypeCode.Type() {
-	case layers.ICMPv4TypeEchoRequest:
-		return fmt.Sprintf("Echo (ping) request  id=0x%04x, seq=%d/%d, ttl=%d", ic.Id, ic.Seq, ic.Seq>>8|ic.Seq<<8, ttl)
-	case layers.ICMPv4TypeEchoReply:
-		return fmt.Sprintf("Echo (ping) reply    id=0x%04x, seq=%d/%d, ttl=%d", ic.Id, ic.Seq, ic.Seq>>8|ic.Seq<<8, ttl)
+	t, code := ic.TypeCode.Type(), ic.TypeCode.Code()
+	name := icmpTypes[t]
+	switch {
+	case t == 9 && (code == 0 || code == 16):
+		name = "Mobile IP Advertisement"
+	case name == "":
+		name = "Unknown ICMP (obsolete or malformed?)"
 	}
-	return ic.TypeCode.String()
+	info := fmt.Sprintf("%-20s", name)
+	if cn := icmpCodeName(t, code); cn != "" {
+		info += " (" + cn + ")"
+	}
+	switch t {
+	case 0, 8, 13, 14, 15, 16, 17, 18:
+		info += fmt.Sprintf(" id=0x%04x, seq=%d/%d, ttl=%d", ic.Id, ic.Seq, ic.Seq>>8|ic.Seq<<8, ttl)
+	}
+	return info
 }
 
 // tcpInfo writes Wireshark's TCP Info text: ports, flags, relative Seq/Ack,
