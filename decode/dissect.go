@@ -100,6 +100,8 @@ func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 		}
 	} else if f.Has(layers.LayerTypeUDP) {
 		a.tcp.addUDP(n, ci, f)
+	} else {
+		a.lay.addICMP(n, f) // echo requests and replies (layer_icmp.go)
 	}
 }
 

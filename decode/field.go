@@ -230,10 +230,6 @@ type Packet struct {
 	Tree []*Field
 	// Summary is the packet-list row.
 	Summary Summary
-	// TimeDigits is how many decimals the Time column (-e _ws.col.Time)
-	// shows: the capture's timestamp resolution, as TimeDigits gives it
-	// (6 for microseconds); 0 is nine, below 0 none.
-	TimeDigits int
 	// lite: built by Analyzer.Row, so only Summary is complete.
 	lite bool
 	tree tree // makes the nodes

@@ -56,7 +56,7 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 	// as col_prepend_fence_fstr leaves them.
 	p.Summary.Info = tcpInfoPrefix(p.Summary.Info) + info.String()
 	if d.malformed {
-		p.Summary.Info += " [Malformed Packet]"
+		p.Summary.Info += malformedNote
 	}
 }
 

@@ -78,17 +78,29 @@ func (c *dctx) macAddr(parent *Field, which, title string, off int) {
 // ethernet dissects an Ethernet II (or 802.3) header at off.
 func (c *dctx) ethernet(off int) {
 	if len(c.data)-off < 14 {
+		// Wireshark shows each address it could read, then fails on
+		// the type: the Protocol column names the protocol it was in.
+		d := c.data[off:]
+		if len(d) >= 6 {
+			c.sum.Dst = net.HardwareAddr(d[0:6]).String()
+		}
+		if len(d) >= 12 {
+			c.sum.Src = net.HardwareAddr(d[6:12]).String()
+		}
+		c.setCol("Ethernet", "")
 		c.truncatedLayer("eth", "Ethernet II", off, "Ethernet")
-		c.setCol("ETH", "")
 		return
 	}
 	d := c.data[off:]
 	if t := be16(d[12:14]); c.lite && (t == 0x0800 || t == 0x86dd) {
 		// IP sets the row's addresses (or, cut short, leaves them ours).
 		c.p.Tree = append(c.p.Tree, c.proto("eth", off, 14, ""))
-		c.etherPayload(t, off+14, len(c.data))
-		if !c.netSrc.IsValid() {
-			c.sum.Src, c.sum.Dst = net.HardwareAddr(d[6:12]).String(), net.HardwareAddr(d[0:6]).String()
+		c.etherPayload(t, off+14, c.frameEnd())
+		if c.sum.Src == "" {
+			c.sum.Src = net.HardwareAddr(d[6:12]).String()
+		}
+		if c.sum.Dst == "" {
+			c.sum.Dst = net.HardwareAddr(d[0:6]).String()
 		}
 		return
 	}
@@ -109,8 +121,8 @@ func (c *dctx) ethernet(off int) {
 		return
 	}
 	e.Add(c.hex("eth.type", off+12, 2, uint64(t), 16, etherTypeLabel(t)))
-	c.setCol("ETH", fmt.Sprintf("Ethertype %s (0x%04x)", etherTypeName(t), t))
-	end := c.etherPayload(t, off+14, len(c.data))
+	c.setCol("ETH", "Ethernet II")
+	end := c.etherPayload(t, off+14, c.frameEnd())
 	c.ethTrailer(e, off, end)
 }
 
@@ -123,6 +135,11 @@ func (c *dctx) ethernet(off int) {
 func (c *dctx) ethTrailer(e *Field, off, end int) {
 	if end <= 0 || end >= len(c.data) || c.malformed {
 		return
+	}
+	if c.ci.Length > len(c.data) {
+		// Wireshark reads the padding as sent: cut by the snap length,
+		// it runs off the bytes captured.
+		c.markMalformed("ETH")
 	}
 	frame := len(c.data) - off
 	trailer := len(c.data) - end
@@ -172,6 +189,12 @@ func (c *dctx) etherPayload(t uint16, off, end int) int {
 		return c.arp(off)
 	case 0x8100, 0x88a8, 0x9100:
 		return c.vlan(off, end, t)
+	}
+	// No dissector for the type: Wireshark's ethertype dissector names it
+	// in the Protocol column ("0x88b5"), keeping the Info of the layer
+	// below ("Ethernet II").
+	if !c.inError {
+		c.sum.Protocol = fmt.Sprintf("0x%04x", t)
 	}
 	c.dataLayer(off, end)
 	return 0

@@ -114,8 +114,21 @@ func (c *dctx) tcp(off, end int) {
 			c.tcpInError(off)
 			return
 		}
+		// Wireshark shows the ports once it has read them, and the
+		// flags, numbers and window once it has read the window.
+		if d := c.data[off:]; len(d) >= 16 {
+			// (A header shorter than sent is not analysed: raw numbers;
+			// one the snap length cut is, as a first segment.)
+			fl := uint16(d[12]&0x0f)<<8 | uint16(d[13])
+			seq, ack := binary.BigEndian.Uint32(d[4:]), binary.BigEndian.Uint32(d[8:])
+			if end-off >= 20 {
+				seq, ack = firstSegmentNumbers(fl)
+			}
+			c.setCol("TCP", tcpHeadInfo(be16(d), be16(d[2:]), fl, seq, ack, uint64(be16(d[14:]))))
+		} else if len(d) >= 4 {
+			c.setCol("TCP", fmt.Sprintf("%d → %d", be16(d), be16(d[2:])))
+		}
 		c.truncatedLayer("tcp", "Transmission Control Protocol", off, "TCP")
-		c.setCol("TCP", "")
 		return
 	}
 	if c.inError {
@@ -150,7 +163,14 @@ func (c *dctx) tcp(off, end int) {
 	if thl < 20 {
 		t.Label = fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d", sp, dp)
 		t.Add(c.uint("tcp.hdr_len", off+12, 1, uint64(thl), 0, bitsLabel(uint64(d[12]), 0xf0, 8, fmt.Sprintf("Header Length: %d bytes (%d)", thl, thl/4))))
-		c.setCol("TCP", fmt.Sprintf("%d → %d [BOGUS] Bogus TCP header length (%d, must be at least 20)", sp, dp, thl))
+		cwin := uint64(win)
+		if fl&thSYN == 0 && scale >= 0 {
+			cwin <<= uint(scale)
+		}
+		if st == nil {
+			seq, ack = firstSegmentNumbers(fl)
+		}
+		c.setCol("TCP", tcpHeadInfo(sp, dp, fl, seq, ack, cwin)+fmt.Sprintf(", bogus TCP header length (%d, must be at least 20)", thl))
 		return
 	}
 	t.Add(c.uint("tcp.len", off, 0, uint64(seglen), 0, "[TCP Segment Len: %d]", seglen))
@@ -210,7 +230,19 @@ func (c *dctx) tcp(off, end int) {
 	t.Add(c.uint("tcp.urgent_pointer", off+18, 2, uint64(urg), 0, "Urgent Pointer: %d", urg))
 	if len(d) < thl {
 		t.Label = fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d, Len: %d", sp, dp, seq, seglen)
-		c.setCol("TCP", fmt.Sprintf("%d → %d [%s] Seq=%d Len=%d", sp, dp, tcpFlagList(fl), seq, seglen))
+		// Wireshark shows the length when the header lies in the
+		// datagram (only the snap length cut it; then the numbers are
+		// analysed, else raw), and the options it read whole.
+		info := tcpHeadInfo(sp, dp, fl, seq, ack, cwin)
+		if end-off >= thl {
+			if st == nil {
+				seq, ack = firstSegmentNumbers(fl)
+			}
+			info = tcpHeadInfo(sp, dp, fl, seq, ack, cwin) + fmt.Sprintf(" Len=%d", seglen)
+		} else if optionCutContained(d[20:]) {
+			c.malNote = containedNote
+		}
+		c.setCol("TCP", string(appendOptionsInfo([]byte(info), infoOptions(d[20:]), st, dir)))
 		c.markMalformed("TCP")
 		return
 	}
@@ -255,7 +287,10 @@ func (c *dctx) tcpPayloadField(t *Field, off, end, thl, seglen int) {
 			label = fmt.Sprintf("TCP payload (%d byte%s)", seglen, plural(seglen))
 		}
 		t.Add(c.node(Field{Name: "tcp.payload", Label: label, Kind: KindBytes, B: c.data[ps:capEnd], Start: ps, Len: capEnd - ps}))
-		if end > len(c.data) {
+		// A payload the snap length cut is no error for TCP, but with 1
+		// to 7 of 8 or more bytes captured one of tshark's heuristic
+		// dissectors reads past them.
+		if n := capEnd - ps; end > len(c.data) && n > 0 && n < 8 && seglen >= 8 {
 			c.markMalformed("TCP")
 		}
 	}
@@ -299,6 +334,27 @@ func (c *dctx) tcpRow(t *Field, off, end int, d []byte, thl, seglen int) {
 	c.tcpPayloadField(t, off, end, thl, seglen)
 }
 
+// firstSegmentNumbers are the relative sequence and acknowledgment numbers
+// Wireshark gives the first segment of a conversation (one the fast pass
+// could not take: a header cut short or bogus).
+func firstSegmentNumbers(fl uint16) (seq, ack uint32) {
+	if fl&thSYN != 0 {
+		return 0, 1
+	}
+	return 1, 1
+}
+
+// tcpHeadInfo is the start of TCP's Info column, as far as Wireshark has
+// it when it finds the header bad or short: ports, flags, numbers and
+// window.
+func tcpHeadInfo(sp, dp, fl uint16, seq, ack uint32, cwin uint64) string {
+	s := fmt.Sprintf("%d → %d [%s] Seq=%d", sp, dp, tcpFlagList(fl), seq)
+	if fl&thACK != 0 {
+		s += fmt.Sprintf(" Ack=%d", ack)
+	}
+	return s + fmt.Sprintf(" Win=%d", cwin)
+}
+
 // tcpInfo is TCP's Info column.
 func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint64, urg uint16, seglen int, opts []tcpOption, st *Stream, dir int) string {
 	// Wireshark prepends each mark to the Info column in turn, so the
@@ -333,6 +389,15 @@ func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint
 		u(" Urg=", uint64(urg))
 	}
 	u(" Len=", uint64(seglen))
+	return string(appendOptionsInfo(info, opts, st, dir))
+}
+
+// appendOptionsInfo appends the Info column's part for the options.
+func appendOptionsInfo(info []byte, opts []tcpOption, st *Stream, dir int) []byte {
+	u := func(pfx string, v uint64) {
+		info = append(info, pfx...)
+		info = strconv.AppendUint(info, v, 10)
+	}
 	for _, o := range opts {
 		switch o.kind {
 		case 2:
@@ -355,7 +420,29 @@ func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint
 			}
 		}
 	}
-	return string(info)
+	return info
+}
+
+// optionCutContained reports whether options d, cut short of their
+// header length, end inside an option whose length byte was read (for
+// Wireshark a ContainedBoundsError, containedNote), rather than before
+// an option's kind and length (a plain bounds error).
+func optionCutContained(d []byte) bool {
+	for i := 0; i < len(d); {
+		switch k := d[i]; {
+		case k == 0 || k == 1:
+			i++
+		case i+1 >= len(d):
+			return false
+		case d[i+1] < 2:
+			return false
+		case i+int(d[i+1]) > len(d):
+			return true
+		default:
+			i += int(d[i+1])
+		}
+	}
+	return false
 }
 
 // infoOptions lists the well-formed options the Info column shows.

@@ -11,7 +11,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // FieldsFormat is tshark's -T fields layout: the -e fields and the -E
@@ -310,14 +309,14 @@ func appendEscaped(b []byte, s string) []byte {
 // columnText is the packet-list column name (_ws.col.Title) from
 // p's Summary, as tshark's default columns print: Time is the seconds
 // since the first packet with as many decimals as the capture's timestamp
-// resolution (p.TimeDigits). A title tshark does not have prints nothing.
+// resolution (Summary.TimeRes). A title tshark does not have prints nothing.
 func columnText(p *Packet, name string) string {
 	s := &p.Summary
 	switch name[len(ColumnPrefix):] {
 	case "No.":
 		return strconv.Itoa(s.Number)
 	case "Time":
-		return string(appendRelTime(nil, s.Time, p.TimeDigits))
+		return string(appendRelTime(nil, s.Time, s.TimeRes))
 	case "Source":
 		return s.Src
 	case "Destination":
@@ -330,52 +329,4 @@ func columnText(p *Packet, name string) string {
 		return s.Info
 	}
 	return ""
-}
-
-// appendRelTime appends d in seconds with digits decimals (0 is taken as
-// 9, below 0 as none), truncated, as tshark's relative Time column prints
-// it.
-func appendRelTime(b []byte, d time.Duration, digits int) []byte {
-	if digits == 0 || digits > 9 {
-		digits = 9
-	}
-	if d < 0 {
-		b, d = append(b, '-'), -d
-	}
-	b = strconv.AppendInt(b, int64(d/time.Second), 10)
-	if digits < 0 {
-		return b
-	}
-	b = append(b, '.')
-	frac := int64(d % time.Second)
-	var ns [9]byte
-	for i := 8; i >= 0; i-- {
-		ns[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	return append(b, ns[:digits]...)
-}
-
-// TimeDigits is the number of decimals tshark's Time column shows for a
-// capture interface whose timestamp tick is tickNanos nanoseconds (its
-// "automatic" precision): 9 for nanoseconds, 6 for microseconds, 3, 2 or
-// 1 for coarser ticks, -1 (whole seconds) for a tick of a second or more.
-func TimeDigits(tickNanos float64) int {
-	if tickNanos <= 0 {
-		return 9
-	}
-	perSec := 1e9 / tickNanos
-	switch {
-	case perSec >= 1e9:
-		return 9
-	case perSec >= 1e6:
-		return 6
-	case perSec >= 1e3:
-		return 3
-	case perSec >= 100:
-		return 2
-	case perSec >= 10:
-		return 1
-	}
-	return -1
 }

@@ -97,7 +97,7 @@ func TestFieldsSetOption(t *testing.T) {
 // TestWriteFields: the line layout, with occurrences, quotes, a field
 // named twice and the columns.
 func TestWriteFields(t *testing.T) {
-	p := &Packet{Number: 11, TimeDigits: 6, Summary: Summary{Number: 11, Time: 62966123 * time.Microsecond / 1000,
+	p := &Packet{Number: 11, Summary: Summary{Number: 11, Time: 62966123 * time.Microsecond / 1000, TimeRes: time.Microsecond,
 		Src: "1.2.3.4", Dst: "5.6.7.8", Protocol: "TLSv1.1", Length: 285, Info: "Server Hello\tDone"}}
 	top := &Field{Name: "tls", Kind: KindProtocol}
 	top.Add(&Field{Name: "tls.record.length", Kind: KindUint, U: 331})
@@ -140,25 +140,15 @@ func TestWriteFields(t *testing.T) {
 	}
 }
 
-// TestTimeDigits: the Time column's precision per timestamp tick, and
-// how it prints.
-func TestTimeDigits(t *testing.T) {
+// TestAppendRelTime: the Time column at each precision.
+func TestAppendRelTime(t *testing.T) {
 	for _, c := range []struct {
-		tick float64
-		want int
-	}{{1, 9}, {1000, 6}, {10, 6}, {1e6, 3}, {1e7, 2}, {1e8, 1}, {1e9, -1}, {3906250, 2}} {
-		if got := TimeDigits(c.tick); got != c.want {
-			t.Errorf("tick %v ns: %d decimals, want %d", c.tick, got, c.want)
-		}
-	}
-	for _, c := range []struct {
-		d      time.Duration
-		digits int
+		d, res time.Duration
 		want   string
-	}{{127521774, 0, "0.127521774"}, {127521774, 9, "0.127521774"}, {127521774, 6, "0.127521"},
-		{-1000, 6, "-0.000001"}, {2*time.Second + 5, -1, "2"}} {
-		if got := string(appendRelTime(nil, c.d, c.digits)); got != c.want {
-			t.Errorf("%v at %d: %q, want %q", c.d, c.digits, got, c.want)
+	}{{127521774, 0, "0.127521774"}, {127521774, time.Nanosecond, "0.127521774"}, {127521774, time.Microsecond, "0.127521"},
+		{-1000, time.Microsecond, "-0.000001"}, {2*time.Second + 5, time.Second, "2"}} {
+		if got := string(appendRelTime(nil, c.d, c.res)); got != c.want {
+			t.Errorf("%v at %v: %q, want %q", c.d, c.res, got, c.want)
 		}
 	}
 }

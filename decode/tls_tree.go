@@ -220,7 +220,7 @@ func (s *tlsStage) dissect(p *Packet, n int, tcpNode *Field) bool {
 	p.Summary.Protocol = d.proto
 	p.Summary.Info = d.info
 	if d.malformed {
-		p.Summary.Info += " [Malformed Packet]"
+		p.Summary.Info += malformedNote
 	}
 	return true
 }
@@ -228,9 +228,8 @@ func (s *tlsStage) dissect(p *Packet, n int, tcpNode *Field) bool {
 // segmentNote appends TCP's note for a frame whose data went into a PDU
 // completed later; a "[Malformed Packet]" mark stays last.
 func segmentNote(info string) string {
-	const malformed = " [Malformed Packet]"
-	if strings.HasSuffix(info, malformed) {
-		return strings.TrimSuffix(info, malformed) + " [TCP segment of a reassembled PDU]" + malformed
+	if strings.HasSuffix(info, malformedNote) {
+		return strings.TrimSuffix(info, malformedNote) + " [TCP segment of a reassembled PDU]" + malformedNote
 	}
 	return info + " [TCP segment of a reassembled PDU]"
 }

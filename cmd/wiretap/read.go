@@ -135,9 +135,9 @@ type readJob struct {
 	// exposures are the per-stream secret findings, one per secret.
 	exposures    []*decode.Exposure
 	secretFrames map[int]bool
-	// ifaces describes the interfaces of the file being read (nil if the
-	// source does not).
-	ifaces capture.InterfaceLister
+	// ifaces are the file's interfaces, as the last packetLoop left them
+	// (their timestamp resolutions set the Time column's precision).
+	ifaces []capture.InterfaceInfo
 }
 
 type followReq struct {
@@ -316,7 +316,9 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 	if err != nil {
 		return 0, err
 	}
-	rd.ifaces, _ = src.(capture.InterfaceLister)
+	if il, ok := src.(capture.InterfaceLister); ok {
+		defer func() { rd.ifaces = il.Interfaces() }() // before Close
+	}
 	if rd.f.capFilter != "" {
 		src = capture.NewFilteredSource(src, rd.f.capFilter, capture.DefaultSnapLen)
 	}
@@ -363,6 +365,9 @@ func (rd *readJob) run() error {
 		return nil
 	})
 	an.Finish()
+	for i, ifc := range rd.ifaces {
+		an.SetTsResol(i, ifc.TsResol)
+	}
 	rd.noteExposures(an)
 	if rd.f.write != "" {
 		if err := rd.copyPackets(an); err != nil && readErr == nil {
@@ -409,11 +414,10 @@ func (rd *readJob) run() error {
 // is built (Analyzer.Row) and printed.
 func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bool) error {
 	type job struct {
-		n      int
-		ci     gopacket.CaptureInfo
-		lt     layers.LinkType
-		data   []byte
-		digits int // the Time column's decimals
+		n    int
+		ci   gopacket.CaptureInfo
+		lt   layers.LinkType
+		data []byte
 	}
 	type result struct {
 		p     *decode.Packet // kept for stats
@@ -464,7 +468,6 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		} else {
 			p = an.Dissect(j.n, j.ci, j.lt, j.data)
 		}
-		p.TimeDigits = j.digits
 		if len(rd.secrets) > 0 {
 			decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
 		}
@@ -500,26 +503,12 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 	}
 	pass := decode.NewOrdered(context.Background(), work, emit)
 	_, loopErr := rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
-		return pass.Add(job{n: n, ci: ci, lt: lt, data: bytes.Clone(data), digits: rd.timeDigits(ci)})
+		return pass.Add(job{n: n, ci: ci, lt: lt, data: bytes.Clone(data)})
 	})
 	if err := pass.Wait(); err != nil {
 		return err
 	}
 	return loopErr
-}
-
-// timeDigits is the number of decimals of the Time column for a packet
-// just read: its interface's timestamp resolution (tshark's automatic
-// precision).
-func (rd *readJob) timeDigits(ci gopacket.CaptureInfo) int {
-	if rd.ifaces == nil {
-		return 9
-	}
-	ifs := rd.ifaces.Interfaces()
-	if ci.InterfaceIndex < 0 || ci.InterfaceIndex >= len(ifs) {
-		return 9
-	}
-	return decode.TimeDigits(ifs[ci.InterfaceIndex].TsResolNanos)
 }
 
 func (rd *readJob) wants(z string) bool {
