@@ -58,9 +58,7 @@ const (
 	whyInvalidNano  = "the record's nanosecond field is out of range: tshark prints it as it is, wiretap's reader normalises it (see capture/oracle_files_test.go)"
 	whyWebSocket    = "wiretap does not dissect WebSocket frames after the Upgrade"
 	whyFernet       = "wiretap's own Fernet dissector names the Protocol column and adds to Info"
-	whyEtherType    = "an unknown EtherType: tshark's Protocol column is the number, its Info \"Ethernet II\"; wiretap's are \"ETH\" and \"Ethertype Unknown\" (decode/layer_eth.go)"
 	whyReassembled  = "tshark's Info of an IPv4 fragment ends in \" [Reassembled in #N]\", wiretap's does not; and wiretap puts ip.reassembled_in on the reassembling frame itself"
-	whyICMPPairs    = "tshark's Info of an ICMP echo names its reply or request (\"(reply in 4)\", \"(no response found!)\"); wiretap's does not (decode/layer_icmp.go)"
 	whyICMPQuoted   = "the UDP datagram quoted in an ICMP error: tshark dissects its payload as data and counts it as a UDP stream; wiretap does neither (decode/layer_icmp.go)"
 	whyX509         = "wiretap does not dissect the certificates: tshark's frame.protocols goes on with x509sat, x509ce, pkcs-1 …"
 	whyCompleteness = "tcp.completeness: wiretap counts the stream's flags differently when the capture starts mid-stream or has no handshake (decode/tcpanalysis.go)"
@@ -86,11 +84,6 @@ var fieldsOracleDiffs = []fieldsDiff{
 	{"oracle/http/zeek/websocket.pcap", 0, "frame.protocols", whyWebSocket},
 	{"oracle/http/zeek/websocket.pcap", 0, "_ws.col.Protocol", whyWebSocket},
 	{"oracle/http/zeek/websocket.pcap", 0, "_ws.col.Info", whyWebSocket},
-	{"oracle/formats/heuristics/microsecs.pcap", 0, "_ws.col.Protocol", whyEtherType},
-	{"oracle/formats/heuristics/microsecs.pcap", 0, "_ws.col.Info", whyEtherType},
-	{"oracle/formats/heuristics/nanosecs.pcap", 0, "_ws.col.Protocol", whyEtherType},
-	{"oracle/formats/heuristics/nanosecs.pcap", 0, "_ws.col.Info", whyEtherType},
-	{"oracle/http/pcapplusplus/frag_http_req.pcap", 0, "_ws.col.Info", whyReassembled},
 	{"tls/pcapplusplus/tls1_3.pcap", 0, "tcp.completeness", whyCompleteness},
 	{"oracle/http/zeek/100-continue.pcap", 6, "http.response_for.uri", "the response after a 100 Continue: tshark still pairs it with its request, wiretap does not (decode/http_tree.go)"},
 	{"oracle/http/zeek/multipart.pcap", 4, "mime_multipart", "wiretap's MIME multipart line does not end in the boundary (decode/http_tree.go)"},
@@ -108,11 +101,6 @@ func init() {
 		}
 	}
 	for _, d := range []fieldsDiff{
-		{"synth/layers-eth.pcap", 3, "_ws.col.Info", whyICMPPairs},
-		{"synth/layers-eth.pcap", 4, "_ws.col.Info", whyICMPPairs},
-		{"synth/layers-sll.pcap", 2, "_ws.col.Info", whyICMPPairs},
-		{"synth/layers-eth.pcap", 6, "_ws.col.Info", whyICMPPairs},
-		{"synth/layers-eth.pcap", 7, "_ws.col.Info", "tshark's Info of a Neighbor Solicitation ends in \"from\" and the source link-layer address option; wiretap's does not (decode/layer_icmpv6.go)"},
 		{"synth/layers-eth.pcap", 10, "udp.stream", whyICMPQuoted + ": tshark's stream numbers count it"},
 		{"synth/layers-eth.pcap", 5, "data", whyICMPQuoted},
 		{"synth/layers-eth.pcap", 5, "data.data", whyICMPQuoted},
