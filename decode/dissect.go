@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -153,18 +154,64 @@ func (a *Analyzer) Row(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 // fields comes from. A display filter asks for the fields it names, -T
 // fields for its -e fields.
 type Want struct {
-	app bool // a field the application stage's dissectors make
+	app   bool // a field the application stage's dissectors make
+	names map[string]bool
+	// protos are the layers some wanted field is in; the others' trees
+	// are skimmed as for a row (dctx.skim). all: none may be (a field
+	// every layer adds to, like frame.protocols).
+	protos map[string]bool
+	all    bool
 }
 
 // WantFields is a Want for the values of the named fields and protocols.
 func WantFields(names []string) *Want {
-	w := &Want{}
+	w := &Want{names: map[string]bool{}, protos: map[string]bool{}}
 	for _, n := range names {
 		if !layerField(n) {
 			w.app = true
 		}
+		proto, _, _ := strings.Cut(n, ".")
+		w.protos[proto] = true
+		if kind, _, _ := LookupField(n); kind == KindProtocol && proto != "frame" {
+			// A protocol's bytes (contains, matches) end where its IP
+			// header says: IP's tree is needed.
+			w.protos["ip"], w.protos["ipv6"] = true, true
+		}
+		switch {
+		case n == "ip.version":
+			// IPv6's tree carries ip.version too (tshark's hidden field).
+			w.protos["ipv6"] = true
+		case n == "frame.protocols", proto == "_ws", proto == "data":
+			w.all = true
+		}
+		w.names[n] = true
+		for _, d := range fieldNeeds[n] {
+			w.names[d] = true
+		}
+		if len(n) >= 7 && n[:7] == "fernet." || n == "fernet" {
+			// The Fernet dissector reads the HTTP bodies.
+			w.names["http.file_data"] = true
+		}
 	}
 	return w
+}
+
+// fieldNeeds are fields a field's dissector reads back from the tree.
+var fieldNeeds = map[string][]string{}
+
+// structural are the nodes the dissectors read back from the tree (the
+// TCP stream and payload, the protocols so far) and the display filter's
+// protocol buffers (an IP header's lengths): always made.
+var structural = map[string]bool{"frame.protocols": true, "tcp.stream": true, "tcp.payload": true, "ip.len": true, "ipv6.plen": true}
+
+// skims reports whether layer proto's tree can be left out (what a row
+// builds instead: its protocol node and what the layers above read).
+func (w *Want) skims(proto string) bool { return !w.all && !w.protos[proto] }
+
+// keeps reports whether a node named name, of kind, is made: what is
+// asked for, every protocol, and the structural nodes.
+func (w *Want) keeps(name string, kind Kind) bool {
+	return kind == KindProtocol || w.names[name] || structural[name]
 }
 
 // layerPrefixes are the protocols dissectLayers makes alone.
@@ -194,7 +241,7 @@ func layerField(name string) bool {
 func (a *Analyzer) DissectFor(w *Want, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
 	defer a.reading()()
 	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
-	p.tree.noLabels, p.tree.pool = true, true
+	p.tree.noLabels, p.tree.pool, p.tree.want = true, true, w
 	tcpNode := a.dissectLayers(p, n, ci, lt, data)
 	if tcpNode != nil && w.app {
 		a.dissectApp(p, n, tcpNode)

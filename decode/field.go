@@ -65,10 +65,15 @@ type Field struct {
 	Children []*Field
 	// tree made the node: its children's arrays come from it too.
 	tree *tree
+	// gone: a node no one asked for (tree.want): never added anywhere.
+	gone bool
 }
 
 // Add appends a child and returns it.
 func (f *Field) Add(c *Field) *Field {
+	if f.gone || c.gone {
+		return c
+	}
 	if len(f.Children) == cap(f.Children) {
 		if f.tree != nil {
 			f.Children = f.tree.grow(f.Children)
@@ -253,15 +258,30 @@ type DataSource struct {
 // several times, e.g. two IP headers in a tunnel, or many HTTP headers).
 func (p *Packet) Fields(name string) []*Field {
 	var out []*Field
+	p.EachField(func(f *Field) {
+		if f.Name == name {
+			out = append(out, f)
+		}
+	})
+	return out
+}
+
+// EachField calls fn for every node of the packet, in tree order (for a
+// packet DissectFor made, only the nodes it was asked for and the protocol
+// nodes, in the order they were made).
+func (p *Packet) EachField(fn func(*Field)) {
+	if p.tree.want != nil {
+		for _, f := range p.tree.flat {
+			fn(f)
+		}
+		return
+	}
 	for _, top := range p.Tree {
 		top.Walk(func(f *Field) bool {
-			if f.Name == name {
-				out = append(out, f)
-			}
+			fn(f)
 			return true
 		})
 	}
-	return out
 }
 
 // FieldText is tshark's -e output for name: occurrences joined by sep.

@@ -99,9 +99,7 @@ func (a *httpStage) dissectOther(p *Packet, n int, tcpNode *Field) {
 
 // topData is Wireshark's "data" as a layer of its own.
 func (d *httpDissector) topData(b []byte, src, base int) *Field {
-	parent := d.p.tree.newNode(Field{}, "")
-	d.dataNode(parent, b, src, base)
-	return parent.Children[0]
+	return d.dataProto(b, src, base)
 }
 
 // strtolDec is strtol(s, NULL, 10).
@@ -614,10 +612,16 @@ func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
 
 // dataNode adds Wireshark's "data" over b.
 func (d *httpDissector) dataNode(parent *Field, b []byte, src, base int) {
+	parent.Add(d.dataProto(b, src, base))
+}
+
+// dataProto is the "data" protocol node of b.
+func (d *httpDissector) dataProto(b []byte, src, base int) *Field {
 	n := len(b)
-	f := parent.Add(d.p.tree.newNode(Field{Name: "data", Kind: KindProtocol, Source: src, Start: base, Len: n}, "Data (%d byte%s)", n, plural(n)))
-	f.Add(d.p.tree.newNode(Field{Name: "data.data", Kind: KindBytes, B: b, Source: src, Start: base, Len: n}, "Data: "+truncHex(b)))
+	f := d.p.tree.newNode(Field{Name: "data", Kind: KindProtocol, Source: src, Start: base, Len: n}, "Data (%d byte%s)", n, plural(n))
+	f.Add(d.p.tree.newNode(Field{Name: "data.data", Kind: KindBytes, B: b, Source: src, Start: base, Len: n}, "Data: %s", truncHexOf(b)))
 	f.Add(d.p.tree.newNode(Field{Name: "data.len", Kind: KindUint, U: uint64(n)}, "[Length: %d]", n))
+	return f
 }
 
 // Media types Wireshark 4.0 dissects, by the protocol that takes them.

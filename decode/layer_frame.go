@@ -78,7 +78,7 @@ func (c *dctx) frame(lt layers.LinkType) {
 	if wire < capLen {
 		wire = capLen
 	}
-	if c.lite {
+	if c.skim("frame") {
 		c.p.Tree = append(c.p.Tree, c.proto("frame", 0, capLen, ""))
 		return
 	}

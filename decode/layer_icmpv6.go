@@ -194,8 +194,7 @@ func (c *dctx) ndOptions(ic *Field, off, end int, info *string) {
 		if l == 0 || off+l > end {
 			return
 		}
-		o := ic.Add(c.text(off, l, "ICMPv6 Option (type %d)", t))
-		o.Name = "icmpv6.opt"
+		o := ic.Add(c.none("icmpv6.opt", off, l, "ICMPv6 Option (type %d)", t))
 		o.Add(c.uint("icmpv6.opt.type", off, 1, uint64(t), 0, "Type: %d", t))
 		o.Add(c.uint("icmpv6.opt.length", off+1, 1, uint64(l/8), 0, "Length: %d (%d bytes)", l/8, l))
 		if (t == 1 || t == 2) && l >= 8 {

@@ -103,7 +103,7 @@ func (c *dctx) ipv4(off, end int) int {
 	}
 	ihl := int(d[0]&15) * 4
 	src, dst := netip.AddrFrom4([4]byte(d[12:16])), netip.AddrFrom4([4]byte(d[16:20]))
-	if tl := int(be16(d[2:])); c.lite && !c.inError && ihl >= 20 && len(d) >= ihl && tl >= ihl && be16(d[6:])&0x3fff == 0 {
+	if tl := int(be16(d[2:])); c.skim("ip") && !c.inError && ihl >= 20 && len(d) >= ihl && tl >= ihl && be16(d[6:])&0x3fff == 0 {
 		// A whole, unfragmented datagram, for a row: no tree.
 		c.p.Tree = append(c.p.Tree, c.proto("ip", off, ihl, ""))
 		c.setNet(src, dst)
@@ -245,8 +245,7 @@ func (c *dctx) ipv4Options(ip *Field, off, n int) {
 			}
 			l = int(d[i+1])
 		}
-		opt := o.Add(c.text(off+i, l, "IP Option - "+name))
-		opt.Name = "ip.opt"
+		opt := o.Add(c.none("ip.opt", off+i, l, "IP Option - "+name))
 		opt.Add(c.uint("ip.opt.type", off+i, 1, uint64(t), 0, "Type: %d", t))
 		if t > 1 {
 			opt.Add(c.uint("ip.opt.len", off+i+1, 1, uint64(l), 0, "Length: %d", l))

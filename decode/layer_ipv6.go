@@ -30,7 +30,7 @@ func (c *dctx) ipv6(off, end int) int {
 		return 0
 	}
 	src, dst := netip.AddrFrom16([16]byte(d[8:24])), netip.AddrFrom16([16]byte(d[24:40]))
-	if plen := int(be16(d[4:])); c.lite && !c.inError && plen > 0 && (d[6] == 6 || d[6] == 17) {
+	if plen := int(be16(d[4:])); c.skim("ipv6") && !c.inError && plen > 0 && (d[6] == 6 || d[6] == 17) {
 		// No extension headers, for a row: no tree.
 		c.p.Tree = append(c.p.Tree, c.proto("ipv6", off, 40, ""))
 		c.setNet(src, dst)
@@ -156,7 +156,7 @@ func (c *dctx) ipv6Options(e *Field, off, end int) {
 	for i := off; i < end; {
 		t := c.data[i]
 		if t == 0 {
-			e.Add(c.text(i, 1, "Pad1")).Name = "ipv6.opt.pad1"
+			e.Add(c.none("ipv6.opt.pad1", i, 1, "Pad1"))
 			i++
 			continue
 		}
@@ -175,8 +175,7 @@ func (c *dctx) ipv6Options(e *Field, off, end int) {
 		default:
 			label = fmt.Sprintf("Unknown IPv6 Option (0x%02x)", t)
 		}
-		o := e.Add(c.text(i, l, label))
-		o.Name = "ipv6.opt"
+		o := e.Add(c.none("ipv6.opt", i, l, label))
 		o.Add(c.hex("ipv6.opt.type", i, 1, uint64(t), 8, "Type: 0x%02x", t))
 		o.Add(c.uint("ipv6.opt.length", i+1, 1, uint64(l-2), 0, "Length: %d", l-2))
 		i += l

@@ -150,7 +150,7 @@ func (c *dctx) tcp(off, end int) {
 	c.p.Tree = append(c.p.Tree, t)
 	appendProtocol(c.p, "tcp")
 	c.tcpNode = t
-	if c.lite && thl >= 20 && len(d) >= thl {
+	if c.skim("tcp") && thl >= 20 && len(d) >= thl {
 		c.tcpRow(t, off, end, d, thl, seglen)
 		return
 	}
@@ -595,26 +595,26 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 		}
 		l := int(d[i+1])
 		body := d[i+2 : i+l]
-		o := of.Add(c.node(Field{Kind: KindBytes, B: d[i : i+l], Start: off + i, Len: l}))
+		o := of.Add(c.node(Field{Name: tcpOptionField(k, l), Kind: KindBytes, B: d[i : i+l], Start: off + i, Len: l}))
 		o.Add(c.uint("tcp.option_kind", off+i, 1, uint64(k), 0, "Kind: %s (%d)", kindName, k))
 		o.Add(c.uint("tcp.option_len", off+i+1, 1, uint64(l), 0, "Length: %d", l))
 		bo := off + i + 2
 		switch {
 		case k == 2 && l == 4:
 			mss := be16(body)
-			o.Name, o.Label = "tcp.options.mss", fmt.Sprintf("TCP Option - Maximum segment size: %d bytes", mss)
+			o.Label = fmt.Sprintf("TCP Option - Maximum segment size: %d bytes", mss)
 			o.Add(c.uint("tcp.options.mss_val", bo, 2, uint64(mss), 0, "MSS Value: %d", mss))
 		case k == 3 && l == 3:
 			sh := body[0]
 			mult := uint64(1) << min(sh, 14)
-			o.Name, o.Label = "tcp.options.wscale", fmt.Sprintf("TCP Option - Window scale: %d (multiply by %d)", sh, mult)
+			o.Label = fmt.Sprintf("TCP Option - Window scale: %d (multiply by %d)", sh, mult)
 			o.Add(c.uint("tcp.options.wscale.shift", bo, 1, uint64(sh), 0, "Shift count: %d", sh))
 			o.Add(c.uint("tcp.options.wscale.multiplier", bo, 1, mult, 0, "[Multiplier: %d]", mult))
 		case k == 4 && l == 2:
-			o.Name, o.Label = "tcp.options.sack_perm", "TCP Option - SACK permitted"
+			o.Label = "TCP Option - SACK permitted"
 		case k == 8 && l == 10:
 			tv, te := binary.BigEndian.Uint32(body), binary.BigEndian.Uint32(body[4:])
-			o.Name, o.Label = "tcp.options.timestamp", fmt.Sprintf("TCP Option - Timestamps: TSval %d, TSecr %d", tv, te)
+			o.Label = fmt.Sprintf("TCP Option - Timestamps: TSval %d, TSecr %d", tv, te)
 			o.Add(c.uint("tcp.options.timestamp.tsval", bo, 4, uint64(tv), 0, "Timestamp value: %d", tv))
 			o.Add(c.uint("tcp.options.timestamp.tsecr", bo+4, 4, uint64(te), 0, "Timestamp echo reply: %d", te))
 		case k == 5:
@@ -622,7 +622,6 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 			if st != nil {
 				base = st.flow[1-dir].baseSeq
 			}
-			o.Name = "tcp.options.sack"
 			var lbl strings.Builder
 			lbl.WriteString("TCP Option - SACK")
 			cnt := 0
@@ -641,7 +640,7 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 			o.Add(c.uint("tcp.options.sack.count", bo, 0, uint64(cnt), 0, "[TCP SACK Count: %d]", cnt))
 			o.Label = lbl.String()
 		default:
-			o.Name, o.Label = "tcp.options.unknown", "TCP Option - "+name
+			o.Label = "TCP Option - " + name
 			if len(body) > 0 {
 				o.Add(c.bytes("tcp.options.unknown.payload", bo, len(body), "Payload: "+truncHex(body)))
 			}
@@ -650,4 +649,22 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 	}
 	of.Label = fmt.Sprintf("Options: (%d bytes), %s", n, strings.Join(names, ", "))
 	return infoOptions(d)
+}
+
+// tcpOptionField is the field of a TCP option of kind k and length l
+// (the cases of tcpOptions' switch).
+func tcpOptionField(k byte, l int) string {
+	switch {
+	case k == 2 && l == 4:
+		return "tcp.options.mss"
+	case k == 3 && l == 3:
+		return "tcp.options.wscale"
+	case k == 4 && l == 2:
+		return "tcp.options.sack_perm"
+	case k == 8 && l == 10:
+		return "tcp.options.timestamp"
+	case k == 5:
+		return "tcp.options.sack"
+	}
+	return "tcp.options.unknown"
 }

@@ -68,6 +68,12 @@ func tcpPayload(p *Packet, tcpNode *Field) (payload []byte, source, start int) {
 	return nil, 0, 0
 }
 
+// skim reports whether layer proto may skip its tree, as for a row: in a
+// row (Analyzer.Row), or when DissectFor wants none of its fields.
+func (c *dctx) skim(proto string) bool {
+	return c.lite || c.p.tree.want != nil && c.p.tree.want.skims(proto)
+}
+
 // dctx is the state of one full dissection. Its place is the current
 // data source (src, its index in p.Sources; data, its bytes), where the
 // nodes it makes point.

@@ -235,30 +235,24 @@ func (f *FieldsFormat) repeatedLater(i int) bool {
 func (f *FieldsFormat) appendValues(b []byte, p *Packet, name string) []byte {
 	var first, last *Field
 	n := 0
-	for _, top := range p.Tree {
-		top.Walk(func(x *Field) bool {
-			if x.Name != name {
-				return true
-			}
-			if first == nil {
-				first = x
-			}
-			last = x
-			switch f.Occurrence {
-			case 'f', 'l':
-			default:
-				if n > 0 {
-					b = append(b, f.agg())
-				}
-				b = appendEscaped(b, p.fieldText(x))
-			}
-			n++
-			return f.Occurrence != 'f'
-		})
-		if f.Occurrence == 'f' && first != nil {
-			break
+	p.EachField(func(x *Field) {
+		if x.Name != name {
+			return
 		}
-	}
+		if first == nil {
+			first = x
+		}
+		last = x
+		switch f.Occurrence {
+		case 'f', 'l':
+		default:
+			if n > 0 {
+				b = append(b, f.agg())
+			}
+			b = appendEscaped(b, p.fieldText(x))
+		}
+		n++
+	})
 	switch {
 	case first == nil:
 	case f.Occurrence == 'f':

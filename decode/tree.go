@@ -34,11 +34,21 @@ type tree struct {
 	lite bool
 	// noLabels: only values are wanted (Analyzer.DissectFor).
 	noLabels bool
+	// want (DissectFor): only the nodes it keeps are made; the others
+	// are the scratch node, which nothing holds. flat lists the nodes
+	// made, in the order they were.
+	want    *Want
+	flat    []*Field
+	scratch Field
 }
 
 // newNode returns a node holding f, labelled label (a format when args
 // are given).
 func (t *tree) newNode(f Field, label string, args ...any) *Field {
+	if t.want != nil && !t.want.keeps(f.Name, f.Kind) {
+		t.scratch = Field{gone: true}
+		return &t.scratch
+	}
 	if len(t.slab) == 0 {
 		switch {
 		case t.pool:
@@ -56,6 +66,9 @@ func (t *tree) newNode(f Field, label string, args ...any) *Field {
 	*p = f
 	p.Label = t.label(label, args)
 	p.tree = t
+	if t.want != nil {
+		t.flat = append(t.flat, p)
+	}
 	return p
 }
 
@@ -100,6 +113,7 @@ func (t *tree) release() {
 		kidsPool.Put(k)
 	}
 	t.pooled, t.slab, t.pooledKids, t.kids = nil, nil, nil, nil
+	t.flat = t.flat[:0]
 }
 
 func (t *tree) label(label string, args []any) string {

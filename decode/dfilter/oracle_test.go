@@ -537,3 +537,49 @@ func dfNonNilInts(s []int) []int {
 	}
 	return s
 }
+
+// TestMatchOnDemand: a filter matches the packet DissectFor builds for
+// its fields exactly when it matches the whole tree, for every filter of
+// the oracle on every capture (the viewer's filter and read -Y use it).
+func TestMatchOnDemand(t *testing.T) {
+	files := decodetest.Files(t, decodetest.Oracle, decodetest.TLS)
+	pairs, matches := 0, 0
+	for _, f := range files {
+		pkts, err := decodetest.ReadFile(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := decode.NewAnalyzer(decode.Options{Force: decodetest.OraclePorts()})
+		for i, p := range pkts {
+			a.Add(i+1, p.CI, p.LinkType, p.Data)
+		}
+		a.Finish()
+		whole := make([]*decode.Packet, len(pkts))
+		for i, p := range pkts {
+			whole[i] = a.Dissect(i+1, p.CI, p.LinkType, p.Data)
+		}
+		for _, expr := range dfOracleFilters {
+			df, err := Compile(expr)
+			if err != nil {
+				continue
+			}
+			w := decode.WantFields(df.Fields())
+			for i, p := range pkts {
+				got := a.DissectFor(w, i+1, p.CI, p.LinkType, p.Data)
+				m := df.Match(got)
+				got.Release()
+				if want := df.Match(whole[i]); m != want {
+					t.Errorf("%s frame %d, %s: on demand %v, whole tree %v", f.Name, i+1, expr, m, want)
+				}
+				pairs++
+				if m {
+					matches++
+				}
+			}
+		}
+	}
+	if pairs == 0 {
+		t.Fatal("nothing compared")
+	}
+	t.Logf("%d (filter, packet) pairs, %d matches, equal on demand and on the whole tree", pairs, matches)
+}
