@@ -85,6 +85,9 @@ func newAppAnalysis(opts Options) *appAnalysis {
 	a.rf = newTCPReassembler(followSink{a}, true)
 	a.tls = newTLSStage(opts, &a.table)
 	a.http = newHTTPStage(opts, &a.table)
+	if opts.Live {
+		a.table.live = map[int32]int32{}
+	}
 	if len(opts.Secrets) > 0 {
 		a.exp = newExposureStage(opts.Secrets)
 		a.http.events, a.tls.events = a.exp, a.exp
@@ -200,6 +203,13 @@ func (a *appAnalysis) finish() {
 	a.http.finish()
 	a.r, a.rf = nil, nil
 	a.table.finish()
+}
+
+// publish makes what the stages learned from the packets so far readable
+// by the tree tier (Options.Live): the records Finish would sort.
+func (a *appAnalysis) publish() {
+	a.http.publish()
+	a.tls.publish()
 }
 
 // sortStableBy sorts s by key, keeping the order of equal keys, after

@@ -1,6 +1,8 @@
 package decode
 
 import (
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -27,6 +29,13 @@ type Options struct {
 	Following bool
 	// Secrets are looked for in every frame and TCP stream (Exposures).
 	Secrets [][]byte
+	// Live: packets arrive from a live capture, and their rows are wanted
+	// at once. The application stage then runs inside Add, and every Add
+	// publishes what it learned: Row, Dissect and DissectFor may be called
+	// for any packet added so far, beside further Adds (they take turns).
+	// A row is then what the packets so far tell (a PDU still arriving
+	// shows when it completes); Finish makes it final.
+	Live bool
 }
 
 // Analyzer is the fast pass. Feed it every packet with Add, in capture
@@ -42,6 +51,8 @@ type Analyzer struct {
 	work *appWorker // runs app beside the rest; nil once finished
 	lay  layerState // timestamps, IPv4 fragments (layer_frame.go)
 	done bool
+	// mu (Options.Live): Add and Finish write, the tree tier reads.
+	mu sync.RWMutex
 }
 
 // NewAnalyzer returns an empty fast pass.
@@ -54,6 +65,10 @@ func NewAnalyzer(opts Options) *Analyzer {
 
 // Add runs the fast pass over packet number n (1-based, consecutive).
 func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) {
+	if a.opts.Live {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	}
 	if a.count == 0 {
 		a.first = ci.Timestamp
 	}
@@ -73,18 +88,30 @@ func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 			if a.app.exp != nil {
 				a.app.exp.frame(n, st.Index, data)
 			}
-			if a.work == nil {
+			switch {
+			case a.opts.Live:
+				a.app.addTCP(n, ci, &f.TCP, segInfoOf(st))
+				a.app.publish()
+			case a.work == nil:
 				a.work = newAppWorker(a.app)
+				fallthrough
+			default:
+				a.work.add(n, ci, &f.TCP, st)
 			}
-			a.work.add(n, ci, &f.TCP, st)
 		}
 	} else if f.Has(layers.LayerTypeUDP) {
 		a.tcp.addUDP(n, ci, f)
+	} else {
+		a.lay.addICMP(n, f) // echo requests and replies (layer_icmp.go)
 	}
 }
 
 // Finish ends the fast pass: streams still open are flushed.
 func (a *Analyzer) Finish() {
+	if a.opts.Live {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	}
 	if a.done {
 		return
 	}
@@ -106,6 +133,7 @@ func (a *Analyzer) FirstTime() time.Time { return a.first }
 // fast pass saw). It may be called in any order after Finish, and from
 // several goroutines at once: it only reads the fast pass's records.
 func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
+	defer a.reading()()
 	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
 	a.dissect(p, n, ci, lt, data)
 	return p
@@ -115,6 +143,7 @@ func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, d
 // the trees of the common layers (Ethernet, IP, TCP, UDP, HTTP headers),
 // many times faster. Like Dissect it needs the fast pass finished.
 func (a *Analyzer) Row(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) Summary {
+	defer a.reading()()
 	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}, lite: true}
 	a.dissect(p, n, ci, lt, data)
 	return p.Summary
@@ -125,18 +154,64 @@ func (a *Analyzer) Row(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 // fields comes from. A display filter asks for the fields it names, -T
 // fields for its -e fields.
 type Want struct {
-	app bool // a field the application stage's dissectors make
+	app   bool // a field the application stage's dissectors make
+	names map[string]bool
+	// protos are the layers some wanted field is in; the others' trees
+	// are skimmed as for a row (dctx.skim). all: none may be (a field
+	// every layer adds to, like frame.protocols).
+	protos map[string]bool
+	all    bool
 }
 
 // WantFields is a Want for the values of the named fields and protocols.
 func WantFields(names []string) *Want {
-	w := &Want{}
+	w := &Want{names: map[string]bool{}, protos: map[string]bool{}}
 	for _, n := range names {
 		if !layerField(n) {
 			w.app = true
 		}
+		proto, _, _ := strings.Cut(n, ".")
+		w.protos[proto] = true
+		if kind, _, _ := LookupField(n); kind == KindProtocol && proto != "frame" {
+			// A protocol's bytes (contains, matches) end where its IP
+			// header says: IP's tree is needed.
+			w.protos["ip"], w.protos["ipv6"] = true, true
+		}
+		switch {
+		case n == "ip.version":
+			// IPv6's tree carries ip.version too (tshark's hidden field).
+			w.protos["ipv6"] = true
+		case n == "frame.protocols", proto == "_ws", proto == "data":
+			w.all = true
+		}
+		w.names[n] = true
+		for _, d := range fieldNeeds[n] {
+			w.names[d] = true
+		}
+		if len(n) >= 7 && n[:7] == "fernet." || n == "fernet" {
+			// The Fernet dissector reads the HTTP bodies.
+			w.names["http.file_data"] = true
+		}
 	}
 	return w
+}
+
+// fieldNeeds are fields a field's dissector reads back from the tree.
+var fieldNeeds = map[string][]string{}
+
+// structural are the nodes the dissectors read back from the tree (the
+// TCP stream and payload, the protocols so far) and the display filter's
+// protocol buffers (an IP header's lengths): always made.
+var structural = map[string]bool{"frame.protocols": true, "tcp.stream": true, "tcp.payload": true, "ip.len": true, "ipv6.plen": true}
+
+// skims reports whether layer proto's tree can be left out (what a row
+// builds instead: its protocol node and what the layers above read).
+func (w *Want) skims(proto string) bool { return !w.all && !w.protos[proto] }
+
+// keeps reports whether a node named name, of kind, is made: what is
+// asked for, every protocol, and the structural nodes.
+func (w *Want) keeps(name string, kind Kind) bool {
+	return kind == KindProtocol || w.names[name] || structural[name]
 }
 
 // layerPrefixes are the protocols dissectLayers makes alone.
@@ -164,13 +239,24 @@ func layerField(name string) bool {
 // cannot make those fields are not run. Call Release on the packet when
 // done with it: its nodes are recycled.
 func (a *Analyzer) DissectFor(w *Want, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
+	defer a.reading()()
 	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
-	p.tree.noLabels, p.tree.pool = true, true
+	p.tree.noLabels, p.tree.pool, p.tree.want = true, true, w
 	tcpNode := a.dissectLayers(p, n, ci, lt, data)
 	if tcpNode != nil && w.app {
 		a.dissectApp(p, n, tcpNode)
 	}
 	return p
+}
+
+// reading takes the tree tier's turn beside a live fast pass; the
+// function it returns ends it.
+func (a *Analyzer) reading() func() {
+	if !a.opts.Live {
+		return func() {}
+	}
+	a.mu.RLock()
+	return a.mu.RUnlock
 }
 
 func (a *Analyzer) dissect(p *Packet, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) {

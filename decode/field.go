@@ -63,12 +63,23 @@ type Field struct {
 	// not shown in the tree, as in Wireshark.
 	Hidden   bool
 	Children []*Field
+	// tree made the node: its children's arrays come from it too.
+	tree *tree
+	// gone: a node no one asked for (tree.want): never added anywhere.
+	gone bool
 }
 
 // Add appends a child and returns it.
 func (f *Field) Add(c *Field) *Field {
-	if f.Children == nil {
-		f.Children = make([]*Field, 0, 4) // most parents have a few
+	if f.gone || c.gone {
+		return c
+	}
+	if len(f.Children) == cap(f.Children) {
+		if f.tree != nil {
+			f.Children = f.tree.grow(f.Children)
+		} else if f.Children == nil {
+			f.Children = make([]*Field, 0, 4) // most parents have a few
+		}
 	}
 	f.Children = append(f.Children, c)
 	return c
@@ -87,9 +98,28 @@ func (f *Field) Walk(fn func(*Field) bool) bool {
 	return true
 }
 
-// Text formats the value as `tshark -T fields` prints it.
+// Text formats the value as `tshark -T fields` (4.0) prints it:
+//
+//   - a named node without a value (FT_NONE: tcp.analysis, tls.handshake)
+//     prints "1", its presence;
+//   - a protocol prints its abbreviation (tls, http), or for those whose
+//     dissector writes its tree line (tcp, ip, eth, frame) that line;
+//   - booleans 1 or 0; integers in decimal, or hexadecimal padded to the
+//     field's width (0x0002 for a 16-bit field); frame numbers in decimal;
+//   - absolute times as a date in the local time zone with nine decimals
+//     and the zone ("Dec  9, 2014 17:16:09.924505488 UTC"; a few fields in
+//     UTC), except frame.time_epoch: seconds since 1970;
+//   - relative times in seconds with nine decimals;
+//   - bytes in hex without separators (an empty value "<MISSING>");
+//   - addresses as usual; strings as they are: the dissectors keep them
+//     as tshark prints them (FieldsFormat escapes what is left to escape).
 func (f *Field) Text() string {
+	if protoLabelText[f.Name] && f.Label != "" {
+		return labelText(f)
+	}
 	switch f.Kind {
+	case KindNone:
+		return "1"
 	case KindUint, KindFrameNum:
 		if f.Base == BaseHex {
 			w := int(f.Bits) / 4
@@ -119,7 +149,13 @@ func (f *Field) Text() string {
 	case KindIPv4, KindIPv6:
 		return f.IP.String()
 	case KindTime:
-		return fmt.Sprintf("%d.%09d", f.T.Unix(), f.T.Nanosecond())
+		switch timeDisplay[f.Name] {
+		case timeUnix:
+			return fmt.Sprintf("%d.%09d", f.T.Unix(), f.T.Nanosecond())
+		case timeUTC:
+			return f.T.UTC().Format(absTimeLayout)
+		}
+		return f.T.Local().Format(absTimeLayout)
 	case KindDuration:
 		return formatSeconds(f.D)
 	case KindFloat:
@@ -128,6 +164,44 @@ func (f *Field) Text() string {
 		return f.Name
 	}
 	return ""
+}
+
+// absTimeLayout is tshark's absolute time: "%b %e, %Y %H:%M:%S.%09d %Z".
+const absTimeLayout = "Jan _2, 2006 15:04:05.000000000 MST"
+
+// How an absolute time field prints, after Wireshark's ABSOLUTE_TIME_*
+// displays: local time unless listed in timeDisplay.
+const (
+	timeLocal = iota
+	timeUTC
+	timeUnix
+)
+
+var timeDisplay = map[string]int{
+	"frame.time_epoch":      timeUnix,
+	"tls.sct.sct_timestamp": timeUTC,
+}
+
+// protoLabelText are the nodes whose -T fields value is their tree line:
+// the protocols whose dissector in Wireshark writes it (a protocol item
+// with no text of its own prints its abbreviation, as tls and http do),
+// and the expert infos.
+var protoLabelText = map[string]bool{
+	"frame": true, "eth": true, "sll": true, "vlan": true, "arp": true,
+	"ip": true, "ipv6": true, "tcp": true, "udp": true,
+	"data-text-lines": true, "image-gif": true, "image-jfif": true, "json": true,
+	"mime_multipart": true, "urlencoded-form": true,
+	"_ws.expert": true, "_ws.malformed": true, "_ws.short": true,
+}
+
+// labelText is a labelled node's -T fields value: its tree line, without
+// the brackets the tree puts around a generated line (an expert info's).
+func labelText(f *Field) string {
+	l := f.Label
+	if f.Name == "_ws.expert" && len(l) >= 2 && l[0] == '[' && l[len(l)-1] == ']' {
+		l = l[1 : len(l)-1]
+	}
+	return l
 }
 
 // formatSeconds prints a duration as tshark prints relative times: seconds
@@ -184,15 +258,30 @@ type DataSource struct {
 // several times, e.g. two IP headers in a tunnel, or many HTTP headers).
 func (p *Packet) Fields(name string) []*Field {
 	var out []*Field
+	p.EachField(func(f *Field) {
+		if f.Name == name {
+			out = append(out, f)
+		}
+	})
+	return out
+}
+
+// EachField calls fn for every node of the packet, in tree order (for a
+// packet DissectFor made, only the nodes it was asked for and the protocol
+// nodes, in the order they were made).
+func (p *Packet) EachField(fn func(*Field)) {
+	if p.tree.want != nil {
+		for _, f := range p.tree.flat {
+			fn(f)
+		}
+		return
+	}
 	for _, top := range p.Tree {
 		top.Walk(func(f *Field) bool {
-			if f.Name == name {
-				out = append(out, f)
-			}
+			fn(f)
 			return true
 		})
 	}
-	return out
 }
 
 // FieldText is tshark's -e output for name: occurrences joined by sep.

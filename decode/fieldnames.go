@@ -45,6 +45,8 @@ var knownFields = map[string]fieldInfo{
 	// _ws
 	"_ws.expert":           {Kind: KindNone},
 	"_ws.expert.message":   {Kind: KindString},
+	"_ws.expert.severity":  {Kind: KindUint, Bits: 32},
+	"_ws.expert.group":     {Kind: KindUint, Bits: 32},
 	"_ws.malformed":        {Kind: KindProtocol},
 	"_ws.malformed.expert": {Kind: KindNone},
 	"_ws.short":            {Kind: KindProtocol},
@@ -77,10 +79,13 @@ var knownFields = map[string]fieldInfo{
 	"eth.dst.ig":        {Kind: KindBool},
 	"eth.dst.lg":        {Kind: KindBool},
 	"eth.dst_resolved":  {Kind: KindString},
+	"eth.fcs":           {Kind: KindUint, Bits: 32},
+	"eth.fcs.status":    {Kind: KindUint, Bits: 8},
 	"eth.ig":            {Kind: KindBool},
 	"eth.len":           {Kind: KindUint, Bits: 16},
 	"eth.lg":            {Kind: KindBool},
 	"eth.padding":       {Kind: KindBytes},
+	"eth.padding_bad":   {Kind: KindBool},
 	"eth.src":           {Kind: KindMAC},
 	"eth.src.ig":        {Kind: KindBool},
 	"eth.src.lg":        {Kind: KindBool},
@@ -316,7 +321,8 @@ var knownFields = map[string]fieldInfo{
 	"media":      {Kind: KindProtocol},
 	"media.type": {Kind: KindBytes},
 	// mime_multipart
-	"mime_multipart": {Kind: KindProtocol},
+	"mime_multipart":      {Kind: KindProtocol},
+	"mime_multipart.part": {Kind: KindString},
 	// null
 	"null":        {Kind: KindProtocol},
 	"null.family": {Kind: KindUint, Bits: 32},

@@ -52,6 +52,7 @@ type httpStage struct {
 	curCallMsg int
 	proxy      []int32 // frames carrying a CONNECT tunnel's payload
 	pending    keepBudget
+	published  int // framesC entries in frames (Options.Live)
 }
 
 func newHTTPStage(opts Options, table *pduTable) *httpStage {
@@ -64,6 +65,22 @@ func newHTTPStage(opts Options, table *pduTable) *httpStage {
 		strIdx:  map[string]uint32{"": 0},
 		strs:    []string{""},
 	}
+}
+
+// publish copies the frame records made since the last call into frames
+// (the last one again: it may have grown). They come in frame order: a
+// message is recorded in the frame that completes it, as it is framed.
+func (h *httpStage) publish() {
+	k := h.framesC.len()
+	if k == h.published {
+		return
+	}
+	from := max(0, h.published-1)
+	h.frames = h.frames[:from]
+	for i := from; i < k; i++ {
+		h.frames = append(h.frames, *h.framesC.at(int32(i)))
+	}
+	h.published = k
 }
 
 // dissected reports whether tcp.stream idx is an HTTP conversation whose

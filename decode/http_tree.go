@@ -56,7 +56,7 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 	// as col_prepend_fence_fstr leaves them.
 	p.Summary.Info = tcpInfoPrefix(p.Summary.Info) + info.String()
 	if d.malformed {
-		p.Summary.Info += " [Malformed Packet]"
+		p.Summary.Info += malformedNote
 	}
 }
 
@@ -99,9 +99,7 @@ func (a *httpStage) dissectOther(p *Packet, n int, tcpNode *Field) {
 
 // topData is Wireshark's "data" as a layer of its own.
 func (d *httpDissector) topData(b []byte, src, base int) *Field {
-	parent := d.p.tree.newNode(Field{}, "")
-	d.dataNode(parent, b, src, base)
-	return parent.Children[0]
+	return d.dataProto(b, src, base)
 }
 
 // strtolDec is strtol(s, NULL, 10).
@@ -236,6 +234,8 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 			h.Add(t)
 			ex := t.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Expert Info (Chat/Sequence): "+label+"]"))
 			ex.Add(d.p.tree.newNode(Field{Name: "http.chat"}, "["+label+"]"))
+			ex.Add(d.p.tree.newNode(Field{Name: "_ws.expert.message", Kind: KindString, S: label, Hidden: true}, "Message: "+label))
+			expertLevels(ex, "Chat", "Sequence", func(f Field) *Field { return d.p.tree.newNode(f, f.Label) })
 			if kind == httpResponse {
 				d.responseLine(t, line, src, base+l.start)
 			} else if d.requestLine(t, line, src, base+l.start) {
@@ -612,10 +612,16 @@ func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
 
 // dataNode adds Wireshark's "data" over b.
 func (d *httpDissector) dataNode(parent *Field, b []byte, src, base int) {
+	parent.Add(d.dataProto(b, src, base))
+}
+
+// dataProto is the "data" protocol node of b.
+func (d *httpDissector) dataProto(b []byte, src, base int) *Field {
 	n := len(b)
-	f := parent.Add(d.p.tree.newNode(Field{Name: "data", Kind: KindProtocol, Source: src, Start: base, Len: n}, "Data (%d byte%s)", n, plural(n)))
-	f.Add(d.p.tree.newNode(Field{Name: "data.data", Kind: KindBytes, B: b, Source: src, Start: base, Len: n}, "Data: "+truncHex(b)))
+	f := d.p.tree.newNode(Field{Name: "data", Kind: KindProtocol, Source: src, Start: base, Len: n}, "Data (%d byte%s)", n, plural(n))
+	f.Add(d.p.tree.newNode(Field{Name: "data.data", Kind: KindBytes, B: b, Source: src, Start: base, Len: n}, "Data: %s", truncHexOf(b)))
 	f.Add(d.p.tree.newNode(Field{Name: "data.len", Kind: KindUint, U: uint64(n)}, "[Length: %d]", n))
+	return f
 }
 
 // Media types Wireshark 4.0 dissects, by the protocol that takes them.
@@ -742,7 +748,7 @@ func (d *httpDissector) multipart(p *httpParsed, body []byte, src, base int, top
 			continue
 		}
 		hdr, _, _ := strings.Cut(strings.TrimPrefix(part, "\r\n"), "\r\n\r\n")
-		f.Add(d.p.tree.newNode(Field{}, "Encapsulated multipart part: "))
+		f.Add(d.p.tree.newNode(Field{Name: "mime_multipart.part", Kind: KindString}, "Encapsulated multipart part: "))
 		name := "data"
 		for _, l := range strings.Split(hdr, "\r\n") {
 			if k, v, ok := strings.Cut(l, ":"); ok && strings.EqualFold(k, "content-type") {

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"net/netip"
@@ -57,7 +58,8 @@ func (c *dctx) arp(off int) int {
 	a.Add(c.uint("arp.proto.size", off+5, 1, uint64(pl), 0, "Protocol size: %d", pl))
 	a.Add(c.uint("arp.opcode", off+6, 2, uint64(op), 0, "Opcode: %s (%d)", arpOpName(op), op))
 	if len(d) < total {
-		c.setCol("ARP", fmt.Sprintf("ARP opcode %d", op))
+		// Wireshark names the protocol and clears Info first.
+		c.setCol(arpColProto(op), "")
 		c.markMalformed("ARP")
 		return 0
 	}
@@ -82,18 +84,88 @@ func (c *dctx) arp(off int) int {
 	}
 	sHW := addr("arp.src.hw", "Sender", 8, hl, true)
 	sIP := addr("arp.src.proto", "Sender", 8+hl, pl, false)
-	addr("arp.dst.hw", "Target", 8+hl+pl, hl, true)
+	tHW := addr("arp.dst.hw", "Target", 8+hl+pl, hl, true)
 	tIP := addr("arp.dst.proto", "Target", 8+2*hl+pl, pl, false)
-	info := fmt.Sprintf("ARP opcode %d", op)
+	spa, tha, tpa := d[8+hl:8+hl+pl], d[8+hl+pl:8+2*hl+pl], d[8+2*hl+pl:total]
+	c.setCol(arpColProto(op), arpInfo(op, sHW, sIP, tHW, tIP, spa, tha, tpa))
+	return off + total
+}
+
+// arpColProto is the Protocol column Wireshark gives an ARP opcode.
+func arpColProto(op uint16) string {
+	switch op {
+	case 3, 4:
+		return "RARP"
+	case 5, 6, 7:
+		return "DRARP"
+	case 8, 9:
+		return "Inverse ARP"
+	case 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22:
+		return "MARS"
+	case 23:
+		return "MAPOS"
+	}
+	return "ARP"
+}
+
+// arpInfo is Wireshark's Info column for an ARP packet: sender and target
+// addresses as text (sHW, sIP, tHW, tIP) and the raw protocol and target
+// hardware addresses (for the gratuitous, announcement and probe cases).
+func arpInfo(op uint16, sHW, sIP, tHW, tIP string, spa, tha, tpa []byte) string {
+	zeroMAC := len(tha) >= 6 && allZero(tha[:6])
 	switch op {
 	case 1:
-		info = fmt.Sprintf("Who has %s? Tell %s", tIP, sIP)
-		if sIP == tIP {
-			info = fmt.Sprintf("ARP Announcement for %s", sIP)
+		switch {
+		case bytes.Equal(spa, tpa) && zeroMAC:
+			return "ARP Announcement for " + tIP
+		case bytes.Equal(spa, tpa):
+			return "Gratuitous ARP for " + tIP + " (Request)"
+		case zeroMAC && len(spa) == 4 && allZero(spa):
+			return "Who has " + tIP + "? (ARP Probe)"
 		}
+		return "Who has " + tIP + "? Tell " + sIP
 	case 2:
-		info = fmt.Sprintf("%s is at %s", sIP, sHW)
+		if bytes.Equal(spa, tpa) {
+			return "Gratuitous ARP for " + sIP + " (Reply)"
+		}
+		return sIP + " is at " + sHW
+	case 3, 8, 5:
+		return "Who is " + tHW + "? Tell " + sHW
+	case 4, 6:
+		return tHW + " is at " + tIP
+	case 7:
+		return "DRARP Error"
+	case 9:
+		return sHW + " is at " + sIP
+	case 10:
+		return "ARP NAK"
+	case 24:
+		return fmt.Sprintf("Experimental 1 ( opcode %d )", op)
+	case 25:
+		return fmt.Sprintf("Experimental 2 ( opcode %d )", op)
+	case 0, 65535:
+		return fmt.Sprintf("Reserved opcode %d", op)
 	}
-	c.setCol("ARP", info)
-	return off + total
+	if op >= 11 && op <= 23 {
+		return arpMARSInfo(op, sHW, sIP)
+	}
+	return fmt.Sprintf("Unknown ARP opcode 0x%04x", op)
+}
+
+// arpMARSInfo is the Info of the MARS and MAPOS opcodes (11-23).
+func arpMARSInfo(op uint16, sHW, sIP string) string {
+	what := map[uint16]string{11: "MARS request from", 12: "MARS MULTI request from", 13: "MARS MSERV request from",
+		14: "MARS JOIN request from", 15: "MARS LEAVE from", 16: "MARS NAK from", 17: "MARS UNSERV request from",
+		18: "MARS SJOIN request from", 19: "MARS SLEAVE from", 20: "MARS grouplist request from",
+		21: "MARS grouplist reply from", 22: "MARS redirect map from", 23: "MAPOS UNARP request from"}[op]
+	return what + " " + sHW + " at " + sIP
+}
+
+func allZero(b []byte) bool {
+	for _, v := range b {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }

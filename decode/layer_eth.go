@@ -78,17 +78,29 @@ func (c *dctx) macAddr(parent *Field, which, title string, off int) {
 // ethernet dissects an Ethernet II (or 802.3) header at off.
 func (c *dctx) ethernet(off int) {
 	if len(c.data)-off < 14 {
+		// Wireshark shows each address it could read, then fails on
+		// the type: the Protocol column names the protocol it was in.
+		d := c.data[off:]
+		if len(d) >= 6 {
+			c.sum.Dst = net.HardwareAddr(d[0:6]).String()
+		}
+		if len(d) >= 12 {
+			c.sum.Src = net.HardwareAddr(d[6:12]).String()
+		}
+		c.setCol("Ethernet", "")
 		c.truncatedLayer("eth", "Ethernet II", off, "Ethernet")
-		c.setCol("ETH", "")
 		return
 	}
 	d := c.data[off:]
-	if t := be16(d[12:14]); c.lite && (t == 0x0800 || t == 0x86dd) {
+	if t := be16(d[12:14]); c.skim("eth") && (t == 0x0800 || t == 0x86dd) {
 		// IP sets the row's addresses (or, cut short, leaves them ours).
 		c.p.Tree = append(c.p.Tree, c.proto("eth", off, 14, ""))
-		c.etherPayload(t, off+14, len(c.data))
-		if !c.netSrc.IsValid() {
-			c.sum.Src, c.sum.Dst = net.HardwareAddr(d[6:12]).String(), net.HardwareAddr(d[0:6]).String()
+		c.etherPayload(t, off+14, c.frameEnd())
+		if c.sum.Src == "" {
+			c.sum.Src = net.HardwareAddr(d[6:12]).String()
+		}
+		if c.sum.Dst == "" {
+			c.sum.Dst = net.HardwareAddr(d[0:6]).String()
 		}
 		return
 	}
@@ -109,29 +121,58 @@ func (c *dctx) ethernet(off int) {
 		return
 	}
 	e.Add(c.hex("eth.type", off+12, 2, uint64(t), 16, etherTypeLabel(t)))
-	c.setCol("ETH", fmt.Sprintf("Ethertype %s (0x%04x)", etherTypeName(t), t))
-	end := c.etherPayload(t, off+14, len(c.data))
+	c.setCol("ETH", "Ethernet II")
+	end := c.etherPayload(t, off+14, c.frameEnd())
 	c.ethTrailer(e, off, end)
 }
 
-// ethTrailer adds eth.padding (up to the 60-byte minimum frame) and
-// eth.trailer (beyond it) for bytes after the network layer's PDU.
+// ethTrailer adds the bytes after the network layer's PDU as Wireshark's
+// add_ethernet_trailer does (with its default preferences, and no FCS
+// length known from the file): eth.padding for zeros up to the 60-byte
+// minimum frame, an FCS (eth.fcs) taken from the last four bytes of a
+// frame of 64 bytes or more, eth.trailer for the rest, with an expert
+// note when a short frame's padding is not zeros.
 func (c *dctx) ethTrailer(e *Field, off, end int) {
 	if end <= 0 || end >= len(c.data) || c.malformed {
 		return
 	}
+	if c.ci.Length > len(c.data) {
+		// Wireshark reads the padding as sent: cut by the snap length,
+		// it runs off the bytes captured.
+		c.markMalformed("ETH")
+	}
+	frame := len(c.data) - off
 	trailer := len(c.data) - end
+	maybePadded := frame >= 60 && frame-trailer < 60
 	pad := 0
-	if len(c.data)-off <= 60 {
-		pad = trailer
-	} else if n := 60 - (end - off); n > 0 {
-		pad = n
+	if maybePadded {
+		pad = min(60-(frame-trailer), trailer)
+		for _, b := range c.data[end : end+pad] {
+			if b != 0 {
+				pad = 0
+				break
+			}
+		}
 	}
 	if pad > 0 {
 		e.Add(c.bytes("eth.padding", end, pad, "Padding: "+truncHex(c.data[end:end+pad])))
 	}
-	if rest := trailer - pad; rest > 0 {
-		e.Add(c.bytes("eth.trailer", end+pad, rest, "Trailer: "+truncHex(c.data[end+pad:])))
+	rest := trailer - pad
+	fcs := frame >= 64 && rest >= 4
+	if fcs {
+		rest -= 4
+	}
+	if rest > 0 {
+		t := e.Add(c.bytes("eth.trailer", end+pad, rest, "Trailer: "+truncHex(c.data[end+pad:end+pad+rest])))
+		if maybePadded && pad == 0 {
+			c.expert(t, "eth.padding_bad", "Didn't find padding of zeros, and an undecoded trailer exists. There may be padding of non-zeros.", "Note", "Protocol", end+pad)
+		}
+	}
+	if fcs {
+		at := end + pad + rest
+		v := be32(c.data[at : at+4])
+		e.Add(c.hex("eth.fcs", at, 4, uint64(v), 32, "Frame check sequence: 0x%08x [unverified]", v))
+		e.Add(c.uint("eth.fcs.status", at, 0, 2, 8, "[FCS Status: Unverified]"))
 	}
 }
 
@@ -148,6 +189,12 @@ func (c *dctx) etherPayload(t uint16, off, end int) int {
 		return c.arp(off)
 	case 0x8100, 0x88a8, 0x9100:
 		return c.vlan(off, end, t)
+	}
+	// No dissector for the type: Wireshark's ethertype dissector names it
+	// in the Protocol column ("0x88b5"), keeping the Info of the layer
+	// below ("Ethernet II").
+	if !c.inError {
+		c.sum.Protocol = fmt.Sprintf("0x%04x", t)
 	}
 	c.dataLayer(off, end)
 	return 0

@@ -15,6 +15,35 @@ import (
 type layerState struct {
 	times  frameTable[int64] // UnixNano of each frame
 	defrag ipv4Defrag
+	echo   icmpEcho // ICMP echo requests and replies (layer_icmp.go)
+	// timeRes is the unit the Time column is printed in, per interface
+	// (SetTsResol); 0 for nanoseconds.
+	timeRes []time.Duration
+}
+
+// SetTsResol gives the timestamp resolution of interface iface
+// (CaptureInfo.InterfaceIndex) of the capture, as pcapng's if_tsresol
+// byte (capture.InterfaceInfo.TsResol; 6 or 9 for a pcap file): the
+// packet list prints the times of its packets to that precision, as
+// tshark does (Summary.TimeRes). Without it, times have nine decimals.
+// Call it before Dissect and Row, not while they run.
+func (a *Analyzer) SetTsResol(iface int, tsresol uint8) {
+	if iface < 0 || iface > 1<<20 {
+		return
+	}
+	s := &a.lay
+	for len(s.timeRes) <= iface {
+		s.timeRes = append(s.timeRes, 0)
+	}
+	s.timeRes[iface] = TsResolTimeRes(tsresol)
+}
+
+// timeResOf is the Time column's unit for a packet of interface iface.
+func (s *layerState) timeResOf(iface int) time.Duration {
+	if iface >= 0 && iface < len(s.timeRes) {
+		return s.timeRes[iface]
+	}
+	return 0
 }
 
 func (s *layerState) addTime(n int, ci gopacket.CaptureInfo) {
@@ -49,7 +78,7 @@ func (c *dctx) frame(lt layers.LinkType) {
 	if wire < capLen {
 		wire = capLen
 	}
-	if c.lite {
+	if c.skim("frame") {
 		c.p.Tree = append(c.p.Tree, c.proto("frame", 0, capLen, ""))
 		return
 	}

@@ -4,19 +4,54 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 )
 
 var icmpv6Types = map[uint8]string{
 	1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded", 4: "Parameter Problem",
+	100: "Private experimentation", 101: "Private experimentation",
+	127: "Reserved for expansion of ICMPv6 error messages",
 	128: "Echo (ping) request", 129: "Echo (ping) reply", 130: "Multicast Listener Query",
 	131: "Multicast Listener Report", 132: "Multicast Listener Done", 133: "Router Solicitation",
 	134: "Router Advertisement", 135: "Neighbor Solicitation", 136: "Neighbor Advertisement",
-	137: "Redirect", 143: "Multicast Listener Report Message v2",
+	137: "Redirect", 138: "Router Renumbering", 139: "Node Information Query", 140: "Node Information Reply",
+	141: "Inverse Neighbor Discovery Solicitation", 142: "Inverse Neighbor Discovery Advertisement",
+	143: "Multicast Listener Report Message v2", 144: "Home Agent Address Discovery Request",
+	145: "Home Agent Address Discovery Reply", 146: "Mobile Prefix Solicitation",
+	147: "Mobile Prefix Advertisement", 148: "Certification Path Solicitation",
+	149: "Certification Path Advertisement", 151: "Multicast Router Advertisement",
+	152: "Multicast Router Solicitation", 153: "Multicast Router Termination", 155: "RPL Control",
+	156: "Locator Update", 157: "Duplicate Address Request", 158: "Duplicate Address Confirmation",
+	159: "MPL Control Message", 160: "Extended Echo request", 161: "Extended Echo reply",
+	200: "Private experimentation", 201: "Private experimentation",
+	255: "Reserved for expansion of ICMPv6 informational messages",
 }
 
-var icmpv6Unreach = []string{"no route to destination", "communication with destination administratively prohibited",
-	"beyond scope of source address", "address unreachable", "port unreachable",
-	"source address failed ingress/egress policy", "reject route to destination"}
+// icmpv6Codes are the code names of the error messages, as the Info
+// column shows them.
+var icmpv6Codes = map[uint8][]string{
+	1: {"no route to destination", "Administratively prohibited", "Beyond scope of source address",
+		"Address unreachable", "Port unreachable", "Source address failed ingress/egress policy",
+		"Reject route to destination", "Error in Source Routing Header"},
+	3: {"hop limit exceeded in transit", "fragment reassembly time exceeded"},
+	4: {"erroneous header field encountered", "unrecognized Next Header type encountered",
+		"unrecognized IPv6 option encountered", "IPv6 First Fragment has incomplete IPv6 Header Chain"},
+}
+
+// icmpv6CodeName is the Info column's name for an error's code; "" for a
+// type without code names.
+func icmpv6CodeName(t, code uint8) string {
+	names, ok := icmpv6Codes[t]
+	switch {
+	case !ok:
+		return ""
+	case int(code) < len(names):
+		return names[code]
+	case t == 1:
+		return "Unknown"
+	}
+	return fmt.Sprintf("Unknown (%d)", code)
+}
 
 // icmpv6 dissects an ICMPv6 message at off.
 func (c *dctx) icmpv6(off, end int) {
@@ -24,9 +59,20 @@ func (c *dctx) icmpv6(off, end int) {
 		return
 	}
 	// Short of a header in the capture, or in the length IP reports.
-	if min(len(c.data), end)-off < 4 {
+	if n := min(len(c.data), end) - off; n < 4 {
+		// Wireshark names the type as soon as it has read it.
+		info := ""
+		if n >= 1 {
+			t := c.data[off]
+			if info = icmpv6Types[t]; info == "" {
+				info = fmt.Sprintf("Unknown (%d)", t)
+			}
+			if cn := icmpv6CodeName(t, c.data[off+min(n-1, 1)]); n >= 2 && cn != "" {
+				info += " (" + cn + ")"
+			}
+		}
+		c.setCol("ICMPv6", info)
 		c.truncatedLayer("icmpv6", "Internet Control Message Protocol v6", off, "ICMPv6")
-		c.setCol("ICMPv6", "")
 		return
 	}
 	reported := end - off
@@ -37,15 +83,15 @@ func (c *dctx) icmpv6(off, end int) {
 	c.p.Tree = append(c.p.Tree, ic)
 	appendProtocol(c.p, "icmpv6")
 	tn := icmpv6Types[t]
+	info := tn
 	if tn == "" {
-		tn = "Unknown"
+		tn, info = "Unknown", fmt.Sprintf("Unknown (%d)", t)
 	}
 	ic.Add(c.uint("icmpv6.type", off, 1, uint64(t), 0, "Type: %s (%d)", tn, t))
 	codeLabel := fmt.Sprintf("Code: %d", code)
-	info := tn
-	if t == 1 && int(code) < len(icmpv6Unreach) {
-		codeLabel += " (" + icmpv6Unreach[code] + ")"
-		info += " (" + icmpv6Unreach[code] + ")"
+	if cn := icmpv6CodeName(t, code); cn != "" {
+		codeLabel += " (" + cn + ")"
+		info += " (" + cn + ")"
 	}
 	ic.Add(c.uint("icmpv6.code", off+1, 1, uint64(code), 0, codeLabel))
 	// The checksum covers a pseudo-header of the IPv6 addresses.
@@ -70,7 +116,7 @@ func (c *dctx) icmpv6(off, end int) {
 		id, seq := be16(d[4:]), be16(d[6:])
 		ic.Add(c.hex("icmpv6.echo.identifier", off+4, 2, uint64(id), 16, "Identifier: 0x%04x", id))
 		ic.Add(c.uint("icmpv6.echo.sequence_number", off+6, 2, uint64(seq), 0, "Sequence: %d", seq))
-		c.setCol("ICMPv6", fmt.Sprintf("%s id=0x%04x, seq=%d, hop limit=%d", tn, id, seq, c.ttl))
+		c.setCol("ICMPv6", fmt.Sprintf("%s id=0x%04x, seq=%d, hop limit=%d", tn, id, seq, c.ttl)+c.a.lay.echo.note(c.n, t == 128))
 		c.dataLayer(off+8, end)
 		return
 	case 135, 136:
@@ -102,16 +148,10 @@ func (c *dctx) icmpv6(off, end int) {
 			if fl&0x20000000 != 0 {
 				fs = append(fs, "ovr")
 			}
-			if len(fs) > 0 {
-				info += " ("
-				for i, f := range fs {
-					if i > 0 {
-						info += ", "
-					}
-					info += f
-				}
-				info += ")"
+			if len(fs) == 0 {
+				fs = append(fs, "none")
 			}
+			info += " (" + strings.Join(fs, ", ") + ")"
 		}
 		c.ndOptions(ic, off+24, end, &info)
 		c.setCol("ICMPv6", info)
@@ -154,8 +194,7 @@ func (c *dctx) ndOptions(ic *Field, off, end int, info *string) {
 		if l == 0 || off+l > end {
 			return
 		}
-		o := ic.Add(c.text(off, l, "ICMPv6 Option (type %d)", t))
-		o.Name = "icmpv6.opt"
+		o := ic.Add(c.none("icmpv6.opt", off, l, "ICMPv6 Option (type %d)", t))
 		o.Add(c.uint("icmpv6.opt.type", off, 1, uint64(t), 0, "Type: %d", t))
 		o.Add(c.uint("icmpv6.opt.length", off+1, 1, uint64(l/8), 0, "Length: %d (%d bytes)", l/8, l))
 		if (t == 1 || t == 2) && l >= 8 {
@@ -165,13 +204,12 @@ func (c *dctx) ndOptions(ic *Field, off, end int, info *string) {
 				o.Label = "ICMPv6 Option (Source link-layer address : " + m + ")"
 				o.Add(c.mac(name, off+2, title))
 				o.Add(hidden(c.mac("icmpv6.opt.src_linkaddr", off+2, "Source Link-layer address: "+m)))
+				*info += " from " + m
 			} else {
 				o.Label = "ICMPv6 Option (Target link-layer address : " + m + ")"
 				o.Add(c.mac(name, off+2, title))
 				o.Add(hidden(c.mac("icmpv6.opt.target_linkaddr", off+2, "Target Link-layer address: "+m)))
-				if *info != "" && len(*info) > 22 && (*info)[:22] == "Neighbor Advertisement" {
-					*info += " is at " + m
-				}
+				*info += " is at " + m
 			}
 		}
 		off += l

@@ -93,36 +93,48 @@ func (c *dctx) ipv4(off, end int) int {
 		if c.inError {
 			return 0
 		}
+		// Wireshark shows the source address once it has read it.
+		if len(d) >= 16 && d[0]&15 >= 5 {
+			c.sum.Src = netip.AddrFrom4([4]byte(d[12:16])).String()
+		}
 		c.truncatedLayer("ip", "Internet Protocol Version 4", off, "IPv4")
 		c.setCol("IPv4", "")
 		return 0
 	}
 	ihl := int(d[0]&15) * 4
 	src, dst := netip.AddrFrom4([4]byte(d[12:16])), netip.AddrFrom4([4]byte(d[16:20]))
-	if tl := int(be16(d[2:])); c.lite && !c.inError && ihl >= 20 && len(d) >= ihl && tl >= ihl && be16(d[6:])&0x3fff == 0 {
+	if tl := int(be16(d[2:])); c.skim("ip") && !c.inError && ihl >= 20 && len(d) >= ihl && tl >= ihl && be16(d[6:])&0x3fff == 0 {
 		// A whole, unfragmented datagram, for a row: no tree.
 		c.p.Tree = append(c.p.Tree, c.proto("ip", off, ihl, ""))
 		c.setNet(src, dst)
 		c.setCol("IPv4", "")
 		c.ttl = d[8]
-		pend := off + tl
-		c.ipPayload(d[9], off+ihl, pend, "IPv4")
-		if pend > len(c.data) {
-			c.markMalformed("IPv4")
+		pend := min(off+tl, end)
+		if off+ihl < pend {
+			c.ipPayload(d[9], off+ihl, pend, "IPv4")
 		}
 		return pend
 	}
 	ip := c.proto("ip", off, min(max(ihl, 0), len(d)), "Internet Protocol Version 4, Src: %s, Dst: %s", src, dst)
 	c.p.Tree = append(c.p.Tree, ip)
 	appendProtocol(c.p, "ip")
-	c.setNet(src, dst)
 	c.setCol("IPv4", "")
 	b0 := uint64(d[0])
 	ip.Add(c.uint("ip.version", off, 1, b0>>4, 0, bitsLabel(b0, 0xf0, 8, fmt.Sprintf("Version: %d", d[0]>>4))))
 	ip.Add(c.uint("ip.hdr_len", off, 1, uint64(ihl), 0, bitsLabel(b0, 0x0f, 8, fmt.Sprintf("Header Length: %d bytes (%d)", ihl, ihl/4))))
 	if ihl < 20 {
-		c.info = fmt.Sprintf("Bogus IPv4 header length (%d, must be at least 20)", ihl)
+		c.info = fmt.Sprintf("Bogus IP header length (%d, must be at least 20)", ihl)
 		return 0
+	}
+	// Wireshark takes the addresses for the packet list once the lengths
+	// pass (a total length of 0 is TSO's: the frame's): the source as
+	// read, the destination once the options are.
+	if tl := int(be16(d[2:])); tl >= ihl || tl == 0 && end-off >= ihl || c.inError {
+		if len(d) >= ihl {
+			c.setNet(src, dst)
+		} else if !c.inError {
+			c.sum.Src = src.String()
+		}
 	}
 	if len(d) < ihl {
 		if !c.inError {
@@ -164,7 +176,7 @@ func (c *dctx) ipv4(off, end int) int {
 	c.flagBit(fl, "ip.flags.df", "Don't fragment", off+6, 1, uint64(d[6]), 0x40, 8)
 	c.flagBit(fl, "ip.flags.mf", "More fragments", off+6, 1, uint64(d[6]), 0x20, 8)
 	fragOff := int(fw&0x1fff) * 8
-	ip.Add(c.uint("ip.frag_offset", off+6, 2, uint64(fragOff), 0, bitsLabel(fw, 0x1fff, 16, fmt.Sprintf("Fragment Offset: %d", fragOff))))
+	ip.Add(c.uint("ip.frag_offset", off+6, 2, uint64(fw&0x1fff), 16, bitsLabel(fw, 0x1fff, 16, fmt.Sprintf("Fragment Offset: %d", fragOff))))
 	if !c.inError {
 		c.ttl = d[8]
 	}
@@ -179,21 +191,21 @@ func (c *dctx) ipv4(off, end int) int {
 		c.ipv4Options(ip, off+20, ihl-20)
 	}
 	if tl < ihl {
-		c.info = fmt.Sprintf("Bogus IPv4 total length (%d, must be at least %d)", tl, ihl)
+		c.info = fmt.Sprintf("Bogus IP length (%d, less than header length %d)", tl, ihl)
 		return 0
 	}
-	pend := off + tl
+	// The datagram ends at its total length or where the frame does
+	// (Wireshark's set_actual_length: a total length past the frame
+	// is not an error).
+	pend := min(off+tl, end)
 	if c.inError {
 		pend = len(c.data)
 	}
 	if fw&0x3fff != 0 && !c.inError { // MF or an offset: a fragment
 		c.setCol("IPv4", fmt.Sprintf("Fragmented IP protocol (proto=%s %d, off=%d, ID=%04x)", ipProtoName(proto), proto, fragOff, id))
 		c.ipv4Fragment(ip, off, ihl, pend, proto, src, dst)
-	} else {
+	} else if off+ihl < pend {
 		c.ipPayload(proto, off+ihl, pend, "IPv4")
-	}
-	if pend > len(c.data) && !c.inError { // the datagram was cut short
-		c.markMalformed("IPv4")
 	}
 	return pend
 }
@@ -233,8 +245,7 @@ func (c *dctx) ipv4Options(ip *Field, off, n int) {
 			}
 			l = int(d[i+1])
 		}
-		opt := o.Add(c.text(off+i, l, "IP Option - "+name))
-		opt.Name = "ip.opt"
+		opt := o.Add(c.none("ip.opt", off+i, l, "IP Option - "+name))
 		opt.Add(c.uint("ip.opt.type", off+i, 1, uint64(t), 0, "Type: %d", t))
 		if t > 1 {
 			opt.Add(c.uint("ip.opt.len", off+i+1, 1, uint64(l), 0, "Length: %d", l))
@@ -270,6 +281,9 @@ func (c *dctx) ipPayload(proto uint8, off, end int, column string) {
 		if c.info == "" {
 			c.info = fmt.Sprintf("%s (%d)", ipProtoName(proto), proto)
 		}
+		if column == "IPv6" {
+			c.info = fmt.Sprintf("Unknown IP Protocol: %s (%d)", ipProtoName(proto), proto)
+		}
 	}
 }
 
@@ -282,6 +296,7 @@ func (c *dctx) ipv4Fragment(ip *Field, off, ihl, pend int, proto uint8, src, dst
 	if r == nil {
 		if in, ok := df.in[uint32(c.n)]; ok {
 			ip.Add(c.frameRef("ip.reassembled_in", int(in), "[Reassembled IPv4 in frame: %d]", in))
+			c.info += fmt.Sprintf(" [Reassembled in #%d]", in)
 		}
 		c.dataLayer(off+ihl, pend)
 		return
@@ -299,7 +314,6 @@ func (c *dctx) ipv4Fragment(ip *Field, off, ihl, pend int, proto uint8, src, dst
 		fr.Add(c.frameRef("ip.fragment", int(pc.frame), "Frame: %d, payload: %d-%d (%d bytes)", pc.frame, pc.offset, int(pc.offset)+int(pc.length)-1, pc.length))
 	}
 	fr.Add(c.uint("ip.fragment.count", 0, 0, uint64(len(r.pieces)), 0, "[Fragment count: %d]", len(r.pieces)))
-	fr.Add(c.frameRef("ip.reassembled_in", c.n, "[Reassembled IPv4 in frame: %d]", c.n))
 	fr.Add(c.uint("ip.reassembled.length", 0, 0, uint64(total), 0, "[Reassembled IPv4 length: %d]", total))
 	fr.Add(c.node(Field{Name: "ip.reassembled.data", Label: "[Reassembled IPv4 data: " + truncHex(r.data) + "]", Kind: KindBytes, B: r.data}))
 	// The datagram's payload is dissected from the reassembled bytes.

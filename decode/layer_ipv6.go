@@ -16,22 +16,28 @@ func (c *dctx) ipv6(off, end int) int {
 		if c.inError {
 			return 0
 		}
+		// Wireshark reads the source address before it finds the header
+		// short; a header shorter than the packet as sent is named.
+		if len(d) >= 24 {
+			c.sum.Src = netip.AddrFrom16([16]byte(d[8:24])).String()
+		}
+		info := ""
+		if n := end - off; n > 0 && n < 40 {
+			info = fmt.Sprintf("Invalid IPv6 header (%d bytes, need exactly 40)", n)
+		}
+		c.setCol("IPv6", info)
 		c.truncatedLayer("ipv6", "Internet Protocol Version 6", off, "IPv6")
-		c.setCol("IPv6", "")
 		return 0
 	}
 	src, dst := netip.AddrFrom16([16]byte(d[8:24])), netip.AddrFrom16([16]byte(d[24:40]))
-	if plen := int(be16(d[4:])); c.lite && !c.inError && plen > 0 && (d[6] == 6 || d[6] == 17) {
+	if plen := int(be16(d[4:])); c.skim("ipv6") && !c.inError && plen > 0 && (d[6] == 6 || d[6] == 17) {
 		// No extension headers, for a row: no tree.
 		c.p.Tree = append(c.p.Tree, c.proto("ipv6", off, 40, ""))
 		c.setNet(src, dst)
 		c.setCol("IPv6", "")
 		c.ttl = d[7]
-		pend := off + 40 + plen
+		pend := min(off+40+plen, end)
 		c.ipPayload(d[6], off+40, pend, "IPv6")
-		if pend > len(c.data) {
-			c.markMalformed("IPv6")
-		}
 		return pend
 	}
 	ip := c.proto("ipv6", off, 40, "Internet Protocol Version 6, Src: %s, Dst: %s", src, dst)
@@ -60,12 +66,13 @@ func (c *dctx) ipv6(off, end int) int {
 	}
 	ip.Add(c.uint("ipv6.hlim", off+7, 1, uint64(d[7]), 0, "Hop Limit: %d", d[7]))
 	c.addrFields(ip, "ipv6", src, dst, off+8, off+24, 16)
-	pend := off + 40 + plen
-	if plen == 0 || c.inError {
-		pend = max(end, len(c.data))
-		if c.inError {
-			pend = len(c.data)
-		}
+	// The packet ends at its payload length or where the frame does.
+	pend := min(off+40+plen, end)
+	switch {
+	case c.inError:
+		pend = len(c.data)
+	case plen == 0:
+		pend = end
 	}
 	at := off + 40
 	for {
@@ -86,13 +93,11 @@ func (c *dctx) ipv6(off, end int) int {
 			}
 			if frag {
 				c.dataLayer(at, pend)
-				if pend > len(c.data) && !c.inError {
-					c.markMalformed("IPv6")
-				}
 				return pend
 			}
 			continue
 		case 59:
+			c.setCol("IPv6", "IPv6 no next header")
 			return pend
 		}
 		break
@@ -106,9 +111,6 @@ func (c *dctx) ipv6(off, end int) int {
 		return pend
 	}
 	c.ipPayload(nxt, at, pend, "IPv6")
-	if pend > len(c.data) && !c.inError { // the packet was cut short
-		c.markMalformed("IPv6")
-	}
 	return pend
 }
 
@@ -118,10 +120,12 @@ func (c *dctx) ipv6Ext(ip *Field, kind uint8, off int) (nxt uint8, next int, ok 
 	switch kind {
 	case 0:
 		name, label = "ipv6.hopopts", "IPv6 Hop-by-Hop Option"
+		c.setCol("IPv6", "IPv6 hop-by-hop options") // the layer above overwrites it
 	case 43:
 		name, label = "ipv6.routing", "Routing Header for IPv6"
 	default:
 		name, label = "ipv6.dstopts", "Destination Options for IPv6"
+		c.setCol("IPv6", "IPv6 destination options")
 	}
 	if c.short(off, 2, "IPv6") {
 		return 0, 0, false
@@ -152,7 +156,7 @@ func (c *dctx) ipv6Options(e *Field, off, end int) {
 	for i := off; i < end; {
 		t := c.data[i]
 		if t == 0 {
-			e.Add(c.text(i, 1, "Pad1")).Name = "ipv6.opt.pad1"
+			e.Add(c.none("ipv6.opt.pad1", i, 1, "Pad1"))
 			i++
 			continue
 		}
@@ -171,8 +175,7 @@ func (c *dctx) ipv6Options(e *Field, off, end int) {
 		default:
 			label = fmt.Sprintf("Unknown IPv6 Option (0x%02x)", t)
 		}
-		o := e.Add(c.text(i, l, label))
-		o.Name = "ipv6.opt"
+		o := e.Add(c.none("ipv6.opt", i, l, label))
 		o.Add(c.hex("ipv6.opt.type", i, 1, uint64(t), 8, "Type: 0x%02x", t))
 		o.Add(c.uint("ipv6.opt.length", i+1, 1, uint64(l-2), 0, "Length: %d", l-2))
 		i += l
@@ -204,13 +207,12 @@ func (c *dctx) ipv6Frag(ip *Field, off int) (nxt uint8, next int, frag, ok bool)
 	ident := binary.BigEndian.Uint32(d[4:])
 	e.Add(c.hex("ipv6.fraghdr.ident", off+4, 4, uint64(ident), 32, "Identification: 0x%08x", ident))
 	frag = fo != 0 || more
-	if frag {
-		y := "n"
-		if more {
-			y = "y"
-		}
-		c.setCol("IPv6", fmt.Sprintf("IPv6 fragment (off=%d more=%s ident=0x%08x nxt=%d)", fo*8, y, ident, nxt))
+	y := "n"
+	if more {
+		y = "y"
 	}
+	// (An atomic fragment's too: the layer above overwrites it.)
+	c.setCol("IPv6", fmt.Sprintf("IPv6 fragment (off=%d more=%s ident=0x%08x nxt=%d)", fo*8, y, ident, nxt))
 	return nxt, off + 8, frag, true
 }
 

@@ -22,9 +22,14 @@ func nullFamilyName(f uint32) string {
 // captures: host byte order for DLT_NULL (guessed as Wireshark does),
 // network order for DLT_LOOP.
 func (c *dctx) null(off int, loop bool) {
+	// Wireshark fills the columns for the layers above to overwrite,
+	// once it has read two bytes (looking for a PPP header).
+	if len(c.data)-off >= 2 {
+		c.sum.Src, c.sum.Dst = "N/A", "N/A"
+		c.setCol("N/A", "Null/Loopback")
+	}
 	if len(c.data)-off < 4 {
 		c.truncatedLayer("null", "Null/Loopback", off, "NULL")
-		c.setCol("NULL", "")
 		return
 	}
 	d := c.data[off:]
@@ -36,12 +41,15 @@ func (c *dctx) null(off int, loop bool) {
 	c.p.Tree = append(c.p.Tree, n)
 	appendProtocol(c.p, "null")
 	n.Add(c.uint("null.family", off, 4, uint64(fam), 0, "Family: %s (%d)", nullFamilyName(fam), fam))
-	c.setCol("NULL", "Null/Loopback")
+	if len(c.data)-off == 4 && (nullFamilyName(fam) == "IP" || nullFamilyName(fam) == "IPv6") {
+		c.markMalformed("NULL") // the network layer fails before it sets a column
+		return
+	}
 	switch nullFamilyName(fam) {
 	case "IP":
-		c.ipv4(off+4, len(c.data))
+		c.ipv4(off+4, c.frameEnd())
 	case "IPv6":
-		c.ipv6(off+4, len(c.data))
+		c.ipv6(off+4, c.frameEnd())
 	default:
 		c.dataLayer(off+4, len(c.data))
 	}
@@ -52,15 +60,19 @@ func (c *dctx) raw(off int) {
 	r := c.proto("raw", off, len(c.data)-off, "Raw packet data")
 	c.p.Tree = append(c.p.Tree, r)
 	appendProtocol(c.p, "raw")
-	if len(c.data) <= off {
+	// Wireshark fills the columns for the layers above to overwrite.
+	c.sum.Src, c.sum.Dst = "N/A", "N/A"
+	c.setCol("N/A", "Raw packet data")
+	// Wireshark first looks for a PPP header 6 bytes in.
+	if len(c.data)-off < 8 {
 		c.markMalformed("RAW")
 		return
 	}
 	switch c.data[off] >> 4 {
 	case 4:
-		c.ipv4(off, len(c.data))
+		c.ipv4(off, c.frameEnd())
 	case 6:
-		c.ipv6(off, len(c.data))
+		c.ipv6(off, c.frameEnd())
 	default:
 		c.dataLayer(off, len(c.data))
 	}

@@ -6,6 +6,25 @@ import (
 	"net/netip"
 )
 
+// sllPacketInfo is the Info column SLL gives a packet type (Wireshark's
+// SLL v2 dissector looks up the type byte and the address length byte
+// together, so its Info is "Unknown (1030)" for type 4 with 6 bytes of
+// address).
+func sllPacketInfo(t uint64) string {
+	if n := sllPacketType(t); n != "Unknown" {
+		return n
+	}
+	return fmt.Sprintf("Unknown (%d)", t)
+}
+
+// sllSource is the Source column of an SLL header: the link-layer address
+// when it is an Ethernet one.
+func (c *dctx) sllSource(hatype uint64, off, halen int) {
+	if halen == 6 && (hatype == 1 || hatype == 772) && off+6 <= len(c.data) {
+		c.sum.Src = net.HardwareAddr(c.data[off : off+6]).String()
+	}
+}
+
 func sllPacketType(t uint64) string {
 	switch t {
 	case 0:
@@ -56,9 +75,18 @@ func (c *dctx) sllAddress(s *Field, hatype uint64, off, halen int) {
 
 // sll dissects a Linux cooked-mode capture v1 header.
 func (c *dctx) sll(off int) {
-	if len(c.data)-off < 16 {
+	if n := len(c.data) - off; n < 16 {
+		// Wireshark shows the packet type and the address as far as it
+		// reads them.
+		// (Nothing before the packet and address types are read.)
+		c.setCol("", "")
+		if n >= 4 {
+			c.setCol("SLL", sllPacketInfo(uint64(be16(c.data[off:]))))
+		}
+		if n >= 6 {
+			c.sllSource(uint64(be16(c.data[off+2:])), off+6, min(int(be16(c.data[off+4:])), 8))
+		}
 		c.truncatedLayer("sll", "Linux cooked capture v1", off, "SLL")
-		c.setCol("SLL", "")
 		return
 	}
 	d := c.data[off:]
@@ -76,7 +104,8 @@ func (c *dctx) sll(off int) {
 	if halen < 8 {
 		s.Add(c.bytes("sll.unused", off+6+halen, 8-halen, "Unused: %x", d[6+halen:14]))
 	}
-	c.setCol("SLL", "Linux cooked capture v1")
+	c.setCol("SLL", sllPacketInfo(pkt))
+	c.sllSource(ha, off+6, halen)
 	c.sllPayload(s, "sll.etype", proto, off+14, off+16)
 }
 
@@ -87,14 +116,21 @@ func (c *dctx) sllPayload(s *Field, name string, proto uint16, at, off int) {
 		return
 	}
 	s.Add(c.hex(name, at, 2, uint64(proto), 16, "Protocol: %s (0x%04x)", etherTypeName(proto), proto))
-	c.etherPayload(proto, off, len(c.data))
+	c.etherPayload(proto, off, c.frameEnd())
 }
 
 // sll2 dissects a Linux cooked-mode capture v2 header.
 func (c *dctx) sll2(off int) {
-	if len(c.data)-off < 20 {
+	if n := len(c.data) - off; n < 20 {
+		// Wireshark's SLL v2 dissector sets the columns once it has read
+		// the packet type, and the source once the address.
+		c.setCol("", "")
+		if n >= 12 {
+			d := c.data[off:]
+			c.setCol("SLL", sllPacketInfo(uint64(be16(d[10:]))))
+			c.sllSource(uint64(be16(d[8:])), off+12, min(int(d[11]), 8))
+		}
 		c.truncatedLayer("sll", "Linux cooked capture v2", off, "SLL")
-		c.setCol("SLL", "")
 		return
 	}
 	d := c.data[off:]
@@ -117,10 +153,11 @@ func (c *dctx) sll2(off int) {
 	if halen < 8 {
 		s.Add(c.bytes("sll.unused", off+12+halen, 8-halen, "Unused: %x", d[12+halen:20]))
 	}
-	c.setCol("SLL", "Linux cooked capture v2")
+	c.setCol("SLL", sllPacketInfo(uint64(be16(d[10:]))))
+	c.sllSource(ha, off+12, halen)
 	if proto <= 1500 {
 		c.dataLayer(off+20, len(c.data))
 		return
 	}
-	c.etherPayload(proto, off+20, len(c.data))
+	c.etherPayload(proto, off+20, c.frameEnd())
 }

@@ -71,9 +71,26 @@ func (c *dctx) expert(parent *Field, name, msg, sev, group string, off int) {
 	e := parent.Add(c.node(Field{Name: "_ws.expert", Label: fmt.Sprintf("[Expert Info (%s/%s): %s]", sev, group, msg), Start: off}))
 	e.Add(c.node(Field{Name: name, Label: "[" + msg + "]", Kind: KindBool, U: 1, Start: off}))
 	e.Add(hidden(c.str("_ws.expert.message", off, 0, msg, "Message: "+msg)))
-	e.Add(c.node(Field{Label: "[Severity level: " + sev + "]"}))
-	e.Add(c.node(Field{Label: "[Group: " + group + "]"}))
+	expertLevels(e, sev, group, func(f Field) *Field { return c.node(f) })
 }
+
+// expertLevels adds an expert item's severity and group, as numbers
+// (PI_NOTE, PI_SEQUENCE, ...) labelled with their names.
+func expertLevels(e *Field, sev, group string, node func(Field) *Field) {
+	e.Add(node(Field{Name: "_ws.expert.severity", Kind: KindUint, Bits: 32, U: expertSeverities[sev], Label: "[Severity level: " + sev + "]"}))
+	e.Add(node(Field{Name: "_ws.expert.group", Kind: KindUint, Bits: 32, U: expertGroups[group], Label: "[Group: " + group + "]"}))
+}
+
+// Wireshark's expert severities and groups (epan/proto.h PI_*).
+var (
+	expertSeverities = map[string]uint64{"Comment": 0x00100000, "Chat": 0x00200000, "Note": 0x00400000, "Warning": 0x00600000, "Error": 0x00800000}
+	expertGroups     = map[string]uint64{
+		"Checksum": 0x01000000, "Sequence": 0x02000000, "Response": 0x03000000, "Request": 0x04000000,
+		"Undecoded": 0x05000000, "Reassemble": 0x06000000, "Malformed": 0x07000000, "Debug": 0x08000000,
+		"Protocol": 0x09000000, "Security": 0x0a000000, "Comment": 0x0b000000, "Decryption": 0x0c000000,
+		"Assumption": 0x0d000000, "Deprecated": 0x0e000000,
+	}
+)
 
 // tcpOption is one parsed TCP option, for the Info column.
 type tcpOption struct {
@@ -97,8 +114,21 @@ func (c *dctx) tcp(off, end int) {
 			c.tcpInError(off)
 			return
 		}
+		// Wireshark shows the ports once it has read them, and the
+		// flags, numbers and window once it has read the window.
+		if d := c.data[off:]; len(d) >= 16 {
+			// (A header shorter than sent is not analysed: raw numbers;
+			// one the snap length cut is, as a first segment.)
+			fl := uint16(d[12]&0x0f)<<8 | uint16(d[13])
+			seq, ack := binary.BigEndian.Uint32(d[4:]), binary.BigEndian.Uint32(d[8:])
+			if end-off >= 20 {
+				seq, ack = firstSegmentNumbers(fl)
+			}
+			c.setCol("TCP", tcpHeadInfo(be16(d), be16(d[2:]), fl, seq, ack, uint64(be16(d[14:]))))
+		} else if len(d) >= 4 {
+			c.setCol("TCP", fmt.Sprintf("%d → %d", be16(d), be16(d[2:])))
+		}
 		c.truncatedLayer("tcp", "Transmission Control Protocol", off, "TCP")
-		c.setCol("TCP", "")
 		return
 	}
 	if c.inError {
@@ -120,7 +150,7 @@ func (c *dctx) tcp(off, end int) {
 	c.p.Tree = append(c.p.Tree, t)
 	appendProtocol(c.p, "tcp")
 	c.tcpNode = t
-	if c.lite && thl >= 20 && len(d) >= thl {
+	if c.skim("tcp") && thl >= 20 && len(d) >= thl {
 		c.tcpRow(t, off, end, d, thl, seglen)
 		return
 	}
@@ -133,7 +163,14 @@ func (c *dctx) tcp(off, end int) {
 	if thl < 20 {
 		t.Label = fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d", sp, dp)
 		t.Add(c.uint("tcp.hdr_len", off+12, 1, uint64(thl), 0, bitsLabel(uint64(d[12]), 0xf0, 8, fmt.Sprintf("Header Length: %d bytes (%d)", thl, thl/4))))
-		c.setCol("TCP", fmt.Sprintf("%d → %d [BOGUS] Bogus TCP header length (%d, must be at least 20)", sp, dp, thl))
+		cwin := uint64(win)
+		if fl&thSYN == 0 && scale >= 0 {
+			cwin <<= uint(scale)
+		}
+		if st == nil {
+			seq, ack = firstSegmentNumbers(fl)
+		}
+		c.setCol("TCP", tcpHeadInfo(sp, dp, fl, seq, ack, cwin)+fmt.Sprintf(", bogus TCP header length (%d, must be at least 20)", thl))
 		return
 	}
 	t.Add(c.uint("tcp.len", off, 0, uint64(seglen), 0, "[TCP Segment Len: %d]", seglen))
@@ -193,7 +230,19 @@ func (c *dctx) tcp(off, end int) {
 	t.Add(c.uint("tcp.urgent_pointer", off+18, 2, uint64(urg), 0, "Urgent Pointer: %d", urg))
 	if len(d) < thl {
 		t.Label = fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d, Len: %d", sp, dp, seq, seglen)
-		c.setCol("TCP", fmt.Sprintf("%d → %d [%s] Seq=%d Len=%d", sp, dp, tcpFlagList(fl), seq, seglen))
+		// Wireshark shows the length when the header lies in the
+		// datagram (only the snap length cut it; then the numbers are
+		// analysed, else raw), and the options it read whole.
+		info := tcpHeadInfo(sp, dp, fl, seq, ack, cwin)
+		if end-off >= thl {
+			if st == nil {
+				seq, ack = firstSegmentNumbers(fl)
+			}
+			info = tcpHeadInfo(sp, dp, fl, seq, ack, cwin) + fmt.Sprintf(" Len=%d", seglen)
+		} else if optionCutContained(d[20:]) {
+			c.malNote = containedNote
+		}
+		c.setCol("TCP", string(appendOptionsInfo([]byte(info), infoOptions(d[20:]), st, dir)))
 		c.markMalformed("TCP")
 		return
 	}
@@ -238,7 +287,10 @@ func (c *dctx) tcpPayloadField(t *Field, off, end, thl, seglen int) {
 			label = fmt.Sprintf("TCP payload (%d byte%s)", seglen, plural(seglen))
 		}
 		t.Add(c.node(Field{Name: "tcp.payload", Label: label, Kind: KindBytes, B: c.data[ps:capEnd], Start: ps, Len: capEnd - ps}))
-		if end > len(c.data) {
+		// A payload the snap length cut is no error for TCP, but with 1
+		// to 7 of 8 or more bytes captured one of tshark's heuristic
+		// dissectors reads past them.
+		if n := capEnd - ps; end > len(c.data) && n > 0 && n < 8 && seglen >= 8 {
 			c.markMalformed("TCP")
 		}
 	}
@@ -282,6 +334,27 @@ func (c *dctx) tcpRow(t *Field, off, end int, d []byte, thl, seglen int) {
 	c.tcpPayloadField(t, off, end, thl, seglen)
 }
 
+// firstSegmentNumbers are the relative sequence and acknowledgment numbers
+// Wireshark gives the first segment of a conversation (one the fast pass
+// could not take: a header cut short or bogus).
+func firstSegmentNumbers(fl uint16) (seq, ack uint32) {
+	if fl&thSYN != 0 {
+		return 0, 1
+	}
+	return 1, 1
+}
+
+// tcpHeadInfo is the start of TCP's Info column, as far as Wireshark has
+// it when it finds the header bad or short: ports, flags, numbers and
+// window.
+func tcpHeadInfo(sp, dp, fl uint16, seq, ack uint32, cwin uint64) string {
+	s := fmt.Sprintf("%d → %d [%s] Seq=%d", sp, dp, tcpFlagList(fl), seq)
+	if fl&thACK != 0 {
+		s += fmt.Sprintf(" Ack=%d", ack)
+	}
+	return s + fmt.Sprintf(" Win=%d", cwin)
+}
+
 // tcpInfo is TCP's Info column.
 func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint64, urg uint16, seglen int, opts []tcpOption, st *Stream, dir int) string {
 	// Wireshark prepends each mark to the Info column in turn, so the
@@ -316,6 +389,15 @@ func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint
 		u(" Urg=", uint64(urg))
 	}
 	u(" Len=", uint64(seglen))
+	return string(appendOptionsInfo(info, opts, st, dir))
+}
+
+// appendOptionsInfo appends the Info column's part for the options.
+func appendOptionsInfo(info []byte, opts []tcpOption, st *Stream, dir int) []byte {
+	u := func(pfx string, v uint64) {
+		info = append(info, pfx...)
+		info = strconv.AppendUint(info, v, 10)
+	}
 	for _, o := range opts {
 		switch o.kind {
 		case 2:
@@ -338,7 +420,29 @@ func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint
 			}
 		}
 	}
-	return string(info)
+	return info
+}
+
+// optionCutContained reports whether options d, cut short of their
+// header length, end inside an option whose length byte was read (for
+// Wireshark a ContainedBoundsError, containedNote), rather than before
+// an option's kind and length (a plain bounds error).
+func optionCutContained(d []byte) bool {
+	for i := 0; i < len(d); {
+		switch k := d[i]; {
+		case k == 0 || k == 1:
+			i++
+		case i+1 >= len(d):
+			return false
+		case d[i+1] < 2:
+			return false
+		case i+int(d[i+1]) > len(d):
+			return true
+		default:
+			i += int(d[i+1])
+		}
+	}
+	return false
 }
 
 // infoOptions lists the well-formed options the Info column shows.
@@ -491,26 +595,26 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 		}
 		l := int(d[i+1])
 		body := d[i+2 : i+l]
-		o := of.Add(c.node(Field{Kind: KindBytes, B: d[i : i+l], Start: off + i, Len: l}))
+		o := of.Add(c.node(Field{Name: tcpOptionField(k, l), Kind: KindBytes, B: d[i : i+l], Start: off + i, Len: l}))
 		o.Add(c.uint("tcp.option_kind", off+i, 1, uint64(k), 0, "Kind: %s (%d)", kindName, k))
 		o.Add(c.uint("tcp.option_len", off+i+1, 1, uint64(l), 0, "Length: %d", l))
 		bo := off + i + 2
 		switch {
 		case k == 2 && l == 4:
 			mss := be16(body)
-			o.Name, o.Label = "tcp.options.mss", fmt.Sprintf("TCP Option - Maximum segment size: %d bytes", mss)
+			o.Label = fmt.Sprintf("TCP Option - Maximum segment size: %d bytes", mss)
 			o.Add(c.uint("tcp.options.mss_val", bo, 2, uint64(mss), 0, "MSS Value: %d", mss))
 		case k == 3 && l == 3:
 			sh := body[0]
 			mult := uint64(1) << min(sh, 14)
-			o.Name, o.Label = "tcp.options.wscale", fmt.Sprintf("TCP Option - Window scale: %d (multiply by %d)", sh, mult)
+			o.Label = fmt.Sprintf("TCP Option - Window scale: %d (multiply by %d)", sh, mult)
 			o.Add(c.uint("tcp.options.wscale.shift", bo, 1, uint64(sh), 0, "Shift count: %d", sh))
 			o.Add(c.uint("tcp.options.wscale.multiplier", bo, 1, mult, 0, "[Multiplier: %d]", mult))
 		case k == 4 && l == 2:
-			o.Name, o.Label = "tcp.options.sack_perm", "TCP Option - SACK permitted"
+			o.Label = "TCP Option - SACK permitted"
 		case k == 8 && l == 10:
 			tv, te := binary.BigEndian.Uint32(body), binary.BigEndian.Uint32(body[4:])
-			o.Name, o.Label = "tcp.options.timestamp", fmt.Sprintf("TCP Option - Timestamps: TSval %d, TSecr %d", tv, te)
+			o.Label = fmt.Sprintf("TCP Option - Timestamps: TSval %d, TSecr %d", tv, te)
 			o.Add(c.uint("tcp.options.timestamp.tsval", bo, 4, uint64(tv), 0, "Timestamp value: %d", tv))
 			o.Add(c.uint("tcp.options.timestamp.tsecr", bo+4, 4, uint64(te), 0, "Timestamp echo reply: %d", te))
 		case k == 5:
@@ -518,7 +622,6 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 			if st != nil {
 				base = st.flow[1-dir].baseSeq
 			}
-			o.Name = "tcp.options.sack"
 			var lbl strings.Builder
 			lbl.WriteString("TCP Option - SACK")
 			cnt := 0
@@ -537,7 +640,7 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 			o.Add(c.uint("tcp.options.sack.count", bo, 0, uint64(cnt), 0, "[TCP SACK Count: %d]", cnt))
 			o.Label = lbl.String()
 		default:
-			o.Name, o.Label = "tcp.options.unknown", "TCP Option - "+name
+			o.Label = "TCP Option - " + name
 			if len(body) > 0 {
 				o.Add(c.bytes("tcp.options.unknown.payload", bo, len(body), "Payload: "+truncHex(body)))
 			}
@@ -546,4 +649,22 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 	}
 	of.Label = fmt.Sprintf("Options: (%d bytes), %s", n, strings.Join(names, ", "))
 	return infoOptions(d)
+}
+
+// tcpOptionField is the field of a TCP option of kind k and length l
+// (the cases of tcpOptions' switch).
+func tcpOptionField(k byte, l int) string {
+	switch {
+	case k == 2 && l == 4:
+		return "tcp.options.mss"
+	case k == 3 && l == 3:
+		return "tcp.options.wscale"
+	case k == 4 && l == 2:
+		return "tcp.options.sack_perm"
+	case k == 8 && l == 10:
+		return "tcp.options.timestamp"
+	case k == 5:
+		return "tcp.options.sack"
+	}
+	return "tcp.options.unknown"
 }

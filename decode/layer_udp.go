@@ -16,8 +16,17 @@ func (c *dctx) udp(off, end int) {
 			}
 			return
 		}
+		// Wireshark reads the ports and the length (and shows them)
+		// before it finds the header short.
+		if n := len(c.data) - off; n >= 4 {
+			sp, dp := be16(c.data[off:]), be16(c.data[off+2:])
+			info := fmt.Sprintf("%d → %d", sp, dp)
+			if n >= 6 {
+				info = udpInfo(sp, dp, int(be16(c.data[off+4:])), end-off, false)
+			}
+			c.setCol("UDP", info)
+		}
 		c.truncatedLayer("udp", "User Datagram Protocol", off, "UDP")
-		c.setCol("UDP", "")
 		return
 	}
 	d := c.data[off:]
@@ -45,16 +54,46 @@ func (c *dctx) udp(off, end int) {
 	} else if ulen < 8 {
 		u.Add(c.text(off+4, 2, "[Bad length value %d < UDP header length 8]", ulen))
 	}
-	plen := pend - off - 8
-	c.setCol("UDP", fmt.Sprintf("%d → %d Len=%d", sp, dp, plen))
-	if plen > 0 {
+	// A zero checksum is "none" in IPv4, not allowed in IPv6.
+	c.setCol("UDP", udpInfo(sp, dp, ulen, end-off, ck == 0 && c.netSrc.Is6()))
+	if ulen < 8 {
+		return
+	}
+	if ulen > end-off && end-off == 8 {
+		// Wireshark cannot make the payload's buffer past the datagram.
+		c.markMalformed("UDP")
+		return
+	}
+	// The payload up to the end of the capture: a datagram the snap
+	// length cut is shown as far as it goes (Wireshark's data
+	// dissector reads only the bytes captured).
+	if plen := pend - off - 8; plen > 0 {
 		capEnd := min(pend, len(c.data))
 		u.Add(c.node(Field{Name: "udp.payload", Label: fmt.Sprintf("UDP payload (%d byte%s)", plen, plural(plen)), Kind: KindBytes, B: c.data[off+8 : capEnd], Start: off + 8, Len: capEnd - off - 8}))
 		c.dataLayer(off+8, capEnd)
-		if pend > len(c.data) {
+		// tshark's heuristic dissectors read the first byte, the first
+		// 4 and, of more than 10, the first 10: one of them runs past
+		// a payload the snap length cut shorter.
+		if n := capEnd - off - 8; pend > len(c.data) && (n < 1 || n < 4 && plen >= 4 || n < 10 && plen > 10) {
 			c.markMalformed("UDP")
 		}
 	}
+}
+
+// udpInfo is UDP's Info column: the ports, Wireshark's notes on a length
+// field below the header's or past the IP payload (ipLen bytes), the
+// payload length the header gives, and, in IPv6, the note on a zero
+// checksum.
+func udpInfo(sp, dp uint16, ulen, ipLen int, zeroCk6 bool) string {
+	switch {
+	case ulen < 8:
+		return fmt.Sprintf("%d → %d [BAD UDP LENGTH %d < 8]", sp, dp, ulen)
+	case ulen > ipLen:
+		return fmt.Sprintf("%d → %d [BAD UDP LENGTH %d > IP PAYLOAD LENGTH] Len=%d", sp, dp, ulen, ulen-8)
+	case zeroCk6:
+		return fmt.Sprintf("%d → %d Len=%d [ILLEGAL CHECKSUM (0)]", sp, dp, ulen-8)
+	}
+	return fmt.Sprintf("%d → %d Len=%d", sp, dp, ulen-8)
 }
 
 // ports adds the source and destination ports with the hidden pfx.port.

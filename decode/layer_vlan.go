@@ -7,6 +7,11 @@ var vlanPriorities = [8]string{"Best Effort (default)", "Background", "Excellent
 
 // vlan dissects an 802.1Q tag at off (the bytes after the TPID).
 func (c *dctx) vlan(off, end int, tpid uint16) int {
+	c.setCol("VLAN", "")
+	if len(c.data)-off >= 2 {
+		tci := be16(c.data[off:])
+		c.setCol("VLAN", fmt.Sprintf("PRI: %d  DEI: %d  ID: %d", tci>>13, tci>>12&1, tci&0xfff))
+	}
 	if len(c.data)-off < 4 {
 		c.truncatedLayer("vlan", "802.1Q Virtual LAN", off, "VLAN")
 		return 0

@@ -68,6 +68,12 @@ func tcpPayload(p *Packet, tcpNode *Field) (payload []byte, source, start int) {
 	return nil, 0, 0
 }
 
+// skim reports whether layer proto may skip its tree, as for a row: in a
+// row (Analyzer.Row), or when DissectFor wants none of its fields.
+func (c *dctx) skim(proto string) bool {
+	return c.lite || c.p.tree.want != nil && c.p.tree.want.skims(proto)
+}
+
 // dctx is the state of one full dissection. Its place is the current
 // data source (src, its index in p.Sources; data, its bytes), where the
 // nodes it makes point.
@@ -88,8 +94,10 @@ type dctx struct {
 	sum            Summary
 	info           string
 	malformed      bool
-	inError        bool  // dissecting the packet quoted by an ICMP error
-	ttl            uint8 // of the outer IP header, for the ICMP Info column
+	snapCut        bool   // malformed: the snap length cut the bytes read (snapNote)
+	malNote        string // malformed: Info's note when not malformedNote
+	inError        bool   // dissecting the packet quoted by an ICMP error
+	ttl            uint8  // of the outer IP header, for the ICMP Info column
 }
 
 func hidden(f *Field) *Field {
@@ -145,12 +153,26 @@ func (c *dctx) short(off, n int, proto string) bool {
 	return true
 }
 
+// malformedNote ends the Info of a packet a dissector ran off the end of
+// (Wireshark's ReportedBoundsError): appended as it is, with no blank
+// ("Len=4[Malformed Packet]", or alone when the Info was empty).
+// snapNote is the same for a packet the capture's snap length cut
+// (BoundsError: the bytes were sent, not captured).
+const (
+	malformedNote = "[Malformed Packet]"
+	snapNote      = "[Packet size limited during capture]"
+	// containedNote is for a field longer than the data it lies in
+	// (Wireshark's ContainedBoundsError).
+	containedNote = "[Malformed Packet: length of contained item exceeds length of containing item]"
+)
+
 func (c *dctx) markMalformed(proto string) {
 	if c.malformed {
 		return
 	}
 	c.malformed = true
 	if c.src == 0 && c.ci.Length > c.ci.CaptureLength && c.ci.CaptureLength == len(c.p.Sources[0].Data) {
+		c.snapCut = true
 		f := c.proto("_ws.short", 0, 0, "[Packet size limited during capture: "+proto+" truncated]")
 		c.p.Tree = append(c.p.Tree, f)
 		appendProtocol(c.p, "_ws.short")
@@ -202,6 +224,18 @@ func (b truncHexOf) String() string { return truncHex(b) }
 
 func be16(b []byte) uint16 { return uint16(b[0])<<8 | uint16(b[1]) }
 
+// frameEnd is where the current data source ends as sent: for the frame,
+// its length on the wire (the snap length may have cut the bytes
+// captured short of it); a reassembled source ends with its bytes. The
+// link layers hand it to the network layer, which, as Wireshark does,
+// takes the shorter of its own length and this one.
+func (c *dctx) frameEnd() int {
+	if c.src == 0 && c.ci.Length > len(c.data) {
+		return c.ci.Length
+	}
+	return len(c.data)
+}
+
 // setNet records the network addresses for the packet list.
 func (c *dctx) setNet(src, dst netip.Addr) {
 	if c.inError {
@@ -223,13 +257,19 @@ func (c *dctx) finishSummary() {
 	s := c.sum
 	s.Number = c.n
 	s.Time = c.ci.Timestamp.Sub(c.a.first)
+	s.TimeRes = c.a.lay.timeResOf(c.ci.InterfaceIndex)
 	s.Length = c.ci.Length
 	if s.Length == 0 {
 		s.Length = len(c.p.Sources[0].Data)
 	}
 	s.Info = c.info
-	if c.malformed {
-		s.Info += " [Malformed Packet]"
+	switch {
+	case c.snapCut:
+		s.Info += snapNote
+	case c.malformed && c.malNote != "":
+		s.Info += c.malNote
+	case c.malformed:
+		s.Info += malformedNote
 	}
 	c.p.Summary = s
 }

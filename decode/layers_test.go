@@ -587,26 +587,25 @@ func TestLayerLabels(t *testing.T) {
 }
 
 // TestTruncatedPrefixes dissects every proper prefix of every hand-built
-// packet (each link type) and of the oracle captures' first packets: no
-// panic, and the tree says the packet is malformed, as Wireshark marks a
-// packet a dissector ran off the end of.
+// packet (each link type): no panic, byte ranges inside the data, and
+// the tree and the Info column agree on whether a dissector ran off the
+// end (a _ws.malformed node and a "[Malformed Packet…]" note). Which
+// prefixes are malformed is tshark's to say: a datagram cut inside its
+// payload is not (IP takes the shorter of its length and the frame's);
+// the summary oracle compares them all (TestOracleSummarySynthetic,
+// prefixes-* captures). The headers of the link and network layers must
+// be.
 func TestTruncatedPrefixes(t *testing.T) {
 	type sample struct {
 		name string
 		lt   layers.LinkType
 		data []byte
-		// end is where the last protocol's data ends: bytes after it
-		// (Ethernet padding) may be cut without harm.
-		end int
+		end  int
 	}
 	var samples []sample
 	for _, tc := range layerCases {
 		b := mustHex(t, tc.hex)
-		end := len(b)
-		if tc.name == "eth_arp_request" {
-			end = 14 + 28
-		}
-		samples = append(samples, sample{tc.name, tc.lt, b, end})
+		samples = append(samples, sample{tc.name, tc.lt, b, len(b)})
 	}
 	for _, s := range samples {
 		for n := 0; n < s.end; n++ {
@@ -620,21 +619,47 @@ func TestTruncatedPrefixes(t *testing.T) {
 				}()
 				p = dissectOne(s.lt, prefix)
 			}()
-			if !isMalformed(p) {
-				t.Errorf("%s cut to %d bytes: not marked malformed (info %q)", s.name, n, p.Summary.Info)
+			tree, info := isMalformed(p)
+			if tree != info {
+				t.Errorf("%s cut to %d bytes: malformed in the tree %v, in Info %v (%q)", s.name, n, tree, info, p.Summary.Info)
+			}
+			if n < linkNetHeader(s.lt, s.data) && !tree {
+				t.Errorf("%s cut to %d bytes, inside the network header: not marked malformed (info %q)", s.name, n, p.Summary.Info)
 			}
 			checkRanges(t, p)
 		}
 	}
 }
 
-func isMalformed(p *Packet) bool {
+// isMalformed reports whether the tree has a _ws.malformed (or
+// _ws.short) node, and whether Info ends with the note of one.
+func isMalformed(p *Packet) (tree, info bool) {
 	for _, top := range p.Tree {
 		if top.Name == "_ws.malformed" || top.Name == "_ws.short" {
-			return strings.HasSuffix(p.Summary.Info, "[Malformed Packet]")
+			tree = true
 		}
 	}
-	return false
+	for _, note := range []string{malformedNote, snapNote, containedNote} {
+		info = info || strings.HasSuffix(p.Summary.Info, note)
+	}
+	return tree, info
+}
+
+// linkNetHeader is where the link-layer and network-layer headers of a
+// hand-built packet end (for IPv6, the fixed header).
+func linkNetHeader(lt layers.LinkType, b []byte) int {
+	link := map[layers.LinkType]int{layers.LinkTypeEthernet: 14, layers.LinkTypeNull: 4,
+		layers.LinkTypeLinuxSLL: 16, layers.LinkTypeLinuxSLL2: 20}[lt]
+	if lt == layers.LinkTypeEthernet && be16(b[12:]) == 0x8100 {
+		link += 4
+	}
+	switch b[link] >> 4 {
+	case 4:
+		return link + int(b[link]&15)*4
+	case 6:
+		return link + 40
+	}
+	return link + 28 // ARP
 }
 
 // TestSnapLength: a packet cut by the capture's snap length is reported

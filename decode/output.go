@@ -1,79 +1,10 @@
 package decode
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 )
-
-// FieldsFormat is tshark's -T fields layout (-E options).
-type FieldsFormat struct {
-	Fields     []string
-	Header     bool   // -E header=y: the field names first
-	Separator  string // -E separator=, (default tab)
-	Quote      byte   // -E quote=d|s: 0, '"' or '\''
-	Occurrence string // -E occurrence=f|l|a (default a: all)
-	Aggregator string // -E aggregator=, (default ",")
-}
-
-// WriteHeader prints the field names when f.Header is set.
-func (f *FieldsFormat) WriteHeader(w io.Writer) error {
-	if !f.Header {
-		return nil
-	}
-	_, err := io.WriteString(w, strings.Join(f.quoteAll(f.Fields), f.sep())+"\n")
-	return err
-}
-
-func (f *FieldsFormat) sep() string {
-	if f.Separator == "" {
-		return "\t"
-	}
-	return f.Separator
-}
-
-func (f *FieldsFormat) quoteAll(v []string) []string {
-	if f.Quote == 0 {
-		return v
-	}
-	out := make([]string, len(v))
-	for i, s := range v {
-		out[i] = string(f.Quote) + s + string(f.Quote)
-	}
-	return out
-}
-
-// WriteFields prints p's values for f.Fields on one line, as tshark does:
-// several occurrences joined by the aggregator, absent fields empty.
-func (f *FieldsFormat) WriteFields(w io.Writer, p *Packet) error {
-	agg := f.Aggregator
-	if agg == "" {
-		agg = ","
-	}
-	vals := make([]string, len(f.Fields))
-	for i, name := range f.Fields {
-		fs := p.Fields(name)
-		switch {
-		case len(fs) == 0:
-		case f.Occurrence == "f":
-			vals[i] = fs[0].Text()
-		case f.Occurrence == "l":
-			vals[i] = fs[len(fs)-1].Text()
-		default:
-			parts := make([]string, len(fs))
-			for j, x := range fs {
-				parts[j] = x.Text()
-			}
-			vals[i] = strings.Join(parts, agg)
-		}
-		if f.Quote != 0 && vals[i] != "" {
-			vals[i] = string(f.Quote) + vals[i] + string(f.Quote)
-		}
-	}
-	_, err := io.WriteString(w, strings.Join(vals, f.sep())+"\n")
-	return err
-}
 
 // WriteTree prints p's tree as tshark -V does: one line per shown node,
 // four spaces of indent per level.
@@ -144,59 +75,4 @@ func HexDump(b *strings.Builder, data []byte) {
 		}
 		b.WriteByte('\n')
 	}
-}
-
-// WriteJSON prints p as one JSON object on one line: the layers in order,
-// each a map from field name to its value text (a list when repeated).
-func WriteJSON(w io.Writer, p *Packet) error {
-	type layer struct {
-		name   string
-		fields map[string]any
-		order  []string
-	}
-	var layers []layer
-	for _, top := range p.Tree {
-		l := layer{name: top.Name, fields: map[string]any{}}
-		top.Walk(func(f *Field) bool {
-			if f == top || f.Name == "" || f.Kind == KindNone || f.Kind == KindProtocol {
-				return true
-			}
-			v := f.Text()
-			switch old := l.fields[f.Name].(type) {
-			case nil:
-				l.fields[f.Name] = v
-				l.order = append(l.order, f.Name)
-			case string:
-				l.fields[f.Name] = []string{old, v}
-			case []string:
-				l.fields[f.Name] = append(old, v)
-			}
-			return true
-		})
-		layers = append(layers, l)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `{"frame_number":%d,"layers":{`, p.Number)
-	for i, l := range layers {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		name, _ := json.Marshal(l.name)
-		b.Write(name)
-		b.WriteString(":{")
-		for j, k := range l.order {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			kb, _ := json.Marshal(k)
-			vb, _ := json.Marshal(l.fields[k])
-			b.Write(kb)
-			b.WriteByte(':')
-			b.Write(vb)
-		}
-		b.WriteByte('}')
-	}
-	b.WriteString("}}\n")
-	_, err := io.WriteString(w, b.String())
-	return err
 }

@@ -22,33 +22,30 @@ type Summary struct {
 	Protocol string
 	Length   int
 	Info     string
+	// TimeRes is the unit Time is printed in: tshark prints a packet's
+	// time to the precision of its capture file's timestamps (6 decimals
+	// for a microsecond pcap, 9 for nanoseconds; see TsResolTimeRes). A
+	// power of ten from time.Nanosecond (also for 0) to time.Second (no
+	// decimals).
+	TimeRes time.Duration
 }
 
-// WriteTo prints s as one line in tshark's default layout:
-// "%6d %d.%09d %15s → %-15s %s %d %s\n".
+// WriteTo prints s as one line in tshark's default layout (tshark 4.0's
+// print_columns): the number right-aligned in 5 columns, the time in 10,
+// the source in 12 (right-aligned) and the destination in 12
+// (left-aligned), with " → " between them; the protocol, length and
+// Info unpadded.
 func (s Summary) WriteTo(w io.Writer) (int64, error) {
 	var buf [256]byte
+	var num [32]byte
 	b := buf[:0]
-	b = appendPadded(b, strconv.AppendInt(buf[200:200], int64(s.Number), 10), 6, false)
+	b = appendPadded(b, strconv.AppendInt(num[:0], int64(s.Number), 10), 5, false)
 	b = append(b, ' ')
-	secs := s.Time / time.Second
-	frac := s.Time - secs*time.Second
-	if frac < 0 { // before the first packet: as %d.%09d prints it
-		b = fmt.Appendf(b, "%d.%09d", secs, frac)
-	} else {
-		b = strconv.AppendInt(b, int64(secs), 10)
-		b = append(b, '.')
-		var ns [9]byte
-		for i, v := 8, int64(frac); i >= 0; i-- {
-			ns[i] = byte('0' + v%10)
-			v /= 10
-		}
-		b = append(b, ns[:]...)
-	}
+	b = appendPadded(b, appendRelTime(num[:0], s.Time, s.TimeRes), 10, false)
 	b = append(b, ' ')
-	b = appendPadded(b, []byte(s.Src), 15, false)
+	b = appendPadded(b, []byte(s.Src), 12, false)
 	b = append(b, " → "...)
-	b = appendPadded(b, []byte(s.Dst), 15, true)
+	b = appendPadded(b, []byte(s.Dst), 12, true)
 	b = append(b, ' ')
 	b = append(b, s.Protocol...)
 	b = append(b, ' ')
@@ -58,6 +55,83 @@ func (s Summary) WriteTo(w io.Writer) (int64, error) {
 	b = append(b, '\n')
 	n, err := w.Write(b)
 	return int64(n), err
+}
+
+// appendRelTime appends d in seconds with the decimals of unit res, as
+// Wireshark's display_signed_time does: both parts truncated toward zero,
+// and a minus sign for a negative time under a second only when its
+// fraction is not zero at that precision ("-0.000039", but "0.000" for
+// -0.0007 s in milliseconds).
+func appendRelTime(b []byte, d, res time.Duration) []byte {
+	if res <= 0 {
+		res = time.Nanosecond
+	}
+	digits := 0
+	for u := res; u < time.Second; u *= 10 {
+		digits++
+	}
+	secs, frac := d/time.Second, int64((d%time.Second)/res)
+	if frac < 0 {
+		frac = -frac
+		if secs >= 0 {
+			b = append(b, '-')
+		}
+	}
+	b = strconv.AppendInt(b, int64(secs), 10)
+	if digits == 0 {
+		return b
+	}
+	b = append(b, '.')
+	var f [9]byte
+	for i := digits - 1; i >= 0; i-- {
+		f[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	return append(b, f[:digits]...)
+}
+
+// TsResolTimeRes is the unit tshark 4.0 prints the times of an
+// interface's packets in, from its timestamp resolution as pcapng's
+// if_tsresol byte gives it (capture.InterfaceInfo.TsResol; a pcap file's
+// is 6 or 9): Wireshark keeps seconds, 1, 2, 3, 6 or 9 decimals, the
+// fewest that show a tick of 10^-n (n of 4 and 5 get 3 decimals, 7 and
+// 8 get 6) or of 2^-n (up to 2^-3 none, to 2^-6 one, to 2^-9 two, to
+// 2^-19 three, to 2^-29 six, then nine).
+func TsResolTimeRes(tsresol uint8) time.Duration {
+	e := int(tsresol & 0x7f)
+	var digits int
+	if tsresol&0x80 != 0 {
+		switch {
+		case e <= 3:
+			digits = 0
+		case e <= 6:
+			digits = 1
+		case e <= 9:
+			digits = 2
+		case e <= 19:
+			digits = 3
+		case e <= 29:
+			digits = 6
+		default:
+			digits = 9
+		}
+	} else {
+		switch {
+		case e <= 3:
+			digits = e
+		case e <= 5:
+			digits = 3
+		case e <= 8:
+			digits = 6
+		default:
+			digits = 9
+		}
+	}
+	res := time.Second
+	for ; digits > 0; digits-- {
+		res /= 10
+	}
+	return res
 }
 
 // appendPadded appends v padded with blanks to width runes, on the left
@@ -125,8 +199,11 @@ func (z *Summarizer) Summarize(ci gopacket.CaptureInfo, lt layers.LinkType, data
 func (z *Summarizer) describe(f *Frame, s *Summary) {
 	switch {
 	case f.Has(layers.LayerTypeEthernet):
-		s.Src, s.Dst, s.Protocol = f.Eth.SrcMAC.String(), f.Eth.DstMAC.String(), "ETH"
-		s.Info = "Ethertype " + f.Eth.EthernetType.String()
+		s.Src, s.Dst = f.Eth.SrcMAC.String(), f.Eth.DstMAC.String()
+		s.Protocol, s.Info = fmt.Sprintf("0x%04x", uint16(f.Eth.EthernetType)), "Ethernet II"
+		if f.Eth.Length > 0 || f.Eth.EthernetType == layers.EthernetTypeLLC {
+			s.Protocol, s.Info = "LLC", ""
+		}
 	case f.Has(layers.LayerTypeLinuxSLL):
 		s.Protocol, s.Info = "SLL", "Linux cooked capture"
 	case f.Has(layers.LayerTypeLinuxSLL2):
@@ -153,7 +230,7 @@ func (z *Summarizer) describe(f *Frame, s *Summary) {
 		s.Protocol, s.Info = "IPv6", "next header "+f.IP6.NextHeader.String()
 	default:
 		if f.Truncated {
-			s.Info += " [Malformed Packet]"
+			s.Info += malformedNote
 		}
 		return
 	}
@@ -170,25 +247,25 @@ func (z *Summarizer) describe(f *Frame, s *Summary) {
 		s.Info = icmp4Info(&f.ICMP4, f.IP4.TTL)
 	case f.Has(layers.LayerTypeICMPv6):
 		s.Protocol = "ICMPv6"
-		s.Info = f.ICMP6.TypeCode.String()
+		t, code := f.ICMP6.TypeCode.Type(), f.ICMP6.TypeCode.Code()
+		if s.Info = icmpv6Types[t]; s.Info == "" {
+			s.Info = fmt.Sprintf("Unknown (%d)", t)
+		}
+		if cn := icmpv6CodeName(t, code); cn != "" {
+			s.Info += " (" + cn + ")"
+		}
 	}
 	if f.Truncated {
-		s.Info += " [Malformed Packet]"
+		s.Info += malformedNote
 	}
 }
 
 func describeARP(a *layers.ARP, s *Summary) {
-	s.Protocol = "ARP"
+	s.Protocol = arpColProto(a.Operation)
 	sip, _ := netip.AddrFromSlice(a.SourceProtAddress)
 	tip, _ := netip.AddrFromSlice(a.DstProtAddress)
-	switch a.Operation {
-	case layers.ARPRequest:
-		s.Info = fmt.Sprintf("Who has %s? Tell %s", tip, sip)
-	case layers.ARPReply:
-		s.Info = fmt.Sprintf("%s is at %s", sip, fmtMAC(a.SourceHwAddress))
-	default:
-		s.Info = fmt.Sprintf("ARP opcode %d", a.Operation)
-	}
+	s.Info = arpInfo(a.Operation, fmtMAC(a.SourceHwAddress), sip.String(), fmtMAC(a.DstHwAddress), tip.String(),
+		a.SourceProtAddress, a.DstHwAddress, a.DstProtAddress)
 }
 
 func fmtMAC(b []byte) string {
@@ -199,14 +276,26 @@ func fmtMAC(b []byte) string {
 	return strings.Join(parts, ":")
 }
 
+// icmp4Info is the ICMP Info column as layer_icmp.go makes it, without
+// what needs later packets (the echo reply's frame).
 func icmp4Info(ic *layers.ICMPv4, ttl uint8) string {
-	switch ic.TypeCode.Type() {
-	case layers.ICMPv4TypeEchoRequest:
-		return fmt.Sprintf("Echo (ping) request  id=0x%04x, seq=%d/%d, ttl=%d", ic.Id, ic.Seq, ic.Seq>>8|ic.Seq<<8, ttl)
-	case layers.ICMPv4TypeEchoReply:
-		return fmt.Sprintf("Echo (ping) reply    id=0x%04x, seq=%d/%d, ttl=%d", ic.Id, ic.Seq, ic.Seq>>8|ic.Seq<<8, ttl)
+	t, code := ic.TypeCode.Type(), ic.TypeCode.Code()
+	name := icmpTypes[t]
+	switch {
+	case t == 9 && (code == 0 || code == 16):
+		name = "Mobile IP Advertisement"
+	case name == "":
+		name = "Unknown ICMP (obsolete or malformed?)"
 	}
-	return ic.TypeCode.String()
+	info := fmt.Sprintf("%-20s", name)
+	if cn := icmpCodeName(t, code); cn != "" {
+		info += " (" + cn + ")"
+	}
+	switch t {
+	case 0, 8, 13, 14, 15, 16, 17, 18:
+		info += fmt.Sprintf(" id=0x%04x, seq=%d/%d, ttl=%d", ic.Id, ic.Seq, ic.Seq>>8|ic.Seq<<8, ttl)
+	}
+	return info
 }
 
 // tcpInfo writes Wireshark's TCP Info text: ports, flags, relative Seq/Ack,

@@ -295,6 +295,7 @@ func (f *pduFramer) call(c *pduCall) {
 	}
 	f.pbuf = append(make([]byte, 0, max(size, int64(len(keep)))), keep...)
 	f.budget.used += int64(len(keep))
+	f.table.pending(f.psegs)
 }
 
 func (f *pduFramer) appendPending(data []byte, frame, payOff int) {
@@ -315,6 +316,7 @@ func (f *pduFramer) appendPending(data []byte, frame, payOff int) {
 	}
 	f.pbuf = append(f.pbuf, keep...)
 	f.budget.used += int64(len(keep))
+	f.table.pending(f.psegs[len(f.psegs)-1:])
 }
 
 // free is what the budget leaves for pending PDUs.
@@ -382,13 +384,34 @@ type pduSeg struct {
 type pduTable struct {
 	c      chunked[pduSeg]
 	sorted []pduSeg // after finish, by frame
+	// live (Options.Live): frame → the last frame its PDUs completed in,
+	// readable at once.
+	live map[int32]int32
 }
 
 // add records frames whose bytes went into a PDU completed in frame in.
 func (t *pduTable) add(segs []segPiece, in int) {
 	for _, s := range segs {
-		if int(s.frame) != in && s.n > 0 {
-			t.c.add(pduSeg{frame: s.frame, in: int32(in)})
+		if int(s.frame) == in || s.n <= 0 {
+			continue
+		}
+		if t.live != nil {
+			t.live[s.frame] = max(t.live[s.frame], int32(in))
+			continue
+		}
+		t.c.add(pduSeg{frame: s.frame, in: int32(in)})
+	}
+}
+
+// pending notes, live, frames whose bytes went into a PDU still
+// arriving: their rows say so at once (in -1 until it completes).
+func (t *pduTable) pending(segs []segPiece) {
+	if t.live == nil {
+		return
+	}
+	for _, s := range segs {
+		if _, ok := t.live[s.frame]; !ok && s.n > 0 {
+			t.live[s.frame] = -1
 		}
 	}
 }
@@ -401,8 +424,12 @@ func (t *pduTable) finish() {
 }
 
 // in reports whether frame n's bytes went into PDUs, and the frame the
-// last of them completed in (0: never).
+// last of them completed in (0: never; -1, live: not yet).
 func (t *pduTable) in(n int) (in int, ok bool) {
+	if t.live != nil {
+		v, ok := t.live[int32(n)]
+		return int(v), ok
+	}
 	segs := t.sorted
 	i := sort.Search(len(segs), func(i int) bool { return segs[i].frame >= int32(n) })
 	for ; i < len(segs) && segs[i].frame == int32(n); i++ {

@@ -130,19 +130,20 @@ type tlsStage struct {
 	live     map[int]*tlsConn
 	finished []bool // by tcp.stream: the reassembler is done with it
 
-	callsC   chunked[tlsCall]
-	calls    []tlsCall           // after the fast pass, in the order they were made
-	callIdx  []int32             // indices in calls, sorted by frame
-	saved    map[int32]*savedPDU // calls whose bytes span segments
-	table    *pduTable           // which frames' bytes went into PDUs
-	frags    []tlsFragEntry
-	hsMsgs   map[int32]*tlsHSMessage
-	hsCount  int32
-	savedLen int64 // bytes of calls kept
-	savedApp int64 // of which application data
-	pending  keepBudget
-	events   stageEvents // nil: no consumer listens
-	done     bool
+	callsC    chunked[tlsCall]
+	calls     []tlsCall           // after the fast pass, in the order they were made
+	callIdx   []int32             // indices in calls, sorted by frame
+	saved     map[int32]*savedPDU // calls whose bytes span segments
+	table     *pduTable           // which frames' bytes went into PDUs
+	frags     []tlsFragEntry
+	hsMsgs    map[int32]*tlsHSMessage
+	hsCount   int32
+	savedLen  int64 // bytes of calls kept
+	savedApp  int64 // of which application data
+	pending   keepBudget
+	events    stageEvents // nil: no consumer listens
+	done      bool
+	published int // callsC entries in calls (Options.Live)
 }
 
 func newTLSStage(opts Options, table *pduTable) *tlsStage {
@@ -314,6 +315,15 @@ func (s *tlsStage) finish() {
 	}
 	sort.SliceStable(s.callIdx, func(i, j int) bool { return s.calls[s.callIdx[i]].frame < s.calls[s.callIdx[j]].frame })
 	s.probes = nil
+}
+
+// publish copies the calls made since the last call into calls, in the
+// order they were made (their frames never go down).
+func (s *tlsStage) publish() {
+	for k := s.callsC.len(); s.published < k; s.published++ {
+		s.calls = append(s.calls, *s.callsC.at(int32(s.published)))
+		s.callIdx = append(s.callIdx, int32(s.published))
+	}
 }
 
 // frameCalls returns the indices of frame n's calls, in dissection order.

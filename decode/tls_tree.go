@@ -220,7 +220,7 @@ func (s *tlsStage) dissect(p *Packet, n int, tcpNode *Field) bool {
 	p.Summary.Protocol = d.proto
 	p.Summary.Info = d.info
 	if d.malformed {
-		p.Summary.Info += " [Malformed Packet]"
+		p.Summary.Info += malformedNote
 	}
 	return true
 }
@@ -228,9 +228,8 @@ func (s *tlsStage) dissect(p *Packet, n int, tcpNode *Field) bool {
 // segmentNote appends TCP's note for a frame whose data went into a PDU
 // completed later; a "[Malformed Packet]" mark stays last.
 func segmentNote(info string) string {
-	const malformed = " [Malformed Packet]"
-	if strings.HasSuffix(info, malformed) {
-		return strings.TrimSuffix(info, malformed) + " [TCP segment of a reassembled PDU]" + malformed
+	if strings.HasSuffix(info, malformedNote) {
+		return strings.TrimSuffix(info, malformedNote) + " [TCP segment of a reassembled PDU]" + malformedNote
 	}
 	return info + " [TCP segment of a reassembled PDU]"
 }
@@ -625,7 +624,7 @@ func (d *tlsDissector) handshakeMessage(r *Field, msg []byte, v place, first boo
 		return
 	}
 	h.Add(v.uint("tls.handshake.type", 0, 1, uint64(typ), 8, "Handshake Type: %s (%d)", tlsHandshakeNames[typ], typ))
-	h.Add(v.uint("tls.handshake.length", 1, 3, uint64(n), 32, "Length: %d", n))
+	h.Add(v.uint("tls.handshake.length", 1, 3, uint64(n), 24, "Length: %d", n))
 	bv := v.from(4)
 	var err error
 	switch typ {
@@ -1079,7 +1078,8 @@ func (d *tlsDissector) keyShare(x *Field, data []byte, v place, hs uint8, hrr bo
 	}
 	if hrr {
 		g := shares[0].group
-		x.Add(v.uint("tls.handshake.extensions_key_share_selected_group", 0, 2, uint64(g), 16, "Selected Group: %s (%d)", groupLabel(g), g))
+		t := x.Add(v.text(0, len(data), "Key Share extension"))
+		t.Add(v.uint("tls.handshake.extensions_key_share_selected_group", 0, 2, uint64(g), 16, "Selected Group: %s (%d)", groupLabel(g), g))
 		return true
 	}
 	t := x.Add(v.text(0, len(data), "Key Share extension"))
@@ -1089,7 +1089,11 @@ func (d *tlsDissector) keyShare(x *Field, data []byte, v place, hs uint8, hrr bo
 		off = 2
 	}
 	for _, s := range shares {
-		e := t.Add(v.text(off, 4+len(s.key), "Key Share Entry: Group: %s, Key Exchange length: %d", groupLabel(s.group), len(s.key)))
+		gl := groupLabel(s.group)
+		if gl == "Unknown" {
+			gl = fmt.Sprintf("Unknown (%d)", s.group)
+		}
+		e := t.Add(v.text(off, 4+len(s.key), "Key Share Entry: Group: %s, Key Exchange length: %d", gl, len(s.key)))
 		e.Add(v.uint("tls.handshake.extensions_key_share_group", off, 2, uint64(s.group), 16, "Group: %s (%d)", groupLabel(s.group), s.group))
 		e.Add(v.uint("tls.handshake.extensions_key_share_key_exchange_length", off+2, 2, uint64(len(s.key)), 16, "Key Exchange Length: %d", len(s.key)))
 		e.Add(v.bytesOf("tls.handshake.extensions_key_share_key_exchange", off+4, s.key, "Key Exchange: "+hexLabel(s.key)))

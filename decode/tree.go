@@ -25,16 +25,30 @@ type tree struct {
 	// Packet.Release.
 	pooled []*[]Field
 	pool   bool
+	// kids holds the children arrays of the tree's nodes (Field.Add), a
+	// chunk at a time; pooled like the slabs.
+	kids       []*Field
+	pooledKids []*[]*Field
 	// lite: only the packet-list row is wanted (Analyzer.Row); formatted
 	// labels are not built.
 	lite bool
 	// noLabels: only values are wanted (Analyzer.DissectFor).
 	noLabels bool
+	// want (DissectFor): only the nodes it keeps are made; the others
+	// are the scratch node, which nothing holds. flat lists the nodes
+	// made, in the order they were.
+	want    *Want
+	flat    []*Field
+	scratch Field
 }
 
 // newNode returns a node holding f, labelled label (a format when args
 // are given).
 func (t *tree) newNode(f Field, label string, args ...any) *Field {
+	if t.want != nil && !t.want.keeps(f.Name, f.Kind) {
+		t.scratch = Field{gone: true}
+		return &t.scratch
+	}
 	if len(t.slab) == 0 {
 		switch {
 		case t.pool:
@@ -51,19 +65,55 @@ func (t *tree) newNode(f Field, label string, args ...any) *Field {
 	t.slab = t.slab[1:]
 	*p = f
 	p.Label = t.label(label, args)
+	p.tree = t
+	if t.want != nil {
+		t.flat = append(t.flat, p)
+	}
 	return p
+}
+
+// grow returns old's elements in a larger array (4 at first, then twice
+// as many), taken from the tree's chunk of child pointers.
+func (t *tree) grow(old []*Field) []*Field {
+	n := max(4, 2*cap(old))
+	if n > 256 {
+		return append(make([]*Field, 0, n), old...)
+	}
+	if len(t.kids) < n {
+		if t.pool {
+			k := kidsPool.Get().(*[]*Field)
+			t.pooledKids = append(t.pooledKids, k)
+			t.kids = *k
+		} else {
+			chunk := 256
+			if t.lite {
+				chunk = 32
+			}
+			t.kids = make([]*Field, max(n, chunk))
+		}
+	}
+	out := t.kids[:len(old):n]
+	copy(out, old)
+	t.kids = t.kids[n:]
+	return out
 }
 
 // slabPool recycles the slabs of trees whose packets are released: a
 // filter or -T fields run makes and drops a tree per packet.
 var slabPool = sync.Pool{New: func() any { s := make([]Field, 64); return &s }}
 
+var kidsPool = sync.Pool{New: func() any { k := make([]*Field, 512); return &k }}
+
 // release gives the tree's slabs back; no node may be used afterwards.
 func (t *tree) release() {
 	for _, s := range t.pooled {
 		slabPool.Put(s)
 	}
-	t.pooled, t.slab = nil, nil
+	for _, k := range t.pooledKids {
+		kidsPool.Put(k)
+	}
+	t.pooled, t.slab, t.pooledKids, t.kids = nil, nil, nil, nil
+	t.flat = t.flat[:0]
 }
 
 func (t *tree) label(label string, args []any) string {

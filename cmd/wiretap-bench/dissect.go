@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -99,8 +100,10 @@ func benchDissect(args []string) error {
 
 type measure struct {
 	wall  time.Duration
+	cpu   time.Duration // user + system
 	rssKB int64
 	lines int
+	sum   [32]byte // SHA-256 of the output
 }
 
 // timeCommand runs argv with stdout counted and discarded, and reports the
@@ -119,8 +122,10 @@ func timeCommand(argv []string) (measure, error) {
 	lines := 0
 	br := bufio.NewReaderSize(out, 1<<20)
 	buf := make([]byte, 1<<20)
+	h := sha256.New()
 	for {
 		n, err := br.Read(buf)
+		h.Write(buf[:n])
 		for _, c := range buf[:n] {
 			if c == '\n' {
 				lines++
@@ -132,9 +137,11 @@ func timeCommand(argv []string) (measure, error) {
 	}
 	err = cmd.Wait()
 	m := measure{wall: time.Since(start), lines: lines}
+	h.Sum(m.sum[:0])
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.rssKB = ru.Maxrss
 	}
+	m.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return m, err
 }
 

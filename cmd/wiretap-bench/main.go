@@ -7,6 +7,9 @@
 //	wiretap-bench dissect [-file F] [-keep F]
 //	    makes a capture of 1,000,000+ packets with wiretap's demo server and
 //	    client, then times wiretap, tcpdump and tshark reading it
+//	wiretap-bench fields [-file F]... [-runs N]
+//	    wiretap and tshark on the same files: -Y/-T fields on TCP and on
+//	    HTTP, -V and summaries; wall time, CPU, RSS and the ratios
 //	wiretap-bench view [-file F] [-cols N] [-rows N] [-runs N]
 //	    opens F in `wiretap view` in a pseudo-terminal: time to the first
 //	    full screen, to the complete index and to the finished fast pass,
@@ -35,6 +38,8 @@ func main() {
 		err = benchDissect(os.Args[2:])
 	case "view":
 		err = benchView(os.Args[2:])
+	case "fields":
+		err = benchFields(os.Args[2:])
 	default:
 		usage()
 		os.Exit(2)
@@ -46,7 +51,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintf(os.Stderr, "usage: wiretap-bench capture|dissect|view [flags]\n")
+	fmt.Fprintf(os.Stderr, "usage: wiretap-bench capture|dissect|fields|view [flags]\n")
 }
 
 // workDir makes a temporary directory with a wiretap binary built in it;
@@ -87,3 +92,9 @@ func have(tool string) bool {
 func trimLines(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ; ")), " ")
 }
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

@@ -116,17 +116,24 @@ func runCapture(args []string, io stdio) error {
 	// (with -w), or nothing (-q). Lines go through a buffer flushed by a
 	// ticker, so a slow terminal costs a copy, not a kernel drop.
 	var (
-		mu      sync.Mutex
-		out     = bufio.NewWriterSize(io.out, 64<<10)
-		count   atomic.Int64
-		summary = decode.NewSummarizer()
+		mu    sync.Mutex
+		out   = bufio.NewWriterSize(io.out, 64<<10)
+		count atomic.Int64
+		an    *decode.Analyzer
 	)
 	printLines := f.write == "" && !f.quiet
 	showCounter := f.write != "" && !f.quiet && isTerminal(io.err)
+	if printLines {
+		// The fast pass runs as packets arrive: each line is the row
+		// read would print (HTTP, TLS, TCP analysis), as far as the
+		// packets so far tell.
+		an = decode.NewAnalyzer(decode.Options{Live: true})
+	}
 	onPacket := func(n int, ci gopacket.CaptureInfo, data []byte) {
 		count.Store(int64(n))
 		if printLines {
-			s := summary.Summarize(ci, live.LinkType(), data)
+			an.Add(n, ci, live.LinkType(), data)
+			s := an.Row(n, ci, live.LinkType(), data)
 			mu.Lock()
 			s.WriteTo(out)
 			mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +26,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--view]"
+const readUsage = "-r FILE|- [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -37,7 +38,7 @@ type readFlags struct {
 	file, capFilter, dispFilter, write, format, outFormat string
 	count                                                 int
 	quiet, verbose, hex                                   bool
-	view                                                  bool
+	view, noDupKeys                                       bool
 	fields, fieldOpts, stats, decodeAs                    multiFlag
 	secrets, secretsHex                                   multiFlag
 }
@@ -54,9 +55,10 @@ func runRead(args []string, sio stdio) error {
 	fs.BoolVar(&f.quiet, "q", false, "print no per-packet output (for -z statistics)")
 	fs.BoolVar(&f.verbose, "V", false, "print each packet's dissection tree")
 	fs.BoolVar(&f.hex, "x", false, "print each packet's bytes as a hex dump")
-	fs.StringVar(&f.outFormat, "T", "text", "output format: text, fields or json")
-	fs.Var(&f.fields, "e", "field to print with -T fields (repeatable)")
-	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=C, quote=d|s|n, occurrence=f|l|a, aggregator=C (repeatable)")
+	fs.StringVar(&f.outFormat, "T", "text", "output format: text, fields, json, jsonraw or ek (tshark's layouts)")
+	fs.BoolVar(&f.noDupKeys, "no-duplicate-keys", false, "-T json: merge the fields of one name in one object into one key with an array")
+	fs.Var(&f.fields, "e", "field to print with -T fields, json or ek, or a column: _ws.col.Info (repeatable)")
+	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=,|/s|C, bom=y|n (repeatable)")
 	fs.Var(&f.stats, "z", "statistics: conv,tcp|udp|ip | endpoints,tcp|udp|ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs | io,stat,INTERVAL[,FILTER]... (repeatable)")
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
@@ -97,16 +99,19 @@ func (f *readFlags) check(words []string) error {
 		return &usageError{msg: "-c takes a number of 0 or more"}
 	}
 	switch f.outFormat {
-	case "text", "json":
+	case "text", "json", "jsonraw", "ek":
 	case "fields":
 		if len(f.fields) == 0 {
 			return &usageError{msg: "-T fields needs at least one -e FIELD", hint: "e.g. -T fields -e frame.number -e ip.src -e tcp.srcport"}
 		}
+		if err := checkFieldNames(f.fields); err != nil {
+			return err
+		}
 	default:
-		return &usageError{msg: fmt.Sprintf("unknown output format %q", f.outFormat), hint: "-T takes text, fields or json"}
+		return &usageError{msg: fmt.Sprintf("unknown output format %q", f.outFormat), hint: "-T takes text, fields, json, jsonraw or ek"}
 	}
-	if len(f.fields) > 0 && f.outFormat != "fields" {
-		return &usageError{msg: "-e needs -T fields"}
+	if len(f.fields) > 0 && f.outFormat != "fields" && f.outFormat != "json" && f.outFormat != "ek" {
+		return &usageError{msg: "-e needs -T fields, json or ek"}
 	}
 	return nil
 }
@@ -122,12 +127,17 @@ type readJob struct {
 	out      *bufio.Writer
 	opts     decode.Options
 	fields   decode.FieldsFormat
+	json     *decode.JSONFormat // -T json, jsonraw, ek
+	jsonN    int                // packets written in JSON
 	filter   *dfilter.Filter
 	ioStats  map[int]*decode.IOStat // by index in f.stats
 	secrets  [][]byte
 	// exposures are the per-stream secret findings, one per secret.
 	exposures    []*decode.Exposure
 	secretFrames map[int]bool
+	// ifaces are the file's interfaces, as the last packetLoop left them
+	// (their timestamp resolutions set the Time column's precision).
+	ifaces []capture.InterfaceInfo
 }
 
 func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
@@ -190,8 +200,20 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 	}
 	rd.fields = decode.FieldsFormat{Fields: f.fields}
 	for _, e := range f.fieldOpts {
-		if err := setFieldOption(&rd.fields, e); err != nil {
-			return nil, err
+		if err := rd.fields.SetOption(e); err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("bad -E %q: %v", e, err), hint: fieldOptionsHint}
+		}
+	}
+	switch f.outFormat {
+	case "fields":
+		noteOtherColumns(sio.err, f.fields)
+	case "json", "jsonraw", "ek":
+		rd.json = &decode.JSONFormat{Fields: f.fields, Hex: f.hex, NoDuplicateKeys: f.noDupKeys}
+		switch f.outFormat {
+		case "jsonraw":
+			rd.json.Mode = decode.JSONRaw
+		case "ek":
+			rd.json.Mode = decode.JSONEK
 		}
 	}
 	if f.dispFilter != "" {
@@ -255,49 +277,52 @@ func parseDecodeAs(s string) (uint16, string, error) {
 	return uint16(port), proto, nil
 }
 
-// setFieldOption applies one -E option.
-func setFieldOption(ff *decode.FieldsFormat, opt string) error {
-	k, v, ok := strings.Cut(opt, "=")
-	bad := &usageError{msg: fmt.Sprintf("bad -E %q", opt), hint: "-E takes header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=C"}
-	if !ok {
-		return bad
+// fieldOptionsHint lists the -E options, as tshark 4.0 takes them.
+const fieldOptionsHint = "-E takes header=y|n, separator=/t|/s|C, occurrence=f|l|a, aggregator=,|/s|C, quote=d|s|n, bom=y|n"
+
+// checkFieldNames refuses -e names that are neither a field wiretap
+// dissects nor a _ws.col.* column, all of them in one error (tshark's
+// "Some fields aren't valid"), with the closest known names.
+func checkFieldNames(names []string) error {
+	bad := decode.UnknownFields(names)
+	if len(bad) == 0 {
+		return nil
 	}
-	switch k {
-	case "header":
-		ff.Header = v == "y"
-	case "separator":
-		switch v {
-		case "/t":
-			v = "\t"
-		case "/s":
-			v = " "
+	var hints []string
+	for _, n := range bad {
+		if len(bad) == 1 {
+			hints = dfilter.ClosestNames(n, 3, decode.FieldNames())
+			break
 		}
-		ff.Separator = v
-	case "quote":
-		switch v {
-		case "d":
-			ff.Quote = '"'
-		case "s":
-			ff.Quote = '\''
-		case "n":
-			ff.Quote = 0
-		default:
-			return bad
+		if near := dfilter.ClosestNames(n, 1, decode.FieldNames()); len(near) > 0 {
+			hints = append(hints, near[0]+" (for "+n+")")
 		}
-	case "occurrence":
-		if v != "f" && v != "l" && v != "a" {
-			return bad
-		}
-		ff.Occurrence = v
-	case "aggregator":
-		if v == "/s" {
-			v = " "
-		}
-		ff.Aggregator = v
-	default:
-		return bad
 	}
-	return nil
+	e := &usageError{msg: "some fields aren't valid: " + strings.Join(bad, ", ")}
+	if len(hints) > 0 {
+		sep := ", "
+		if len(bad) == 1 {
+			sep = " or "
+		}
+		e.hint = "did you mean " + strings.Join(hints, sep) + "?"
+	}
+	return e
+}
+
+// noteOtherColumns warns about a _ws.col.* name that is not one of
+// tshark's default columns: tshark takes it and prints it empty, and so
+// does wiretap, but it is most likely a misspelling.
+func noteOtherColumns(w io.Writer, names []string) {
+	for _, n := range names {
+		if !decode.IsColumn(n) || slices.Contains(decode.ColumnNames, n) {
+			continue
+		}
+		hint := "the columns are " + strings.Join(decode.ColumnNames, ", ")
+		if near := dfilter.ClosestNames(n, 1, slices.Values(decode.ColumnNames)); len(near) > 0 {
+			hint = "did you mean " + near[0] + "?"
+		}
+		fmt.Fprintf(w, "wiretap: hint: %s is not a column and prints empty; %s\n", n, hint)
+	}
 }
 
 // packetLoop reads the file once, applying the capture filter and -c, and
@@ -317,6 +342,9 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 	}
 	if err != nil {
 		return 0, err
+	}
+	if il, ok := src.(capture.InterfaceLister); ok {
+		defer func() { rd.ifaces = il.Interfaces() }() // before Close
 	}
 	if rd.f.capFilter != "" {
 		src = capture.NewFilteredSource(src, rd.f.capFilter, capture.DefaultSnapLen)
@@ -364,6 +392,9 @@ func (rd *readJob) run() error {
 		return nil
 	})
 	an.Finish()
+	for i, ifc := range rd.ifaces {
+		an.SetTsResol(i, ifc.TsResol)
+	}
 	rd.noteExposures(an)
 	if rd.f.write != "" {
 		if err := rd.copyPackets(an); err != nil && readErr == nil {
@@ -385,6 +416,9 @@ func (rd *readJob) run() error {
 			rd.fields.WriteHeader(rd.out)
 		}
 		loopErr = rd.dissectLoop(an, stats, false)
+		if rd.json != nil && !rd.f.quiet {
+			rd.json.WriteEnd(rd.out, rd.jsonN)
+		}
 	}
 	if err := rd.finishStats(an, stats); err != nil {
 		return err
@@ -429,13 +463,19 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 	// fields -Y and -e name, so no labels are built, nor the trees of
 	// protocols none of them is in.
 	var want *decode.Want
-	if !rows && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex && (rd.f.outFormat == "fields" || rd.f.quiet) {
+	// A protocol whose -e value is its tree line (-e tcp) needs the labels.
+	if !rows && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex &&
+		(rd.f.outFormat == "fields" || rd.f.quiet || (rd.json != nil && len(rd.f.fields) > 0)) &&
+		(rd.f.quiet || !rd.fields.NeedsLabels()) {
 		var names []string
 		if rd.filter != nil {
 			names = rd.filter.Fields()
 		}
 		if stats != nil {
 			names = append(names, stats.fields...)
+		}
+		if rd.json != nil {
+			names = append(names, "frame.time_epoch") // the _index and ek's timestamp
 		}
 		want = decode.WantFields(append(names, rd.fields.Fields...))
 	}
@@ -489,6 +529,10 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 				r.p.Release()
 			}
 		}
+		if rd.json != nil && len(r.out) > 0 {
+			rd.json.WriteSeparator(rd.out, rd.jsonN)
+			rd.jsonN++
+		}
 		_, err := rd.out.Write(r.out)
 		return err
 	}
@@ -515,8 +559,8 @@ func (rd *readJob) printPacket(w *bufio.Writer, p *decode.Packet) error {
 	switch rd.f.outFormat {
 	case "fields":
 		return rd.fields.WriteFields(w, p)
-	case "json":
-		return decode.WriteJSON(w, p)
+	case "json", "jsonraw", "ek":
+		return rd.json.WritePacket(w, p)
 	}
 	if rd.f.verbose {
 		decode.WriteTree(w, p)

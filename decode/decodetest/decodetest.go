@@ -37,6 +37,10 @@ type Packet struct {
 	CI       gopacket.CaptureInfo
 	LinkType layers.LinkType
 	Data     []byte
+	// TsResol is the timestamp resolution of the packet's interface, as
+	// pcapng's if_tsresol byte (6 or 9 for pcap; ReadFile sets it; 0,
+	// which would mean seconds, in packets built in code).
+	TsResol uint8
 }
 
 // ReadFile reads every packet of a capture file. At a corrupt record it
@@ -49,6 +53,7 @@ func ReadFile(path string) ([]Packet, error) {
 		return nil, err
 	}
 	defer src.Close()
+	il, _ := src.(capture.InterfaceLister)
 	var out []Packet
 	for {
 		data, ci, err := src.ReadPacket()
@@ -58,7 +63,13 @@ func ReadFile(path string) ([]Packet, error) {
 		if err != nil {
 			return out, err
 		}
-		out = append(out, Packet{CI: ci, LinkType: src.LinkType(ci), Data: bytes.Clone(data)})
+		p := Packet{CI: ci, LinkType: src.LinkType(ci), Data: bytes.Clone(data)}
+		if il != nil {
+			if ifs := il.Interfaces(); ci.InterfaceIndex >= 0 && ci.InterfaceIndex < len(ifs) {
+				p.TsResol = ifs[ci.InterfaceIndex].TsResol
+			}
+		}
+		out = append(out, p)
 	}
 }
 

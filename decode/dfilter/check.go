@@ -3,6 +3,7 @@ package dfilter
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"net/netip"
 	"regexp"
 	"regexp/syntax"
@@ -649,17 +650,24 @@ func parseAbsTime(s string) (time.Time, bool) {
 
 // --- suggestions ---
 
-// closestNames returns up to n known names nearest to name by
-// Levenshtein distance, nearest first (ties in name order), leaving out
-// those too far to be a misspelling.
+// closestNames returns up to n known field names nearest to name (see
+// ClosestNames).
 func closestNames(name string, n int) []string {
+	return ClosestNames(name, n, decode.FieldNames())
+}
+
+// ClosestNames returns up to n of names nearest to name by Levenshtein
+// distance, nearest first (ties in name order), leaving out those too far
+// to be a misspelling: the "did you mean" of an unknown field name
+// (candidates decode.FieldNames()), here and in wiretap read -e.
+func ClosestNames(name string, n int, names iter.Seq[string]) []string {
 	type cand struct {
 		name string
 		d    int
 	}
 	limit := max(3, utf8.RuneCountInString(name)/3)
 	var cs []cand
-	for k := range decode.FieldNames() {
+	for k := range names {
 		if d := levenshtein(name, k, limit); d <= limit {
 			cs = append(cs, cand{k, d})
 		}

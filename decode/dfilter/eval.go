@@ -44,8 +44,7 @@ func (c *evalCtx) collect() {
 		c.layer = make([][]int, len(d.slots))
 		counts = map[string]int{}
 	}
-	var visit func(f *decode.Field)
-	visit = func(f *decode.Field) {
+	visit := func(f *decode.Field) {
 		if counts != nil && f.Kind == decode.KindProtocol {
 			counts[f.Name]++
 		}
@@ -61,13 +60,8 @@ func (c *evalCtx) collect() {
 				}
 			}
 		}
-		for _, ch := range f.Children {
-			visit(ch)
-		}
 	}
-	for _, top := range c.p.Tree {
-		visit(top)
-	}
+	c.p.EachField(visit)
 }
 
 // occurrences returns the fields an operand refers to (its #layer
@@ -256,8 +250,7 @@ func (c *evalCtx) protoData(f *decode.Field) []byte {
 	if c.tvbEnd == nil {
 		c.tvbEnd = map[*decode.Field]int{}
 		limit := map[int]int{}
-		var visit func(n *decode.Field)
-		visit = func(n *decode.Field) {
+		visit := func(n *decode.Field) {
 			if n.Kind == decode.KindProtocol && n.Source >= 0 && n.Source < len(c.p.Sources) {
 				lim, ok := limit[n.Source]
 				if !ok {
@@ -276,13 +269,8 @@ func (c *evalCtx) protoData(f *decode.Field) []byte {
 				limit[n.Source] = lim
 				c.tvbEnd[n] = lim
 			}
-			for _, ch := range n.Children {
-				visit(ch)
-			}
 		}
-		for _, top := range c.p.Tree {
-			visit(top)
-		}
+		c.p.EachField(visit)
 	}
 	if f.Source < 0 || f.Source >= len(c.p.Sources) {
 		return nil

@@ -44,32 +44,24 @@ type LiveStatus struct {
 	Err       error // why it stopped, if not asked to
 }
 
-// liveRing is how many recent list rows a live capture keeps (the rows a
-// Summarizer made as packets arrived); older rows are rebuilt from the
-// packet alone, or from the fast pass once one ran.
-const liveRing = 1 << 16
-
 type liveState struct {
 	s      *Store
 	opts   LiveOptions
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu       sync.Mutex // guards the writer, pending and the ring
-	spool    *capture.PcapngWriter
-	cursor   int64 // where the spool's next block starts
-	snap     int
-	pending  []Entry
-	pendRows []Row
-	summ     *decode.Summarizer
-	ring     []Row
-	ringBase int // packet number of ring[0] minus 1, modulo liveRing
+	mu      sync.Mutex // guards the writer and pending
+	spool   *capture.PcapngWriter
+	cursor  int64 // where the spool's next block starts
+	snap    int
+	pending []Entry
+	// an is the fast pass, run on every packet as it arrives (decode's
+	// Options.Live): rows and trees come from it at once.
+	an       *decode.Analyzer
 	stats    capture.Stats
 	err      error
 	finished bool
 	saved    bool
-
-	snapMu sync.Mutex // one fast-pass snapshot at a time
 }
 
 // OpenLive starts capturing into a spool file (so packets can be re-read
@@ -105,7 +97,11 @@ func OpenLive(lo LiveOptions, opts Options) (*Store, error) {
 		ctx, cancel = context.WithTimeout(context.Background(), lo.Duration)
 	}
 	ls := &liveState{s: s, opts: lo, cancel: cancel, done: make(chan struct{}), spool: pw, cursor: cw.n,
-		snap: l.SnapLen(), summ: decode.NewSummarizer(), ring: make([]Row, 0, 1024), saved: lo.Sink != nil}
+		snap: l.SnapLen(), saved: lo.Sink != nil}
+	dopts := s.decodeOptions()
+	dopts.Live = true
+	ls.an = decode.NewAnalyzer(dopts)
+	s.an = ls.an
 	s.live = ls
 	s.goSafe(func() { ls.record(ctx, tmp) })
 	s.goSafe(ls.flushLoop)
@@ -146,8 +142,8 @@ func (ls *liveState) record(ctx context.Context, spoolFile *os.File) {
 		}
 	}
 	ls.s.notify()
-	// The capture is over: one fast pass over all of it, as for a file.
-	ls.s.snapshot(nil, ls.s.Len())
+	// The capture is over: its fast pass ends, as a file's does.
+	ls.s.install(ls.an, ls.s.Len())
 }
 
 // WritePacket is Record's sink: the spool (whose offsets the index
@@ -165,8 +161,7 @@ func (ls *liveState) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
 	// bytes, no options, the 4-byte trailing length (pcapgo's layout).
 	ls.pending = append(ls.pending, Entry{Offset: ls.cursor + 28, Time: ci.Timestamp, CapLen: len(data), OrigLen: max(ci.Length, len(data))})
 	ls.cursor += 32 + int64(len(data)+3)&^3
-	row := Row{Summary: ls.summ.Summarize(ci, ls.opts.Live.LinkType(), data), Secret: containsAny(data, ls.s.opts.Secrets)}
-	ls.pendRows = append(ls.pendRows, row)
+	ls.an.Add(ls.s.idx.Len()+len(ls.pending), ci, ls.opts.Live.LinkType(), data)
 	if len(ls.pending) >= 512 {
 		ls.flushLocked()
 	}
@@ -189,17 +184,20 @@ func (ls *liveState) flushLocked() {
 		ls.err = err
 		return
 	}
-	for i, e := range ls.pending {
+	for _, e := range ls.pending {
 		ls.s.idx.Append(e)
-		if len(ls.ring) < liveRing {
-			ls.ring = append(ls.ring, ls.pendRows[i])
-		} else {
-			ls.ring[ls.ringBase] = ls.pendRows[i]
-			ls.ringBase = (ls.ringBase + 1) % liveRing
-		}
 	}
-	ls.pending, ls.pendRows = ls.pending[:0], ls.pendRows[:0]
-	ls.s.notify()
+	ls.pending = ls.pending[:0]
+	// The fast pass has seen them all: their rows are what it says now
+	// (and rows already shown may have changed: a PDU completed).
+	s := ls.s
+	s.mu.Lock()
+	if s.an == ls.an {
+		s.analysed = s.idx.Len()
+		s.invalidate()
+	}
+	s.mu.Unlock()
+	s.notify()
 }
 
 // flushLoop publishes packets at least every 50 ms when they trickle in.
@@ -216,24 +214,6 @@ func (ls *liveState) flushLoop() {
 			ls.mu.Unlock()
 		}
 	}
-}
-
-// liveRow fills r with packet n's row from the ring, if it is still there.
-func (s *Store) liveRow(n int, r *Row) bool {
-	ls := s.live
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	total := s.idx.Len()
-	oldest := total - len(ls.ring) + 1
-	if n < oldest || n > total {
-		return false
-	}
-	i := n - oldest
-	if len(ls.ring) == liveRing {
-		i = (ls.ringBase + i) % liveRing
-	}
-	*r = ls.ring[i]
-	return true
 }
 
 func (ls *liveState) status() LiveStatus {
@@ -305,46 +285,13 @@ func (s *Store) SaveAs(path string) error {
 	return nil
 }
 
-// snapshot runs a fast pass over the first n packets of a live capture
-// (n at least), unless one covering them exists.
+// snapshot makes the live fast pass cover the packets captured so far
+// (it has seen them all: they only wait to be published).
 func (s *Store) snapshot(stop <-chan struct{}, n int) error {
 	ls := s.live
-	ls.snapMu.Lock()
-	defer ls.snapMu.Unlock()
-	s.mu.Lock()
-	covered := s.an != nil && s.analysed >= n
-	s.mu.Unlock()
-	if covered {
-		return nil
-	}
-	total := s.idx.Len()
-	f, err := os.Open(s.path)
-	if err != nil {
-		return fmt.Errorf("packets: %w", err)
-	}
-	defer f.Close()
-	s.mu.Lock()
-	s.analysing = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.analysing = false
-		s.mu.Unlock()
-	}()
-	src := &indexSource{s: s, sr: newSeqReader(f), n: total, stop: stop}
-	an := decode.NewAnalyzer(s.decodeOptions())
-	for i := 1; ; i++ {
-		data, ci, err := src.ReadPacket()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		an.Add(i, ci, src.lt, data)
-		s.passDone.Store(int64(i))
-	}
-	s.install(an, total)
+	ls.mu.Lock()
+	ls.flushLocked()
+	ls.mu.Unlock()
 	return nil
 }
 

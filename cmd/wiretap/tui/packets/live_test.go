@@ -40,7 +40,7 @@ func openLiveLo(t *testing.T, port int, opts Options) *Store {
 
 // TestLiveStore captures one request and response on lo: the index grows
 // as packets arrive, their bytes read back by offset, the rows come from
-// the Summarizer, the secret is marked, the capture saves to a file, and
+// the live fast pass, the secret is marked, the capture saves to a file, and
 // a fast pass over it gives final trees.
 func TestLiveStore(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -122,4 +122,67 @@ func TestLiveStore(t *testing.T) {
 	if st := s.Progress().Live; st == nil || st.Captured != s.Len() {
 		t.Errorf("live status %+v", st)
 	}
+}
+
+// TestLiveRowsFinal: while a live capture runs, the rows of an HTTP
+// exchange are the fast pass's (final, HTTP) as soon as they are
+// published, never provisional TCP rows.
+func TestLiveRowsFinal(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	s := openLiveLo(t, port, Options{})
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		buf := make([]byte, 100)
+		c.Read(buf)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nfluffy tail")
+		// The connection stays open: nothing the end of the stream tells.
+		time.Sleep(2 * time.Second)
+		c.Close()
+	}()
+	time.Sleep(100 * time.Millisecond)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	buf := make([]byte, 200)
+	if _, err := io.ReadAtLeast(c, buf, 50); err != nil {
+		t.Fatal(err)
+	}
+	got := time.Now()
+	var infos []string
+	for time.Since(got) < time.Second {
+		infos = infos[:0]
+		http := 0
+		for n := 1; n <= s.Len(); n++ {
+			r, err := s.Row(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Final {
+				t.Fatalf("row %d is provisional: %+v", n, r.Summary)
+			}
+			infos = append(infos, r.Protocol+" "+r.Info)
+			if r.Protocol == "HTTP" {
+				http++
+			}
+		}
+		if http == 2 {
+			// How soon is a figure to read, not a test (a loaded machine
+			// is slower): the spool publishes every 50 ms.
+			t.Logf("HTTP rows after %v: %q", time.Since(got).Round(time.Millisecond), infos)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no final HTTP rows within a second: %q", infos)
 }

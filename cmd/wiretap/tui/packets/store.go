@@ -377,8 +377,6 @@ func (s *Store) RowUncached(n int) (Row, error) {
 		return r, nil
 	case warm != nil:
 		r.Summary = *warm
-	case s.live != nil && s.liveRow(n, &r):
-		return r, nil
 	default:
 		r = RowOf(dissectAlone(n, e.captureInfo(), lt, data, s.opts.Decode))
 	}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// benchFields times what the tree tier serves — -Y filters, -T fields, -V
+// and summaries — for wiretap and tshark on the same files in one run,
+// alternating the two tools, and prints both times, CPU and RSS, and the
+// ratios (issue #11's targets).
+func benchFields(args []string) error {
+	fs := newFlagSet("fields")
+	var files multiFlag
+	fs.Var(&files, "file", "a capture to time on (repeatable; default /tmp/big.pcapng)")
+	runs := fs.Int("runs", 3, "run each command this many times and keep the fastest")
+	decodeAs := fs.String("d", "tcp.port==46683,http", "tshark's -d for the demo servers' plaintext port (wiretap finds HTTP by content)")
+	fs.Parse(args)
+	if len(files) == 0 {
+		files = multiFlag{"/tmp/big.pcapng"}
+	}
+	if !have("tshark") {
+		return fmt.Errorf("tshark is not installed (apt-get install tshark)")
+	}
+	dir, bin, err := workDir()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"TCP -Y/-T fields", []string{"-Y", "tcp.flags.syn==1", "-T", "fields", "-e", "frame.number", "-e", "tcp.srcport", "-e", "tcp.stream"}},
+		{"HTTP -Y/-T fields", []string{"-Y", "http.request", "-T", "fields", "-e", "frame.number", "-e", "http.request.uri", "-e", "http.host"}},
+		{"-V", []string{"-V"}},
+		{"summaries", nil},
+	}
+	for _, file := range files {
+		st, err := os.Stat(file)
+		if err != nil {
+			return fmt.Errorf("%v (make one with: wiretap-bench dissect -keep %s)", err, file)
+		}
+		fmt.Printf("\ncapture: %s (%d MB), fastest of %d runs\n", file, st.Size()>>20, max(*runs, 1))
+		fmt.Printf("%-18s %9s %9s %9s   %9s %9s %9s   %8s %8s %s\n", "", "wiretap", "CPU s", "RSS MB", "tshark", "CPU s", "RSS MB", "wall x", "CPU x", "same output")
+		for _, c := range cases {
+			w := append([]string{bin, "read", "-r", file}, c.args...)
+			t := append([]string{"tshark", "-n", "-r", file, "-d", *decodeAs, "-d", "tcp.port==46684,tls"}, c.args...)
+			var mw, mt measure
+			for i := 0; i < max(*runs, 1); i++ {
+				for k, argv := range [][]string{w, t} {
+					m, err := timeCommand(argv)
+					if err != nil {
+						return fmt.Errorf("%s: %v", strings.Join(argv, " "), err)
+					}
+					best := &mw
+					if k == 1 {
+						best = &mt
+					}
+					if i == 0 || m.wall < best.wall {
+						best.wall, best.lines, best.sum = m.wall, m.lines, m.sum
+					}
+					if i == 0 || m.cpu < best.cpu {
+						best.cpu = m.cpu
+					}
+					best.rssKB = max(best.rssKB, m.rssKB)
+				}
+			}
+			same := "byte-identical"
+			switch {
+			case mw.lines != mt.lines:
+				same = fmt.Sprintf("lines %d vs %d", mw.lines, mt.lines)
+			case mw.sum != mt.sum:
+				same = fmt.Sprintf("%d lines each, bytes differ", mw.lines)
+			}
+			fmt.Printf("%-18s %9.2f %9.2f %9.1f   %9.2f %9.2f %9.1f   %7.2fx %7.2fx %s\n", c.name,
+				mw.wall.Seconds(), mw.cpu.Seconds(), float64(mw.rssKB)/1024,
+				mt.wall.Seconds(), mt.cpu.Seconds(), float64(mt.rssKB)/1024,
+				mt.wall.Seconds()/mw.wall.Seconds(), mt.cpu.Seconds()/mw.cpu.Seconds(), same)
+		}
+	}
+	fmt.Println("\ntargets: TCP-level >= 10x wall, >= 5x CPU; HTTP fields >= 6x wall, >= 3x CPU; -V >= 3x; summaries >= 4x; RSS <= 150 MB")
+	return nil
+}
