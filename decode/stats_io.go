@@ -1,7 +1,7 @@
 package decode
 
 import (
-	"bytes"
+	"bufio"
 	"fmt"
 	"io"
 	"math"
@@ -55,8 +55,13 @@ type ioColumn struct {
 	kind   Kind
 	filter IOMatcher // nil: every frame
 	primed bool      // field has values (Prime)
-	items  []ioItem  // per interval, from 0
-	maxVal uint64    // the largest value shown (its magnitude sizes the column)
+	// items are the intervals the column has counted in, by index from
+	// 0 (sparse: a capture spanning years at a 1 s interval keeps only
+	// the intervals with frames), last the latest index seen (-1 before
+	// the first frame).
+	items  map[int]*ioItem
+	last   int
+	maxVal uint64 // the largest value shown (its magnitude sizes the column)
 	maxFr  uint32
 }
 
@@ -124,7 +129,7 @@ func ParseIOStat(arg string, compile func(string) (IOMatcher, error)) (*IOStat, 
 
 // newIOColumn is register_io_tap.
 func newIOColumn(text string, compile func(string) (IOMatcher, error)) (*ioColumn, error) {
-	c := &ioColumn{text: text, calc: ioFramesAndBytes}
+	c := &ioColumn{text: text, calc: ioFramesAndBytes, items: map[int]*ioItem{}, last: -1}
 	flt := text
 	for j, name := range ioCalcNames {
 		after, ok := strings.CutPrefix(text, name)
@@ -259,14 +264,9 @@ func (c *ioColumn) add(s *IOStat, p *Packet, rel, length uint64) {
 	if s.interval != math.MaxUint64 {
 		idx = int(rel / s.interval)
 	}
-	if len(c.items) == 0 {
-		c.items = append(c.items, ioItem{})
-	}
-	for len(c.items) <= idx {
-		c.items = append(c.items, ioItem{})
-	}
 	// A frame from before the last interval seen counts in that one.
-	it := &c.items[len(c.items)-1]
+	c.last = max(c.last, idx)
+	it := c.item(c.last)
 	it.frames++
 	var values []*Field
 	if c.primed {
@@ -353,12 +353,12 @@ func (c *ioColumn) add(s *IOStat, p *Packet, rel, length uint64) {
 			rem := us % s.interval
 			it.counter += rem
 			us -= rem
-			for k := len(c.items) - 2; us > 0 && k >= 0; k-- {
+			for k := c.last - 1; us > 0 && k >= 0; k-- {
 				if us < s.interval {
-					c.items[k].counter += us
+					c.item(k).counter += us
 					break
 				}
-				c.items[k].counter += s.interval
+				c.item(k).counter += s.interval
 				us -= s.interval
 			}
 		}
@@ -393,6 +393,16 @@ func (c *ioColumn) add(s *IOStat, p *Packet, rel, length uint64) {
 	}
 }
 
+// item returns the column's item of interval k, made if need be.
+func (c *ioColumn) item(k int) *ioItem {
+	it := c.items[k]
+	if it == nil {
+		it = &ioItem{}
+		c.items[k] = it
+	}
+	return it
+}
+
 // magnitude is the number of decimal digits of v, at most maxW.
 func magnitude(v uint64, maxW int) int {
 	mag := 0
@@ -406,7 +416,7 @@ func magnitude(v uint64, maxW int) int {
 }
 
 // printCenter is printcenter: label centred in a column lenval wide.
-func printCenter(b *bytes.Buffer, label string, lenval, numpad int) {
+func printCenter(b *bufio.Writer, label string, lenval, numpad int) {
 	const spaces = "      "
 	lenlab := len(label)
 	n := len(spaces) - ((lenval-lenlab)/2 + numpad)
@@ -425,7 +435,9 @@ func printCenter(b *bytes.Buffer, label string, lenval, numpad int) {
 
 // Write prints the table (iostat_draw, relative times).
 func (s *IOStat) Write(w io.Writer) {
-	var b bytes.Buffer
+	// Written as it goes: such a table can have millions of rows.
+	b := bufio.NewWriterSize(w, 64<<10)
+	defer b.Flush()
 	el := s.elapsed
 	elSecs, elNs := int64(el/time.Second), int64(el%time.Second)
 	duration := uint64(elSecs)*1_000_000 + uint64((elNs+500)/1000)
@@ -530,7 +542,11 @@ func (s *IOStat) Write(w io.Writer) {
 			case KindDuration:
 				maxVal := c.maxVal
 				if c.calc == ioLoad {
-					maxVal /= interval
+					// tshark 4.0 divides by the zero interval of a
+					// capture of no duration (and dies of SIGFPE).
+					if interval != 0 {
+						maxVal /= interval
+					}
 				} else if c.calc != ioAvg {
 					maxVal = (maxVal + 500_000_000) / 1_000_000_000
 				}
@@ -646,7 +662,7 @@ func (s *IOStat) Write(w io.Writer) {
 	if tabrowW < borderlen {
 		filler = fmt.Sprintf("%*s", borderlen-tabrowW, "|")
 	}
-	fmt.Fprintf(&b, "|%*s", invlColW-1, "|")
+	fmt.Fprintf(b, "|%*s", invlColW-1, "|")
 	for j, c := range s.cols {
 		pad := fmts[j].val
 		switch c.calc {
@@ -655,19 +671,19 @@ func (s *IOStat) Write(w io.Writer) {
 		case ioFrames:
 			pad = fmts[j].fr
 		}
-		fmt.Fprintf(&b, "%-2d%*s|", j+1, pad, "")
+		fmt.Fprintf(b, "%-2d%*s|", j+1, pad, "")
 	}
 	b.WriteString(filler + "\n")
-	fmt.Fprintf(&b, "%s%*s", "| Interval", invlColW-len("| Interval"), "|")
+	fmt.Fprintf(b, "%s%*s", "| Interval", invlColW-len("| Interval"), "|")
 	for j, c := range s.cols {
 		switch c.calc {
 		case ioFrames:
-			printCenter(&b, "FRAMES", fmts[j].fr, 1)
+			printCenter(b, "FRAMES", fmts[j].fr, 1)
 		case ioFramesAndBytes:
-			printCenter(&b, "Frames", fmts[j].fr, 1)
-			printCenter(&b, "Bytes", fmts[j].val, 1)
+			printCenter(b, "Frames", fmts[j].fr, 1)
+			printCenter(b, "Bytes", fmts[j].val, 1)
 		default:
-			printCenter(&b, ioCalcNames[c.calc], fmts[j].val, 1)
+			printCenter(b, ioCalcNames[c.calc], fmts[j].val, 1)
 		}
 	}
 	b.WriteString(filler + "\n|-" + strings.Repeat("-", tabrowW-3) + "|" + filler + "\n")
@@ -700,25 +716,24 @@ func (s *IOStat) Write(w io.Writer) {
 			if durMag == 1 {
 				sp = " "
 			}
-			fmt.Fprintf(&b, "| %s%s <> %-*s|", sp, invlFmt(t), maxw, "Dur")
+			fmt.Fprintf(b, "| %s%s <> %-*s|", sp, invlFmt(t), maxw, "Dur")
 		} else {
 			b.WriteString(rowFmt(invlFmt(t), invlFmt(end)))
 		}
 		for j, c := range s.cols {
-			if i < len(c.items) {
-				b.WriteString(fmts[j].format(&c.items[i], last, t, end))
-			} else {
-				b.WriteString(fmts[j].format(&ioItem{}, last, t, end))
+			it := c.items[i]
+			if it == nil {
+				it = &ioItem{}
 			}
+			b.WriteString(fmts[j].format(it, last, t, end))
 		}
 		if tabrowW < borderlen {
-			fmt.Fprintf(&b, "%*s", borderlen-tabrowW, "|")
+			fmt.Fprintf(b, "%*s", borderlen-tabrowW, "|")
 		}
 		b.WriteByte('\n')
 		t += interval
 	}
 	b.WriteString(strings.Repeat("=", borderlen) + "\n")
-	w.Write(b.Bytes())
 }
 
 func ifPrec(prec int) int {
@@ -726,21 +741,4 @@ func ifPrec(prec int) int {
 		return 0
 	}
 	return prec + 1
-}
-
-// formatIOTime prints a time in seconds with prec decimals, rounded
-// (nstime_rounded and display_signed_time).
-func formatIOTime(d time.Duration, prec int) string {
-	unit := time.Duration(1)
-	for range 9 - prec {
-		unit *= 10
-	}
-	if prec < 9 {
-		d = (d + unit/2) / unit * unit
-	}
-	secs, frac := int64(d/time.Second), int64(d%time.Second)
-	if prec == 0 {
-		return strconv.FormatInt(secs, 10)
-	}
-	return fmt.Sprintf("%d.%0*d", secs, prec, frac/int64(unit))
 }
