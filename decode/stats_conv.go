@@ -189,8 +189,8 @@ func (t *endpointTable) addConv(a, b Endpoint, frames [2]int, bytes [2]int64) {
 func TCPConversations(streams []*Stream, first time.Time) []ConvRow {
 	rows := make([]ConvRow, len(streams))
 	for i, s := range streams {
-		rows[i] = ConvRow{A: s.Client, B: s.Server, Frames: s.Packets, Bytes: s.Bytes}
-		rows[i].Start, rows[i].End = convSpan(s.Start, s.End, first)
+		rows[i] = ConvRow{A: s.Client, B: s.Server, Frames: s.Packets, Bytes: s.Bytes,
+			Start: s.Earliest.Sub(first), End: s.Latest.Sub(first)}
 	}
 	return rows
 }
@@ -199,22 +199,10 @@ func TCPConversations(streams []*Stream, first time.Time) []ConvRow {
 func UDPConversations(streams []*UDPStreamInfo, first time.Time) []ConvRow {
 	rows := make([]ConvRow, len(streams))
 	for i, s := range streams {
-		rows[i] = ConvRow{A: s.A, B: s.B, Frames: s.Packets, Bytes: s.Bytes}
-		rows[i].Start, rows[i].End = convSpan(s.Start, s.End, first)
+		rows[i] = ConvRow{A: s.A, B: s.B, Frames: s.Packets, Bytes: s.Bytes,
+			Start: s.Earliest.Sub(first), End: s.Latest.Sub(first)}
 	}
 	return rows
-}
-
-// convSpan is a conversation's start and end for its table: tshark keeps
-// the earliest and the latest packets' times, the fast pass the first and
-// the last packets'; they differ only when a packet in between is out of
-// that range (timestamps going backwards).
-func convSpan(firstPkt, lastPkt, first time.Time) (start, end time.Duration) {
-	start, end = firstPkt.Sub(first), lastPkt.Sub(first)
-	if end < start {
-		start, end = end, start
-	}
-	return start, end
 }
 
 // ConvEndpoints turns conversations with ports into endpoint rows

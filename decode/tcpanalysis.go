@@ -66,7 +66,10 @@ type Stream struct {
 	Payload        [2]int64 // TCP payload bytes (retransmissions included)
 	FirstFrame     int
 	LastFrame      int
-	Start, End     time.Time
+	Start, End     time.Time // the first and the last packets' times
+	// Earliest and Latest are the earliest and latest packets' times, as
+	// tshark's conversation tables keep them (convSpan).
+	Earliest, Latest time.Time
 	// LastDir is the direction (0 A→B, 1 B→A) of the packet add saw last:
 	// for the application stage, which gets the stream right after.
 	LastDir int
@@ -146,7 +149,9 @@ type UDPStreamInfo struct {
 	Bytes      [2]int64
 	FirstFrame int
 	LastFrame  int
-	Start, End time.Time
+	Start, End time.Time // the first and the last packets' times
+	// Earliest and Latest: as Stream's.
+	Earliest, Latest time.Time
 }
 
 // convKey identifies a conversation regardless of direction.
@@ -291,6 +296,7 @@ func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *Stream {
 	st.Bytes[d] += frameLen(ci)
 	st.Payload[d] += int64(seglen)
 	st.LastFrame, st.End = n, ci.Timestamp
+	st.Earliest, st.Latest = convTimes(st.Earliest, st.Latest, ci.Timestamp)
 	t.setFrame(n, uint32(st.Index)+1)
 
 	fwd, rev := &st.flow[d], &st.flow[1-d]
@@ -539,8 +545,25 @@ func (t *tcpAnalysis) addUDP(n int, ci gopacket.CaptureInfo, f *Frame) *UDPStrea
 	u.Packets[d]++
 	u.Bytes[d] += frameLen(ci)
 	u.LastFrame, u.End = n, ci.Timestamp
+	u.Earliest, u.Latest = convTimes(u.Earliest, u.Latest, ci.Timestamp)
 	t.setFrame(n, uint32(u.Index)+1)
 	return u
+}
+
+// convTimes extends a conversation's earliest and latest times with a
+// packet's, as Wireshark's add_conversation_table_data does: a time past
+// the latest moves it, else one before the earliest moves that (the first
+// packet sets both).
+func convTimes(earliest, latest, ts time.Time) (time.Time, time.Time) {
+	switch {
+	case earliest.IsZero() && latest.IsZero():
+		return ts, ts
+	case ts.After(latest):
+		return earliest, ts
+	case ts.Before(earliest):
+		return ts, latest
+	}
+	return earliest, latest
 }
 
 // TCPStreams lists the TCP conversations in tcp.stream order (for
