@@ -71,9 +71,19 @@ func (s *Stats) Add(p *Packet) {
 		rel = f[0].D
 	}
 
-	// Conversations and endpoints: every IPv4 header's addresses.
+	// Conversations and endpoints: every IPv4 header's addresses (a
+	// tunnel's inner header too: tshark's ip tap fires per header), but
+	// for the header an ICMP error quotes, which Wireshark dissects as an
+	// error packet, whose taps do not fire.
 	if src, dst := p.Fields("ip.src"), p.Fields("ip.dst"); len(src) > 0 {
+		quoted := -1
+		if ic := p.Fields("icmp"); len(ic) > 0 {
+			quoted = ic[0].Start
+		}
 		for i := range min(len(src), len(dst)) {
+			if quoted >= 0 && src[i].Source == 0 && src[i].Start > quoted {
+				break
+			}
 			s.ip.add(src[i].IP, dst[i].IP, length, rel)
 		}
 	}
@@ -107,7 +117,7 @@ func (s *Stats) Add(p *Packet) {
 // -z conv,ip and endpoints,ip.
 var (
 	PHSFields = []string{"frame.len", "frame.protocols"}
-	IPFields  = []string{"frame.len", "frame.time_relative", "ip.src", "ip.dst"}
+	IPFields  = []string{"frame.len", "frame.time_relative", "ip.src", "ip.dst", "icmp"}
 )
 
 // WriteEndpointsIP prints -z endpoints,ip, most packets first.

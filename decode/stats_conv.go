@@ -224,9 +224,9 @@ func WriteConvTCP(w io.Writer, streams []*Stream, first time.Time) {
 	WriteConversations(w, "TCP", true, TCPConversations(streams, first))
 }
 
-// ipConvTable collects -z conv,ip and endpoints,ip from every IPv4 header
-// (tshark's ip tap fires once per header: a tunnel's or an ICMP error's
-// inner header counts too).
+// ipConvTable collects -z conv,ip and endpoints,ip from the IPv4 headers
+// (tshark's ip tap fires once per header: a tunnel's inner header counts
+// too, not the one an ICMP error quotes; see Stats.Add).
 type ipConvTable struct {
 	convs []ConvRow
 	index map[[2]netip.Addr]int
