@@ -82,8 +82,12 @@ func ParseIOStat(arg string, compile func(string) (IOMatcher, error)) (*IOStat, 
 		return nil, bad
 	}
 	invlText, filters, hasFilters := strings.Cut(rest, ",")
+	tooSmall := fmt.Errorf(`"-z" interval must be >=0.000001 seconds or "0" for the entire capture duration`)
 	secs, err := strconv.ParseFloat(invlText, 64)
-	if err != nil || math.IsNaN(secs) || math.IsInf(secs, 0) {
+	switch {
+	case math.IsInf(secs, 0):
+		return nil, tooSmall // as tshark says of it
+	case err != nil || math.IsNaN(secs):
 		return nil, bad
 	}
 	s := &IOStat{}
@@ -91,7 +95,12 @@ func ParseIOStat(arg string, compile func(string) (IOMatcher, error)) (*IOStat, 
 		s.interval = math.MaxUint64
 	} else {
 		if secs < 0 {
-			return nil, fmt.Errorf(`"-z" interval must be >=0.000001 seconds or "0" for the entire capture duration`)
+			return nil, tooSmall
+		}
+		// tshark's interval is a 64-bit count of µs: past it, the
+		// conversion makes it no interval at all.
+		if secs*1e6+0.5 >= 1<<64 {
+			return nil, tooSmall
 		}
 		s.interval = uint64(secs*1e6 + 0.5)
 		s.invlPrec = 6
@@ -108,7 +117,7 @@ func ParseIOStat(arg string, compile func(string) (IOMatcher, error)) (*IOStat, 
 			}
 		}
 		if s.interval < 1 {
-			return nil, fmt.Errorf(`"-z" interval must be >=0.000001 seconds or "0" for the entire capture duration`)
+			return nil, tooSmall
 		}
 	}
 	var texts []string

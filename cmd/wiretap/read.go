@@ -168,7 +168,7 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 			}
 		case z == "conv,tcp", z == "conv,udp", z == "conv,ip", z == "endpoints,tcp", z == "endpoints,udp", z == "endpoints,ip",
 			z == "http,tree", z == "io,phs":
-		case strings.HasPrefix(z, "io,stat,"):
+		case strings.HasPrefix(z, "io,stat"):
 			st, err := decode.ParseIOStat(z, func(s string) (decode.IOMatcher, error) {
 				df, err := dfilter.Compile(s)
 				if err != nil {
@@ -177,7 +177,7 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 				return df, nil
 			})
 			if err != nil {
-				return nil, &usageError{msg: fmt.Sprintf("bad -z %q: %v", z, err), hint: "io,stat takes io,stat,INTERVAL[,FILTER]...: a FILTER is a display filter, or COUNT|SUM|MIN|MAX|AVG(FIELD)FILTER"}
+				return nil, &usageError{msg: fmt.Sprintf("bad -z %q: %v", z, err), hint: "io,stat takes io,stat,INTERVAL[,COLUMN]...: a COLUMN is a display filter, or COUNT|SUM|MIN|MAX|AVG|LOAD(FIELD)FILTER, or FRAMES()|BYTES()FILTER"}
 			}
 			if rd.ioStats == nil {
 				rd.ioStats = map[int]*decode.IOStat{}
@@ -194,8 +194,9 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 			}
 			rd.opts.Follow, rd.opts.Following = n, true
 		default:
-			return nil, &usageError{msg: fmt.Sprintf("unknown statistic -z %q", z),
-				hint: "-z takes conv,tcp|udp|ip, endpoints,tcp|udp|ip, exposure, follow,tcp,ascii,N, follow,tcp,hex,N, http,tree, io,phs or io,stat,INTERVAL[,FILTER]..."}
+			// tshark's words: `Invalid -z argument "X"; it must be one of:`.
+			return nil, &usageError{msg: fmt.Sprintf("invalid -z argument %q", z),
+				hint: "it must be one of: conv,tcp|udp|ip, endpoints,tcp|udp|ip, exposure, follow,tcp,ascii,N, follow,tcp,hex,N, http,tree, io,phs, io,stat,INTERVAL[,FILTER]..."}
 		}
 	}
 	rd.fields = decode.FieldsFormat{Fields: f.fields}
