@@ -161,6 +161,13 @@ type Want struct {
 	// every layer adds to, like frame.protocols).
 	protos map[string]bool
 	all    bool
+	// lens has bit n set when a kept name is n bytes long (n < 64; bit
+	// 63 for the longer ones): most nodes are refused without hashing.
+	lens uint64
+	// under holds every dot-prefix of the wanted names ("tcp",
+	// "tcp.flags" for tcp.flags.syn): a dissector skips a group of
+	// nodes none of whose names is wanted (dctx.under).
+	under map[string]bool
 }
 
 // WantFields is a Want for the values of the named fields and protocols.
@@ -193,6 +200,19 @@ func WantFields(names []string) *Want {
 			w.names["http.file_data"] = true
 		}
 	}
+	w.under = map[string]bool{}
+	for n := range structural {
+		w.names[n] = true
+	}
+	for n := range w.names {
+		w.lens |= 1 << min(len(n), 63)
+		for i := 0; i < len(n); i++ {
+			if n[i] == '.' {
+				w.under[n[:i]] = true
+			}
+		}
+		w.under[n] = true
+	}
 	return w
 }
 
@@ -211,8 +231,15 @@ func (w *Want) skims(proto string) bool { return !w.all && !w.protos[proto] }
 // keeps reports whether a node named name, of kind, is made: what is
 // asked for, every protocol, and the structural nodes.
 func (w *Want) keeps(name string, kind Kind) bool {
-	return kind == KindProtocol || w.names[name] || structural[name]
+	if kind == KindProtocol {
+		return true
+	}
+	return w.lens&(1<<min(len(name), 63)) != 0 && w.names[name]
 }
+
+// wantsUnder reports whether a wanted name is prefix or starts with
+// prefix and a dot.
+func (w *Want) wantsUnder(prefix string) bool { return w.all || w.under[prefix] }
 
 // layerPrefixes are the protocols dissectLayers makes alone.
 var layerPrefixes = []string{"frame", "eth", "sll", "null", "ip", "ipv6", "icmp", "icmpv6", "udp", "arp", "vlan", "tcp"}

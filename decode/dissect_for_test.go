@@ -26,6 +26,14 @@ func TestDissectForEqualsDissect(t *testing.T) {
 	}
 	files := decodetest.Files(t, decodetest.Oracle, decodetest.TLS)
 	compared := 0
+	unformatted := labelsUnformatted.Load()
+	defer func() {
+		// Every label of every whole tree had arguments formatLabel
+		// knows (TestLabelFormatMatchesFmt holds it to fmt).
+		if n := labelsUnformatted.Load() - unformatted; n != 0 {
+			t.Errorf("%d label arguments of a type formatLabel does not know", n)
+		}
+	}()
 	for _, f := range files {
 		pkts, err := decodetest.ReadFile(f.Path)
 		if err != nil {

@@ -120,8 +120,8 @@ func (c *dctx) ipv4(off, end int) int {
 	appendProtocol(c.p, "ip")
 	c.setCol("IPv4", "")
 	b0 := uint64(d[0])
-	ip.Add(c.uint("ip.version", off, 1, b0>>4, 0, bitsLabel(b0, 0xf0, 8, fmt.Sprintf("Version: %d", d[0]>>4))))
-	ip.Add(c.uint("ip.hdr_len", off, 1, uint64(ihl), 0, bitsLabel(b0, 0x0f, 8, fmt.Sprintf("Header Length: %d bytes (%d)", ihl, ihl/4))))
+	ip.Add(c.uint("ip.version", off, 1, b0>>4, 0, "%s = Version: %d", bits(b0, 0xf0, 8), d[0]>>4))
+	ip.Add(c.uint("ip.hdr_len", off, 1, uint64(ihl), 0, "%s = Header Length: %d bytes (%d)", bits(b0, 0x0f, 8), ihl, ihl/4))
 	if ihl < 20 {
 		c.info = fmt.Sprintf("Bogus IP header length (%d, must be at least 20)", ihl)
 		return 0
@@ -146,8 +146,8 @@ func (c *dctx) ipv4(off, end int) int {
 	dscp, ecn := ds>>2, ds&3
 	ds1, ds2 := dscpName(dscp)
 	dsf := ip.Add(c.hex("ip.dsfield", off+1, 1, uint64(ds), 8, "Differentiated Services Field: 0x%02x (DSCP: %s, ECN: %s)", ds, ds1, ecnNames[ecn][0]))
-	dsf.Add(c.uint("ip.dsfield.dscp", off+1, 1, uint64(dscp), 0, bitsLabel(uint64(ds), 0xfc, 8, fmt.Sprintf("Differentiated Services Codepoint: %s (%d)", ds2, dscp))))
-	dsf.Add(c.uint("ip.dsfield.ecn", off+1, 1, uint64(ecn), 0, bitsLabel(uint64(ds), 0x03, 8, fmt.Sprintf("Explicit Congestion Notification: %s (%d)", ecnNames[ecn][1], ecn))))
+	dsf.Add(c.uint("ip.dsfield.dscp", off+1, 1, uint64(dscp), 0, "%s = Differentiated Services Codepoint: %s (%d)", bits(uint64(ds), 0xfc, 8), ds2, dscp))
+	dsf.Add(c.uint("ip.dsfield.ecn", off+1, 1, uint64(ecn), 0, "%s = Explicit Congestion Notification: %s (%d)", bits(uint64(ds), 0x03, 8), ecnNames[ecn][1], ecn))
 	tl := int(be16(d[2:]))
 	lenLabel := fmt.Sprintf("Total Length: %d", tl)
 	if tl == 0 && !c.inError {
@@ -176,7 +176,7 @@ func (c *dctx) ipv4(off, end int) int {
 	c.flagBit(fl, "ip.flags.df", "Don't fragment", off+6, 1, uint64(d[6]), 0x40, 8)
 	c.flagBit(fl, "ip.flags.mf", "More fragments", off+6, 1, uint64(d[6]), 0x20, 8)
 	fragOff := int(fw&0x1fff) * 8
-	ip.Add(c.uint("ip.frag_offset", off+6, 2, uint64(fw&0x1fff), 16, bitsLabel(fw, 0x1fff, 16, fmt.Sprintf("Fragment Offset: %d", fragOff))))
+	ip.Add(c.uint("ip.frag_offset", off+6, 2, uint64(fw&0x1fff), 16, "%s = Fragment Offset: %d", bits(fw, 0x1fff, 16), fragOff))
 	if !c.inError {
 		c.ttl = d[8]
 	}

@@ -13,7 +13,6 @@ package decode
 //     -e asks for, without touching the dissectors again.
 
 import (
-	"fmt"
 	"net/netip"
 	"sync"
 )
@@ -72,6 +71,16 @@ func (t *tree) newNode(f Field, label string, args ...any) *Field {
 	return p
 }
 
+// relabel sets f's label (a format when args are given) when the tree
+// builds labels; a label a later step knows better (a protocol's
+// summary line) is set with it.
+func (f *Field) relabel(label string, args ...any) {
+	if f.gone || f.tree == nil {
+		return
+	}
+	f.Label = f.tree.label(label, args)
+}
+
 // grow returns old's elements in a larger array (4 at first, then twice
 // as many), taken from the tree's chunk of child pointers.
 func (t *tree) grow(old []*Field) []*Field {
@@ -123,7 +132,7 @@ func (t *tree) label(label string, args []any) string {
 	case t.lite || t.noLabels:
 		return ""
 	}
-	return fmt.Sprintf(label, args...)
+	return formatLabel(label, args)
 }
 
 // frameRef is a generated field naming another frame (no bytes).
@@ -154,6 +163,14 @@ func (p place) from(off int) place {
 		q.data = nil
 	}
 	return q
+}
+
+// fieldOf places f (its Label unset) in the place's source, labelled
+// label (a format when args are given).
+func (p place) fieldOf(f Field, label string, args ...any) *Field {
+	n := p.t.newNode(f, label, args...)
+	n.Source = p.src
+	return n
 }
 
 // node places f as it is (its Label included) in the place's source.
