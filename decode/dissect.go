@@ -36,6 +36,10 @@ type Options struct {
 	// A row is then what the packets so far tell (a PDU still arriving
 	// shows when it completes); Finish makes it final.
 	Live bool
+	// LayersOnly: only the layers' fields will be asked for (DissectFor
+	// with a Want whose App is false): the application stage (HTTP,
+	// TLS, exposure) does not run, and trees have no application layer.
+	LayersOnly bool
 }
 
 // Analyzer is the fast pass. Feed it every packet with Add, in capture
@@ -84,7 +88,7 @@ func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 		}
 	}
 	if f.Has(layers.LayerTypeTCP) {
-		if st := a.tcp.add(n, ci, f); st != nil {
+		if st := a.tcp.add(n, ci, f); st != nil && !a.opts.LayersOnly {
 			if a.app.exp != nil {
 				a.app.exp.frame(n, st.Index, data)
 			}
@@ -161,14 +165,18 @@ type Want struct {
 	// every layer adds to, like frame.protocols).
 	protos map[string]bool
 	all    bool
-	// lens has bit n set when a kept name is n bytes long (n < 64; bit
-	// 63 for the longer ones): most nodes are refused without hashing.
-	lens uint64
+	// sieve has bit nameSieve(n) set for each kept name n: most nodes
+	// are refused without hashing their names.
+	sieve [4]uint64
 	// under holds every dot-prefix of the wanted names ("tcp",
 	// "tcp.flags" for tcp.flags.syn): a dissector skips a group of
 	// nodes none of whose names is wanted (dctx.under).
 	under map[string]bool
 }
+
+// App reports whether a wanted field comes from the application stage
+// (so the fast pass must run it: Options.LayersOnly must be false).
+func (w *Want) App() bool { return w.app }
 
 // WantFields is a Want for the values of the named fields and protocols.
 func WantFields(names []string) *Want {
@@ -205,7 +213,8 @@ func WantFields(names []string) *Want {
 		w.names[n] = true
 	}
 	for n := range w.names {
-		w.lens |= 1 << min(len(n), 63)
+		h := nameSieve(n)
+		w.sieve[h>>6] |= 1 << (h & 63)
 		for i := 0; i < len(n); i++ {
 			if n[i] == '.' {
 				w.under[n[:i]] = true
@@ -220,9 +229,9 @@ func WantFields(names []string) *Want {
 var fieldNeeds = map[string][]string{}
 
 // structural are the nodes the dissectors read back from the tree (the
-// TCP stream and payload, the protocols so far) and the display filter's
+// TCP stream and payload) and the display filter's
 // protocol buffers (an IP header's lengths): always made.
-var structural = map[string]bool{"frame.protocols": true, "tcp.stream": true, "tcp.payload": true, "ip.len": true, "ipv6.plen": true}
+var structural = map[string]bool{"tcp.stream": true, "tcp.payload": true, "ip.len": true, "ipv6.plen": true}
 
 // skims reports whether layer proto's tree can be left out (what a row
 // builds instead: its protocol node and what the layers above read).
@@ -234,7 +243,18 @@ func (w *Want) keeps(name string, kind Kind) bool {
 	if kind == KindProtocol {
 		return true
 	}
-	return w.lens&(1<<min(len(name), 63)) != 0 && w.names[name]
+	h := nameSieve(name)
+	return w.sieve[h>>6]&(1<<(h&63)) != 0 && w.names[name]
+}
+
+// nameSieve is a cheap hash of a field name (its length and last two
+// bytes) into 0..255, for Want.sieve.
+func nameSieve(name string) uint {
+	n := len(name)
+	if n < 2 {
+		return uint(n)
+	}
+	return (uint(n)*37 + uint(name[n-1])*7 + uint(name[n-2])) & 255
 }
 
 // wantsUnder reports whether a wanted name is prefix or starts with
@@ -267,7 +287,9 @@ func layerField(name string) bool {
 // done with it: its nodes are recycled.
 func (a *Analyzer) DissectFor(w *Want, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
 	defer a.reading()()
-	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
+	p := packetPool.Get().(*Packet)
+	p.Number, p.pooled = n, true
+	p.Sources = append(p.Sources, DataSource{Name: "Frame", Data: data})
 	p.tree.noLabels, p.tree.pool, p.tree.want = true, true, w
 	tcpNode := a.dissectLayers(p, n, ci, lt, data)
 	if tcpNode != nil && w.app {
@@ -297,6 +319,9 @@ func (a *Analyzer) dissect(p *Packet, n int, ci gopacket.CaptureInfo, lt layers.
 
 // dissectApp adds the application layer on top of TCP.
 func (a *Analyzer) dissectApp(p *Packet, n int, tcpNode *Field) {
+	if a.opts.LayersOnly {
+		return
+	}
 	if !a.app.tls.dissect(p, n, tcpNode) {
 		a.app.http.dissect(p, n, tcpNode)
 	}

@@ -40,13 +40,30 @@ func TestDissectForEqualsDissect(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := NewAnalyzer(Options{})
+		// layers: a fast pass without the application stage, as a run
+		// that wants only the layers' fields makes (Options.LayersOnly).
+		layers := NewAnalyzer(Options{LayersOnly: true})
 		for i, p := range pkts {
 			a.Add(i+1, p.CI, p.LinkType, p.Data)
+			layers.Add(i+1, p.CI, p.LinkType, p.Data)
 		}
 		a.Finish()
+		layers.Finish()
+		layersWant := WantFields(layerNames)
 		for i, pk := range pkts {
 			n := i + 1
 			whole := a.Dissect(n, pk.CI, pk.LinkType, pk.Data)
+			alone := layers.DissectFor(layersWant, n, pk.CI, pk.LinkType, pk.Data)
+			for _, name := range layerNames {
+				if protoLabelText[name] {
+					continue
+				}
+				if g, w := alone.FieldText(name, ","), whole.FieldText(name, ","); g != w {
+					t.Errorf("%s frame %d %s without the application stage: %q, the whole tree has %q", f.Name, n, name, g, w)
+				}
+				compared++
+			}
+			alone.Release()
 			for _, want := range []struct {
 				w     *Want
 				names []string

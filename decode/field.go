@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -238,6 +239,9 @@ type Packet struct {
 	// lite: built by Analyzer.Row, so only Summary is complete.
 	lite bool
 	tree tree // makes the nodes
+	// pooled: made by DissectFor, from packetPool, to which Release
+	// gives it back (with its arrays).
+	pooled bool
 }
 
 // Release recycles the nodes of a packet DissectFor built (for others it
@@ -245,8 +249,19 @@ type Packet struct {
 // afterwards.
 func (p *Packet) Release() {
 	p.tree.release()
-	p.Tree = nil
+	if !p.pooled {
+		p.Tree = nil
+		return
+	}
+	clear(p.Tree)
+	clear(p.Sources)
+	*p = Packet{Tree: p.Tree[:0], Sources: p.Sources[:0], tree: tree{flat: p.tree.flat}}
+	packetPool.Put(p)
 }
+
+// packetPool recycles DissectFor's packets: a filter or -T fields run
+// makes and drops one per packet.
+var packetPool = sync.Pool{New: func() any { return new(Packet) }}
 
 // DataSource is a named byte buffer, like Wireshark's tabs under the hex pane.
 type DataSource struct {

@@ -45,7 +45,9 @@ type tree struct {
 // are given).
 func (t *tree) newNode(f Field, label string, args ...any) *Field {
 	if t.want != nil && !t.want.keeps(f.Name, f.Kind) {
-		t.scratch = Field{gone: true}
+		// The scratch node is never reset: what callers set on it is
+		// never read, and Add ignores it.
+		t.scratch.gone = true
 		return &t.scratch
 	}
 	if len(t.slab) == 0 {
@@ -181,6 +183,11 @@ func (p place) node(f Field) *Field {
 }
 
 func (p place) field(name string, kind Kind, off, n int, label string, args ...any) *Field {
+	if t := p.t; t.want != nil && !t.want.keeps(name, kind) {
+		// Refused before the node is even composed (newNode would).
+		t.scratch.gone = true
+		return &t.scratch
+	}
 	return p.t.newNode(Field{Name: name, Kind: kind, Source: p.src, Start: p.base + off, Len: n}, label, args...)
 }
 

@@ -357,6 +357,7 @@ func (rd *readJob) run() error {
 		return rd.copyPackets(nil)
 	}
 	rd.opts.Secrets = rd.secrets
+	rd.opts.LayersOnly = rd.layersOnly()
 	an := decode.NewAnalyzer(rd.opts)
 	// A fault part-way through the file (truncation, corruption) is
 	// reported last: every packet before it is still shown and counted.
@@ -434,22 +435,9 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		s.w = bufio.NewWriter(&s.buf)
 		return s
 	}}
-	// Fields on demand: -T fields (and -q) print only the values of the
-	// fields -Y and -e name, so no labels are built, nor the trees of
-	// protocols none of them is in.
 	var want *decode.Want
-	// A protocol whose -e value is its tree line (-e tcp) needs the labels.
-	if !rows && stats == nil && len(rd.secrets) == 0 && !rd.f.verbose && !rd.f.hex &&
-		(rd.f.outFormat == "fields" || rd.f.quiet || (rd.json != nil && len(rd.f.fields) > 0)) &&
-		(rd.f.quiet || !rd.fields.NeedsLabels()) {
-		var names []string
-		if rd.filter != nil {
-			names = rd.filter.Fields()
-		}
-		if rd.json != nil {
-			names = append(names, "frame.time_epoch") // the _index and ek's timestamp
-		}
-		want = decode.WantFields(append(names, rd.fields.Fields...))
+	if !rows && stats == nil {
+		want = rd.fieldsWant()
 	}
 	work := func(j job) (result, error) {
 		var r result
@@ -509,6 +497,44 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 		return err
 	}
 	return loopErr
+}
+
+// fieldsWant is what the second pass dissects when fields on demand
+// serve it (nil: whole trees): -T fields (and -q) print only the values
+// of the fields -Y and -e name, so no labels are built, nor the trees of
+// protocols none of them is in. A protocol whose -e value is its tree
+// line (-e tcp) needs the labels. Statistics that read trees (stats,
+// below) and printed trees rule it out.
+func (rd *readJob) fieldsWant() *decode.Want {
+	if len(rd.secrets) != 0 || rd.f.verbose || rd.f.hex || rd.wants("endpoints,ip") || rd.wants("http,tree") || rd.wants("io,phs") {
+		return nil
+	}
+	if !(rd.f.outFormat == "fields" || rd.f.quiet || (rd.json != nil && len(rd.f.fields) > 0)) ||
+		!(rd.f.quiet || !rd.fields.NeedsLabels()) {
+		return nil
+	}
+	if !rd.f.quiet && rd.filter == nil && rd.f.outFormat == "text" {
+		return nil // rows
+	}
+	var names []string
+	if rd.filter != nil {
+		names = rd.filter.Fields()
+	}
+	if rd.json != nil {
+		names = append(names, "frame.time_epoch") // the _index and ek's timestamp
+	}
+	return decode.WantFields(append(names, rd.fields.Fields...))
+}
+
+// layersOnly reports whether the run reads nothing of the application
+// stage: fields on demand of the layers only, no statistics, follow,
+// exposure or written file (decode.Options.LayersOnly).
+func (rd *readJob) layersOnly() bool {
+	if len(rd.f.stats) != 0 || len(rd.follow) != 0 || rd.f.write != "" {
+		return false
+	}
+	w := rd.fieldsWant()
+	return w != nil && !w.App()
 }
 
 func (rd *readJob) wants(z string) bool {
