@@ -59,6 +59,10 @@ type deferred struct {
 
 func later(fn func(uint64) string, v uint64) deferred { return deferred{fn, v} }
 
+// textOf is a label argument printed as formatText prints its bytes
+// (an HTTP line as Wireshark shows it).
+type textOf []byte
+
 // seconds is a label argument printed as tshark prints a duration in
 // seconds (formatSeconds).
 type seconds time.Duration
@@ -122,6 +126,10 @@ func reboxed(args []any) []any {
 			out[i] = string(appendAddr(nil, v))
 		case truncHexOf:
 			out[i] = truncHex(v)
+		case hexLabelOf:
+			out[i] = hexLabel(v)
+		case textOf:
+			out[i] = formatText(v)
 		case deferred:
 			out[i] = v.fn(v.v)
 		case seconds:
@@ -305,6 +313,16 @@ func appendArg(dst []byte, verb byte, a any, sharp, plus bool, prec, zeros int) 
 			return dst, false
 		}
 		return append(dst, truncHex(v)...), true
+	case hexLabelOf:
+		if verb != 's' && verb != 'v' || sharp || plus || prec >= 0 || zeros >= 0 {
+			return dst, false
+		}
+		return append(dst, hexLabel(v)...), true
+	case textOf:
+		if verb != 's' && verb != 'v' || sharp || plus || prec >= 0 || zeros >= 0 {
+			return dst, false
+		}
+		return append(dst, formatText(v)...), true
 	case bool:
 		if verb != 't' && verb != 'v' || sharp || prec >= 0 || zeros >= 0 {
 			return dst, false

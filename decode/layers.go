@@ -77,10 +77,7 @@ func (c *dctx) skim(proto string) bool {
 // wants reports whether a node named name is made (DissectFor makes
 // only what its Want keeps): a dissector asks before computing a value
 // that costs more than reading it.
-func (c *dctx) wants(name string) bool {
-	w := c.p.tree.want
-	return w == nil || w.all || w.keeps(name, KindNone)
-}
+func (c *dctx) wants(name string) bool { return c.p.tree.wants(name) }
 
 // under reports whether a node under prefix (a group of fields: tcp
 // options, tcp.analysis) may be wanted: a dissector skips the group when

@@ -83,6 +83,13 @@ func (f *Field) relabel(label string, args ...any) {
 	f.Label = f.tree.label(label, args)
 }
 
+// wants reports whether a node named name is made (DissectFor makes
+// only what its Want keeps): a dissector asks before computing a value
+// that costs more than reading it.
+func (t *tree) wants(name string) bool {
+	return t.want == nil || t.want.all || t.want.keeps(name, KindNone)
+}
+
 // grow returns old's elements in a larger array (4 at first, then twice
 // as many), taken from the tree's chunk of child pointers.
 func (t *tree) grow(old []*Field) []*Field {
