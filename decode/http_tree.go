@@ -287,7 +287,9 @@ func (d *httpDissector) messageInfo(m *httpMsg, p *httpParsed, b []byte, src, ba
 				break
 			}
 		}
-		info.WriteString(formatText(b[first.start:first.start+first.n]) + " ")
+		if d.p.tree.cols() {
+			info.WriteString(formatText(b[first.start:first.start+first.n]) + " ")
+		}
 	default:
 		info.WriteString(infoAfter(info, "Continuation"))
 	}
@@ -687,6 +689,11 @@ func (d *httpDissector) media(h *Field, p *httpParsed, body []byte, src, base in
 		d.dataNode(h, body, src, base)
 		appendProtocol(d.p, "data")
 	case mediaTextLines[ct]:
+		if !d.p.tree.cols() {
+			// A want list: the lines are unnamed nodes.
+			top("data-text-lines", "")
+			break
+		}
 		lines := textLines(body)
 		f := top("data-text-lines", fmt.Sprintf("Line-based text data: %s (%d lines)", ct, len(lines)))
 		off := 0

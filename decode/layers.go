@@ -89,10 +89,7 @@ func (c *dctx) under(prefix string) bool {
 
 // cols reports whether the packet-list columns are wanted: not by a
 // DissectFor whose fields are not columns.
-func (c *dctx) cols() bool {
-	w := c.p.tree.want
-	return w == nil || w.all
-}
+func (c *dctx) cols() bool { return c.p.tree.cols() }
 
 // dctx is the state of one full dissection. Its place is the current
 // data source (src, its index in p.Sources; data, its bytes), where the

@@ -90,6 +90,11 @@ func (t *tree) wants(name string) bool {
 	return t.want == nil || t.want.all || t.want.keeps(name, KindNone)
 }
 
+// cols reports whether the packet-list columns (and the tree's
+// unnamed text nodes) are wanted: not by a DissectFor whose fields are
+// not columns.
+func (t *tree) cols() bool { return t.want == nil || t.want.all }
+
 // grow returns old's elements in a larger array (4 at first, then twice
 // as many), taken from the tree's chunk of child pointers.
 func (t *tree) grow(old []*Field) []*Field {
