@@ -136,3 +136,28 @@ func TestDissectForEachField(t *testing.T) {
 	}
 	t.Logf("%d files, %d (field, packet) pairs, %d with a value, equal to the whole tree's", len(files), compared, values)
 }
+
+// TestDissectForNoAllocs: fields on demand of fixed-size layer fields
+// allocate nothing per packet once the pools are warm (the fields path of
+// -Y tcp.flags.syn==1 -T fields -e frame.number -e tcp.srcport).
+func TestDissectForNoAllocs(t *testing.T) {
+	pkts, err := decodetest.ReadFile("testdata/oracle/demo.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewAnalyzer(Options{LayersOnly: true})
+	for i, p := range pkts {
+		a.Add(i+1, p.CI, p.LinkType, p.Data)
+	}
+	a.Finish()
+	w := WantFields([]string{"tcp.flags.syn", "frame.number", "tcp.srcport", "tcp.stream", "ip.src", "tcp.len"})
+	k := 0
+	allocs := testing.AllocsPerRun(len(pkts)*4, func() {
+		p := a.DissectFor(w, k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data)
+		p.Release()
+		k = (k + 1) % len(pkts)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations a packet, want 0", allocs)
+	}
+}

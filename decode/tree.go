@@ -135,7 +135,11 @@ func (t *tree) release() {
 	for _, k := range t.pooledKids {
 		kidsPool.Put(k)
 	}
-	t.pooled, t.slab, t.pooledKids, t.kids = nil, nil, nil, nil
+	clear(t.pooled)
+	clear(t.pooledKids)
+	// The arrays that listed them stay, for the packet's next use
+	// (Packet.Release pools DissectFor's packets).
+	t.pooled, t.slab, t.pooledKids, t.kids = t.pooled[:0], nil, t.pooledKids[:0], nil
 	t.flat = t.flat[:0]
 }
 
