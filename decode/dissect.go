@@ -138,7 +138,12 @@ func (a *Analyzer) FirstTime() time.Time { return a.first }
 // several goroutines at once: it only reads the fast pass's records.
 func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
 	defer a.reading()()
-	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
+	p := packetPool.Get().(*Packet)
+	p.Number, p.pooled = n, true
+	p.Sources = append(p.Sources, DataSource{Name: "Frame", Data: data})
+	// Its nodes come from the pools too: a caller that drops the packet
+	// may give them back (Release); one that keeps it keeps them.
+	p.tree.pool = true
 	a.dissect(p, n, ci, lt, data)
 	return p
 }

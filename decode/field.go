@@ -255,7 +255,7 @@ func (p *Packet) Release() {
 	}
 	clear(p.Tree)
 	clear(p.Sources)
-	*p = Packet{Tree: p.Tree[:0], Sources: p.Sources[:0], tree: tree{flat: p.tree.flat, pooled: p.tree.pooled, pooledKids: p.tree.pooledKids}}
+	*p = Packet{Tree: p.Tree[:0], Sources: p.Sources[:0], tree: tree{flat: p.tree.flat, pooled: p.tree.pooled, pooledKids: p.tree.pooledKids, pooledText: p.tree.pooledText}}
 	packetPool.Put(p)
 }
 

@@ -15,6 +15,7 @@ package decode
 import (
 	"net/netip"
 	"sync"
+	"unsafe"
 )
 
 // tree makes one packet's nodes.
@@ -28,6 +29,10 @@ type tree struct {
 	// chunk at a time; pooled like the slabs.
 	kids       []*Field
 	pooledKids []*[]*Field
+	// text is the chunk labels are written into (pooled trees), from
+	// pooledText.
+	text       []byte
+	pooledText []*[]byte
 	// lite: only the packet-list row is wanted (Analyzer.Row); formatted
 	// labels are not built.
 	lite bool
@@ -135,6 +140,11 @@ func (t *tree) release() {
 	for _, k := range t.pooledKids {
 		kidsPool.Put(k)
 	}
+	for _, c := range t.pooledText {
+		textPool.Put(c)
+	}
+	clear(t.pooledText)
+	t.pooledText, t.text = t.pooledText[:0], nil
 	clear(t.pooled)
 	clear(t.pooledKids)
 	// The arrays that listed them stay, for the packet's next use
@@ -149,9 +159,29 @@ func (t *tree) label(label string, args []any) string {
 		return label
 	case t.lite || t.noLabels:
 		return ""
+	case !t.pool:
+		return formatLabel(label, args)
 	}
-	return formatLabel(label, args)
+	// A pooled tree's labels are written into its own chunks of text,
+	// given back with its slabs (Packet.Release): a tree printed and
+	// dropped makes no garbage of them.
+	if cap(t.text)-len(t.text) < 256 {
+		c := textPool.Get().(*[]byte)
+		t.pooledText = append(t.pooledText, c)
+		t.text = (*c)[:0]
+	}
+	start := len(t.text)
+	out, ok := appendLabel(t.text, label, args)
+	if !ok || cap(out) != cap(t.text) {
+		// fmt's turn, or a label longer than the chunk's room.
+		return formatLabel(label, args)
+	}
+	t.text = out
+	return unsafe.String(&out[start], len(out)-start)
 }
+
+// textPool recycles the chunks pooled trees write their labels into.
+var textPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // frameRef is a generated field naming another frame (no bytes).
 func (t *tree) frameRef(name string, v int, label string, args ...any) *Field {

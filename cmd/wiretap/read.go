@@ -455,6 +455,10 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *decode.Stats, rows bo
 			defer p.Release()
 		} else {
 			p = an.Dissect(j.n, j.ci, j.lt, j.data)
+			if stats == nil {
+				// Printed here and then dropped (stats keep theirs).
+				defer p.Release()
+			}
 		}
 		if len(rd.secrets) > 0 {
 			decode.MarkSecrets(p, rd.secrets, rd.secretFrames)
