@@ -153,9 +153,14 @@ func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, d
 // many times faster. Like Dissect it needs the fast pass finished.
 func (a *Analyzer) Row(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) Summary {
 	defer a.reading()()
-	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}, lite: true}
+	p := packetPool.Get().(*Packet)
+	p.Number, p.pooled, p.lite = n, true, true
+	p.Sources = append(p.Sources, DataSource{Name: "Frame", Data: data})
+	p.tree.pool = true
 	a.dissect(p, n, ci, lt, data)
-	return p.Summary
+	s := p.Summary
+	p.Release() // the row's strings are its own, not the tree's
+	return s
 }
 
 // Want says what a tree-tier call is for (fields on demand): the values of
