@@ -141,6 +141,9 @@ func TestDissectForEachField(t *testing.T) {
 // allocate nothing per packet once the pools are warm (the fields path of
 // -Y tcp.flags.syn==1 -T fields -e frame.number -e tcp.srcport).
 func TestDissectForNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("skipped under -race: its pools drop items at random")
+	}
 	pkts, err := decodetest.ReadFile("testdata/oracle/demo.pcapng")
 	if err != nil {
 		t.Fatal(err)
