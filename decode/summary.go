@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
-
 )
 
 // Summary is one row of the packet list: Wireshark's No., Time, Source,
