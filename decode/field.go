@@ -209,7 +209,11 @@ func labelText(f *Field) string {
 // with nine decimals.
 func formatSeconds(d time.Duration) string {
 	var b [32]byte
-	out := b[:0]
+	return string(appendSeconds(b[:0], d))
+}
+
+// appendSeconds appends formatSeconds(d) to out.
+func appendSeconds(out []byte, d time.Duration) []byte {
 	if d < 0 {
 		out, d = append(out, '-'), -d
 	}
@@ -221,7 +225,7 @@ func formatSeconds(d time.Duration) string {
 		ns[i] = byte('0' + frac%10)
 		frac /= 10
 	}
-	return string(append(out, ns[:]...))
+	return append(out, ns[:]...)
 }
 
 // Packet is one fully dissected packet.

@@ -214,6 +214,9 @@ func appendLabel(dst []byte, format string, args []any) (out []byte, ok bool) {
 		if !good {
 			return dst, false
 		}
+		if width <= 0 {
+			continue
+		}
 		if n := utf8.RuneCount(dst[start:]); width > n {
 			pad := width - n
 			switch {
@@ -307,7 +310,7 @@ func appendArg(dst []byte, verb byte, a any, sharp, plus bool, prec, zeros int) 
 		if verb != 's' && verb != 'v' || sharp || plus || prec >= 0 || zeros >= 0 {
 			return dst, false
 		}
-		return append(dst, formatSeconds(time.Duration(v))...), true
+		return appendSeconds(dst, time.Duration(v)), true
 	case truncHexOf:
 		if verb != 's' && verb != 'v' || sharp || plus || prec >= 0 || zeros >= 0 {
 			return dst, false
@@ -322,7 +325,7 @@ func appendArg(dst []byte, verb byte, a any, sharp, plus bool, prec, zeros int) 
 		if verb != 's' && verb != 'v' || sharp || plus || prec >= 0 || zeros >= 0 {
 			return dst, false
 		}
-		return append(dst, formatText(v)...), true
+		return appendFormatText(dst, v), true
 	case bool:
 		if verb != 't' && verb != 'v' || sharp || prec >= 0 || zeros >= 0 {
 			return dst, false
