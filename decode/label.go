@@ -150,12 +150,12 @@ func appendLabel(dst []byte, format string, args []any) (out []byte, ok bool) {
 	for i := 0; i < len(format); {
 		c := format[i]
 		if c != '%' {
-			j := i + 1
-			for j < len(format) && format[j] != '%' {
-				j++
+			j := strings.IndexByte(format[i:], '%')
+			if j < 0 {
+				return append(dst, format[i:]...), argi == len(args)
 			}
-			dst = append(dst, format[i:j]...)
-			i = j
+			dst = append(dst, format[i:i+j]...)
+			i += j
 			continue
 		}
 		i++

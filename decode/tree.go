@@ -181,7 +181,7 @@ func (t *tree) label(label string, args []any) string {
 }
 
 // textPool recycles the chunks pooled trees write their labels into.
-var textPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+var textPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // frameRef is a generated field naming another frame (no bytes).
 func (t *tree) frameRef(name string, v int, label string, args ...any) *Field {
