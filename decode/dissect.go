@@ -257,14 +257,14 @@ func (w *Want) keeps(name string, kind Kind) bool {
 	return w.sieve[h>>6]&(1<<(h&63)) != 0 && w.names[name]
 }
 
-// nameSieve is a cheap hash of a field name (its length and last two
-// bytes) into 0..255, for Want.sieve.
+// nameSieve is a cheap hash of a field name (its length, its middle
+// byte and last two) into 0..255, for Want.sieve.
 func nameSieve(name string) uint {
 	n := len(name)
 	if n < 2 {
 		return uint(n)
 	}
-	return (uint(n)*37 + uint(name[n-1])*7 + uint(name[n-2])) & 255
+	return (uint(n)*37 + uint(name[n-1])*7 + uint(name[n-2])*3 + uint(name[n/2])*11) & 255
 }
 
 // wantsUnder reports whether a wanted name is prefix or starts with
