@@ -345,11 +345,12 @@ func (rd *readJob) run() error {
 	defer rd.out.Flush()
 	// The fast pass keeps compact records for every packet; a soft memory
 	// limit makes the collector return garbage early rather than let the
-	// heap double (GOMEMLIMIT, when set, wins). Not while printing every
-	// packet: building each tree makes garbage so fast that the collector
-	// would run without pause. 130 MiB keeps a million-packet capture
-	// under 150 MB resident with few collections (wiretap-bench dissect).
-	if os.Getenv("GOMEMLIMIT") == "" && rd.f.quiet {
+	// heap double (GOMEMLIMIT, when set, wins). 130 MiB keeps a
+	// million-packet capture under 150 MB resident (wiretap-bench dissect,
+	// fields). Printing every packet too, now that rows and trees come
+	// from pools and make little garbage: on 1,050,344 packets the
+	// summaries take 147 MB instead of 250 MB, for a quarter more CPU.
+	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(130 << 20)
 	}
 	// Re-writing without a display filter needs no dissection: copy.
