@@ -27,6 +27,10 @@ type filterBar struct {
 	history []string
 	hpos    int
 	job     *job
+	// For the benchmark's milestones: when the filter was applied, and
+	// whether its first match and its end have been drawn.
+	appliedAt               time.Time
+	tracedFirst, tracedDone bool
 }
 
 var filterBarKeys = keymap{title: "Display filter bar (/ or f)", binds: append([]binding{
@@ -92,6 +96,7 @@ func (f *filterBar) apply() {
 		f.history = append(f.history, text)
 	}
 	f.applied = text
+	f.appliedAt, f.tracedFirst, f.tracedDone = time.Now(), false, false
 	f.job.cancel()
 	f.job = nil
 	if text == "" {
@@ -103,8 +108,17 @@ func (f *filterBar) apply() {
 	matches := &numList{}
 	a.list.setView(view{filtered: matches, frozen: a.list.view.frozen})
 	store := a.store
+	// The list is drawn again at once when the first match is found and
+	// when the matches fill it (else at the next tick, a few times a
+	// second while the job runs).
+	rows := max(a.lay.list.h, 1)
+	found := func(n int) {
+		if n == 1 || n == rows {
+			a.post(func() {})
+		}
+	}
 	f.job = a.startJob("filtering", func(j *job) func() {
-		err := filterPackets(j, store, df, matches)
+		err := filterPackets(j, store, df, matches, found)
 		return func() {
 			if err != nil && !packets.IsStopped(err) {
 				a.setMessage(err.Error(), true)
@@ -114,9 +128,10 @@ func (f *filterBar) apply() {
 	})
 }
 
-// filterPackets adds the packets df matches to matches, in order. For a
-// live capture it goes on with new packets until the job is cancelled.
-func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *numList) error {
+// filterPackets adds the packets df matches to matches, in order,
+// calling found with the count after each. For a live capture it goes on
+// with new packets until the job is cancelled.
+func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *numList, found func(int)) error {
 	defer matches.finish()
 	live := store.Progress().Live != nil
 	next := 1
@@ -128,7 +143,7 @@ func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *nu
 		_, covered := store.Analyzer()
 		// Dissection is the cost: it runs on every core, and the matches
 		// go to the list in order.
-		if err := matchPackets(j, store, df, matches, next, covered); err != nil {
+		if err := matchPackets(j, store, df, matches, found, next, covered); err != nil {
 			return err
 		}
 		if j.stopped() {
@@ -155,9 +170,9 @@ func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *nu
 }
 
 // matchPackets adds the packets from..to that df matches to matches, in
-// order, reporting progress to j. It ends early, with nil, when j is
-// cancelled.
-func matchPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *numList, from, to int) error {
+// order (calling found with the count after each), reporting progress to
+// j. It ends early, with nil, when j is cancelled.
+func matchPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *numList, found func(int), from, to int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -190,7 +205,7 @@ func matchPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *num
 	}
 	emit := func(r result) error {
 		if r.match {
-			matches.add(r.n)
+			found(matches.add(r.n))
 		}
 		if r.n%1024 == 0 {
 			j.progress(r.n, to)

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"wiretap/decode"
 )
@@ -113,6 +114,22 @@ func (a *App) traceMilestones() {
 	}
 	if a.store.Analysed() {
 		a.trace("analysed", fmt.Sprintf("%d packets", p.Analysed))
+	}
+	// The display filter's: its first match drawn, and every packet
+	// filtered (the progress gone from the status line).
+	f := a.filter
+	if f.applied == "" || a.list.view.filtered == nil || f.tracedFirst && f.tracedDone {
+		return
+	}
+	nums, done := a.list.view.filtered.snapshot()
+	since := time.Since(f.appliedAt).Seconds()
+	if !f.tracedFirst && len(nums) > 0 && a.topOverlay() == nil {
+		f.tracedFirst = true
+		a.traceAgain("filter-first-match", fmt.Sprintf("packet %d, %.3f s after Enter", nums[0], since))
+	}
+	if !f.tracedDone && done && !a.jobs[f.job] {
+		f.tracedDone = true
+		a.traceAgain("filter-done", fmt.Sprintf("%d of %d packets matched, %.3f s after Enter", len(nums), a.store.Len(), since))
 	}
 }
 

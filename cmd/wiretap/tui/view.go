@@ -10,10 +10,13 @@ type numList struct {
 	done bool
 }
 
-func (l *numList) add(n int) {
+// add appends n and returns how many numbers the list holds.
+func (l *numList) add(n int) int {
 	l.mu.Lock()
 	l.nums = append(l.nums, uint32(n))
+	count := len(l.nums)
 	l.mu.Unlock()
+	return count
 }
 
 func (l *numList) finish() {

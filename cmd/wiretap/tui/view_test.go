@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -254,4 +255,35 @@ func TestHelpListsEveryKey(t *testing.T) {
 			t.Errorf("q in the help should close it, not quit")
 		}
 	})
+}
+
+// TestFilterMilestones: the benchmark's trace gets each filter's first
+// match drawn and its end, with the counts, once per filter applied.
+func TestFilterMilestones(t *testing.T) {
+	var trace bytes.Buffer
+	hs := newHarness(t, 80, 24, packets.Options{}, Options{Trace: &trace})
+	read := func() string {
+		hs.a.mu.Lock()
+		defer hs.a.mu.Unlock()
+		s := trace.String()
+		trace.Reset()
+		return s
+	}
+	read()
+	hs.press("/", "tcp.flags.syn == 1 && tcp.flags.ack == 1", "<Enter>")
+	got := read()
+	for _, want := range []string{"filter-first-match ", "packet 2, ", "filter-done ", "3 of 36 packets matched"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("trace %q lacks %q", got, want)
+		}
+	}
+	if strings.Index(got, "filter-first-match") > strings.Index(got, "filter-done") {
+		t.Errorf("trace %q: the end before the first match", got)
+	}
+	// A filter that matches nothing: done, without a first match.
+	hs.press("/", "<Ctrl-U>", "tcp.port == 1", "<Enter>")
+	got = read()
+	if strings.Contains(got, "filter-first-match") || !strings.Contains(got, "0 of 36 packets matched") {
+		t.Errorf("trace %q, want only filter-done with 0 of 36", got)
+	}
 }
