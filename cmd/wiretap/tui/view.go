@@ -10,13 +10,15 @@ type numList struct {
 	done bool
 }
 
-// add appends n and returns how many numbers the list holds.
-func (l *numList) add(n int) int {
+// add appends ns and returns how many numbers the list held before and
+// holds after.
+func (l *numList) add(ns ...uint32) (before, after int) {
 	l.mu.Lock()
-	l.nums = append(l.nums, uint32(n))
-	count := len(l.nums)
+	before = len(l.nums)
+	l.nums = append(l.nums, ns...)
+	after = len(l.nums)
 	l.mu.Unlock()
-	return count
+	return before, after
 }
 
 func (l *numList) finish() {
