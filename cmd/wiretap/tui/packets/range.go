@@ -41,47 +41,48 @@ func (s *Store) EachFor(w *decode.Want, from, to int, fn func(n int, p *decode.P
 		bufOff int64 // the file offset of buf[0]
 		lastIf = -1
 		lt     layers.LinkType
+		ents   [64]Entry
 	)
-	for n := from; n <= to; n++ {
+	for n := from; n <= to; {
 		if n > covered {
-			if err := s.eachAlone(n, to, fn); err != nil {
+			return s.eachAlone(n, to, fn)
+		}
+		// The index entries of up to 64 packets at a time.
+		es := s.idx.Entries(ents[:0], n-1, min(to, covered, n+len(ents)-1)-n+1)
+		for i, e := range es {
+			if e.Offset < bufOff || e.Offset+int64(e.CapLen) > bufOff+int64(len(buf)) {
+				// Read the run of packets from here that lie together.
+				end := e.Offset + int64(e.CapLen)
+				for _, em := range es[i+1:] {
+					mEnd := em.Offset + int64(em.CapLen)
+					if em.Offset < e.Offset || mEnd-e.Offset > spanMax {
+						break
+					}
+					end = max(end, mEnd)
+				}
+				size := int(end - e.Offset)
+				if cap(buf) < size {
+					buf = make([]byte, size)
+					*bp = buf[:0]
+				}
+				buf, bufOff = buf[:size], e.Offset
+				if _, err := s.f.ReadAt(buf, bufOff); err != nil {
+					return fmt.Errorf("packets: reading packet %d at byte %d of %s: %w", n+i, e.Offset, s.path, err)
+				}
+			}
+			if e.Iface != lastIf {
+				lastIf, lt = e.Iface, s.linkType(e.Iface)
+			}
+			at := int(e.Offset - bufOff)
+			data := buf[at : at+e.CapLen : at+e.CapLen]
+			p := an.DissectFor(w, n+i, e.captureInfo(), lt, data)
+			err := fn(n+i, p)
+			p.Release()
+			if err != nil {
 				return err
 			}
-			break
 		}
-		e := s.Entry(n)
-		if e.Offset < bufOff || e.Offset+int64(e.CapLen) > bufOff+int64(len(buf)) {
-			// Read the run of packets from n that lie together.
-			end := e.Offset + int64(e.CapLen)
-			for m := n + 1; m <= min(to, covered); m++ {
-				em := s.Entry(m)
-				mEnd := em.Offset + int64(em.CapLen)
-				if em.Offset < e.Offset || mEnd-e.Offset > spanMax {
-					break
-				}
-				end = max(end, mEnd)
-			}
-			size := int(end - e.Offset)
-			if cap(buf) < size {
-				buf = make([]byte, size)
-				*bp = buf[:0]
-			}
-			buf, bufOff = buf[:size], e.Offset
-			if _, err := s.f.ReadAt(buf, bufOff); err != nil {
-				return fmt.Errorf("packets: reading packet %d at byte %d of %s: %w", n, e.Offset, s.path, err)
-			}
-		}
-		if e.Iface != lastIf {
-			lastIf, lt = e.Iface, s.linkType(e.Iface)
-		}
-		i := int(e.Offset - bufOff)
-		data := buf[i : i+e.CapLen : i+e.CapLen]
-		p := an.DissectFor(w, n, e.captureInfo(), lt, data)
-		err := fn(n, p)
-		p.Release()
-		if err != nil {
-			return err
-		}
+		n += len(es)
 	}
 	return nil
 }
