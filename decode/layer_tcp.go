@@ -328,15 +328,17 @@ func (c *dctx) tcpRow(t *Field, off, end int, d []byte, thl, seglen int) {
 	fl := uint16(d[12]&0x0f)<<8 | uint16(d[13])
 	st, seq, ack, dir, scale := c.tcpRelative(sp, binary.BigEndian.Uint32(d[4:]), binary.BigEndian.Uint32(d[8:]), fl)
 	cwin := uint64(be16(d[14:]))
-	var flags tcpFrameFlags
 	if st != nil {
 		t.Add(c.uint("tcp.stream", off, 0, uint64(st.Index), 0, ""))
-		flags = c.a.tcp.flags[uint32(c.n)]
-		if fl&thSYN == 0 && scale >= 0 {
-			cwin <<= uint(scale)
-		}
 	}
 	if c.cols() {
+		var flags tcpFrameFlags
+		if st != nil {
+			flags = c.a.tcp.flags[uint32(c.n)]
+			if fl&thSYN == 0 && scale >= 0 {
+				cwin <<= uint(scale)
+			}
+		}
 		c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, be16(d[18:]), seglen, infoOptions(d[20:thl]), st, dir))
 	}
 	c.tcpPayloadField(t, off, end, thl, seglen)
