@@ -182,6 +182,9 @@ type Want struct {
 	// "tcp.flags" for tcp.flags.syn): a dissector skips a group of
 	// nodes none of whose names is wanted (dctx.under).
 	under map[string]bool
+	// httpHeaders: a wanted field is made from an HTTP header line
+	// (httpHeaderNode); else the HTTP dissector skips the header lines.
+	httpHeaders bool
 }
 
 // App reports whether a wanted field comes from the application stage
@@ -231,6 +234,9 @@ func WantFields(names []string) *Want {
 			}
 		}
 		w.under[n] = true
+		if httpHeaderNode(n) {
+			w.httpHeaders = true
+		}
 	}
 	return w
 }

@@ -256,7 +256,9 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 			}
 			continue
 		}
-		d.header(h, b, l, kind, src, base)
+		if d.p.tree.want == nil || d.p.tree.want.all || d.p.tree.want.httpHeaders {
+			d.header(h, b, l, kind, src, base)
+		}
 	}
 	if p.blank >= 0 {
 		_, next := lineEnd(b, p.blank, false)
@@ -372,6 +374,27 @@ func (d *httpDissector) responseLine(t *Field, line []byte, src, base int) {
 		t.Add(d.p.tree.at(src, base).str("http.response.phrase", off, len(line)-off, ph, "Response Phrase: %s", ph))
 	}
 }
+
+// httpHeaderNode reports whether header (below) makes a field named
+// name: a header's own field, or one of the lines' and values' fields.
+func httpHeaderNode(name string) bool {
+	switch name {
+	case "http.bad_header_name", "http.content_length", "http.content_length_header", "http.cookie", "http.cookie_pair",
+		"http.request.line", "http.response.line", "http.unknown_header":
+		return true
+	}
+	return httpHeaderFieldNames[name]
+}
+
+// httpHeaderFieldNames are the fields of the known headers
+// (httpHeaderFields' values).
+var httpHeaderFieldNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range httpHeaderFields {
+		m[f] = true
+	}
+	return m
+}()
 
 // header is process_header's tree.
 func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, src, base int) {
