@@ -36,6 +36,10 @@ type Options struct {
 	// A row is then what the packets so far tell (a PDU still arriving
 	// shows when it completes); Finish makes it final.
 	Live bool
+	// LayersOnly: only the layers' fields will be asked for (DissectFor
+	// with a Want whose App is false): the application stage (HTTP,
+	// TLS, exposure) does not run, and trees have no application layer.
+	LayersOnly bool
 }
 
 // Analyzer is the fast pass. Feed it every packet with Add, in capture
@@ -84,7 +88,7 @@ func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 		}
 	}
 	if f.Has(layers.LayerTypeTCP) {
-		if st := a.tcp.add(n, ci, f); st != nil {
+		if st := a.tcp.add(n, ci, f); st != nil && !a.opts.LayersOnly {
 			if a.app.exp != nil {
 				a.app.exp.frame(n, st.Index, data)
 			}
@@ -134,7 +138,12 @@ func (a *Analyzer) FirstTime() time.Time { return a.first }
 // several goroutines at once: it only reads the fast pass's records.
 func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
 	defer a.reading()()
-	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
+	p := packetPool.Get().(*Packet)
+	p.Number, p.pooled = n, true
+	p.Sources = append(p.Sources, DataSource{Name: "Frame", Data: data})
+	// Its nodes come from the pools too: a caller that drops the packet
+	// may give them back (Release); one that keeps it keeps them.
+	p.tree.pool = true
 	a.dissect(p, n, ci, lt, data)
 	return p
 }
@@ -144,9 +153,14 @@ func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, d
 // many times faster. Like Dissect it needs the fast pass finished.
 func (a *Analyzer) Row(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) Summary {
 	defer a.reading()()
-	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}, lite: true}
+	p := packetPool.Get().(*Packet)
+	p.Number, p.pooled, p.lite = n, true, true
+	p.Sources = append(p.Sources, DataSource{Name: "Frame", Data: data})
+	p.tree.pool = true
 	a.dissect(p, n, ci, lt, data)
-	return p.Summary
+	s := p.Summary
+	p.Release() // the row's strings are its own, not the tree's
+	return s
 }
 
 // Want says what a tree-tier call is for (fields on demand): the values of
@@ -161,7 +175,21 @@ type Want struct {
 	// every layer adds to, like frame.protocols).
 	protos map[string]bool
 	all    bool
+	// sieve has bit nameSieve(n) set for each kept name n: most nodes
+	// are refused without hashing their names.
+	sieve [4]uint64
+	// under holds every dot-prefix of the wanted names ("tcp",
+	// "tcp.flags" for tcp.flags.syn): a dissector skips a group of
+	// nodes none of whose names is wanted (dctx.under).
+	under map[string]bool
+	// httpHeaders: a wanted field is made from an HTTP header line
+	// (httpHeaderNode); else the HTTP dissector skips the header lines.
+	httpHeaders bool
 }
+
+// App reports whether a wanted field comes from the application stage
+// (so the fast pass must run it: Options.LayersOnly must be false).
+func (w *Want) App() bool { return w.app }
 
 // WantFields is a Want for the values of the named fields and protocols.
 func WantFields(names []string) *Want {
@@ -193,6 +221,23 @@ func WantFields(names []string) *Want {
 			w.names["http.file_data"] = true
 		}
 	}
+	w.under = map[string]bool{}
+	for n := range structural {
+		w.names[n] = true
+	}
+	for n := range w.names {
+		h := nameSieve(n)
+		w.sieve[h>>6] |= 1 << (h & 63)
+		for i := 0; i < len(n); i++ {
+			if n[i] == '.' {
+				w.under[n[:i]] = true
+			}
+		}
+		w.under[n] = true
+		if httpHeaderNode(n) {
+			w.httpHeaders = true
+		}
+	}
 	return w
 }
 
@@ -200,9 +245,9 @@ func WantFields(names []string) *Want {
 var fieldNeeds = map[string][]string{}
 
 // structural are the nodes the dissectors read back from the tree (the
-// TCP stream and payload, the protocols so far) and the display filter's
+// TCP stream and payload) and the display filter's
 // protocol buffers (an IP header's lengths): always made.
-var structural = map[string]bool{"frame.protocols": true, "tcp.stream": true, "tcp.payload": true, "ip.len": true, "ipv6.plen": true}
+var structural = map[string]bool{"tcp.stream": true, "tcp.payload": true, "ip.len": true, "ipv6.plen": true}
 
 // skims reports whether layer proto's tree can be left out (what a row
 // builds instead: its protocol node and what the layers above read).
@@ -211,8 +256,26 @@ func (w *Want) skims(proto string) bool { return !w.all && !w.protos[proto] }
 // keeps reports whether a node named name, of kind, is made: what is
 // asked for, every protocol, and the structural nodes.
 func (w *Want) keeps(name string, kind Kind) bool {
-	return kind == KindProtocol || w.names[name] || structural[name]
+	if kind == KindProtocol {
+		return true
+	}
+	h := nameSieve(name)
+	return w.sieve[h>>6]&(1<<(h&63)) != 0 && w.names[name]
 }
+
+// nameSieve is a cheap hash of a field name (its length, its middle
+// byte and last two) into 0..255, for Want.sieve.
+func nameSieve(name string) uint {
+	n := len(name)
+	if n < 2 {
+		return uint(n)
+	}
+	return (uint(n)*37 + uint(name[n-1])*7 + uint(name[n-2])*3 + uint(name[n/2])*11) & 255
+}
+
+// wantsUnder reports whether a wanted name is prefix or starts with
+// prefix and a dot.
+func (w *Want) wantsUnder(prefix string) bool { return w.all || w.under[prefix] }
 
 // layerPrefixes are the protocols dissectLayers makes alone.
 var layerPrefixes = []string{"frame", "eth", "sll", "null", "ip", "ipv6", "icmp", "icmpv6", "udp", "arp", "vlan", "tcp"}
@@ -240,7 +303,9 @@ func layerField(name string) bool {
 // done with it: its nodes are recycled.
 func (a *Analyzer) DissectFor(w *Want, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
 	defer a.reading()()
-	p := &Packet{Number: n, Sources: []DataSource{{Name: "Frame", Data: data}}}
+	p := packetPool.Get().(*Packet)
+	p.Number, p.pooled = n, true
+	p.Sources = append(p.Sources, DataSource{Name: "Frame", Data: data})
 	p.tree.noLabels, p.tree.pool, p.tree.want = true, true, w
 	tcpNode := a.dissectLayers(p, n, ci, lt, data)
 	if tcpNode != nil && w.app {
@@ -270,6 +335,9 @@ func (a *Analyzer) dissect(p *Packet, n int, ci gopacket.CaptureInfo, lt layers.
 
 // dissectApp adds the application layer on top of TCP.
 func (a *Analyzer) dissectApp(p *Packet, n int, tcpNode *Field) {
+	if a.opts.LayersOnly {
+		return
+	}
 	if !a.app.tls.dissect(p, n, tcpNode) {
 		a.app.http.dissect(p, n, tcpNode)
 	}

@@ -37,6 +37,14 @@ func BenchmarkDissect(b *testing.B) {
 			a.Dissect(k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data)
 		}
 	})
+	b.Run("DissectReleased", func(b *testing.B) {
+		// As read -V does: printed, then given back.
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			k := i % len(pkts)
+			a.Dissect(k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data).Release()
+		}
+	})
 	b.Run("ForTCPFlags", func(b *testing.B) {
 		w := WantFields([]string{"tcp.flags.syn", "frame.number"})
 		b.ReportAllocs()

@@ -26,19 +26,44 @@ func TestDissectForEqualsDissect(t *testing.T) {
 	}
 	files := decodetest.Files(t, decodetest.Oracle, decodetest.TLS)
 	compared := 0
+	unformatted := labelsUnformatted.Load()
+	defer func() {
+		// Every label of every whole tree had arguments formatLabel
+		// knows (TestLabelFormatMatchesFmt holds it to fmt).
+		if n := labelsUnformatted.Load() - unformatted; n != 0 {
+			t.Errorf("%d label arguments of a type formatLabel does not know", n)
+		}
+	}()
 	for _, f := range files {
 		pkts, err := decodetest.ReadFile(f.Path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		a := NewAnalyzer(Options{})
+		// layers: a fast pass without the application stage, as a run
+		// that wants only the layers' fields makes (Options.LayersOnly).
+		layers := NewAnalyzer(Options{LayersOnly: true})
 		for i, p := range pkts {
 			a.Add(i+1, p.CI, p.LinkType, p.Data)
+			layers.Add(i+1, p.CI, p.LinkType, p.Data)
 		}
 		a.Finish()
+		layers.Finish()
+		layersWant := WantFields(layerNames)
 		for i, pk := range pkts {
 			n := i + 1
 			whole := a.Dissect(n, pk.CI, pk.LinkType, pk.Data)
+			alone := layers.DissectFor(layersWant, n, pk.CI, pk.LinkType, pk.Data)
+			for _, name := range layerNames {
+				if protoLabelText[name] {
+					continue
+				}
+				if g, w := alone.FieldText(name, ","), whole.FieldText(name, ","); g != w {
+					t.Errorf("%s frame %d %s without the application stage: %q, the whole tree has %q", f.Name, n, name, g, w)
+				}
+				compared++
+			}
+			alone.Release()
 			for _, want := range []struct {
 				w     *Want
 				names []string
@@ -110,4 +135,32 @@ func TestDissectForEachField(t *testing.T) {
 		t.Fatal("nothing compared")
 	}
 	t.Logf("%d files, %d (field, packet) pairs, %d with a value, equal to the whole tree's", len(files), compared, values)
+}
+
+// TestDissectForNoAllocs: fields on demand of fixed-size layer fields
+// allocate nothing per packet once the pools are warm (the fields path of
+// -Y tcp.flags.syn==1 -T fields -e frame.number -e tcp.srcport).
+func TestDissectForNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("skipped under -race: its pools drop items at random")
+	}
+	pkts, err := decodetest.ReadFile("testdata/oracle/demo.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewAnalyzer(Options{LayersOnly: true})
+	for i, p := range pkts {
+		a.Add(i+1, p.CI, p.LinkType, p.Data)
+	}
+	a.Finish()
+	w := WantFields([]string{"tcp.flags.syn", "frame.number", "tcp.srcport", "tcp.stream", "ip.src", "tcp.len"})
+	k := 0
+	allocs := testing.AllocsPerRun(len(pkts)*4, func() {
+		p := a.DissectFor(w, k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data)
+		p.Release()
+		k = (k + 1) % len(pkts)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations a packet, want 0", allocs)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -208,7 +209,11 @@ func labelText(f *Field) string {
 // with nine decimals.
 func formatSeconds(d time.Duration) string {
 	var b [32]byte
-	out := b[:0]
+	return string(appendSeconds(b[:0], d))
+}
+
+// appendSeconds appends formatSeconds(d) to out.
+func appendSeconds(out []byte, d time.Duration) []byte {
 	if d < 0 {
 		out, d = append(out, '-'), -d
 	}
@@ -220,7 +225,7 @@ func formatSeconds(d time.Duration) string {
 		ns[i] = byte('0' + frac%10)
 		frac /= 10
 	}
-	return string(append(out, ns[:]...))
+	return append(out, ns[:]...)
 }
 
 // Packet is one fully dissected packet.
@@ -238,6 +243,9 @@ type Packet struct {
 	// lite: built by Analyzer.Row, so only Summary is complete.
 	lite bool
 	tree tree // makes the nodes
+	// pooled: made by DissectFor, from packetPool, to which Release
+	// gives it back (with its arrays).
+	pooled bool
 }
 
 // Release recycles the nodes of a packet DissectFor built (for others it
@@ -245,8 +253,19 @@ type Packet struct {
 // afterwards.
 func (p *Packet) Release() {
 	p.tree.release()
-	p.Tree = nil
+	if !p.pooled {
+		p.Tree = nil
+		return
+	}
+	clear(p.Tree)
+	clear(p.Sources)
+	*p = Packet{Tree: p.Tree[:0], Sources: p.Sources[:0], tree: tree{flat: p.tree.flat, pooled: p.tree.pooled, pooledKids: p.tree.pooledKids, pooledText: p.tree.pooledText}}
+	packetPool.Put(p)
 }
+
+// packetPool recycles DissectFor's packets: a filter or -T fields run
+// makes and drops one per packet.
+var packetPool = sync.Pool{New: func() any { return new(Packet) }}
 
 // DataSource is a named byte buffer, like Wireshark's tabs under the hex pane.
 type DataSource struct {

@@ -1188,46 +1188,45 @@ func fieldStr(b []byte) string { return fieldsEscape(asciiStr(b)) }
 // Wireshark's format_text does: text as is (backslashes too), C escapes
 // for \a \b \f \n \r \t \v, octal for other control characters, U+FFFD
 // for bytes that are not UTF-8.
-func formatText(b []byte) string {
-	var sb strings.Builder
+func formatText(b []byte) string { return string(appendFormatText(make([]byte, 0, len(b)+8), b)) }
+
+// appendFormatText appends formatText(b) to dst.
+func appendFormatText(dst []byte, b []byte) []byte {
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
 		case c >= 0x20 && c < 0x7f:
-			sb.WriteByte(c)
+			dst = append(dst, c)
 		case c == '\a':
-			sb.WriteString(`\a`)
+			dst = append(dst, `\a`...)
 		case c == '\b':
-			sb.WriteString(`\b`)
+			dst = append(dst, `\b`...)
 		case c == '\f':
-			sb.WriteString(`\f`)
+			dst = append(dst, `\f`...)
 		case c == '\n':
-			sb.WriteString(`\n`)
+			dst = append(dst, `\n`...)
 		case c == '\r':
-			sb.WriteString(`\r`)
+			dst = append(dst, `\r`...)
 		case c == '\t':
-			sb.WriteString(`\t`)
+			dst = append(dst, `\t`...)
 		case c == '\v':
-			sb.WriteString(`\v`)
+			dst = append(dst, `\v`...)
 		case c >= 0x80:
 			r, n := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && n <= 1 {
-				sb.WriteRune(utf8.RuneError)
+				dst = utf8.AppendRune(dst, utf8.RuneError)
 				i++
 				continue
 			}
-			sb.Write(b[i : i+n])
+			dst = append(dst, b[i:i+n]...)
 			i += n
 			continue
 		default:
-			sb.WriteByte('\\')
-			sb.WriteByte('0' + c>>6)
-			sb.WriteByte('0' + c>>3&7)
-			sb.WriteByte('0' + c&7)
+			dst = append(dst, '\\', '0'+c>>6, '0'+c>>3&7, '0'+c&7)
 		}
 		i++
 	}
-	return sb.String()
+	return dst
 }
 
 // looksLikeHTTP is Wireshark's HTTP heuristic for TCP (dissect_http_heur_tcp):

@@ -82,7 +82,7 @@ func (a *httpStage) dissectOther(p *Packet, n int, tcpNode *Field) {
 		p.Tree = append(p.Tree, h)
 		if conv.lastURIMsg >= 0 {
 			if host, port, ok := strings.Cut(a.uri(a.msgs.at(conv.lastURIMsg)), ":"); ok {
-				h.Add(p.tree.newNode(Field{Name: "http.proxy_connect_host", Kind: KindString, S: host}, "[Proxy-Connect-Hostname: "+host+"]"))
+				h.Add(p.tree.newNode(Field{Name: "http.proxy_connect_host", Kind: KindString, S: host}, "[Proxy-Connect-Hostname: %s]", host))
 				pn := uint64(uint16(strtolDec(port)))
 				h.Add(p.tree.newNode(Field{Name: "http.proxy_connect_port", Kind: KindUint, U: pn, Bits: 16}, "[Proxy-Connect-Port: %d]", pn))
 			}
@@ -224,17 +224,30 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 	}
 	kind := httpOther
 	hasURI := false
+	// The first line's node and its expert info are for a tree shown,
+	// http.chat or a filter on _ws (which wants all).
+	full := d.p.tree.wants("http.chat")
 	for _, l := range p.lines {
 		line := b[l.start : l.start+l.n]
 		whole := b[l.start:l.end]
-		label := formatText(whole)
+		if l.start1 && !full {
+			kind = l.kind
+			t := d.p.tree.at(src, base).field("", KindNone, l.start, l.end-l.start, "")
+			if kind == httpResponse {
+				d.responseLine(t, line, src, base+l.start)
+			} else if d.requestLine(t, line, src, base+l.start) {
+				hasURI = true
+			}
+			continue
+		}
 		if l.start1 {
+			label := formatText(whole)
 			kind = l.kind
 			t := d.p.tree.at(src, base).field("", KindNone, l.start, l.end-l.start, label)
 			h.Add(t)
-			ex := t.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Expert Info (Chat/Sequence): "+label+"]"))
-			ex.Add(d.p.tree.newNode(Field{Name: "http.chat"}, "["+label+"]"))
-			ex.Add(d.p.tree.newNode(Field{Name: "_ws.expert.message", Kind: KindString, S: label, Hidden: true}, "Message: "+label))
+			ex := t.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Expert Info (Chat/Sequence): %s]", label))
+			ex.Add(d.p.tree.newNode(Field{Name: "http.chat"}, "[%s]", label))
+			ex.Add(d.p.tree.newNode(Field{Name: "_ws.expert.message", Kind: KindString, S: label, Hidden: true}, "Message: %s", label))
 			expertLevels(ex, "Chat", "Sequence", func(f Field) *Field { return d.p.tree.newNode(f, f.Label) })
 			if kind == httpResponse {
 				d.responseLine(t, line, src, base+l.start)
@@ -243,14 +256,16 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 			}
 			continue
 		}
-		d.header(h, b, l, kind, src, base)
+		if d.p.tree.want == nil || d.p.tree.want.all || d.p.tree.want.httpHeaders {
+			d.header(h, b, l, kind, src, base)
+		}
 	}
 	if p.blank >= 0 {
 		_, next := lineEnd(b, p.blank, false)
-		h.Add(d.p.tree.at(src, base).field("", KindNone, p.blank, next-p.blank, formatText(b[p.blank:next])))
+		h.Add(d.p.tree.at(src, base).field("", KindNone, p.blank, next-p.blank, "%s", textOf(b[p.blank:next])))
 	}
-	if p.hasHost && hasURI {
-		h.Add(d.p.tree.newNode(Field{Name: "http.request.full_uri", Kind: KindString, S: fieldsEscape(fullURI(p.method, p.host, p.uri))}, "[Full request URI: "+fieldsEscape(fullURI(p.method, p.host, p.uri))+"]"))
+	if p.hasHost && hasURI && d.p.tree.wants("http.request.full_uri") {
+		h.Add(d.p.tree.newNode(Field{Name: "http.request.full_uri", Kind: KindString, S: fieldsEscape(fullURI(p.method, p.host, p.uri))}, "[Full request URI: %s]", fieldsEscape(fullURI(p.method, p.host, p.uri))))
 	}
 	d.pairing(h, m, kind)
 	d.messageInfo(m, p, b, src, base, h, info)
@@ -274,7 +289,9 @@ func (d *httpDissector) messageInfo(m *httpMsg, p *httpParsed, b []byte, src, ba
 				break
 			}
 		}
-		info.WriteString(formatText(b[first.start:first.start+first.n]) + " ")
+		if d.p.tree.cols() {
+			info.WriteString(formatText(b[first.start:first.start+first.n]) + " ")
+		}
 	default:
 		info.WriteString(infoAfter(info, "Continuation"))
 	}
@@ -302,7 +319,7 @@ func (d *httpDissector) requestLine(t *Field, line []byte, src, base int) bool {
 		return false
 	}
 	method := fieldStr(line[:n])
-	t.Add(d.p.tree.at(src, base).str("http.request.method", 0, n, method, "Request Method: "+method))
+	t.Add(d.p.tree.at(src, base).str("http.request.method", 0, n, method, "Request Method: %s", method))
 	if next > 2 && line[next-1] == ' ' && line[next-2] == ' ' {
 		next--
 	}
@@ -310,24 +327,24 @@ func (d *httpDissector) requestLine(t *Field, line []byte, src, base int) bool {
 	rest := line[off:]
 	n, next = tokenLen(rest)
 	uri := fieldStr(rest[:n])
-	u := t.Add(d.p.tree.at(src, base).str("http.request.uri", off, n, uri, "Request URI: "+uri))
+	u := t.Add(d.p.tree.at(src, base).str("http.request.uri", off, n, uri, "Request URI: %s", uri))
 	if q := strings.IndexByte(uri, '?'); q >= 0 && len(uri)-q > 1 {
 		path, query := uri[:q], uri[q+1:]
-		u.Add(d.p.tree.at(src, base).str("http.request.uri.path", off, q, path, "Request URI Path: "+path))
-		qf := u.Add(d.p.tree.at(src, base).str("http.request.uri.query", off+q+1, n-q-1, query, "Request URI Query: "+query))
+		u.Add(d.p.tree.at(src, base).str("http.request.uri.path", off, q, path, "Request URI Path: %s", path))
+		qf := u.Add(d.p.tree.at(src, base).str("http.request.uri.query", off+q+1, n-q-1, query, "Request URI Query: %s", query))
 		po := off + q + 1
 		for _, par := range strings.Split(query, "&") {
 			if par == "" {
 				po++
 				continue
 			}
-			qf.Add(d.p.tree.at(src, base).str("http.request.uri.query.parameter", po, len(par), par, "Request URI Query Parameter: "+par))
+			qf.Add(d.p.tree.at(src, base).str("http.request.uri.query.parameter", po, len(par), par, "Request URI Query Parameter: %s", par))
 			po += len(par) + 1
 		}
 	}
 	off += next
 	ver := fieldStr(line[off:])
-	t.Add(d.p.tree.at(src, base).str("http.request.version", off, len(line)-off, ver, "Request Version: "+ver))
+	t.Add(d.p.tree.at(src, base).str("http.request.version", off, len(line)-off, ver, "Request Version: %s", ver))
 	return true
 }
 
@@ -338,7 +355,7 @@ func (d *httpDissector) responseLine(t *Field, line []byte, src, base int) {
 		return
 	}
 	ver := fieldStr(line[:n])
-	t.Add(d.p.tree.at(src, base).str("http.response.version", 0, n, ver, "Response Version: "+ver))
+	t.Add(d.p.tree.at(src, base).str("http.response.version", 0, n, ver, "Response Version: %s", ver))
 	off := next
 	rest := line[off:]
 	n, next = tokenLen(rest)
@@ -350,19 +367,40 @@ func (d *httpDissector) responseLine(t *Field, line []byte, src, base int) {
 	c.U, c.Bits = uint64(uint16(code)), 16
 	t.Add(c)
 	desc := statusText(code)
-	t.Add(d.p.tree.at(src, base).str("http.response.code.desc", off, 3, desc, "[Status Code Description: "+desc+"]"))
+	t.Add(d.p.tree.at(src, base).str("http.response.code.desc", off, 3, desc, "[Status Code Description: %s]", desc))
 	off += next
 	if off < len(line) {
 		ph := fieldStr(line[off:])
-		t.Add(d.p.tree.at(src, base).str("http.response.phrase", off, len(line)-off, ph, "Response Phrase: "+ph))
+		t.Add(d.p.tree.at(src, base).str("http.response.phrase", off, len(line)-off, ph, "Response Phrase: %s", ph))
 	}
 }
+
+// httpHeaderNode reports whether header (below) makes a field named
+// name: a header's own field, or one of the lines' and values' fields.
+func httpHeaderNode(name string) bool {
+	switch name {
+	case "http.bad_header_name", "http.content_length", "http.content_length_header", "http.cookie", "http.cookie_pair",
+		"http.request.line", "http.response.line", "http.unknown_header":
+		return true
+	}
+	return httpHeaderFieldNames[name]
+}
+
+// httpHeaderFieldNames are the fields of the known headers
+// (httpHeaderFields' values).
+var httpHeaderFieldNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range httpHeaderFields {
+		m[f] = true
+	}
+	return m
+}()
 
 // header is process_header's tree.
 func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, src, base int) {
 	line := b[l.start : l.start+l.n]
 	whole := b[l.start:l.end]
-	label := formatText(whole)
+	label := textOf(whole)
 	lineName := ""
 	switch kind {
 	case httpRequest:
@@ -374,14 +412,18 @@ func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, sr
 		if lineName == "" {
 			return
 		}
-		f := d.p.tree.at(src, base).str(lineName, l.start, len(whole), fieldStr(whole), label)
+		var v string
+		if d.p.tree.wants(lineName) {
+			v = fieldStr(whole)
+		}
+		f := d.p.tree.at(src, base).str(lineName, l.start, len(whole), v, "%s", label)
 		f.Hidden = hide
 		h.Add(f)
 	}
 	name := line[:l.colon]
 	if !validHeaderName(name) {
 		if lineName == "" {
-			h.Add(d.p.tree.at(src, base).str("http.unknown_header", l.start, len(whole), fieldsEscape(label), label))
+			h.Add(d.p.tree.at(src, base).str("http.unknown_header", l.start, len(whole), fieldsEscape(formatText(whole)), "%s", label))
 		} else {
 			lineFld(false)
 		}
@@ -392,13 +434,21 @@ func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, sr
 	fieldName, known := httpHeaderFields[strings.ToLower(string(name))]
 	if !known {
 		if lineName == "" {
-			h.Add(d.p.tree.at(src, base).str("http.unknown_header", l.start, len(whole), fieldsEscape(label), label))
+			var v string
+			if d.p.tree.wants("http.unknown_header") {
+				v = fieldsEscape(formatText(whole))
+			}
+			h.Add(d.p.tree.at(src, base).str("http.unknown_header", l.start, len(whole), v, "%s", label))
 		} else {
 			lineFld(false)
 		}
 		return
 	}
-	f := h.Add(d.p.tree.at(src, base).str(fieldName, l.start, len(whole), fieldStr(value), label))
+	var v string
+	if d.p.tree.wants(fieldName) {
+		v = fieldStr(value)
+	}
+	f := h.Add(d.p.tree.at(src, base).str(fieldName, l.start, len(whole), v, "%s", label))
 	lineFld(true)
 	vo := l.start + len(line) - len(value)
 	switch fieldName {
@@ -423,7 +473,7 @@ func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, sr
 				j++
 			}
 			pair := fieldStr(value[i:j])
-			f.Add(d.p.tree.at(src, base).str("http.cookie_pair", vo+i, j-i, pair, "Cookie pair: "+pair))
+			f.Add(d.p.tree.at(src, base).str("http.cookie_pair", vo+i, j-i, pair, "Cookie pair: %s", pair))
 			i = j
 		}
 	}
@@ -460,7 +510,7 @@ func (d *httpDissector) pairing(h *Field, m *httpMsg, kind httpKind) {
 			h.Add(d.p.tree.newNode(Field{Name: "http.response_number", Kind: KindUint, U: uint64(curr.number)}, "[HTTP response %d/%d]", curr.number, total))
 			if curr.reqFrame > 0 {
 				dt := time.Duration(d.ts - curr.reqTs)
-				h.Add(d.p.tree.newNode(Field{Name: "http.time", Kind: KindDuration, D: dt}, "[Time since request: "+formatSeconds(dt)+" seconds]"))
+				h.Add(d.p.tree.newNode(Field{Name: "http.time", Kind: KindDuration, D: dt}, "[Time since request: %s seconds]", seconds(dt)))
 			}
 		}
 		if prev != nil && prev.reqFrame > 0 {
@@ -485,7 +535,7 @@ func (d *httpDissector) pairing(h *Field, m *httpMsg, kind httpKind) {
 				u = fullURI(httpMethodList[r.method], []byte(a.strs[r.host]), u)
 			}
 			u = fieldsEscape(u)
-			h.Add(d.p.tree.newNode(Field{Name: "http.response_for.uri", Kind: KindString, S: u}, "[Request URI: "+u+"]"))
+			h.Add(d.p.tree.newNode(Field{Name: "http.response_for.uri", Kind: KindString, S: u}, "[Request URI: %s]", u))
 		}
 	case httpRequest:
 		boolFld("http.request")
@@ -582,9 +632,9 @@ func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
 		cs := c.Add(d.p.tree.at(src, base).field("http.chunk_size", KindUint, off, next-off, "Chunk size: %d octet%s", size, plural(size)))
 		cs.U, cs.Bits = uint64(size), 32
 		if size > 0 {
-			c.Add(d.p.tree.newNode(Field{Name: "http.chunk_data", Kind: KindBytes, B: b[next:end], Source: src, Start: base + next, Len: end - next}, "Chunk data: "+truncHex(b[next:end])))
+			c.Add(d.p.tree.newNode(Field{Name: "http.chunk_data", Kind: KindBytes, B: b[next:end], Source: src, Start: base + next, Len: end - next}, "Chunk data: %s", truncHexOf(b[next:end])))
 			if end+2 <= len(b) {
-				c.Add(d.p.tree.newNode(Field{Name: "http.chunk_boundary", Kind: KindBytes, B: b[end : end+2], Source: src, Start: base + end, Len: 2}, "Chunk boundary: "+truncHex(b[end:end+2])))
+				c.Add(d.p.tree.newNode(Field{Name: "http.chunk_boundary", Kind: KindBytes, B: b[end : end+2], Source: src, Start: base + end, Len: 2}, "Chunk boundary: %s", truncHexOf(b[end:end+2])))
 			}
 			off = end + 2
 			continue
@@ -600,7 +650,7 @@ func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
 		}
 		if tlen > 0 {
 			tp := fieldStr(b[off : off+tlen])
-			t.Add(d.p.tree.at(src, base).str("http.chunked_trailer_part", off, tlen, tp, "trailer-part: "+tp))
+			t.Add(d.p.tree.at(src, base).str("http.chunked_trailer_part", off, tlen, tp, "trailer-part: %s", tp))
 			off += tlen
 		}
 		if hn == 0 {
@@ -662,6 +712,11 @@ func (d *httpDissector) media(h *Field, p *httpParsed, body []byte, src, base in
 		d.dataNode(h, body, src, base)
 		appendProtocol(d.p, "data")
 	case mediaTextLines[ct]:
+		if !d.p.tree.cols() {
+			// A want list: the lines are unnamed nodes.
+			top("data-text-lines", "")
+			break
+		}
 		lines := textLines(body)
 		f := top("data-text-lines", fmt.Sprintf("Line-based text data: %s (%d lines)", ct, len(lines)))
 		off := 0

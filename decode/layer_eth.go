@@ -96,6 +96,9 @@ func (c *dctx) ethernet(off int) {
 		// IP sets the row's addresses (or, cut short, leaves them ours).
 		c.p.Tree = append(c.p.Tree, c.proto("eth", off, 14, ""))
 		c.etherPayload(t, off+14, c.frameEnd())
+		if !c.cols() {
+			return
+		}
 		if c.sum.Src == "" {
 			c.sum.Src = net.HardwareAddr(d[6:12]).String()
 		}

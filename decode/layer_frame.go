@@ -88,17 +88,19 @@ func (c *dctx) frame(lt layers.LinkType) {
 	encap, encapName := wtapEncap(lt)
 	f.Add(c.int("frame.encap_type", 0, 0, int64(encap), "Encapsulation type: %s (%d)", encapName, encap))
 	ts := c.ci.Timestamp
-	arrival := ts.Local().Format("Jan _2, 2006 15:04:05.000000000 MST")
-	f.Add(c.str("frame.time", 0, 0, arrival, "Arrival Time: "+arrival))
+	if c.wants("frame.time") {
+		arrival := ts.Local().Format("Jan _2, 2006 15:04:05.000000000 MST")
+		f.Add(c.str("frame.time", 0, 0, arrival, "Arrival Time: %s", arrival))
+	}
 	f.Add(c.node(Field{Name: "frame.offset_shift", Label: "[Time shift for this packet: 0.000000000 seconds]", Kind: KindDuration}))
-	f.Add(c.node(Field{Name: "frame.time_epoch", Label: fmt.Sprintf("Epoch Time: %d.%09d seconds", ts.Unix(), ts.Nanosecond()), Kind: KindTime, T: ts}))
+	f.Add(c.fieldOf(Field{Name: "frame.time_epoch", Kind: KindTime, T: ts}, "Epoch Time: %d.%09d seconds", ts.Unix(), ts.Nanosecond()))
 	var delta time.Duration
 	if prev, ok := c.a.lay.times.get(c.n - 1); ok {
 		delta = time.Duration(ts.UnixNano() - prev)
 	}
-	f.Add(c.node(Field{Name: "frame.time_delta", Label: "[Time delta from previous captured frame: " + formatSeconds(delta) + " seconds]", Kind: KindDuration, D: delta}))
+	f.Add(c.fieldOf(Field{Name: "frame.time_delta", Kind: KindDuration, D: delta}, "[Time delta from previous captured frame: %s seconds]", seconds(delta)))
 	rel := ts.Sub(c.a.first)
-	f.Add(c.node(Field{Name: "frame.time_relative", Label: "[Time since reference or first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel}))
+	f.Add(c.fieldOf(Field{Name: "frame.time_relative", Kind: KindDuration, D: rel}, "[Time since reference or first frame: %s seconds]", seconds(rel)))
 	f.Add(c.uint("frame.number", 0, 0, uint64(c.n), 0, "Frame Number: %d", c.n))
 	f.Add(c.uint("frame.len", 0, 0, uint64(wire), 0, "Frame Length: %d bytes (%d bits)", wire, wire*8))
 	f.Add(c.uint("frame.cap_len", 0, 0, uint64(capLen), 0, "Capture Length: %d bytes (%d bits)", capLen, capLen*8))

@@ -120,8 +120,8 @@ func (c *dctx) ipv4(off, end int) int {
 	appendProtocol(c.p, "ip")
 	c.setCol("IPv4", "")
 	b0 := uint64(d[0])
-	ip.Add(c.uint("ip.version", off, 1, b0>>4, 0, bitsLabel(b0, 0xf0, 8, fmt.Sprintf("Version: %d", d[0]>>4))))
-	ip.Add(c.uint("ip.hdr_len", off, 1, uint64(ihl), 0, bitsLabel(b0, 0x0f, 8, fmt.Sprintf("Header Length: %d bytes (%d)", ihl, ihl/4))))
+	ip.Add(c.uint("ip.version", off, 1, b0>>4, 0, "%s = Version: %d", bits(b0, 0xf0, 8), d[0]>>4))
+	ip.Add(c.uint("ip.hdr_len", off, 1, uint64(ihl), 0, "%s = Header Length: %d bytes (%d)", bits(b0, 0x0f, 8), ihl, ihl/4))
 	if ihl < 20 {
 		c.info = fmt.Sprintf("Bogus IP header length (%d, must be at least 20)", ihl)
 		return 0
@@ -146,37 +146,25 @@ func (c *dctx) ipv4(off, end int) int {
 	dscp, ecn := ds>>2, ds&3
 	ds1, ds2 := dscpName(dscp)
 	dsf := ip.Add(c.hex("ip.dsfield", off+1, 1, uint64(ds), 8, "Differentiated Services Field: 0x%02x (DSCP: %s, ECN: %s)", ds, ds1, ecnNames[ecn][0]))
-	dsf.Add(c.uint("ip.dsfield.dscp", off+1, 1, uint64(dscp), 0, bitsLabel(uint64(ds), 0xfc, 8, fmt.Sprintf("Differentiated Services Codepoint: %s (%d)", ds2, dscp))))
-	dsf.Add(c.uint("ip.dsfield.ecn", off+1, 1, uint64(ecn), 0, bitsLabel(uint64(ds), 0x03, 8, fmt.Sprintf("Explicit Congestion Notification: %s (%d)", ecnNames[ecn][1], ecn))))
+	dsf.Add(c.uint("ip.dsfield.dscp", off+1, 1, uint64(dscp), 0, "%s = Differentiated Services Codepoint: %s (%d)", bits(uint64(ds), 0xfc, 8), ds2, dscp))
+	dsf.Add(c.uint("ip.dsfield.ecn", off+1, 1, uint64(ecn), 0, "%s = Explicit Congestion Notification: %s (%d)", bits(uint64(ds), 0x03, 8), ecnNames[ecn][1], ecn))
 	tl := int(be16(d[2:]))
-	lenLabel := fmt.Sprintf("Total Length: %d", tl)
 	if tl == 0 && !c.inError {
 		tl = end - off
-		lenLabel = fmt.Sprintf("Total Length: %d bytes (reported as 0, presumed to be because of \"TCP segmentation offload\" (TSO))", tl)
+		ip.Add(c.uint("ip.len", off+2, 2, uint64(tl), 0, "Total Length: %d bytes (reported as 0, presumed to be because of \"TCP segmentation offload\" (TSO))", tl))
+	} else {
+		ip.Add(c.uint("ip.len", off+2, 2, uint64(tl), 0, "Total Length: %d", tl))
 	}
-	ip.Add(c.uint("ip.len", off+2, 2, uint64(tl), 0, lenLabel))
 	id := be16(d[4:])
 	ip.Add(c.hex("ip.id", off+4, 2, uint64(id), 16, "Identification: 0x%04x (%d)", id, id))
 	fw := uint64(be16(d[6:]))
 	flags := fw >> 13
-	flagText := fmt.Sprintf("Flags: 0x%x", flags)
-	switch {
-	case flags&2 != 0 && flags&1 != 0:
-		flagText += ", Don't fragment, More fragments"
-	case flags&2 != 0:
-		flagText += ", Don't fragment"
-	case flags&1 != 0:
-		flagText += ", More fragments"
-	}
-	if flags&4 != 0 {
-		flagText += ", Reserved bit"
-	}
-	fl := ip.Add(c.hex("ip.flags", off+6, 1, flags, 8, bitsLabel(uint64(d[6]), 0xe0, 8, flagText)))
+	fl := ip.Add(c.hex("ip.flags", off+6, 1, flags, 8, "%s = Flags: 0x%x%s", bits(uint64(d[6]), 0xe0, 8), flags, later(ipFlagsText, flags)))
 	c.flagBit(fl, "ip.flags.rb", "Reserved bit", off+6, 1, uint64(d[6]), 0x80, 8)
 	c.flagBit(fl, "ip.flags.df", "Don't fragment", off+6, 1, uint64(d[6]), 0x40, 8)
 	c.flagBit(fl, "ip.flags.mf", "More fragments", off+6, 1, uint64(d[6]), 0x20, 8)
 	fragOff := int(fw&0x1fff) * 8
-	ip.Add(c.uint("ip.frag_offset", off+6, 2, uint64(fw&0x1fff), 16, bitsLabel(fw, 0x1fff, 16, fmt.Sprintf("Fragment Offset: %d", fragOff))))
+	ip.Add(c.uint("ip.frag_offset", off+6, 2, uint64(fw&0x1fff), 16, "%s = Fragment Offset: %d", bits(fw, 0x1fff, 16), fragOff))
 	if !c.inError {
 		c.ttl = d[8]
 	}
@@ -213,17 +201,34 @@ func (c *dctx) ipv4(off, end int) int {
 // addrFields adds the source and destination addresses with the hidden
 // fields filters use (ip.addr, ip.src_host, ip.host).
 func (c *dctx) addrFields(parent *Field, pfx string, src, dst netip.Addr, so, do, n int) {
-	s := src.String()
-	parent.Add(c.ip(pfx+".src", so, n, src, "Source Address: "+s))
-	parent.Add(hidden(c.ip(pfx+".addr", so, n, src, "Source or Destination Address: "+s)))
-	parent.Add(hidden(c.str(pfx+".src_host", so, n, s, "Source Host: "+s)))
-	parent.Add(hidden(c.str(pfx+".host", so, n, s, "Source or Destination Host: "+s)))
-	t := dst.String()
-	parent.Add(c.ip(pfx+".dst", do, n, dst, "Destination Address: "+t))
-	parent.Add(hidden(c.ip(pfx+".addr", do, n, dst, "Source or Destination Address: "+t)))
-	parent.Add(hidden(c.str(pfx+".dst_host", do, n, t, "Destination Host: "+t)))
-	parent.Add(hidden(c.str(pfx+".host", do, n, t, "Source or Destination Host: "+t)))
+	names := &ipAddrNames
+	if pfx == "ipv6" {
+		names = &ipv6AddrNames
+	}
+	parent.Add(c.ip(names.src, so, n, src, "Source Address: %s", src))
+	parent.Add(hidden(c.ip(names.addr, so, n, src, "Source or Destination Address: %s", src)))
+	var s, t string
+	if c.wants(names.srcHost) || c.wants(names.host) {
+		s = src.String()
+	}
+	parent.Add(hidden(c.str(names.srcHost, so, n, s, "Source Host: %s", src)))
+	parent.Add(hidden(c.str(names.host, so, n, s, "Source or Destination Host: %s", src)))
+	parent.Add(c.ip(names.dst, do, n, dst, "Destination Address: %s", dst))
+	parent.Add(hidden(c.ip(names.addr, do, n, dst, "Source or Destination Address: %s", dst)))
+	if c.wants(names.dstHost) || c.wants(names.host) {
+		t = dst.String()
+	}
+	parent.Add(hidden(c.str(names.dstHost, do, n, t, "Destination Host: %s", dst)))
+	parent.Add(hidden(c.str(names.host, do, n, t, "Source or Destination Host: %s", dst)))
 }
+
+// addrNames are the address fields of IPv4 and IPv6.
+type addrNames struct{ src, dst, addr, srcHost, dstHost, host string }
+
+var (
+	ipAddrNames   = addrNames{"ip.src", "ip.dst", "ip.addr", "ip.src_host", "ip.dst_host", "ip.host"}
+	ipv6AddrNames = addrNames{"ipv6.src", "ipv6.dst", "ipv6.addr", "ipv6.src_host", "ipv6.dst_host", "ipv6.host"}
+)
 
 var ipv4OptNames = map[uint8]string{0: "End of Options List (EOL)", 1: "No Operation (NOP)", 7: "Record Route", 68: "Time Stamp",
 	130: "Security", 131: "Loose Source Route", 137: "Strict Source Route", 136: "Stream ID", 148: "Router Alert"}
@@ -452,4 +457,21 @@ func (s *layerState) addFragment(n int, f *Frame) {
 	if err == nil {
 		f.Layers = append(f.Layers, lt)
 	}
+}
+
+// ipFlagsText is what the IPv4 flags' label says after their value.
+func ipFlagsText(flags uint64) string {
+	var t string
+	switch {
+	case flags&2 != 0 && flags&1 != 0:
+		t = ", Don't fragment, More fragments"
+	case flags&2 != 0:
+		t = ", Don't fragment"
+	case flags&1 != 0:
+		t = ", More fragments"
+	}
+	if flags&4 != 0 {
+		t += ", Reserved bit"
+	}
+	return t
 }

@@ -47,16 +47,16 @@ func (c *dctx) ipv6(off, end int) int {
 	c.setCol("IPv6", "")
 	w := uint64(binary.BigEndian.Uint32(d))
 	ver := w >> 28
-	ip.Add(c.uint("ipv6.version", off, 1, ver, 0, bitsLabel(uint64(d[0]), 0xf0, 8, fmt.Sprintf("Version: %d", ver))))
-	ip.Add(hidden(c.uint("ip.version", off, 1, ver, 0, bitsLabel(uint64(d[0]), 0xf0, 8, fmt.Sprintf("Version: %d [This field makes the filter match on \"ip.version == %d\" possible]", ver, ver)))))
+	ip.Add(c.uint("ipv6.version", off, 1, ver, 0, "%s = Version: %d", bits(uint64(d[0]), 0xf0, 8), ver))
+	ip.Add(hidden(c.uint("ip.version", off, 1, ver, 0, "%s = Version: %d [This field makes the filter match on \"ip.version == %d\" possible]", bits(uint64(d[0]), 0xf0, 8), ver, ver)))
 	tc := uint8(w >> 20)
 	dscp, ecn := tc>>2, tc&3
 	ds1, ds2 := dscpName(dscp)
-	tcf := ip.Add(c.hex("ipv6.tclass", off, 4, uint64(tc), 32, bitsLabel(w, 0x0ff00000, 32, fmt.Sprintf("Traffic Class: 0x%02x (DSCP: %s, ECN: %s)", tc, ds1, ecnNames[ecn][0]))))
-	tcf.Add(c.uint("ipv6.tclass.dscp", off, 4, uint64(dscp), 0, bitsLabel(w, 0x0fc00000, 32, fmt.Sprintf("Differentiated Services Codepoint: %s (%d)", ds2, dscp))))
-	tcf.Add(c.uint("ipv6.tclass.ecn", off, 4, uint64(ecn), 0, bitsLabel(w, 0x00300000, 32, fmt.Sprintf("Explicit Congestion Notification: %s (%d)", ecnNames[ecn][1], ecn))))
+	tcf := ip.Add(c.hex("ipv6.tclass", off, 4, uint64(tc), 32, "%s = Traffic Class: 0x%02x (DSCP: %s, ECN: %s)", bits(w, 0x0ff00000, 32), tc, ds1, ecnNames[ecn][0]))
+	tcf.Add(c.uint("ipv6.tclass.dscp", off, 4, uint64(dscp), 0, "%s = Differentiated Services Codepoint: %s (%d)", bits(w, 0x0fc00000, 32), ds2, dscp))
+	tcf.Add(c.uint("ipv6.tclass.ecn", off, 4, uint64(ecn), 0, "%s = Explicit Congestion Notification: %s (%d)", bits(w, 0x00300000, 32), ecnNames[ecn][1], ecn))
 	flow := w & 0xfffff
-	ip.Add(c.hex("ipv6.flow", off+1, 3, flow, 24, bitsLabel(w&0xffffff, 0x0fffff, 24, fmt.Sprintf("Flow Label: 0x%05x", flow))))
+	ip.Add(c.hex("ipv6.flow", off+1, 3, flow, 24, "%s = Flow Label: 0x%05x", bits(w&0xffffff, 0x0fffff, 24), flow))
 	plen := int(be16(d[4:]))
 	ip.Add(c.uint("ipv6.plen", off+4, 2, uint64(plen), 0, "Payload Length: %d", plen))
 	nxt := d[6]
@@ -196,14 +196,14 @@ func (c *dctx) ipv6Frag(ip *Field, off int) (nxt uint8, next int, frag, ok bool)
 	e.Add(c.hex("ipv6.fraghdr.reserved_octet", off+1, 1, uint64(d[1]), 8, "Reserved octet: 0x%02x", d[1]))
 	w := uint64(be16(d[2:]))
 	fo := w >> 3
-	e.Add(c.uint("ipv6.fraghdr.offset", off+2, 2, fo, 0, bitsLabel(w, 0xfff8, 16, fmt.Sprintf("Offset: %d", fo))))
-	e.Add(c.uint("ipv6.fraghdr.reserved_bits", off+2, 2, w>>1&3, 0, bitsLabel(w, 0x0006, 16, fmt.Sprintf("Reserved bits: %d", w>>1&3))))
+	e.Add(c.uint("ipv6.fraghdr.offset", off+2, 2, fo, 0, "%s = Offset: %d", bits(w, 0xfff8, 16), fo))
+	e.Add(c.uint("ipv6.fraghdr.reserved_bits", off+2, 2, w>>1&3, 0, "%s = Reserved bits: %d", bits(w, 0x0006, 16), w>>1&3))
 	more := w&1 != 0
 	moreText := "No"
 	if more {
 		moreText = "Yes"
 	}
-	e.Add(c.bool("ipv6.fraghdr.more", off+2, 2, more, bitsLabel(w, 1, 16, "More Fragments: "+moreText)))
+	e.Add(c.bool("ipv6.fraghdr.more", off+2, 2, more, "%s = More Fragments: %s", bits(w, 1, 16), moreText))
 	ident := binary.BigEndian.Uint32(d[4:])
 	e.Add(c.hex("ipv6.fraghdr.ident", off+4, 4, uint64(ident), 32, "Identification: 0x%08x", ident))
 	frag = fo != 0 || more

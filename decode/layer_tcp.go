@@ -162,7 +162,7 @@ func (c *dctx) tcp(off, end int) {
 	}
 	if thl < 20 {
 		t.Label = fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d", sp, dp)
-		t.Add(c.uint("tcp.hdr_len", off+12, 1, uint64(thl), 0, bitsLabel(uint64(d[12]), 0xf0, 8, fmt.Sprintf("Header Length: %d bytes (%d)", thl, thl/4))))
+		t.Add(c.uint("tcp.hdr_len", off+12, 1, uint64(thl), 0, "%s = Header Length: %d bytes (%d)", bits(uint64(d[12]), 0xf0, 8), thl, thl/4))
 		cwin := uint64(win)
 		if fl&thSYN == 0 && scale >= 0 {
 			cwin <<= uint(scale)
@@ -185,17 +185,17 @@ func (c *dctx) tcp(off, end int) {
 		nxt++
 	}
 	t.Add(c.uint("tcp.nxtseq", off, 0, uint64(nxt), 0, "[Next Sequence Number: %d%s]", nxt, rel))
-	ackLabel := fmt.Sprintf("Acknowledgment Number: %d", ack)
+	ackRel := ""
 	if fl&thACK != 0 && st != nil {
-		ackLabel += "    (relative ack number)"
+		ackRel = "    (relative ack number)"
 	}
-	t.Add(c.uint("tcp.ack", off+8, 4, uint64(ack), 0, ackLabel))
+	t.Add(c.uint("tcp.ack", off+8, 4, uint64(ack), 0, "Acknowledgment Number: %d%s", ack, ackRel))
 	t.Add(c.uint("tcp.ack_raw", off+8, 4, uint64(ackRaw), 0, "Acknowledgment number (raw): %d", ackRaw))
-	t.Add(c.uint("tcp.hdr_len", off+12, 1, uint64(thl), 0, bitsLabel(uint64(d[12]), 0xf0, 8, fmt.Sprintf("Header Length: %d bytes (%d)", thl, thl/4))))
+	t.Add(c.uint("tcp.hdr_len", off+12, 1, uint64(thl), 0, "%s = Header Length: %d bytes (%d)", bits(uint64(d[12]), 0xf0, 8), thl, thl/4))
 	flw := uint64(fl)
-	ff := t.Add(c.hex("tcp.flags", off+12, 2, flw, 16, "Flags: 0x%03x (%s)", fl, tcpFlagList(fl)))
+	ff := t.Add(c.hex("tcp.flags", off+12, 2, flw, 16, "Flags: 0x%03x (%s)", fl, later(tcpFlagListOf, flw)))
 	res := flw&0xe00 != 0
-	ff.Add(c.bool("tcp.flags.res", off+12, 1, res, bitsLabel(flw, 0xe00, 12, "Reserved: "+setNotSet(res))))
+	ff.Add(c.bool("tcp.flags.res", off+12, 1, res, "%s = Reserved: %s", bits(flw, 0xe00, 12), setNotSet(res)))
 	c.flagBit(ff, "tcp.flags.ae", "Accurate ECN", off+12, 1, flw, 0x100, 12)
 	c.flagBit(ff, "tcp.flags.cwr", "Congestion Window Reduced", off+13, 1, flw, 0x080, 12)
 	c.flagBit(ff, "tcp.flags.ece", "ECN-Echo", off+13, 1, flw, 0x040, 12)
@@ -205,8 +205,10 @@ func (c *dctx) tcp(off, end int) {
 	c.flagBit(ff, "tcp.flags.reset", "Reset", off+13, 1, flw, 0x004, 12)
 	c.flagBit(ff, "tcp.flags.syn", "Syn", off+13, 1, flw, 0x002, 12)
 	c.flagBit(ff, "tcp.flags.fin", "Fin", off+13, 1, flw, 0x001, 12)
-	fstr := tcpFlagStr(fl)
-	ff.Add(c.str("tcp.flags.str", off+12, 2, fstr, "[TCP Flags: "+fstr+"]"))
+	if c.wants("tcp.flags.str") {
+		fstr := tcpFlagStr(fl)
+		ff.Add(c.str("tcp.flags.str", off+12, 2, fstr, "[TCP Flags: %s]", fstr))
+	}
 	t.Add(c.uint("tcp.window_size_value", off+14, 2, uint64(win), 0, "Window: %d", win))
 	cwin := uint64(win)
 	if fl&thSYN == 0 {
@@ -247,30 +249,38 @@ func (c *dctx) tcp(off, end int) {
 		return
 	}
 	var opts []tcpOption
-	if thl > 20 {
+	if thl > 20 && (c.under("tcp.options") || c.under("tcp.option_kind") || c.under("tcp.option_len") || c.cols()) {
 		opts = c.tcpOptions(t, off+20, thl-20, st, dir)
 	}
 	var flags tcpFrameFlags
 	if st != nil {
 		flags = c.a.tcp.flags[uint32(c.n)]
-		cv := st.completeness()
-		t.Children = insertAfter(t.Children, "tcp.stream", c.uint("tcp.completeness", off, 0, uint64(cv), 0, "[Conversation completeness: %s (%d)]", completenessText(cv), cv))
-		tsn := t.Add(c.text(off, 0, "[Timestamps]"))
-		since := c.ci.Timestamp.Sub(st.Start)
-		tsn.Add(c.node(Field{Name: "tcp.time_relative", Label: "[Time since first frame in this TCP stream: " + formatSeconds(since) + " seconds]", Kind: KindDuration, D: since, Start: off}))
-		var acked uint32
-		acked, _ = c.a.tcp.acked.get(c.n)
-		if flags.flags != 0 || acked != 0 {
-			c.tcpAnalysisTree(t, st, &flags, acked&^ackedHasAnalysis, off)
+		if c.wants("tcp.completeness") {
+			cv := st.completeness()
+			t.Children = insertAfter(t.Children, "tcp.stream", c.uint("tcp.completeness", off, 0, uint64(cv), 0, "[Conversation completeness: %s (%d)]", completenessText(cv), cv))
+		}
+		if c.wants("tcp.time_relative") {
+			tsn := t.Add(c.text(off, 0, "[Timestamps]"))
+			since := c.ci.Timestamp.Sub(st.Start)
+			tsn.Add(c.fieldOf(Field{Name: "tcp.time_relative", Kind: KindDuration, D: since, Start: off}, "[Time since first frame in this TCP stream: %s seconds]", seconds(since)))
+		}
+		if c.under("tcp.analysis") {
+			var acked uint32
+			acked, _ = c.a.tcp.acked.get(c.n)
+			if flags.flags != 0 || acked != 0 {
+				c.tcpAnalysisTree(t, st, &flags, acked&^ackedHasAnalysis, off)
+			}
 		}
 	}
 	// Summary.
-	lbl := fmt.Sprintf("Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d", sp, dp, seq)
 	if fl&thACK != 0 {
-		lbl += fmt.Sprintf(", Ack: %d", ack)
+		t.relabel("Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d, Ack: %d, Len: %d", sp, dp, seq, ack, seglen)
+	} else {
+		t.relabel("Transmission Control Protocol, Src Port: %d, Dst Port: %d, Seq: %d, Len: %d", sp, dp, seq, seglen)
 	}
-	t.Label = lbl + fmt.Sprintf(", Len: %d", seglen)
-	c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, urg, seglen, opts, st, dir))
+	if c.cols() {
+		c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, urg, seglen, opts, st, dir))
+	}
 	c.tcpPayloadField(t, off, end, thl, seglen)
 }
 
@@ -282,11 +292,7 @@ func (c *dctx) tcpPayloadField(t *Field, off, end, thl, seglen int) {
 		if capEnd < ps {
 			capEnd = ps
 		}
-		label := ""
-		if !c.lite {
-			label = fmt.Sprintf("TCP payload (%d byte%s)", seglen, plural(seglen))
-		}
-		t.Add(c.node(Field{Name: "tcp.payload", Label: label, Kind: KindBytes, B: c.data[ps:capEnd], Start: ps, Len: capEnd - ps}))
+		t.Add(c.fieldOf(Field{Name: "tcp.payload", Kind: KindBytes, B: c.data[ps:capEnd], Start: ps, Len: capEnd - ps}, "TCP payload (%d byte%s)", seglen, plural(seglen)))
 		// A payload the snap length cut is no error for TCP, but with 1
 		// to 7 of 8 or more bytes captured one of tshark's heuristic
 		// dissectors reads past them.
@@ -322,15 +328,19 @@ func (c *dctx) tcpRow(t *Field, off, end int, d []byte, thl, seglen int) {
 	fl := uint16(d[12]&0x0f)<<8 | uint16(d[13])
 	st, seq, ack, dir, scale := c.tcpRelative(sp, binary.BigEndian.Uint32(d[4:]), binary.BigEndian.Uint32(d[8:]), fl)
 	cwin := uint64(be16(d[14:]))
-	var flags tcpFrameFlags
 	if st != nil {
 		t.Add(c.uint("tcp.stream", off, 0, uint64(st.Index), 0, ""))
-		flags = c.a.tcp.flags[uint32(c.n)]
-		if fl&thSYN == 0 && scale >= 0 {
-			cwin <<= uint(scale)
-		}
 	}
-	c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, be16(d[18:]), seglen, infoOptions(d[20:thl]), st, dir))
+	if c.cols() {
+		var flags tcpFrameFlags
+		if st != nil {
+			flags = c.a.tcp.flags[uint32(c.n)]
+			if fl&thSYN == 0 && scale >= 0 {
+				cwin <<= uint(scale)
+			}
+		}
+		c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, be16(d[18:]), seglen, infoOptions(d[20:thl]), st, dir))
+	}
 	c.tcpPayloadField(t, off, end, thl, seglen)
 }
 
@@ -668,3 +678,5 @@ func tcpOptionField(k byte, l int) string {
 	}
 	return "tcp.options.unknown"
 }
+
+func tcpFlagListOf(fl uint64) string { return tcpFlagList(uint16(fl)) }

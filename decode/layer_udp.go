@@ -98,8 +98,12 @@ func udpInfo(sp, dp uint16, ulen, ipLen int, zeroCk6 bool) string {
 
 // ports adds the source and destination ports with the hidden pfx.port.
 func (c *dctx) ports(parent *Field, pfx string, off int, sp, dp uint16) {
-	parent.Add(c.uint(pfx+".srcport", off, 2, uint64(sp), 0, "Source Port: %d", sp))
-	parent.Add(c.uint(pfx+".dstport", off+2, 2, uint64(dp), 0, "Destination Port: %d", dp))
-	parent.Add(hidden(c.uint(pfx+".port", off, 2, uint64(sp), 0, "Source or Destination Port: %d", sp)))
-	parent.Add(hidden(c.uint(pfx+".port", off+2, 2, uint64(dp), 0, "Source or Destination Port: %d", dp)))
+	src, dst, either := "udp.srcport", "udp.dstport", "udp.port"
+	if pfx == "tcp" {
+		src, dst, either = "tcp.srcport", "tcp.dstport", "tcp.port"
+	}
+	parent.Add(c.uint(src, off, 2, uint64(sp), 0, "Source Port: %d", sp))
+	parent.Add(c.uint(dst, off+2, 2, uint64(dp), 0, "Destination Port: %d", dp))
+	parent.Add(hidden(c.uint(either, off, 2, uint64(sp), 0, "Source or Destination Port: %d", sp)))
+	parent.Add(hidden(c.uint(either, off+2, 2, uint64(dp), 0, "Source or Destination Port: %d", dp)))
 }

@@ -24,13 +24,13 @@ func (c *dctx) vlan(off, end int, tpid uint16) int {
 	}
 	c.p.Tree = append(c.p.Tree, v)
 	appendProtocol(c.p, "vlan")
-	v.Add(c.uint("vlan.priority", off, 2, pri, 0, bitsLabel(tci, 0xe000, 16, fmt.Sprintf("Priority: %s (%d)", vlanPriorities[pri], pri))))
+	v.Add(c.uint("vlan.priority", off, 2, pri, 0, "%s = Priority: %s (%d)", bits(tci, 0xe000, 16), vlanPriorities[pri], pri))
 	deiText := "Ineligible"
 	if dei == 1 {
 		deiText = "Eligible"
 	}
-	v.Add(c.uint("vlan.dei", off, 2, dei, 0, bitsLabel(tci, 0x1000, 16, "DEI: "+deiText)))
-	v.Add(c.uint("vlan.id", off, 2, id, 0, bitsLabel(tci, 0x0fff, 16, fmt.Sprintf("ID: %d", id))))
+	v.Add(c.uint("vlan.dei", off, 2, dei, 0, "%s = DEI: %s", bits(tci, 0x1000, 16), deiText))
+	v.Add(c.uint("vlan.id", off, 2, id, 0, "%s = ID: %d", bits(tci, 0x0fff, 16), id))
 	t := be16(c.data[off+2:])
 	if t <= 1500 {
 		v.Add(c.uint("vlan.len", off+2, 2, uint64(t), 0, "Length: %d", t))

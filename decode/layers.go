@@ -74,6 +74,23 @@ func (c *dctx) skim(proto string) bool {
 	return c.lite || c.p.tree.want != nil && c.p.tree.want.skims(proto)
 }
 
+// wants reports whether a node named name is made (DissectFor makes
+// only what its Want keeps): a dissector asks before computing a value
+// that costs more than reading it.
+func (c *dctx) wants(name string) bool { return c.p.tree.wants(name) }
+
+// under reports whether a node under prefix (a group of fields: tcp
+// options, tcp.analysis) may be wanted: a dissector skips the group when
+// none is.
+func (c *dctx) under(prefix string) bool {
+	w := c.p.tree.want
+	return w == nil || w.wantsUnder(prefix)
+}
+
+// cols reports whether the packet-list columns are wanted: not by a
+// DissectFor whose fields are not columns.
+func (c *dctx) cols() bool { return c.p.tree.cols() }
+
 // dctx is the state of one full dissection. Its place is the current
 // data source (src, its index in p.Sources; data, its bytes), where the
 // nodes it makes point.
@@ -139,7 +156,7 @@ func setNotSet(v bool) string {
 // flagBit adds a one-bit boolean of a multi-bit flags word.
 func (c *dctx) flagBit(parent *Field, name, text string, start, length int, word, mask uint64, nbits int) *Field {
 	on := word&mask != 0
-	return parent.Add(c.bool(name, start, length, on, bitsLabel(word, mask, nbits, text+": "+setNotSet(on))))
+	return parent.Add(c.bool(name, start, length, on, "%s = %s: %s", bits(word, mask, nbits), text, setNotSet(on)))
 }
 
 // short reports whether the current source has fewer than n bytes from off;
@@ -242,7 +259,9 @@ func (c *dctx) setNet(src, dst netip.Addr) {
 		return
 	}
 	c.netSrc, c.netDst = src, dst
-	c.sum.Src, c.sum.Dst = src.String(), dst.String()
+	if c.cols() {
+		c.sum.Src, c.sum.Dst = src.String(), dst.String()
+	}
 }
 
 // setCol sets the Protocol and Info columns (the innermost dissector wins).

@@ -4,24 +4,30 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 )
 
 // WriteTree prints p's tree as tshark -V does: one line per shown node,
 // four spaces of indent per level.
 func WriteTree(w io.Writer, p *Packet) error {
-	var b strings.Builder
+	bp := treeBufPool.Get().(*[]byte)
+	b := (*bp)[:0]
 	var walk func(f *Field, depth int)
 	walk = func(f *Field, depth int) {
 		if f.Hidden {
 			return
 		}
-		label := f.Label
-		if label == "" {
-			label = f.Name + ": " + f.Text()
+		for i := 0; i < depth; i++ {
+			b = append(b, "    "...)
 		}
-		b.WriteString(strings.Repeat("    ", depth))
-		b.WriteString(strings.TrimRight(label, "\r\n"))
-		b.WriteByte('\n')
+		if f.Label == "" {
+			b = append(b, f.Name...)
+			b = append(b, ": "...)
+			b = append(b, trimLineEnd(f.Text())...)
+		} else {
+			b = append(b, trimLineEnd(f.Label)...)
+		}
+		b = append(b, '\n')
 		for _, c := range f.Children {
 			walk(c, depth+1)
 		}
@@ -29,9 +35,21 @@ func WriteTree(w io.Writer, p *Packet) error {
 	for _, top := range p.Tree {
 		walk(top, 0)
 	}
-	b.WriteByte('\n')
-	_, err := io.WriteString(w, b.String())
+	b = append(b, '\n')
+	_, err := w.Write(b)
+	*bp = b
+	treeBufPool.Put(bp)
 	return err
+}
+
+var treeBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// trimLineEnd is s without the CRs and LFs it ends with.
+func trimLineEnd(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '\r' || s[len(s)-1] == '\n') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // WriteHex prints each data source as tshark -x does: offset, 16 bytes of

@@ -156,6 +156,10 @@ var tlsAppNames = [...]string{tlsAppHTTP: "Hypertext Transfer Protocol", tlsAppH
 	tlsAppSPDY: "SPDY"}
 
 // hexLabel is how a bytes field's label shows its value.
+// hexLabelOf is hexLabel as a label argument: made only when the label is
+// built.
+type hexLabelOf []byte
+
 func hexLabel(b []byte) string {
 	if len(b) == 0 {
 		return "<MISSING>"
@@ -372,9 +376,9 @@ func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v plac
 			label = "Application Data"
 		}
 		r.Label = short + " Record Layer: Application Data Protocol: " + label
-		r.Add(bv.bytesOf("tls.app_data", 0, body, "Encrypted Application Data: "+hexLabel(body)))
+		r.Add(bv.bytesOf("tls.app_data", 0, body, "Encrypted Application Data: %s", hexLabelOf(body)))
 		if app != "" {
-			r.Add(d.p.tree.newNode(Field{Name: "tls.app_data_proto", Kind: KindString, S: app}, "[Application Data Protocol: "+app+"]"))
+			r.Add(d.p.tree.newNode(Field{Name: "tls.app_data_proto", Kind: KindString, S: app}, "[Application Data Protocol: %s]", app))
 		}
 	case tlsHeartbeat:
 		if version == versionTLS13 {
@@ -484,13 +488,13 @@ func (d *tlsDissector) heartbeat(r *Field, body []byte, v place) {
 // expert info does, and marks the packet ("[Malformed Packet: TLS]").
 func (d *tlsDissector) markMalformed(parent *Field, why string) {
 	why = strings.TrimPrefix(why, "decode: tls: ")
-	parent.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Expert Info (Error/Malformed): "+why+"]"))
+	parent.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Expert Info (Error/Malformed): %s]", why))
 	if d.malformed {
 		return
 	}
 	d.malformed = true
 	m := d.p.tree.newNode(Field{Name: "_ws.malformed", Kind: KindProtocol}, "[Malformed Packet: TLS]")
-	m.Add(d.p.tree.newNode(Field{Name: "_ws.malformed.expert"}, "[Expert Info (Error/Malformed): Malformed Packet ("+why+")]"))
+	m.Add(d.p.tree.newNode(Field{Name: "_ws.malformed.expert"}, "[Expert Info (Error/Malformed): Malformed Packet (%s)]", why))
 	d.p.Tree = append(d.p.Tree, m)
 	appendProtocol(d.p, "_ws.malformed")
 }
@@ -547,7 +551,7 @@ func (d *tlsDissector) handshake(r *Field, body []byte, v place, rec int32, vers
 		if !ok {
 			name = "Encrypted Handshake Message"
 		}
-		r.Add(v.none("tls.handshake", 0, sub, "Handshake Protocol: "+name+" (last fragment)"))
+		r.Add(v.none("tls.handshake", 0, sub, "Handshake Protocol: %s (last fragment)", name))
 		off = sub
 		d.reassembledHandshake(r, m, version)
 		first = false
@@ -667,12 +671,12 @@ func (d *tlsDissector) handshakeMessage(r *Field, msg []byte, v place, first boo
 // random adds a hello's random; before TLS 1.3 its first four bytes were
 // gmt_unix_time (RFC 5246 §7.4.1.2).
 func (d *tlsDissector) random(h *Field, random []byte, v place, off int) {
-	f := h.Add(v.bytesOf("tls.handshake.random", off, random, "Random: "+hexLabel(random)))
+	f := h.Add(v.bytesOf("tls.handshake.random", off, random, "Random: %s", hexLabelOf(random)))
 	if d.sess.version != versionTLS13 {
 		t := time.Unix(int64(be32(random)), 0).UTC()
-		rt := f.Add(v.field("tls.handshake.random_time", KindTime, off, 4, "GMT Unix Time: "+t.Format("Jan _2, 2006 15:04:05.000000000 UTC")))
+		rt := f.Add(v.field("tls.handshake.random_time", KindTime, off, 4, "GMT Unix Time: %s", t.Format("Jan _2, 2006 15:04:05.000000000 UTC")))
 		rt.T = t
-		f.Add(v.bytesOf("tls.handshake.random_bytes", off+4, random[4:], "Random Bytes: "+hexLabel(random[4:])))
+		f.Add(v.bytesOf("tls.handshake.random_bytes", off+4, random[4:], "Random Bytes: %s", hexLabelOf(random[4:])))
 	}
 }
 
@@ -680,7 +684,7 @@ func (d *tlsDissector) random(h *Field, random []byte, v place, off int) {
 func (d *tlsDissector) sessionID(h *Field, sid []byte, v place, off int) {
 	h.Add(v.uint("tls.handshake.session_id_length", off, 1, uint64(len(sid)), 8, "Session ID Length: %d", len(sid)))
 	if len(sid) > 0 {
-		h.Add(v.bytesOf("tls.handshake.session_id", off+1, sid, "Session ID: "+hexLabel(sid)))
+		h.Add(v.bytesOf("tls.handshake.session_id", off+1, sid, "Session ID: %s", hexLabelOf(sid)))
 	}
 }
 
@@ -730,12 +734,12 @@ func (d *tlsDissector) clientHello(h *Field, body []byte, v place) error {
 		d.extensions(h, body, m.extensions, m.extOff, v, hsClientHello, false)
 	}
 	ja3 := ja3String(m)
-	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3_full", Kind: KindString, S: ja3}, "[JA3 Fullstring: "+ja3+"]"))
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3_full", Kind: KindString, S: ja3}, "[JA3 Fullstring: %s]", ja3))
 	sum := md5Hex(ja3)
-	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3", Kind: KindString, S: sum}, "[JA3: "+sum+"]"))
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3", Kind: KindString, S: sum}, "[JA3: %s]", sum))
 	fp := ja4(m)
-	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja4", Kind: KindString, S: fp.ja4}, "[JA4: "+fp.ja4+"]"))
-	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja4_r", Kind: KindString, S: fp.raw}, "[JA4_r: "+fp.raw+"]"))
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja4", Kind: KindString, S: fp.ja4}, "[JA4: %s]", fp.ja4))
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja4_r", Kind: KindString, S: fp.raw}, "[JA4_r: %s]", fp.raw))
 	return nil
 }
 
@@ -757,9 +761,9 @@ func (d *tlsDissector) serverHello(h *Field, body []byte, v place, hrr bool) err
 		d.extensions(h, body, m.extensions, m.extOff, v, hsServerHello, hrr)
 	}
 	ja3s := ja3sString(m)
-	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3s_full", Kind: KindString, S: ja3s}, "[JA3S Fullstring: "+ja3s+"]"))
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3s_full", Kind: KindString, S: ja3s}, "[JA3S Fullstring: %s]", ja3s))
 	sum := md5Hex(ja3s)
-	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3s", Kind: KindString, S: sum}, "[JA3S: "+sum+"]"))
+	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3s", Kind: KindString, S: sum}, "[JA3S: %s]", sum))
 	return nil
 }
 
@@ -831,7 +835,7 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hr
 	data := e.data
 	client := hs == hsClientHello
 	if !tlsExtensionDecoded[e.typ] || isGREASE(e.typ) {
-		x.Add(v.bytesOf("tls.handshake.extension.data", 0, data, "Data: "+hexLabel(data)))
+		x.Add(v.bytesOf("tls.handshake.extension.data", 0, data, "Data: %s", hexLabelOf(data)))
 		if e.typ == extECH {
 			return d.ech(x, data, v)
 		}
@@ -857,7 +861,7 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hr
 			t.Add(v.uint("tls.handshake.extensions_server_name_type", off, 1, uint64(n.typ), 8, "Server Name Type: %s (%d)", tn, n.typ))
 			t.Add(v.uint("tls.handshake.extensions_server_name_len", off+1, 2, uint64(len(n.name)), 16, "Server Name length: %d", len(n.name)))
 			s := fieldStr(n.name)
-			t.Add(v.str("tls.handshake.extensions_server_name", off+3, len(n.name), s, "Server Name: "+s))
+			t.Add(v.str("tls.handshake.extensions_server_name", off+3, len(n.name), s, "Server Name: %s", s))
 			off += 3 + len(n.name)
 		}
 	case extMaxFragmentLength:
@@ -931,7 +935,7 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hr
 			for _, p := range names {
 				s := fieldStr(p)
 				l.Add(v.uint("tls.handshake.extensions_alps_alpn_str_len", off, 1, uint64(len(p)), 8, "Supported ALPN Length: %d", len(p)))
-				l.Add(v.str("tls.handshake.extensions_alps_alpn_str", off+1, len(p), s, "Supported ALPN: "+s))
+				l.Add(v.str("tls.handshake.extensions_alps_alpn_str", off+1, len(p), s, "Supported ALPN: %s", s))
 				off += 1 + len(p)
 			}
 			return true
@@ -942,7 +946,7 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hr
 		for _, p := range names {
 			s := fieldStr(p)
 			l.Add(v.uint("tls.handshake.extensions_alpn_str_len", off, 1, uint64(len(p)), 8, "ALPN string length: %d", len(p)))
-			l.Add(v.str("tls.handshake.extensions_alpn_str", off+1, len(p), s, "ALPN Next Protocol: "+s))
+			l.Add(v.str("tls.handshake.extensions_alpn_str", off+1, len(p), s, "ALPN Next Protocol: %s", s))
 			off += 1 + len(p)
 		}
 	case extSCT:
@@ -951,7 +955,7 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hr
 		}
 		return d.scts(x, data, v)
 	case extPadding:
-		x.Add(v.bytesOf("tls.handshake.extensions_padding_data", 0, data, "Padding Data: "+hexLabel(data)))
+		x.Add(v.bytesOf("tls.handshake.extensions_padding_data", 0, data, "Padding Data: %s", hexLabelOf(data)))
 	case extSessionTicket:
 		x.Add(v.bytesOf("tls.handshake.extension.data", 0, data, "Data (%d byte%s)", len(data), plural(len(data))))
 	case extCompressCertificate:
@@ -990,7 +994,7 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hr
 		for _, id := range psk.identities {
 			it := t.Add(v.text(off, 6+len(id.identity), "PSK Identity (length: %d)", len(id.identity)))
 			it.Add(v.uint("tls.handshake.extensions.psk.identity.identity_length", off, 2, uint64(len(id.identity)), 16, "Identity Length: %d", len(id.identity)))
-			it.Add(v.bytesOf("tls.handshake.extensions.psk.identity.identity", off+2, id.identity, "Identity: "+hexLabel(id.identity)))
+			it.Add(v.bytesOf("tls.handshake.extensions.psk.identity.identity", off+2, id.identity, "Identity: %s", hexLabelOf(id.identity)))
 			it.Add(v.uint("tls.handshake.extensions.psk.identity.obfuscated_ticket_age", off+2+len(id.identity), 4, uint64(id.age), 32, "Obfuscated Ticket Age: %d", id.age))
 			off += 6 + len(id.identity)
 		}
@@ -1023,7 +1027,7 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hr
 			return false
 		}
 		x.Add(v.uint("tls.handshake.extensions.cookie_len", 0, 2, uint64(len(data)-2), 16, "Cookie length: %d", len(data)-2))
-		x.Add(v.bytesOf("tls.handshake.extensions.cookie", 2, data[2:], "Cookie: "+hexLabel(data[2:])))
+		x.Add(v.bytesOf("tls.handshake.extensions.cookie", 2, data[2:], "Cookie: %s", hexLabelOf(data[2:])))
 	case extPSKModes:
 		modes, ok := readUint8List(data)
 		if !ok {
@@ -1046,7 +1050,7 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hr
 		t := x.Add(v.text(0, len(data), "Renegotiation Info extension"))
 		t.Add(v.uint("tls.handshake.extensions_reneg_info_len", 0, 1, uint64(data[0]), 8, "Renegotiation info extension length: %d", data[0]))
 		if data[0] > 0 {
-			t.Add(v.bytesOf("tls.handshake.extensions_reneg_info", 1, data[1:], "Renegotiation info: "+hexLabel(data[1:])))
+			t.Add(v.bytesOf("tls.handshake.extensions_reneg_info", 1, data[1:], "Renegotiation info: %s", hexLabelOf(data[1:])))
 		}
 	case extNextProtoNeg:
 		for off := 0; off < len(data); {
@@ -1056,7 +1060,7 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hr
 			}
 			s := fieldStr(data[off+1 : off+1+n])
 			x.Add(v.uint("tls.handshake.extensions_npn_str_len", off, 1, uint64(n), 8, "Protocol string length: %d", n))
-			x.Add(v.str("tls.handshake.extensions_npn", off+1, n, s, "Next Protocol: "+s))
+			x.Add(v.str("tls.handshake.extensions_npn", off+1, n, s, "Next Protocol: %s", s))
 			off += 1 + n
 		}
 	case extEncryptThenMAC, extExtendedMasterSecret, extPostHandshakeAuth:
@@ -1096,7 +1100,7 @@ func (d *tlsDissector) keyShare(x *Field, data []byte, v place, hs uint8, hrr bo
 		e := t.Add(v.text(off, 4+len(s.key), "Key Share Entry: Group: %s, Key Exchange length: %d", gl, len(s.key)))
 		e.Add(v.uint("tls.handshake.extensions_key_share_group", off, 2, uint64(s.group), 16, "Group: %s (%d)", groupLabel(s.group), s.group))
 		e.Add(v.uint("tls.handshake.extensions_key_share_key_exchange_length", off+2, 2, uint64(len(s.key)), 16, "Key Exchange Length: %d", len(s.key)))
-		e.Add(v.bytesOf("tls.handshake.extensions_key_share_key_exchange", off+4, s.key, "Key Exchange: "+hexLabel(s.key)))
+		e.Add(v.bytesOf("tls.handshake.extensions_key_share_key_exchange", off+4, s.key, "Key Exchange: %s", hexLabelOf(s.key)))
 		off += 4 + len(s.key)
 	}
 	return true
@@ -1117,8 +1121,8 @@ func (d *tlsDissector) ech(x *Field, data []byte, v place) bool {
 	x.Add(v.hex("tls.ech.hpke.keyconfig.cipher_suite.kdf_id", 1, 2, uint64(m.kdf), 16, "KDF Id: 0x%04x", m.kdf))
 	x.Add(v.hex("tls.ech.hpke.keyconfig.cipher_suite.aead_id", 3, 2, uint64(m.aead), 16, "AEAD Id: 0x%04x", m.aead))
 	x.Add(v.uint("tls.ech.config_id", 5, 1, uint64(m.configID), 8, "Config Id: %d", m.configID))
-	x.Add(v.bytesOf("tls.ech.enc", 8, m.enc, "Enc: "+hexLabel(m.enc)))
-	x.Add(v.bytesOf("tls.ech.payload", 10+len(m.enc), m.payload, "Payload: "+hexLabel(m.payload)))
+	x.Add(v.bytesOf("tls.ech.enc", 8, m.enc, "Enc: %s", hexLabelOf(m.enc)))
+	x.Add(v.bytesOf("tls.ech.payload", 10+len(m.enc), m.payload, "Payload: %s", hexLabelOf(m.payload)))
 	return true
 }
 
@@ -1135,15 +1139,15 @@ func (d *tlsDissector) scts(x *Field, data []byte, v place) bool {
 		t.Add(v.uint("tls.sct.sct_length", off, 2, uint64(s.length), 16, "Serialized SCT Length: %d", s.length))
 		o := off + 2
 		t.Add(v.uint("tls.sct.sct_version", o, 1, uint64(s.version), 8, "SCT Version: %d", s.version))
-		t.Add(v.bytesOf("tls.sct.sct_logid", o+1, s.logID, "Log ID: "+hexLabel(s.logID)))
+		t.Add(v.bytesOf("tls.sct.sct_logid", o+1, s.logID, "Log ID: %s", hexLabelOf(s.logID)))
 		ts := time.UnixMilli(int64(s.timestamp)).UTC()
-		tf := t.Add(v.field("tls.sct.sct_timestamp", KindTime, o+33, 8, "Timestamp: "+ts.Format("Jan _2, 2006 15:04:05.000000000 UTC")))
+		tf := t.Add(v.field("tls.sct.sct_timestamp", KindTime, o+33, 8, "Timestamp: %s", ts.Format("Jan _2, 2006 15:04:05.000000000 UTC")))
 		tf.T = ts
 		t.Add(v.uint("tls.sct.sct_extensions_length", o+41, 2, uint64(len(s.exts)), 16, "Extensions length: %d", len(s.exts)))
 		o += 43 + len(s.exts)
 		sigAlg(t, v, o, uint16(s.hashAlg)<<8|uint16(s.sigAlg))
 		t.Add(v.uint("tls.sct.sct_signature_length", o+2, 2, uint64(len(s.sig)), 16, "Signature Length: %d", len(s.sig)))
-		t.Add(v.bytesOf("tls.sct.sct_signature", o+4, s.sig, "Signature: "+hexLabel(s.sig)))
+		t.Add(v.bytesOf("tls.sct.sct_signature", o+4, s.sig, "Signature: %s", hexLabelOf(s.sig)))
 		off += 2 + s.length
 	}
 	return true
@@ -1162,11 +1166,11 @@ func (d *tlsDissector) newSessionTicket(h *Field, body []byte, v place) error {
 	if tls13 {
 		t.Add(v.uint("tls.handshake.session_ticket_age_add", 4, 4, uint64(m.ageAdd), 32, "Session Ticket Age Add: %d", m.ageAdd))
 		t.Add(v.uint("tls.handshake.session_ticket_nonce_length", 8, 1, uint64(len(m.nonce)), 8, "Session Ticket Nonce Length: %d", len(m.nonce)))
-		t.Add(v.bytesOf("tls.handshake.session_ticket_nonce", 9, m.nonce, "Session Ticket Nonce: "+hexLabel(m.nonce)))
+		t.Add(v.bytesOf("tls.handshake.session_ticket_nonce", 9, m.nonce, "Session Ticket Nonce: %s", hexLabelOf(m.nonce)))
 		off = 9 + len(m.nonce)
 	}
 	t.Add(v.uint("tls.handshake.session_ticket_length", off, 2, uint64(len(m.ticket)), 16, "Session Ticket Length: %d", len(m.ticket)))
-	t.Add(v.bytesOf("tls.handshake.session_ticket", off+2, m.ticket, "Session Ticket: "+hexLabel(m.ticket)))
+	t.Add(v.bytesOf("tls.handshake.session_ticket", off+2, m.ticket, "Session Ticket: %s", hexLabelOf(m.ticket)))
 	if tls13 {
 		d.extensions(t, body, m.exts, m.extOff, v, hsNewSessionTicket, false)
 	}
@@ -1204,7 +1208,7 @@ func (d *tlsDissector) certificate(h *Field, body []byte, v place) error {
 	if tls13 {
 		h.Add(v.uint("tls.handshake.certificate_request_context_length", 0, 1, uint64(len(m.context)), 8, "Certificate Request Context Length: %d", len(m.context)))
 		if len(m.context) > 0 {
-			h.Add(v.bytesOf("tls.handshake.certificate_request_context", 1, m.context, "Certificate Request Context: "+hexLabel(m.context)))
+			h.Add(v.bytesOf("tls.handshake.certificate_request_context", 1, m.context, "Certificate Request Context: %s", hexLabelOf(m.context)))
 		}
 		off = 1 + len(m.context)
 	}
@@ -1214,7 +1218,7 @@ func (d *tlsDissector) certificate(h *Field, body []byte, v place) error {
 	for i, der := range m.certs {
 		o := m.offs[i]
 		l.Add(v.uint("tls.handshake.certificate_length", o, 3, uint64(len(der)), 32, "Certificate Length: %d", len(der)))
-		c := l.Add(v.bytesOf("tls.handshake.certificate", o+3, der, "Certificate: "+truncHex(der)))
+		c := l.Add(v.bytesOf("tls.handshake.certificate", o+3, der, "Certificate: %s", truncHexOf(der)))
 		if !d.lite {
 			// What X.509 says is for the tree only, and costs.
 			d.certDetails(c, der, v, o+3)
@@ -1237,7 +1241,7 @@ var oidSCTList = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11129, 2, 4, 2}
 func (d *tlsDissector) certDetails(c *Field, der []byte, v place, off int) {
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		c.Add(v.text(off, len(der), "[Certificate does not parse: "+err.Error()+"]"))
+		c.Add(v.text(off, len(der), "[Certificate does not parse: %s]", err.Error()))
 		return
 	}
 	c.Label += " (" + cert.Subject.String() + ")"
@@ -1306,7 +1310,7 @@ func (d *tlsDissector) serverKeyExchange(h *Field, body []byte, v place) error {
 	if m.hint != nil {
 		t = h.Add(v.text(0, len(body), "PSK Server Params"))
 		t.Add(v.uint("tls.handshake.hint_len", 0, 2, uint64(len(m.hint)), 16, "Hint Length: %d", len(m.hint)))
-		t.Add(v.bytesOf("tls.handshake.hint", 2, m.hint, "Hint: "+hexLabel(m.hint)))
+		t.Add(v.bytesOf("tls.handshake.hint", 2, m.hint, "Hint: %s", hexLabelOf(m.hint)))
 	}
 	o := m.paramsOff
 	switch kx {
@@ -1316,7 +1320,7 @@ func (d *tlsDissector) serverKeyExchange(h *Field, body []byte, v place) error {
 		t.Add(v.hex("tls.handshake.server_curve_type", o, 1, uint64(m.curveType), 8, "Curve Type: %s (0x%02x)", name, m.curveType))
 		t.Add(v.hex("tls.handshake.server_named_curve", o+1, 2, uint64(m.curve), 16, "Named Curve: %s (0x%04x)", groupLabel(m.curve), m.curve))
 		t.Add(v.uint("tls.handshake.server_point_len", o+3, 1, uint64(len(m.point)), 8, "Pubkey Length: %d", len(m.point)))
-		t.Add(v.bytesOf("tls.handshake.server_point", o+4, m.point, "Pubkey: "+hexLabel(m.point)))
+		t.Add(v.bytesOf("tls.handshake.server_point", o+4, m.point, "Pubkey: %s", hexLabelOf(m.point)))
 	case kxDHE, kxDHEPSK, kxDHAnon:
 		t = h.Add(v.text(o, len(body)-o, "Diffie-Hellman Server Params"))
 		for _, p := range []struct {
@@ -1335,7 +1339,7 @@ func (d *tlsDissector) serverKeyExchange(h *Field, body []byte, v place) error {
 			o += 2
 		}
 		t.Add(v.uint("tls.handshake.sig_len", o, 2, uint64(len(m.sig)), 16, "Signature Length: %d", len(m.sig)))
-		t.Add(v.bytesOf("tls.handshake.sig", o+2, m.sig, "Signature: "+hexLabel(m.sig)))
+		t.Add(v.bytesOf("tls.handshake.sig", o+2, m.sig, "Signature: %s", hexLabelOf(m.sig)))
 	}
 	return nil
 }
@@ -1351,22 +1355,22 @@ func (d *tlsDissector) clientKeyExchange(h *Field, body []byte, v place) error {
 	if m.identity != nil {
 		t := h.Add(v.text(0, len(body), "PSK Client Params"))
 		t.Add(v.uint("tls.handshake.identity_len", 0, 2, uint64(len(m.identity)), 16, "Identity Length: %d", len(m.identity)))
-		t.Add(v.bytesOf("tls.handshake.identity", 2, m.identity, "Identity: "+hexLabel(m.identity)))
+		t.Add(v.bytesOf("tls.handshake.identity", 2, m.identity, "Identity: %s", hexLabelOf(m.identity)))
 	}
 	o := m.valOff
 	switch kx {
 	case kxRSA, kxRSAPSK:
 		t := h.Add(v.text(o, len(body)-o, "RSA Encrypted PreMaster Secret"))
 		t.Add(v.uint("tls.handshake.epms_len", o, 2, uint64(len(m.epms)), 16, "Encrypted PreMaster length: %d", len(m.epms)))
-		t.Add(v.bytesOf("tls.handshake.epms", o+2, m.epms, "Encrypted PreMaster: "+hexLabel(m.epms)))
+		t.Add(v.bytesOf("tls.handshake.epms", o+2, m.epms, "Encrypted PreMaster: %s", hexLabelOf(m.epms)))
 	case kxECDHE, kxECDHEPSK, kxECDHAnon:
 		t := h.Add(v.text(o, len(body)-o, "EC Diffie-Hellman Client Params"))
 		t.Add(v.uint("tls.handshake.client_point_len", o, 1, uint64(len(m.point)), 8, "Pubkey Length: %d", len(m.point)))
-		t.Add(v.bytesOf("tls.handshake.client_point", o+1, m.point, "Pubkey: "+hexLabel(m.point)))
+		t.Add(v.bytesOf("tls.handshake.client_point", o+1, m.point, "Pubkey: %s", hexLabelOf(m.point)))
 	case kxDHE, kxDHEPSK, kxDHAnon:
 		t := h.Add(v.text(o, len(body)-o, "Diffie-Hellman Client Params"))
 		t.Add(v.uint("tls.handshake.yc_len", o, 2, uint64(len(m.yc)), 16, "Pubkey Length: %d", len(m.yc)))
-		t.Add(v.bytesOf("tls.handshake.yc", o+2, m.yc, "Pubkey: "+hexLabel(m.yc)))
+		t.Add(v.bytesOf("tls.handshake.yc", o+2, m.yc, "Pubkey: %s", hexLabelOf(m.yc)))
 	}
 	return nil
 }
@@ -1412,7 +1416,7 @@ func (d *tlsDissector) certificateRequest(h *Field, body []byte, v place) error 
 		o += 2
 		for _, name := range m.dnames {
 			dn.Add(v.uint("tls.handshake.dname_len", o, 2, uint64(len(name)), 16, "Distinguished Name Length: %d", len(name)))
-			dn.Add(v.none("tls.handshake.dname", o+2, len(name), "Distinguished Name: ("+distinguishedName(name)+")"))
+			dn.Add(v.none("tls.handshake.dname", o+2, len(name), "Distinguished Name: (%s)", distinguishedName(name)))
 			o += 2 + len(name)
 		}
 	}
@@ -1443,7 +1447,7 @@ func (d *tlsDissector) certificateVerify(h *Field, body []byte, v place) error {
 		o = 2
 	}
 	h.Add(v.uint("tls.handshake.client_cert_vrfy.sig_len", o, 2, uint64(len(m.sig)), 16, "Signature length: %d", len(m.sig)))
-	h.Add(v.bytesOf("tls.handshake.client_cert_vrfy.sig", o+2, m.sig, "Signature: "+hexLabel(m.sig)))
+	h.Add(v.bytesOf("tls.handshake.client_cert_vrfy.sig", o+2, m.sig, "Signature: %s", hexLabelOf(m.sig)))
 	return nil
 }
 

@@ -13,9 +13,9 @@ package decode
 //     -e asks for, without touching the dissectors again.
 
 import (
-	"fmt"
 	"net/netip"
 	"sync"
+	"unsafe"
 )
 
 // tree makes one packet's nodes.
@@ -29,6 +29,10 @@ type tree struct {
 	// chunk at a time; pooled like the slabs.
 	kids       []*Field
 	pooledKids []*[]*Field
+	// text is the chunk labels are written into (pooled trees), from
+	// pooledText.
+	text       []byte
+	pooledText []*[]byte
 	// lite: only the packet-list row is wanted (Analyzer.Row); formatted
 	// labels are not built.
 	lite bool
@@ -46,7 +50,9 @@ type tree struct {
 // are given).
 func (t *tree) newNode(f Field, label string, args ...any) *Field {
 	if t.want != nil && !t.want.keeps(f.Name, f.Kind) {
-		t.scratch = Field{gone: true}
+		// The scratch node is never reset: what callers set on it is
+		// never read, and Add ignores it.
+		t.scratch.gone = true
 		return &t.scratch
 	}
 	if len(t.slab) == 0 {
@@ -71,6 +77,28 @@ func (t *tree) newNode(f Field, label string, args ...any) *Field {
 	}
 	return p
 }
+
+// relabel sets f's label (a format when args are given) when the tree
+// builds labels; a label a later step knows better (a protocol's
+// summary line) is set with it.
+func (f *Field) relabel(label string, args ...any) {
+	if f.gone || f.tree == nil {
+		return
+	}
+	f.Label = f.tree.label(label, args)
+}
+
+// wants reports whether a node named name is made (DissectFor makes
+// only what its Want keeps): a dissector asks before computing a value
+// that costs more than reading it.
+func (t *tree) wants(name string) bool {
+	return t.want == nil || t.want.all || t.want.keeps(name, KindNone)
+}
+
+// cols reports whether the packet-list columns (and the tree's
+// unnamed text nodes) are wanted: not by a DissectFor whose fields are
+// not columns.
+func (t *tree) cols() bool { return t.want == nil || t.want.all }
 
 // grow returns old's elements in a larger array (4 at first, then twice
 // as many), taken from the tree's chunk of child pointers.
@@ -112,7 +140,16 @@ func (t *tree) release() {
 	for _, k := range t.pooledKids {
 		kidsPool.Put(k)
 	}
-	t.pooled, t.slab, t.pooledKids, t.kids = nil, nil, nil, nil
+	for _, c := range t.pooledText {
+		textPool.Put(c)
+	}
+	clear(t.pooledText)
+	t.pooledText, t.text = t.pooledText[:0], nil
+	clear(t.pooled)
+	clear(t.pooledKids)
+	// The arrays that listed them stay, for the packet's next use
+	// (Packet.Release pools DissectFor's packets).
+	t.pooled, t.slab, t.pooledKids, t.kids = t.pooled[:0], nil, t.pooledKids[:0], nil
 	t.flat = t.flat[:0]
 }
 
@@ -122,9 +159,29 @@ func (t *tree) label(label string, args []any) string {
 		return label
 	case t.lite || t.noLabels:
 		return ""
+	case !t.pool:
+		return formatLabel(label, args)
 	}
-	return fmt.Sprintf(label, args...)
+	// A pooled tree's labels are written into its own chunks of text,
+	// given back with its slabs (Packet.Release): a tree printed and
+	// dropped makes no garbage of them.
+	if cap(t.text)-len(t.text) < 256 {
+		c := textPool.Get().(*[]byte)
+		t.pooledText = append(t.pooledText, c)
+		t.text = (*c)[:0]
+	}
+	start := len(t.text)
+	out, ok := appendLabel(t.text, label, args)
+	if !ok || cap(out) != cap(t.text) {
+		// fmt's turn, or a label longer than the chunk's room.
+		return formatLabel(label, args)
+	}
+	t.text = out
+	return unsafe.String(&out[start], len(out)-start)
 }
+
+// textPool recycles the chunks pooled trees write their labels into.
+var textPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // frameRef is a generated field naming another frame (no bytes).
 func (t *tree) frameRef(name string, v int, label string, args ...any) *Field {
@@ -156,6 +213,14 @@ func (p place) from(off int) place {
 	return q
 }
 
+// fieldOf places f (its Label unset) in the place's source, labelled
+// label (a format when args are given).
+func (p place) fieldOf(f Field, label string, args ...any) *Field {
+	n := p.t.newNode(f, label, args...)
+	n.Source = p.src
+	return n
+}
+
 // node places f as it is (its Label included) in the place's source.
 func (p place) node(f Field) *Field {
 	n := p.t.newNode(f, f.Label)
@@ -164,6 +229,11 @@ func (p place) node(f Field) *Field {
 }
 
 func (p place) field(name string, kind Kind, off, n int, label string, args ...any) *Field {
+	if t := p.t; t.want != nil && !t.want.keeps(name, kind) {
+		// Refused before the node is even composed (newNode would).
+		t.scratch.gone = true
+		return &t.scratch
+	}
 	return p.t.newNode(Field{Name: name, Kind: kind, Source: p.src, Start: p.base + off, Len: n}, label, args...)
 }
 

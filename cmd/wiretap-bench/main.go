@@ -10,10 +10,11 @@
 //	wiretap-bench fields [-file F]... [-runs N]
 //	    wiretap and tshark on the same files: -Y/-T fields on TCP and on
 //	    HTTP, -V and summaries; wall time, CPU, RSS and the ratios
-//	wiretap-bench view [-file F] [-cols N] [-rows N] [-runs N]
+//	wiretap-bench view [-file F] [-cols N] [-rows N] [-runs N] [-filter EXPR]...
 //	    opens F in `wiretap view` in a pseudo-terminal: time to the first
 //	    full screen, to the complete index and to the finished fast pass,
-//	    and the peak RSS
+//	    the CPU time and the peak RSS; with -filter, then types each display
+//	    filter and times its first match drawn and its end
 package main
 
 import (

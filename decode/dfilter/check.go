@@ -93,7 +93,7 @@ func (ps *parser) typeOperand(o, ref *operand) error {
 		}
 		return ps.errAt(o.tok, msg)
 	}
-	o.kind, o.val, o.hasVal = ref.kind, v, true
+	o.kind, o.vals, o.hasVal = ref.kind, []value{v}, true
 	if ref.kind == decode.KindProtocol {
 		o.kind = decode.KindBytes
 	}

@@ -3,9 +3,11 @@ package dfilter
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -411,6 +413,40 @@ func TestDFMatch(t *testing.T) {
 			if got := df.Match(pkts[i]); got != want {
 				t.Errorf("%s on packet %d: got %v, want %v", tc.filter, i+1, got, want)
 			}
+		}
+	}
+}
+
+// TestDFMatchShared runs each filter on several goroutines at once, over
+// the packets in turn: Match's reused evaluation state carries nothing
+// from one packet, or one goroutine, to another.
+func TestDFMatchShared(t *testing.T) {
+	pkts := []*decode.Packet{dfPacketHTTP(), dfPacketUDP6(), dfPacketICMPError()}
+	for _, tc := range dfMatchCases {
+		df, err := Compile(tc.filter)
+		if err != nil {
+			continue // TestDFMatch reports it
+		}
+		want := []bool{tc.http, tc.udp6, tc.err}
+		var wg sync.WaitGroup
+		errs := make(chan string, 4)
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 30 {
+					k := (i*(g+1) + g) % len(pkts)
+					if got := df.Match(pkts[k]); got != want[k] {
+						errs <- fmt.Sprintf("%s on packet %d (goroutine %d, round %d): got %v, want %v", tc.filter, k+1, g, i, got, want[k])
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
 		}
 	}
 }

@@ -18,6 +18,12 @@ type evalCtx struct {
 	fields [][]*decode.Field
 	layer  [][]int               // per slot, the protocol layer (1-based) of each field
 	tvbEnd map[*decode.Field]int // a protocol node's data end in its source
+	tvbSet bool                  // tvbEnd is filled for this packet
+	limit  map[int]int           // protoData's, per source: the data end so far
+	counts map[string]int        // collect's, for #N: protocol layers so far
+	// vals holds the fields' values for this packet: values returns
+	// pieces of it (a filter over many packets allocates none).
+	vals []value
 }
 
 // Match reports whether packet p passes the filter. A nil filter passes
@@ -29,20 +35,54 @@ func (d *Filter) Match(p *decode.Packet) bool {
 	if p == nil {
 		return false
 	}
-	c := &evalCtx{d: d, p: p}
+	// The evaluation's lists are used again for the next packet (Match
+	// may run on several goroutines at once: each takes its own).
+	c, _ := d.ctxs.Get().(*evalCtx)
+	if c == nil {
+		c = &evalCtx{d: d}
+	}
+	c.p = p
 	c.collect()
-	return d.root.eval(c)
+	ok := d.root.eval(c)
+	c.reset()
+	d.ctxs.Put(c)
+	return ok
+}
+
+// reset empties c for the next packet, keeping its lists' room but none
+// of the packet's fields or bytes.
+func (c *evalCtx) reset() {
+	c.p = nil
+	for i := range c.fields {
+		clear(c.fields[i])
+		c.fields[i] = c.fields[i][:0]
+	}
+	for i := range c.layer {
+		c.layer[i] = c.layer[i][:0]
+	}
+	if c.tvbSet {
+		clear(c.tvbEnd)
+		c.tvbSet = false
+	}
+	clear(c.vals)
+	c.vals = c.vals[:0]
 }
 
 // collect gathers, in one walk of the tree, every occurrence of the names
 // the filter uses.
 func (c *evalCtx) collect() {
 	d := c.d
-	c.fields = make([][]*decode.Field, len(d.slots))
+	if c.fields == nil {
+		c.fields = make([][]*decode.Field, len(d.slots))
+	}
 	var counts map[string]int
 	if d.layers {
-		c.layer = make([][]int, len(d.slots))
-		counts = map[string]int{}
+		if c.layer == nil {
+			c.layer = make([][]int, len(d.slots))
+			c.counts = map[string]int{}
+		}
+		counts = c.counts
+		clear(counts)
 	}
 	visit := func(f *decode.Field) {
 		if counts != nil && f.Kind == decode.KindProtocol {
@@ -82,9 +122,12 @@ func (c *evalCtx) occurrences(o *operand) []*decode.Field {
 
 // values evaluates an operand to its values (none when its field is
 // absent).
+//
+// The result is read only: a literal's values are the operand's own, and
+// a field's are a piece of c.vals (so it is valid until reset).
 func (c *evalCtx) values(o *operand) []value {
 	if o.hasVal {
-		return []value{o.val}
+		return o.vals
 	}
 	var out []value
 	switch {
@@ -130,10 +173,14 @@ func (c *evalCtx) values(o *operand) []value {
 			}
 		}
 	default:
+		start := len(c.vals)
 		for _, f := range c.occurrences(o) {
 			if v, ok := c.fieldValue(f, o.kind); ok {
-				out = append(out, v)
+				c.vals = append(c.vals, v)
 			}
+		}
+		if end := len(c.vals); end > start {
+			out = c.vals[start:end:end]
 		}
 	}
 	if o.slice != nil {
@@ -247,9 +294,13 @@ func fieldLength(p *decode.Packet, f *decode.Field) int {
 // everything they carry) to their total length, leaving an Ethernet
 // trailer out.
 func (c *evalCtx) protoData(f *decode.Field) []byte {
-	if c.tvbEnd == nil {
-		c.tvbEnd = map[*decode.Field]int{}
-		limit := map[int]int{}
+	if !c.tvbSet {
+		c.tvbSet = true
+		if c.tvbEnd == nil {
+			c.tvbEnd, c.limit = map[*decode.Field]int{}, map[int]int{}
+		}
+		limit := c.limit
+		clear(limit)
 		visit := func(n *decode.Field) {
 			if n.Kind == decode.KindProtocol && n.Source >= 0 && n.Source < len(c.p.Sources) {
 				lim, ok := limit[n.Source]

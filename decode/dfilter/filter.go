@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -47,6 +48,7 @@ type Filter struct {
 	slots  map[string]int // name → index into the per-packet field lists
 	layers bool           // some operand uses the #N layer operator
 	tvbs   bool           // some contains/matches reads a protocol's data
+	ctxs   sync.Pool      // of *evalCtx, for Match
 }
 
 // String returns the filter's source text.

@@ -61,9 +61,10 @@ type operand struct {
 	args []*operand
 	// A bitwise and: the operand's values & mask's.
 	mask *operand
-	// A literal, before typing (lit) and after (val).
+	// A literal, before typing (lit) and after (vals: its one value, as
+	// values returns it).
 	lit    *token
-	val    value
+	vals   []value
 	hasVal bool
 }
 

@@ -36,8 +36,9 @@ type Options struct {
 	// first secret, else the demo's "fluffy tail".
 	CompareSecret []byte
 	// Trace, if set, gets one line per milestone ("first-screen",
-	// "indexed", "analysed") with the seconds since Start, for the
-	// viewer's benchmark.
+	// "indexed", "analysed"; for each display filter applied,
+	// "filter-first-match" and "filter-done") with the seconds since
+	// Start, for the viewer's benchmark.
 	Trace io.Writer
 	// Start is when the command started (for Trace); default now.
 	Start time.Time
@@ -310,6 +311,17 @@ func (a *App) trace(event string, detail string) {
 		return
 	}
 	a.traced[event] = true
+	fmt.Fprintf(a.opts.Trace, "%s %.3f %s\n", event, time.Since(a.opts.Start).Seconds(), detail)
+}
+
+// traceAgain writes a milestone that may happen more than once (each
+// filter applied has its first match and its end).
+func (a *App) traceAgain(event string, detail string) {
+	if a.opts.Trace == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	fmt.Fprintf(a.opts.Trace, "%s %.3f %s\n", event, time.Since(a.opts.Start).Seconds(), detail)
 }
 

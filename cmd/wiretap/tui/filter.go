@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -27,6 +28,10 @@ type filterBar struct {
 	history []string
 	hpos    int
 	job     *job
+	// For the benchmark's milestones: when the filter was applied, and
+	// whether its first match and its end have been drawn.
+	appliedAt               time.Time
+	tracedFirst, tracedDone bool
 }
 
 var filterBarKeys = keymap{title: "Display filter bar (/ or f)", binds: append([]binding{
@@ -92,6 +97,7 @@ func (f *filterBar) apply() {
 		f.history = append(f.history, text)
 	}
 	f.applied = text
+	f.appliedAt, f.tracedFirst, f.tracedDone = time.Now(), false, false
 	f.job.cancel()
 	f.job = nil
 	if text == "" {
@@ -103,8 +109,17 @@ func (f *filterBar) apply() {
 	matches := &numList{}
 	a.list.setView(view{filtered: matches, frozen: a.list.view.frozen})
 	store := a.store
+	// The list is drawn again at once when the first match is found and
+	// when the matches fill it (else at the next tick, a few times a
+	// second while the job runs).
+	rows := max(a.lay.list.h, 1)
+	found := func(before, after int) {
+		if before == 0 || before < rows && after >= rows {
+			a.post(func() {})
+		}
+	}
 	f.job = a.startJob("filtering", func(j *job) func() {
-		err := filterPackets(j, store, df, matches)
+		err := filterPackets(j, store, df, matches, found)
 		return func() {
 			if err != nil && !packets.IsStopped(err) {
 				a.setMessage(err.Error(), true)
@@ -114,9 +129,10 @@ func (f *filterBar) apply() {
 	})
 }
 
-// filterPackets adds the packets df matches to matches, in order. For a
+// filterPackets adds the packets df matches to matches, in order,
+// calling found with the count before and after each addition. For a
 // live capture it goes on with new packets until the job is cancelled.
-func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *numList) error {
+func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *numList, found func(before, after int)) error {
 	defer matches.finish()
 	live := store.Progress().Live != nil
 	next := 1
@@ -128,7 +144,7 @@ func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *nu
 		_, covered := store.Analyzer()
 		// Dissection is the cost: it runs on every core, and the matches
 		// go to the list in order.
-		if err := matchPackets(j, store, df, matches, next, covered); err != nil {
+		if err := matchPackets(j, store, df, matches, found, next, covered); err != nil {
 			return err
 		}
 		if j.stopped() {
@@ -154,10 +170,17 @@ func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *nu
 	}
 }
 
+// matchChunk is how many packets in a row one piece of the parallel
+// pass dissects: their bytes are read at once, and the matches come back
+// as a bit mask. The first pieces are smaller (1, 2, 4… packets: a
+// worker's batch is 256 pieces), so the first matches are on screen
+// soon.
+const matchChunk = 64
+
 // matchPackets adds the packets from..to that df matches to matches, in
-// order, reporting progress to j. It ends early, with nil, when j is
-// cancelled.
-func matchPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *numList, from, to int) error {
+// order (calling found with the count before and after each addition),
+// reporting progress to j. It ends early, with nil, when j is cancelled.
+func matchPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *numList, found func(before, after int), from, to int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -167,35 +190,51 @@ func matchPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *num
 		case <-ctx.Done():
 		}
 	}()
-	n := from
-	next := func() (int, bool) {
+	// The pass goes over chunks of packets in a row: the workers'
+	// batches are then runs of the file.
+	n, pieces := from, 0
+	next := func() ([2]int, bool) {
 		if n > to {
-			return 0, false
+			return [2]int{}, false
 		}
-		n++
-		return n - 1, true
+		size := min(matchChunk, 1<<min(pieces/256, 6))
+		pieces++
+		first, last := n, min(n+size-1, to)
+		n = last + 1
+		return [2]int{first, last}, true
 	}
 	type result struct {
-		n     int
-		match bool
+		first int
+		hits  uint64 // bit i: packet first+i matches
+		last  int    // the last packet looked at
+		err   error  // why the chunk stopped before its end
 	}
 	want := decode.WantFields(df.Fields())
-	work := func(n int) (result, error) {
-		p, _, err := store.DissectFor(want, n)
-		if err != nil {
-			return result{}, err
-		}
-		defer p.Release()
-		return result{n, df.Match(p)}, nil
+	work := func(chunk [2]int) (result, error) {
+		first := chunk[0]
+		r := result{first: first, last: first - 1}
+		// A read error still hands on the matches before it: it is
+		// returned by emit, after them, as for a packet at a time.
+		r.err = store.EachFor(want, first, chunk[1], func(n int, p *decode.Packet) error {
+			if df.Match(p) {
+				r.hits |= 1 << (n - first)
+			}
+			r.last = n
+			return nil
+		})
+		return r, nil
 	}
+	var batch [matchChunk]uint32
 	emit := func(r result) error {
-		if r.match {
-			matches.add(r.n)
+		if r.hits != 0 {
+			hits := batch[:0]
+			for h := r.hits; h != 0; h &= h - 1 {
+				hits = append(hits, uint32(r.first+bits.TrailingZeros64(h)))
+			}
+			found(matches.add(hits...))
 		}
-		if r.n%1024 == 0 {
-			j.progress(r.n, to)
-		}
-		return nil
+		j.progress(r.last, to)
+		return r.err
 	}
 	j.progress(from, to)
 	err := decode.DissectOrdered(ctx, next, work, emit)

@@ -31,7 +31,13 @@ type harness struct {
 
 func newHarness(t *testing.T, w, h int, sopts packets.Options, opts Options) *harness {
 	t.Helper()
-	store, err := packets.OpenFile(demoCapture, nil, sopts)
+	return newHarnessOn(t, demoCapture, w, h, sopts, opts)
+}
+
+// newHarnessOn is newHarness on the capture at path.
+func newHarnessOn(t *testing.T, path string, w, h int, sopts packets.Options, opts Options) *harness {
+	t.Helper()
+	store, err := packets.OpenFile(path, nil, sopts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"wiretap/decode"
 )
@@ -114,13 +115,29 @@ func (a *App) traceMilestones() {
 	if a.store.Analysed() {
 		a.trace("analysed", fmt.Sprintf("%d packets", p.Analysed))
 	}
+	// The display filter's: its first match drawn, and every packet
+	// filtered (the progress gone from the status line).
+	f := a.filter
+	if f.applied == "" || a.list.view.filtered == nil || f.tracedFirst && f.tracedDone {
+		return
+	}
+	nums, done := a.list.view.filtered.snapshot()
+	since := time.Since(f.appliedAt).Seconds()
+	if !f.tracedFirst && len(nums) > 0 && a.topOverlay() == nil {
+		f.tracedFirst = true
+		a.traceAgain("filter-first-match", fmt.Sprintf("packet %d, %.3f s after Enter", nums[0], since))
+	}
+	if !f.tracedDone && done && !a.jobs[f.job] {
+		f.tracedDone = true
+		a.traceAgain("filter-done", fmt.Sprintf("%d of %d packets matched, %.3f s after Enter", len(nums), a.store.Len(), since))
+	}
 }
 
 // drawStatus shows, left, the message (errors in red) or the selected
 // field; right, what is being worked on and the counts.
 func (a *App) drawStatus(c canvas, r rect) {
 	p := a.store.Progress()
-	right := a.statusRight()
+	right := a.statusRight(r.w * 2 / 3)
 	left, st := a.msg, styleStatus
 	switch {
 	case a.msg != "" && a.msgError:
@@ -152,8 +169,11 @@ func (a *App) drawStatus(c canvas, r rect) {
 	c.text(r.x+r.w-rw, r.y, rw, fit(right, rw), styleStatus)
 }
 
-// statusRight is the counts and the work in progress.
-func (a *App) statusRight() string {
+// statusRight is the counts and the work in progress, in w cells when it
+// can: the counts and the progress of the jobs are what must show, so a
+// long line drops the file name, then puts the jobs first (the end is
+// what is cut).
+func (a *App) statusRight(w int) string {
 	p := a.store.Progress()
 	var parts []string
 	if lv := p.Live; lv != nil {
@@ -176,7 +196,7 @@ func (a *App) statusRight() string {
 			parts = append(parts, "stopped")
 		}
 	} else {
-		parts = append(parts, fmt.Sprintf("%s: %d packets", p.Name, p.Packets))
+		parts = append(parts, fmt.Sprintf("%d packets", p.Packets))
 		if !p.Indexed && p.Err == nil {
 			parts = append(parts, fmt.Sprintf("indexing %d%%", int(p.Fraction*100)))
 		} else if p.Analysing && p.Packets > 0 {
@@ -187,8 +207,19 @@ func (a *App) statusRight() string {
 		nums, _ := a.list.view.filtered.snapshot()
 		parts = append(parts, fmt.Sprintf("shown %d", len(nums)))
 	}
+	var jobs []string
 	for j := range a.jobs {
-		parts = append(parts, j.status())
+		jobs = append(jobs, j.status())
 	}
-	return strings.Join(parts, " · ") + " "
+	line := strings.Join(append(parts, jobs...), " · ") + " "
+	fits := func(s string) bool { return len([]rune(s)) <= w }
+	if p.Live == nil {
+		if named := p.Name + ": " + line; fits(named) {
+			return named
+		}
+	}
+	if len(jobs) > 0 && !fits(line) {
+		line = strings.Join(append(jobs, parts...), " · ") + " "
+	}
+	return line
 }

@@ -10,10 +10,15 @@ type numList struct {
 	done bool
 }
 
-func (l *numList) add(n int) {
+// add appends ns and returns how many numbers the list held before and
+// holds after.
+func (l *numList) add(ns ...uint32) (before, after int) {
 	l.mu.Lock()
-	l.nums = append(l.nums, uint32(n))
+	before = len(l.nums)
+	l.nums = append(l.nums, ns...)
+	after = len(l.nums)
 	l.mu.Unlock()
+	return before, after
 }
 
 func (l *numList) finish() {

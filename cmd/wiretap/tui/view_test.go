@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -254,4 +257,63 @@ func TestHelpListsEveryKey(t *testing.T) {
 			t.Errorf("q in the help should close it, not quit")
 		}
 	})
+}
+
+// TestFilterProgress applies a filter at 80×24 on a capture with a long
+// name: while it runs, the status line shows its progress, and after it
+// the count shown (the file name gives way).
+func TestFilterProgress(t *testing.T) {
+	data, err := os.ReadFile(demoCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "a-capture-with-a-rather-long-name-indeed.pcapng")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hs := newHarnessOn(t, path, 80, 24, packets.Options{}, Options{})
+	hs.press("/", "tcp.flags.syn == 1 && tcp.flags.ack == 1")
+	// Enter without waiting: the job is still listed until the UI
+	// goroutine hears it is done, as it is while a big file is filtered.
+	hs.a.Key(tcell.KeyEnter, 0)
+	hs.a.Draw()
+	if s := hs.statusLine(); !strings.Contains(s, "filtering") {
+		t.Errorf("status line %q does not show the filter's progress", s)
+	}
+	hs.settle()
+	s := hs.statusLine()
+	if strings.Contains(s, "filtering") || !strings.Contains(s, "shown 3") {
+		t.Errorf("status line %q after filtering, want shown 3 and no progress", s)
+	}
+}
+
+// TestFilterMilestones: the benchmark's trace gets each filter's first
+// match drawn and its end, with the counts, once per filter applied.
+func TestFilterMilestones(t *testing.T) {
+	var trace bytes.Buffer
+	hs := newHarness(t, 80, 24, packets.Options{}, Options{Trace: &trace})
+	read := func() string {
+		hs.a.mu.Lock()
+		defer hs.a.mu.Unlock()
+		s := trace.String()
+		trace.Reset()
+		return s
+	}
+	read()
+	hs.press("/", "tcp.flags.syn == 1 && tcp.flags.ack == 1", "<Enter>")
+	got := read()
+	for _, want := range []string{"filter-first-match ", "packet 2, ", "filter-done ", "3 of 36 packets matched"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("trace %q lacks %q", got, want)
+		}
+	}
+	if strings.Index(got, "filter-first-match") > strings.Index(got, "filter-done") {
+		t.Errorf("trace %q: the end before the first match", got)
+	}
+	// A filter that matches nothing: done, without a first match.
+	hs.press("/", "<Ctrl-U>", "tcp.port == 1", "<Enter>")
+	got = read()
+	if strings.Contains(got, "filter-first-match") || !strings.Contains(got, "0 of 36 packets matched") {
+		t.Errorf("trace %q, want only filter-done with 0 of 36", got)
+	}
 }

@@ -12,8 +12,9 @@ import (
 )
 
 // warmRows is how many of a file's first packets get list rows from a
-// Summarizer while indexing, so the first screen is right before the fast
-// pass is done.
+// fast pass of their own while indexing (a live one: its rows are what
+// the packets so far tell), so the first screen shows the application
+// protocols before the whole file's fast pass is done.
 const warmRows = 4096
 
 // OpenFile opens a capture file and starts indexing it and running the fast
@@ -113,14 +114,21 @@ func (s *Store) decompress() (capture.Source, error) {
 	return src, nil
 }
 
+// warmOptions are the warm rows' fast pass's: the file's, live.
+func (s *Store) warmOptions() decode.Options {
+	opts := s.decodeOptions()
+	opts.Live = true
+	return opts
+}
+
 // index reads the file once, recording where each packet is. It is the
 // Index's only writer.
 func (s *Store) index(src *capture.FileSource) {
 	defer src.Close()
 	var (
-		summarizer = decode.NewSummarizer()
-		filter     = capture.NewLinkMatcher(s.opts.CapFilter, capture.DefaultSnapLen)
-		n          int
+		warm   = decode.NewAnalyzer(s.warmOptions())
+		filter = capture.NewLinkMatcher(s.opts.CapFilter, capture.DefaultSnapLen)
+		n      int
 	)
 	publish := func() {
 		s.mu.Lock()
@@ -165,9 +173,9 @@ func (s *Store) index(src *capture.FileSource) {
 		s.idx.Append(Entry{Offset: src.PacketOffset(), Time: ci.Timestamp, CapLen: len(data), OrigLen: ci.Length, Iface: ci.InterfaceIndex})
 		n++
 		if n <= warmRows {
-			row := summarizer.Summarize(ci, lt, data)
+			warm.Add(n, ci, lt, data)
 			s.mu.Lock()
-			s.warm = append(s.warm, row)
+			s.warm, s.warmN = warm, n
 			s.mu.Unlock()
 		}
 		if n%4096 == 0 || n == 64 {

@@ -72,6 +72,22 @@ func (x *Index) At(i int) Entry {
 	x.mu.RLock()
 	r := x.chunks[i>>chunkBits][i&(chunkLen-1)]
 	x.mu.RUnlock()
+	return r.entry()
+}
+
+// Entries appends entries i..i+n-1 (0-based, below Len) to dst: At for
+// a run, taking the lock once (passes over the index on several cores
+// would otherwise contend for it at every packet).
+func (x *Index) Entries(dst []Entry, i, n int) []Entry {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for end := i + n; i < end; i++ {
+		dst = append(dst, x.chunks[i>>chunkBits][i&(chunkLen-1)].entry())
+	}
+	return dst
+}
+
+func (r record) entry() Entry {
 	e := Entry{Offset: r.offIface >> 16, Iface: int(r.offIface & maxIface), CapLen: int(r.capLen), OrigLen: int(r.origLen)}
 	if r.nanos != noTime {
 		e.Time = time.Unix(0, r.nanos).UTC()

@@ -46,13 +46,17 @@ type Store struct {
 	idx  Index
 	size int64 // of the file, for the indexing progress; 0 when live
 
-	mu           sync.Mutex
-	cond         *sync.Cond // signalled as the index grows and at its end
-	linkTypes    []layers.LinkType
-	scanned      int64
-	indexed      bool
-	readErr      error
-	warm         []decode.Summary // list rows for the first packets, before the fast pass is done
+	mu        sync.Mutex
+	cond      *sync.Cond // signalled as the index grows and at its end
+	linkTypes []layers.LinkType
+	scanned   int64
+	indexed   bool
+	readErr   error
+	// warm is a fast pass of its own over the first warmN packets (a
+	// live one, fed while indexing): their list rows until the file's
+	// fast pass is done.
+	warm         *decode.Analyzer
+	warmN        int
 	an           *decode.Analyzer // covers packets 1..analysed
 	analysed     int
 	analysing    bool
@@ -77,8 +81,9 @@ type Row struct {
 	decode.Summary
 	Secret bool // a secret is visible in this packet
 	Bad    bool // malformed, or TCP analysis found a problem (Wireshark's "Bad TCP")
-	// Final rows come from full dissection after the fast pass; others are
-	// provisional (header-only, shown while the fast pass runs).
+	// Final rows come from the file's fast pass; others are provisional
+	// (shown while it runs: the first packets' from a fast pass of their
+	// own, the rest from each packet dissected alone).
 	Final bool
 }
 
@@ -359,10 +364,9 @@ func (s *Store) RowUncached(n int) (Row, error) {
 	lt := s.linkType(e.Iface)
 	s.mu.Lock()
 	an, analysed, frames := s.an, s.analysed, s.secretFrames
-	var warm *decode.Summary
-	if n > analysed && n <= len(s.warm) {
-		w := s.warm[n-1]
-		warm = &w
+	var warm *decode.Analyzer
+	if n > analysed && n <= s.warmN {
+		warm = s.warm
 	}
 	s.mu.Unlock()
 	var r Row
@@ -376,7 +380,8 @@ func (s *Store) RowUncached(n int) (Row, error) {
 		r.Secret = containsAny(data, s.opts.Secrets) || frames[n]
 		return r, nil
 	case warm != nil:
-		r.Summary = *warm
+		r.Summary = warm.Row(n, e.captureInfo(), lt, data)
+		r.Bad = badInfo(r.Info)
 	default:
 		r = RowOf(dissectAlone(n, e.captureInfo(), lt, data, s.opts.Decode))
 	}
