@@ -138,13 +138,20 @@ func (a *Analyzer) FirstTime() time.Time { return a.first }
 // several goroutines at once: it only reads the fast pass's records.
 func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
 	defer a.reading()()
+	// Its nodes come from the pools too: a caller that drops the packet
+	// may give them back (Release); one that keeps it keeps them.
+	p := pooledPacket(n, data)
+	a.dissect(p, n, ci, lt, data)
+	return p
+}
+
+// pooledPacket is packet n of frame data, from packetPool, its nodes
+// from the tree's pools (Packet.Release gives both back).
+func pooledPacket(n int, data []byte) *Packet {
 	p := packetPool.Get().(*Packet)
 	p.Number, p.pooled = n, true
 	p.Sources = append(p.Sources, DataSource{Name: "Frame", Data: data})
-	// Its nodes come from the pools too: a caller that drops the packet
-	// may give them back (Release); one that keeps it keeps them.
 	p.tree.pool = true
-	a.dissect(p, n, ci, lt, data)
 	return p
 }
 
@@ -153,10 +160,8 @@ func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, d
 // many times faster. Like Dissect it needs the fast pass finished.
 func (a *Analyzer) Row(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) Summary {
 	defer a.reading()()
-	p := packetPool.Get().(*Packet)
-	p.Number, p.pooled, p.lite = n, true, true
-	p.Sources = append(p.Sources, DataSource{Name: "Frame", Data: data})
-	p.tree.pool = true
+	p := pooledPacket(n, data)
+	p.lite = true
 	a.dissect(p, n, ci, lt, data)
 	s := p.Summary
 	p.Release() // the row's strings are its own, not the tree's
@@ -303,10 +308,8 @@ func layerField(name string) bool {
 // done with it: its nodes are recycled.
 func (a *Analyzer) DissectFor(w *Want, n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
 	defer a.reading()()
-	p := packetPool.Get().(*Packet)
-	p.Number, p.pooled = n, true
-	p.Sources = append(p.Sources, DataSource{Name: "Frame", Data: data})
-	p.tree.noLabels, p.tree.pool, p.tree.want = true, true, w
+	p := pooledPacket(n, data)
+	p.tree.noLabels, p.tree.want = true, w
 	tcpNode := a.dissectLayers(p, n, ci, lt, data)
 	if tcpNode != nil && w.app {
 		a.dissectApp(p, n, tcpNode)

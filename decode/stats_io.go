@@ -73,6 +73,20 @@ type ioItem struct {
 	f64     float64
 }
 
+// add adds one value of a field of kind to a SUM or AVG column's item.
+func (it *ioItem) add(kind Kind, v *Field) {
+	switch kind {
+	case KindFloat:
+		it.f64 += v.F
+	case KindDuration:
+		it.counter += uint64(v.D)
+	case KindInt:
+		it.counter += uint64(v.I)
+	default:
+		it.counter += v.U
+	}
+}
+
 // ParseIOStat reads "io,stat,INTERVAL[,COLUMN]…"; compile compiles a
 // display filter.
 func ParseIOStat(arg string, compile func(string) (IOMatcher, error)) (*IOStat, error) {
@@ -288,16 +302,7 @@ func (c *ioColumn) add(s *IOStat, p *Packet, rel, length uint64) {
 		it.counter += uint64(len(values))
 	case ioSum:
 		for _, v := range values {
-			switch c.kind {
-			case KindFloat:
-				it.f64 += v.F
-			case KindDuration:
-				it.counter += uint64(v.D)
-			case KindInt:
-				it.counter += uint64(v.I)
-			default:
-				it.counter += v.U
-			}
+			it.add(c.kind, v)
 		}
 	case ioMin:
 		for i, v := range values {
@@ -345,16 +350,7 @@ func (c *ioColumn) add(s *IOStat, p *Packet, rel, length uint64) {
 	case ioAvg:
 		for _, v := range values {
 			it.num++
-			switch c.kind {
-			case KindFloat:
-				it.f64 += v.F
-			case KindDuration:
-				it.counter += uint64(v.D)
-			case KindInt:
-				it.counter += uint64(v.I)
-			default:
-				it.counter += v.U
-			}
+			it.add(c.kind, v)
 		}
 	case ioLoad:
 		for _, v := range values {
