@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -444,46 +443,47 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 		n    int
 		ci   gopacket.CaptureInfo
 		lt   layers.LinkType
-		data []byte
+		data *[]byte // a copy (the reader reuses its buffer), from frames
 	}
+	// Each packet is printed into a scratch buffer, which emit writes out
+	// and gives back; the packet's copy goes back after emit too: on a
+	// million packets of -V that is gigabytes the collector never sees.
+	type scratch struct{ buf bytes.Buffer }
 	type result struct {
 		p     *decode.Packet // kept for stats
 		pool  bool           // p is DissectFor's: Release it after stats
 		match bool
-		out   []byte // what the packet prints
+		out   *scratch // what the packet prints, if anything
+		data  *[]byte
 	}
-	// Each packet is printed into a scratch buffer, then copied out.
-	type scratch struct {
-		buf bytes.Buffer
-		w   *bufio.Writer
-	}
-	scratches := sync.Pool{New: func() any {
-		s := &scratch{}
-		s.w = bufio.NewWriter(&s.buf)
-		return s
-	}}
+	// Free lists, not sync.Pools: the emitter gives back what the workers
+	// took, and a pool would keep them on the emitter's P (the workers'
+	// Gets would then make new, empty buffers).
+	scratches := newFreeList(func() *scratch { return new(scratch) })
+	frames := newFreeList(func() *[]byte { return new([]byte) })
 	var want *decode.Want
 	if !rows {
 		want = rd.fieldsWant(stats)
 	}
 	work := func(j job) (result, error) {
-		var r result
+		r := result{data: j.data}
+		data := *j.data
 		if rows {
-			s := scratches.Get().(*scratch)
-			defer scratches.Put(s)
+			s := scratches.Get()
 			s.buf.Reset()
-			an.Row(j.n, j.ci, j.lt, j.data).WriteTo(&s.buf)
-			return result{match: true, out: append([]byte(nil), s.buf.Bytes()...)}, nil
+			an.Row(j.n, j.ci, j.lt, data).WriteTo(&s.buf)
+			r.match, r.out = true, s
+			return r, nil
 		}
 		var p *decode.Packet
 		if want != nil {
-			p = an.DissectFor(want, j.n, j.ci, j.lt, j.data)
+			p = an.DissectFor(want, j.n, j.ci, j.lt, data)
 			if stats == nil {
 				// Printed here and then dropped: its nodes are recycled.
 				defer p.Release()
 			}
 		} else {
-			p = an.Dissect(j.n, j.ci, j.lt, j.data)
+			p = an.Dissect(j.n, j.ci, j.lt, data)
 			if stats == nil {
 				// Printed here and then dropped (stats keep theirs).
 				defer p.Release()
@@ -502,14 +502,13 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 			return r, nil
 		}
 		if !rd.f.quiet {
-			s := scratches.Get().(*scratch)
-			defer scratches.Put(s)
+			s := scratches.Get()
 			s.buf.Reset()
-			if err := rd.printPacket(s.w, p); err != nil {
+			if err := rd.printPacket(&s.buf, p); err != nil {
+				scratches.Put(s)
 				return r, err
 			}
-			s.w.Flush()
-			r.out = append([]byte(nil), s.buf.Bytes()...)
+			r.out = s
 		}
 		return r, nil
 	}
@@ -520,21 +519,57 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 				r.p.Release()
 			}
 		}
-		if rd.json != nil && len(r.out) > 0 {
+		frames.Put(r.data)
+		if r.out == nil {
+			return nil
+		}
+		defer scratches.Put(r.out)
+		if rd.json != nil && r.out.buf.Len() > 0 {
 			rd.json.WriteSeparator(rd.out, rd.jsonN)
 			rd.jsonN++
 		}
-		_, err := rd.out.Write(r.out)
+		_, err := rd.out.Write(r.out.buf.Bytes())
 		return err
 	}
 	pass := decode.NewOrdered(context.Background(), work, emit)
 	_, loopErr := rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
-		return pass.Add(job{n: n, ci: ci, lt: lt, data: bytes.Clone(data)})
+		b := frames.Get()
+		*b = append((*b)[:0], data...)
+		return pass.Add(job{n: n, ci: ci, lt: lt, data: b})
 	})
 	if err := pass.Wait(); err != nil {
 		return err
 	}
 	return loopErr
+}
+
+// freeList is a bounded list of things to reuse, for any goroutine.
+type freeList[T any] struct {
+	free  chan T
+	fresh func() T
+}
+
+// freeListLen holds more than the packets Ordered has in flight.
+const freeListLen = 4096
+
+func newFreeList[T any](fresh func() T) *freeList[T] {
+	return &freeList[T]{free: make(chan T, freeListLen), fresh: fresh}
+}
+
+func (l *freeList[T]) Get() T {
+	select {
+	case v := <-l.free:
+		return v
+	default:
+		return l.fresh()
+	}
+}
+
+func (l *freeList[T]) Put(v T) {
+	select {
+	case l.free <- v:
+	default:
+	}
 }
 
 // fieldsWant is what the second pass dissects when fields on demand
@@ -587,7 +622,7 @@ func (rd *readJob) wants(z string) bool {
 	return false
 }
 
-func (rd *readJob) printPacket(w *bufio.Writer, p *decode.Packet) error {
+func (rd *readJob) printPacket(w *bytes.Buffer, p *decode.Packet) error {
 	switch rd.f.outFormat {
 	case "fields":
 		return rd.fields.WriteFields(w, p)
