@@ -1184,6 +1184,32 @@ func fieldsEscape(s string) string {
 // fieldStr is a string field as tshark -T fields prints it.
 func fieldStr(b []byte) string { return fieldsEscape(asciiStr(b)) }
 
+// appendFieldStr appends fieldStr(b) to dst, in one pass.
+func appendFieldStr(dst, b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	for _, c := range b {
+		switch {
+		case c >= 0x80:
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+		case c == '\b':
+			dst = append(dst, `\b`...)
+		case c == '\f':
+			dst = append(dst, `\f`...)
+		case c == '\n':
+			dst = append(dst, `\n`...)
+		case c == '\r':
+			dst = append(dst, `\r`...)
+		case c == '\t':
+			dst = append(dst, `\t`...)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
 // formatText renders bytes for a tree label or the Info column as
 // Wireshark's format_text does: text as is (backslashes too), C escapes
 // for \a \b \f \n \r \t \v, octal for other control characters, U+FFFD

@@ -318,7 +318,7 @@ func (d *httpDissector) requestLine(t *Field, line []byte, src, base int) bool {
 	if n == 0 {
 		return false
 	}
-	method := fieldStr(line[:n])
+	method := d.p.tree.fieldStr(line[:n])
 	t.Add(d.p.tree.at(src, base).str("http.request.method", 0, n, method, "Request Method: %s", method))
 	if next > 2 && line[next-1] == ' ' && line[next-2] == ' ' {
 		next--
@@ -326,7 +326,7 @@ func (d *httpDissector) requestLine(t *Field, line []byte, src, base int) bool {
 	off := next
 	rest := line[off:]
 	n, next = tokenLen(rest)
-	uri := fieldStr(rest[:n])
+	uri := d.p.tree.fieldStr(rest[:n])
 	u := t.Add(d.p.tree.at(src, base).str("http.request.uri", off, n, uri, "Request URI: %s", uri))
 	if q := strings.IndexByte(uri, '?'); q >= 0 && len(uri)-q > 1 {
 		path, query := uri[:q], uri[q+1:]
@@ -343,7 +343,7 @@ func (d *httpDissector) requestLine(t *Field, line []byte, src, base int) bool {
 		}
 	}
 	off += next
-	ver := fieldStr(line[off:])
+	ver := d.p.tree.fieldStr(line[off:])
 	t.Add(d.p.tree.at(src, base).str("http.request.version", off, len(line)-off, ver, "Request Version: %s", ver))
 	return true
 }
@@ -354,7 +354,7 @@ func (d *httpDissector) responseLine(t *Field, line []byte, src, base int) {
 	if n == 0 {
 		return
 	}
-	ver := fieldStr(line[:n])
+	ver := d.p.tree.fieldStr(line[:n])
 	t.Add(d.p.tree.at(src, base).str("http.response.version", 0, n, ver, "Response Version: %s", ver))
 	off := next
 	rest := line[off:]
@@ -370,7 +370,7 @@ func (d *httpDissector) responseLine(t *Field, line []byte, src, base int) {
 	t.Add(d.p.tree.at(src, base).str("http.response.code.desc", off, 3, desc, "[Status Code Description: %s]", desc))
 	off += next
 	if off < len(line) {
-		ph := fieldStr(line[off:])
+		ph := d.p.tree.fieldStr(line[off:])
 		t.Add(d.p.tree.at(src, base).str("http.response.phrase", off, len(line)-off, ph, "Response Phrase: %s", ph))
 	}
 }
@@ -414,7 +414,7 @@ func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, sr
 		}
 		var v string
 		if d.p.tree.wants(lineName) {
-			v = fieldStr(whole)
+			v = d.p.tree.fieldStr(whole)
 		}
 		f := d.p.tree.at(src, base).str(lineName, l.start, len(whole), v, "%s", label)
 		f.Hidden = hide
@@ -446,7 +446,7 @@ func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, sr
 	}
 	var v string
 	if d.p.tree.wants(fieldName) {
-		v = fieldStr(value)
+		v = d.p.tree.fieldStr(value)
 	}
 	f := h.Add(d.p.tree.at(src, base).str(fieldName, l.start, len(whole), v, "%s", label))
 	lineFld(true)
@@ -472,7 +472,7 @@ func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, sr
 			for j < len(value) && value[j] != ';' {
 				j++
 			}
-			pair := fieldStr(value[i:j])
+			pair := d.p.tree.fieldStr(value[i:j])
 			f.Add(d.p.tree.at(src, base).str("http.cookie_pair", vo+i, j-i, pair, "Cookie pair: %s", pair))
 			i = j
 		}
@@ -649,7 +649,7 @@ func (d *httpDissector) chunkTree(h *Field, b []byte, src, base int) {
 			}
 		}
 		if tlen > 0 {
-			tp := fieldStr(b[off : off+tlen])
+			tp := d.p.tree.fieldStr(b[off : off+tlen])
 			t.Add(d.p.tree.at(src, base).str("http.chunked_trailer_part", off, tlen, tp, "trailer-part: %s", tp))
 			off += tlen
 		}

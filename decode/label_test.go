@@ -3,6 +3,7 @@ package decode
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 )
 
@@ -85,4 +86,28 @@ func TestLabelFormatNoAllocs(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%v allocations a call, want 0", n)
 	}
+}
+
+// bitsLabel renders a bit field as Wireshark's tree does:
+// "0100 .... = Version: 4" for mask 0xf0 of an 8-bit value.
+func bitsLabel(v, mask uint64, nbits int, text string) string {
+	var b strings.Builder
+	b.Grow(nbits + nbits/4 + 3 + len(text))
+	for i := nbits - 1; i >= 0; i-- {
+		bit := uint64(1) << uint(i)
+		switch {
+		case mask&bit == 0:
+			b.WriteByte('.')
+		case v&bit != 0:
+			b.WriteByte('1')
+		default:
+			b.WriteByte('0')
+		}
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+	}
+	b.WriteString(" = ")
+	b.WriteString(text)
+	return b.String()
 }

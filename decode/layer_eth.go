@@ -53,11 +53,17 @@ func (c *dctx) truncatedLayer(name, label string, off int, column string) {
 
 // macAddr adds eth.dst or eth.src with the children Wireshark gives it.
 func (c *dctx) macAddr(parent *Field, which, title string, off int) {
-	m := net.HardwareAddr(c.data[off : off+6]).String()
-	f := parent.Add(c.mac("eth."+which, off, title+": "+m))
-	f.Add(hidden(c.str("eth."+which+"_resolved", off, 6, m, title+" (resolved): "+m)))
-	f.Add(c.mac("eth.addr", off, "Address: "+m))
-	f.Add(hidden(c.str("eth.addr_resolved", off, 6, m, "Address (resolved): "+m)))
+	// The names are constants and the labels formats (built only when
+	// shown, into the tree's own text): -V makes no garbage of them.
+	n := &macNames[0]
+	if which == "src" {
+		n = &macNames[1]
+	}
+	m := macString(c.data[off : off+6])
+	f := parent.Add(c.mac(n.addr, off, "%s: %s", title, m))
+	f.Add(hidden(c.str(n.resolved, off, 6, m, "%s (resolved): %s", title, m)))
+	f.Add(c.mac("eth.addr", off, "Address: %s", m))
+	f.Add(hidden(c.str("eth.addr_resolved", off, 6, m, "Address (resolved): %s", m)))
 	b := uint64(c.data[off])<<16 | uint64(c.data[off+1])<<8 | uint64(c.data[off+2])
 	lg, ig := b&0x020000 != 0, b&0x010000 != 0
 	lgText := "LG bit: Globally unique address (factory default)"
@@ -68,11 +74,17 @@ func (c *dctx) macAddr(parent *Field, which, title string, off int) {
 	if ig {
 		igText = "IG bit: Group address (multicast/broadcast)"
 	}
-	lgLabel, igLabel := bitsLabel(b, 0x020000, 24, lgText), bitsLabel(b, 0x010000, 24, igText)
-	f.Add(c.bool("eth."+which+".lg", off, 3, lg, lgLabel))
-	f.Add(hidden(c.bool("eth.lg", off, 3, lg, lgLabel)))
-	f.Add(c.bool("eth."+which+".ig", off, 3, ig, igLabel))
-	f.Add(hidden(c.bool("eth.ig", off, 3, ig, igLabel)))
+	lgBits, igBits := bits(b, 0x020000, 24), bits(b, 0x010000, 24)
+	f.Add(c.bool(n.lg, off, 3, lg, "%s = %s", lgBits, lgText))
+	f.Add(hidden(c.bool("eth.lg", off, 3, lg, "%s = %s", lgBits, lgText)))
+	f.Add(c.bool(n.ig, off, 3, ig, "%s = %s", igBits, igText))
+	f.Add(hidden(c.bool("eth.ig", off, 3, ig, "%s = %s", igBits, igText)))
+}
+
+// macNames are the field names of Ethernet's destination and source.
+var macNames = [2]struct{ addr, resolved, lg, ig string }{
+	{"eth.dst", "eth.dst_resolved", "eth.dst.lg", "eth.dst.ig"},
+	{"eth.src", "eth.src_resolved", "eth.src.lg", "eth.src.ig"},
 }
 
 // ethernet dissects an Ethernet II (or 802.3) header at off.
@@ -107,7 +119,7 @@ func (c *dctx) ethernet(off int) {
 		}
 		return
 	}
-	dst, src := net.HardwareAddr(d[0:6]).String(), net.HardwareAddr(d[6:12]).String()
+	dst, src := macString(d[0:6]), macString(d[6:12])
 	e := c.proto("eth", off, 14, "Ethernet II, Src: %s, Dst: %s", src, dst)
 	c.p.Tree = append(c.p.Tree, e)
 	appendProtocol(c.p, "eth")

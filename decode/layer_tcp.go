@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // tcpFlagNames lists the flag bits in the order Wireshark names them.
@@ -369,7 +370,8 @@ func tcpHeadInfo(sp, dp, fl uint16, seq, ack uint32, cwin uint64) string {
 func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint64, urg uint16, seglen int, opts []tcpOption, st *Stream, dir int) string {
 	// Wireshark prepends each mark to the Info column in turn, so the
 	// last one printed comes first.
-	var marks []string
+	var marksArr [8]string
+	marks := marksArr[:0]
 	for _, e := range tcpExperts {
 		if flags.flags&e.flag != 0 {
 			marks = append(marks, e.prefix)
@@ -378,7 +380,8 @@ func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint
 	if flags.flags&taDuplicateAck != 0 {
 		marks = append(marks, fmt.Sprintf("[TCP Dup ACK %d#%d] ", flags.dupAckFrame, flags.dupAckNum))
 	}
-	info := make([]byte, 0, 96)
+	var infoArr [256]byte
+	info := infoArr[:0]
 	for i := len(marks) - 1; i >= 0; i-- {
 		info = append(info, marks[i]...)
 	}
@@ -577,7 +580,8 @@ func (c *dctx) tcpAnalysisTree(t *Field, st *Stream, fl *tcpFrameFlags, acked ui
 func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption {
 	d := c.data[off : off+n]
 	of := t.Add(c.node(Field{Name: "tcp.options", Kind: KindBytes, B: d, Start: off, Len: n}))
-	var names []string
+	var namesArr [12]string
+	names := namesArr[:0]
 	for i := 0; i < len(d); {
 		k := d[i]
 		name := tcpOptNames[k]
@@ -594,7 +598,7 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 			if k == 0 {
 				nm = "tcp.options.eol"
 			}
-			o := of.Add(c.node(Field{Name: nm, Label: "TCP Option - " + name, Kind: KindBytes, B: d[i : i+1], Start: off + i, Len: 1}))
+			o := of.Add(c.fieldOf(Field{Name: nm, Kind: KindBytes, B: d[i : i+1], Start: off + i, Len: 1}, "TCP Option - %s", name))
 			o.Add(c.uint("tcp.option_kind", off+i, 1, uint64(k), 0, "Kind: %s (%d)", kindName, k))
 			i++
 			continue
@@ -612,19 +616,19 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 		switch {
 		case k == 2 && l == 4:
 			mss := be16(body)
-			o.Label = fmt.Sprintf("TCP Option - Maximum segment size: %d bytes", mss)
+			o.relabel("TCP Option - Maximum segment size: %d bytes", mss)
 			o.Add(c.uint("tcp.options.mss_val", bo, 2, uint64(mss), 0, "MSS Value: %d", mss))
 		case k == 3 && l == 3:
 			sh := body[0]
 			mult := uint64(1) << min(sh, 14)
-			o.Label = fmt.Sprintf("TCP Option - Window scale: %d (multiply by %d)", sh, mult)
+			o.relabel("TCP Option - Window scale: %d (multiply by %d)", sh, mult)
 			o.Add(c.uint("tcp.options.wscale.shift", bo, 1, uint64(sh), 0, "Shift count: %d", sh))
 			o.Add(c.uint("tcp.options.wscale.multiplier", bo, 1, mult, 0, "[Multiplier: %d]", mult))
 		case k == 4 && l == 2:
 			o.Label = "TCP Option - SACK permitted"
 		case k == 8 && l == 10:
 			tv, te := binary.BigEndian.Uint32(body), binary.BigEndian.Uint32(body[4:])
-			o.Label = fmt.Sprintf("TCP Option - Timestamps: TSval %d, TSecr %d", tv, te)
+			o.relabel("TCP Option - Timestamps: TSval %d, TSecr %d", tv, te)
 			o.Add(c.uint("tcp.options.timestamp.tsval", bo, 4, uint64(tv), 0, "Timestamp value: %d", tv))
 			o.Add(c.uint("tcp.options.timestamp.tsecr", bo+4, 4, uint64(te), 0, "Timestamp echo reply: %d", te))
 		case k == 5:
@@ -657,7 +661,18 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 		}
 		i += l
 	}
-	of.Label = fmt.Sprintf("Options: (%d bytes), %s", n, strings.Join(names, ", "))
+	if t := &c.p.tree; !t.noLabels && !t.lite {
+		var lb [256]byte
+		b := strconv.AppendInt(append(lb[:0], "Options: ("...), int64(n), 10)
+		b = append(b, " bytes), "...)
+		for j, nm := range names {
+			if j > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, nm...)
+		}
+		of.Label = t.concat(unsafe.String(unsafe.SliceData(b), len(b)))
+	}
 	return infoOptions(d)
 }
 

@@ -2,8 +2,10 @@ package decode
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
-	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -48,9 +50,11 @@ func appendProtocol(p *Packet, name string) {
 			if f.S == "" {
 				f.S = name
 			} else {
-				f.S += ":" + name
+				f.S = p.tree.concat(f.S, ":", name)
 			}
-			f.Label = "[Protocols in frame: " + f.S + "]"
+			if !p.tree.noLabels {
+				f.Label = p.tree.concat("[Protocols in frame: ", f.S, "]")
+			}
 			return
 		}
 	}
@@ -120,30 +124,6 @@ type dctx struct {
 func hidden(f *Field) *Field {
 	f.Hidden = true
 	return f
-}
-
-// bitsLabel renders a bit field as Wireshark's tree does:
-// "0100 .... = Version: 4" for mask 0xf0 of an 8-bit value.
-func bitsLabel(v, mask uint64, nbits int, text string) string {
-	var b strings.Builder
-	b.Grow(nbits + nbits/4 + 3 + len(text))
-	for i := nbits - 1; i >= 0; i-- {
-		bit := uint64(1) << uint(i)
-		switch {
-		case mask&bit == 0:
-			b.WriteByte('.')
-		case v&bit != 0:
-			b.WriteByte('1')
-		default:
-			b.WriteByte('0')
-		}
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-	}
-	b.WriteString(" = ")
-	b.WriteString(text)
-	return b.String()
 }
 
 func setNotSet(v bool) string {
@@ -260,7 +240,7 @@ func (c *dctx) setNet(src, dst netip.Addr) {
 	}
 	c.netSrc, c.netDst = src, dst
 	if c.cols() {
-		c.sum.Src, c.sum.Dst = src.String(), dst.String()
+		c.sum.Src, c.sum.Dst = addrString(src), addrString(dst)
 	}
 }
 
@@ -291,4 +271,41 @@ func (c *dctx) finishSummary() {
 		s.Info += malformedNote
 	}
 	c.p.Summary = s
+}
+
+// addrTexts and hwTexts cache the text of the addresses seen most: a
+// capture of one host's loopback has a handful, and every row and tree
+// would format (and allocate) them again. Bounded: a capture of many
+// hosts formats the rest as it goes.
+var (
+	addrTexts    sync.Map // netip.Addr → string
+	hwTexts      sync.Map // [6]byte → string
+	addrNamesLen atomic.Int32
+)
+
+const addrNamesMax = 4096
+
+func addrString(a netip.Addr) string {
+	if s, ok := addrTexts.Load(a); ok {
+		return s.(string)
+	}
+	s := a.String()
+	if addrNamesLen.Load() < addrNamesMax {
+		addrNamesLen.Add(1)
+		addrTexts.Store(a, s)
+	}
+	return s
+}
+
+func macString(b []byte) string {
+	k := [6]byte(b)
+	if s, ok := hwTexts.Load(k); ok {
+		return s.(string)
+	}
+	s := net.HardwareAddr(b).String()
+	if addrNamesLen.Load() < addrNamesMax {
+		addrNamesLen.Add(1)
+		hwTexts.Store(k, s)
+	}
+	return s
 }

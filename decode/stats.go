@@ -103,7 +103,7 @@ func (s *Stats) Add(p *Packet) {
 				}
 			}
 			if next == nil {
-				next = &phsNode{name: name}
+				next = &phsNode{name: strings.Clone(name)} // f.S is the tree's: Release reuses it
 				node.children = append(node.children, next)
 			}
 			next.frames++

@@ -180,6 +180,57 @@ func (t *tree) label(label string, args []any) string {
 	return unsafe.String(&out[start], len(out)-start)
 }
 
+// concat is the parts joined, written into a pooled tree's own text (as
+// its labels are) so that a string rebuilt at every layer, like
+// frame.protocols, makes no garbage.
+func (t *tree) concat(parts ...string) string {
+	n := 0
+	for _, s := range parts {
+		n += len(s)
+	}
+	if !t.pool || t.lite || n > 1<<10 {
+		// (Not strings.Join, which may return a part itself: the parts
+		// would then escape, and so would a caller's stack buffer.)
+		b := make([]byte, 0, n)
+		for _, s := range parts {
+			b = append(b, s...)
+		}
+		return string(b)
+	}
+	if cap(t.text)-len(t.text) < n {
+		c := textPool.Get().(*[]byte)
+		t.pooledText = append(t.pooledText, c)
+		t.text = (*c)[:0]
+	}
+	start := len(t.text)
+	for _, s := range parts {
+		t.text = append(t.text, s...)
+	}
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&t.text[start], n)
+}
+
+// fieldStr is fieldStr(b), written into a pooled tree's own text: the
+// string values of header lines make no garbage.
+func (t *tree) fieldStr(b []byte) string {
+	if !t.pool || t.lite || len(b) > 256 {
+		return fieldStr(b)
+	}
+	if cap(t.text)-len(t.text) < 3*len(b) {
+		c := textPool.Get().(*[]byte)
+		t.pooledText = append(t.pooledText, c)
+		t.text = (*c)[:0]
+	}
+	start := len(t.text)
+	t.text = appendFieldStr(t.text, b)
+	if len(t.text) == start {
+		return ""
+	}
+	return unsafe.String(&t.text[start], len(t.text)-start)
+}
+
 // textPool recycles the chunks pooled trees write their labels into.
 var textPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
