@@ -40,6 +40,7 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 	}
 	d := &httpDissector{a: a, p: p, n: n, curr: curr, ts: ts}
 	var info strings.Builder
+	info.Grow(96) // once: a request line and a content type fit
 	for _, fr := range recs {
 		for i := fr.first; i < fr.first+fr.count; i++ {
 			m := a.msgs.at(i)
@@ -54,7 +55,11 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 	p.Summary.Protocol = "HTTP" + d.colProto
 	// TCP's analysis notes ("[TCP ACKed unseen segment] ") stay in front,
 	// as col_prepend_fence_fstr leaves them.
-	p.Summary.Info = tcpInfoPrefix(p.Summary.Info) + info.String()
+	if pfx := tcpInfoPrefix(p.Summary.Info); pfx != "" {
+		p.Summary.Info = pfx + info.String()
+	} else {
+		p.Summary.Info = info.String()
+	}
 	if d.malformed {
 		p.Summary.Info += malformedNote
 	}
@@ -290,7 +295,9 @@ func (d *httpDissector) messageInfo(m *httpMsg, p *httpParsed, b []byte, src, ba
 			}
 		}
 		if d.p.tree.cols() {
-			info.WriteString(formatText(b[first.start:first.start+first.n]) + " ")
+			var tb [128]byte
+			info.Write(appendFormatText(tb[:0], b[first.start:first.start+first.n]))
+			info.WriteByte(' ')
 		}
 	default:
 		info.WriteString(infoAfter(info, "Continuation"))
@@ -605,7 +612,13 @@ func (d *httpDissector) body(h *Field, m *httpMsg, p *httpParsed, b []byte, src,
 		d.p.Sources = append(d.p.Sources, DataSource{Name: "Uncompressed entity body", Data: out})
 		body, bsrc, bbase = out, len(d.p.Sources)-1, 0
 	}
-	h.Add(d.p.tree.at(bsrc, bbase).str("http.file_data", 0, len(body), fieldStr(body), "File Data: %d bytes", len(body)))
+	// The value only for who reads it (the Fernet dissector reads the
+	// node's bytes): a row or a filter on other fields copies no body.
+	var v string
+	if !d.p.lite && d.p.tree.wants("http.file_data") {
+		v = fieldStr(body)
+	}
+	h.Add(d.p.tree.at(bsrc, bbase).str("http.file_data", 0, len(body), v, "File Data: %d bytes", len(body)))
 	if len(body) == 0 {
 		return
 	}
@@ -715,6 +728,12 @@ func (d *httpDissector) media(h *Field, p *httpParsed, body []byte, src, base in
 		if !d.p.tree.cols() {
 			// A want list: the lines are unnamed nodes.
 			top("data-text-lines", "")
+			break
+		}
+		if d.p.lite {
+			// A row: the Info column only.
+			top("data-text-lines", "")
+			info.WriteString(" (" + ct + ")")
 			break
 		}
 		lines := textLines(body)

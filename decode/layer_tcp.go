@@ -245,7 +245,7 @@ func (c *dctx) tcp(off, end int) {
 		} else if optionCutContained(d[20:]) {
 			c.malNote = containedNote
 		}
-		c.setCol("TCP", string(appendOptionsInfo([]byte(info), infoOptions(d[20:]), st, dir)))
+		c.setCol("TCP", string(appendOptionsInfo([]byte(info), infoOptions(nil, d[20:]), st, dir)))
 		c.markMalformed("TCP")
 		return
 	}
@@ -255,7 +255,7 @@ func (c *dctx) tcp(off, end int) {
 	}
 	var flags tcpFrameFlags
 	if st != nil {
-		flags = c.a.tcp.flags[uint32(c.n)]
+		flags = c.a.tcp.frameFlags(c.n)
 		if c.wants("tcp.completeness") {
 			cv := st.completeness()
 			t.Children = insertAfter(t.Children, "tcp.stream", c.uint("tcp.completeness", off, 0, uint64(cv), 0, "[Conversation completeness: %s (%d)]", completenessText(cv), cv))
@@ -335,12 +335,13 @@ func (c *dctx) tcpRow(t *Field, off, end int, d []byte, thl, seglen int) {
 	if c.cols() {
 		var flags tcpFrameFlags
 		if st != nil {
-			flags = c.a.tcp.flags[uint32(c.n)]
+			flags = c.a.tcp.frameFlags(c.n)
 			if fl&thSYN == 0 && scale >= 0 {
 				cwin <<= uint(scale)
 			}
 		}
-		c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, be16(d[18:]), seglen, infoOptions(d[20:thl]), st, dir))
+		var opts [10]tcpOption
+		c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, be16(d[18:]), seglen, infoOptions(opts[:0], d[20:thl]), st, dir))
 	}
 	c.tcpPayloadField(t, off, end, thl, seglen)
 }
@@ -458,9 +459,8 @@ func optionCutContained(d []byte) bool {
 	return false
 }
 
-// infoOptions lists the well-formed options the Info column shows.
-func infoOptions(d []byte) []tcpOption {
-	var ok []tcpOption
+// infoOptions appends to ok the well-formed options the Info column shows.
+func infoOptions(ok []tcpOption, d []byte) []tcpOption {
 	for i := 0; i < len(d); {
 		k := d[i]
 		if k == 0 || k == 1 {
@@ -673,7 +673,7 @@ func (c *dctx) tcpOptions(t *Field, off, n int, st *Stream, dir int) []tcpOption
 		}
 		of.Label = t.concat(unsafe.String(unsafe.SliceData(b), len(b)))
 	}
-	return infoOptions(d)
+	return infoOptions(nil, d)
 }
 
 // tcpOptionField is the field of a TCP option of kind k and length l

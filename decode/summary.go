@@ -31,24 +31,28 @@ type Summary struct {
 // Info unpadded.
 func (s Summary) WriteTo(w io.Writer) (int64, error) {
 	var buf [256]byte
+	n, err := w.Write(s.AppendTo(buf[:0]))
+	return int64(n), err
+}
+
+// AppendTo appends the line WriteTo prints to b (into a buffer's
+// AvailableBuffer, it allocates nothing).
+func (s Summary) AppendTo(b []byte) []byte {
 	var num [32]byte
-	b := buf[:0]
 	b = appendPadded(b, strconv.AppendInt(num[:0], int64(s.Number), 10), 5, false)
 	b = append(b, ' ')
 	b = appendPadded(b, appendRelTime(num[:0], s.Time, s.TimeRes), 10, false)
 	b = append(b, ' ')
-	b = appendPadded(b, []byte(s.Src), 12, false)
+	b = appendPaddedString(b, s.Src, 12, false)
 	b = append(b, " → "...)
-	b = appendPadded(b, []byte(s.Dst), 12, true)
+	b = appendPaddedString(b, s.Dst, 12, true)
 	b = append(b, ' ')
 	b = append(b, s.Protocol...)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(s.Length), 10)
 	b = append(b, ' ')
 	b = append(b, s.Info...)
-	b = append(b, '\n')
-	n, err := w.Write(b)
-	return int64(n), err
+	return append(b, '\n')
 }
 
 // appendRelTime appends d in seconds with the decimals of unit res, as
@@ -126,6 +130,21 @@ func TsResolTimeRes(tsresol uint8) time.Duration {
 		res /= 10
 	}
 	return res
+}
+
+// appendPaddedString is appendPadded for a string.
+func appendPaddedString(b []byte, v string, width int, left bool) []byte {
+	pad := width - utf8.RuneCountInString(v)
+	if left {
+		b = append(b, v...)
+	}
+	for ; pad > 0; pad-- {
+		b = append(b, ' ')
+	}
+	if !left {
+		b = append(b, v...)
+	}
+	return b
 }
 
 // appendPadded appends v padded with blanks to width runes, on the left

@@ -186,10 +186,21 @@ type tcpAnalysis struct {
 	// acked holds, per TCP frame, the frame it acknowledges (tcp.analysis.
 	// acks_frame; 0 none) with ackedHasAnalysis set when Wireshark would
 	// show a SEQ/ACK analysis subtree.
-	acked  frameTable[uint32]
-	flags  map[uint32]tcpFrameFlags
-	udp    []*UDPStreamInfo
-	udpKey map[convKey]*UDPStreamInfo
+	acked frameTable[uint32]
+	flags map[uint32]tcpFrameFlags
+	// flagged has bit n set when flags holds frame n: most frames have
+	// none, and a bit test is cheaper than the map's miss.
+	flagged []uint64
+	udp     []*UDPStreamInfo
+	udpKey  map[convKey]*UDPStreamInfo
+}
+
+// frameFlags is what TCP analysis found of frame n.
+func (t *tcpAnalysis) frameFlags(n int) tcpFrameFlags {
+	if n < 0 || n>>6 >= len(t.flagged) || t.flagged[n>>6]&(1<<(n&63)) == 0 {
+		return tcpFrameFlags{}
+	}
+	return t.flags[uint32(n)]
 }
 
 func newTCPAnalysis() *tcpAnalysis {
@@ -352,6 +363,10 @@ func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *Stream {
 	}
 	if ff.flags != 0 {
 		t.flags[uint32(n)] = ff
+		for n>>6 >= len(t.flagged) {
+			t.flagged = append(t.flagged, 0)
+		}
+		t.flagged[n>>6] |= 1 << (n & 63)
 	}
 	return st
 }

@@ -455,6 +455,11 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 		match bool
 		out   *scratch // what the packet prints, if anything
 		data  *[]byte
+		// A row is printed into the result itself (Ordered reuses its
+		// batches): rowN bytes of row, or a longer one in long.
+		row  [200]byte
+		rowN int
+		long []byte
 	}
 	// Free lists, not sync.Pools: the emitter gives back what the workers
 	// took, and a pool would keep them on the emitter's P (the workers'
@@ -469,10 +474,13 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 		r := result{data: j.data}
 		data := *j.data
 		if rows {
-			s := scratches.Get()
-			s.buf.Reset()
-			an.Row(j.n, j.ci, j.lt, data).WriteTo(&s.buf)
-			r.match, r.out = true, s
+			line := an.Row(j.n, j.ci, j.lt, data).AppendTo(r.row[:0])
+			if len(line) <= len(r.row) {
+				r.rowN = len(line)
+			} else {
+				r.long = line
+			}
+			r.match = true
 			return r, nil
 		}
 		var p *decode.Packet
@@ -520,6 +528,13 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 			}
 		}
 		frames.Put(r.data)
+		if r.rowN > 0 || r.long != nil {
+			_, err := rd.out.Write(r.row[:r.rowN])
+			if r.long != nil {
+				_, err = rd.out.Write(r.long)
+			}
+			return err
+		}
 		if r.out == nil {
 			return nil
 		}
@@ -632,7 +647,7 @@ func (rd *readJob) printPacket(w *bytes.Buffer, p *decode.Packet) error {
 	if rd.f.verbose {
 		decode.WriteTree(w, p)
 	} else {
-		p.Summary.WriteTo(w)
+		w.Write(p.Summary.AppendTo(w.AvailableBuffer()))
 	}
 	if rd.f.hex {
 		if !rd.f.verbose {
