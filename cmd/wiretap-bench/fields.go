@@ -16,6 +16,7 @@ func benchFields(args []string) error {
 	fs.Var(&files, "file", "a capture to time on (repeatable; default /tmp/big.pcapng)")
 	runs := fs.Int("runs", 3, "run each command this many times and keep the fastest")
 	decodeAs := fs.String("d", "tcp.port==46683,http", "tshark's -d for the demo servers' plaintext port (wiretap finds HTTP by content)")
+	only := fs.String("only", "", "time only the commands whose name contains this (TCP, HTTP, -V, summaries)")
 	fs.Parse(args)
 	if len(files) == 0 {
 		files = multiFlag{"/tmp/big.pcapng"}
@@ -49,6 +50,9 @@ func benchFields(args []string) error {
 		fmt.Printf("\ncapture: %s (%d MB), fastest of %d runs\n", file, st.Size()>>20, max(*runs, 1))
 		fmt.Printf("%-18s %9s %9s %9s   %9s %9s %9s   %8s %8s %s\n", "", "wiretap", "CPU s", "RSS MB", "tshark", "CPU s", "RSS MB", "wall x", "CPU x", "same output")
 		for _, c := range cases {
+			if !strings.Contains(c.name, *only) {
+				continue
+			}
 			w := append([]string{bin, "read", "-r", file}, c.args...)
 			t := append([]string{"tshark", "-n", "-r", file, "-d", *decodeAs, "-d", "tcp.port==46684,tls"}, c.args...)
 			var mw, mt measure
