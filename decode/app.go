@@ -220,3 +220,13 @@ func sortStableBy[T any](s []T, key func(T) int32) {
 		slices.SortStableFunc(s, cmp)
 	}
 }
+
+// rowReplacesTCPInfo reports whether the HTTP stage writes frame n's
+// Info column (keeping only TCP's notes in front of its own): the frame
+// completes HTTP messages in a stream TLS does not claim.
+func (a *appAnalysis) rowReplacesTCPInfo(stream, n int) bool {
+	if a.opts.LayersOnly || a.tls.isTLS(stream) {
+		return false
+	}
+	return len(a.http.frameRecs(n)) > 0
+}

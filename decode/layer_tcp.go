@@ -340,8 +340,15 @@ func (c *dctx) tcpRow(t *Field, off, end int, d []byte, thl, seglen int) {
 				cwin <<= uint(scale)
 			}
 		}
-		var opts [10]tcpOption
-		c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, be16(d[18:]), seglen, infoOptions(opts[:0], d[20:thl]), st, dir))
+		if st != nil && c.a.app.rowReplacesTCPInfo(st.Index, c.n) {
+			// The HTTP stage writes this row's Info, keeping only TCP's
+			// notes in front: the rest is not worth building.
+			var mb [128]byte
+			c.setCol("TCP", string(appendTCPMarks(mb[:0], &flags)))
+		} else {
+			var opts [10]tcpOption
+			c.setCol("TCP", tcpInfo(&flags, sp, dp, fl, seq, ack, cwin, be16(d[18:]), seglen, infoOptions(opts[:0], d[20:thl]), st, dir))
+		}
 	}
 	c.tcpPayloadField(t, off, end, thl, seglen)
 }
@@ -367,8 +374,9 @@ func tcpHeadInfo(sp, dp, fl uint16, seq, ack uint32, cwin uint64) string {
 	return s + fmt.Sprintf(" Win=%d", cwin)
 }
 
-// tcpInfo is TCP's Info column.
-func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint64, urg uint16, seglen int, opts []tcpOption, st *Stream, dir int) string {
+// appendTCPMarks appends the analysis notes that start TCP's Info
+// column ("[TCP Retransmission] "; tcpInfoPrefix finds them again).
+func appendTCPMarks(info []byte, flags *tcpFrameFlags) []byte {
 	// Wireshark prepends each mark to the Info column in turn, so the
 	// last one printed comes first.
 	var marksArr [8]string
@@ -381,11 +389,16 @@ func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint
 	if flags.flags&taDuplicateAck != 0 {
 		marks = append(marks, fmt.Sprintf("[TCP Dup ACK %d#%d] ", flags.dupAckFrame, flags.dupAckNum))
 	}
-	var infoArr [256]byte
-	info := infoArr[:0]
 	for i := len(marks) - 1; i >= 0; i-- {
 		info = append(info, marks[i]...)
 	}
+	return info
+}
+
+// tcpInfo is TCP's Info column.
+func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint64, urg uint16, seglen int, opts []tcpOption, st *Stream, dir int) string {
+	var infoArr [256]byte
+	info := appendTCPMarks(infoArr[:0], flags)
 	u := func(pfx string, v uint64) {
 		info = append(info, pfx...)
 		info = strconv.AppendUint(info, v, 10)
