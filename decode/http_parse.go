@@ -795,7 +795,7 @@ func (p *httpParsed) header(line []byte, colon int, kind httpKind) {
 		for i < len(v) && v[i] != ';' && !isSpace(v[i]) {
 			i++
 		}
-		p.ctype = strings.ToLower(string(v[:i]))
+		p.ctype = contentTypeName(v[:i])
 		for i < len(v) && (v[i] == ';' || isSpace(v[i])) {
 			i++
 		}
@@ -1268,3 +1268,27 @@ func looksLikeHTTP(b []byte) bool {
 	}
 	return n > 8 && strings.EqualFold(string(b[n-8:n-1]), "HTTP/1.")
 }
+
+// contentTypeName is the media type v lowercased: one of those the
+// dissectors know without a copy (every HTTP message of a capture names
+// one), others copied.
+func contentTypeName(v []byte) string {
+	if s, ok := knownMediaTypes[string(v)]; ok {
+		return s
+	}
+	return strings.ToLower(string(v))
+}
+
+var knownMediaTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, set := range []map[string]bool{mediaTextLines, mediaJSON, mediaXML} {
+		for t := range set {
+			m[t] = t
+		}
+	}
+	for _, t := range []string{"application/x-www-form-urlencoded", "message/http", "image/png", "image/gif",
+		"image/jpeg", "image/jpg", "application/octet-stream"} {
+		m[t] = t
+	}
+	return m
+}()

@@ -474,11 +474,13 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 		r := result{data: j.data}
 		data := *j.data
 		if rows {
+			// (Nothing of r.row may be kept but its bytes: r would
+			// escape, and every result be allocated.)
 			line := an.Row(j.n, j.ci, j.lt, data).AppendTo(r.row[:0])
 			if len(line) <= len(r.row) {
 				r.rowN = len(line)
 			} else {
-				r.long = line
+				r.long = bytes.Clone(line)
 			}
 			r.match = true
 			return r, nil
@@ -528,11 +530,13 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 			}
 		}
 		frames.Put(r.data)
-		if r.rowN > 0 || r.long != nil {
-			_, err := rd.out.Write(r.row[:r.rowN])
-			if r.long != nil {
-				_, err = rd.out.Write(r.long)
-			}
+		if r.long != nil {
+			_, err := rd.out.Write(r.long)
+			return err
+		}
+		if r.rowN > 0 {
+			// Appended into the writer's own buffer: r stays on the stack.
+			_, err := rd.out.Write(append(rd.out.AvailableBuffer(), r.row[:r.rowN]...))
 			return err
 		}
 		if r.out == nil {
