@@ -145,6 +145,16 @@ func (a *Analyzer) Dissect(n int, ci gopacket.CaptureInfo, lt layers.LinkType, d
 	return p
 }
 
+// DissectShown is Dissect for a tree that is only printed as text (-V):
+// hidden fields, which the printed tree leaves out, get no labels.
+func (a *Analyzer) DissectShown(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) *Packet {
+	defer a.reading()()
+	p := pooledPacket(n, data)
+	p.tree.shownOnly = true
+	a.dissect(p, n, ci, lt, data)
+	return p
+}
+
 // pooledPacket is packet n of frame data, from packetPool, its nodes
 // from the tree's pools (Packet.Release gives both back).
 func pooledPacket(n int, data []byte) *Packet {

@@ -88,6 +88,9 @@ func fernetInBody(body []byte) *FernetToken {
 // token. Byte ranges point into the base64 text, at the characters that
 // encode each part.
 func dissectFernet(p *Packet) {
+	if !p.fileData {
+		return
+	}
 	for _, body := range p.Fields("http.file_data") {
 		if body.Source >= len(p.Sources) || body.Start+body.Len > len(p.Sources[body.Source].Data) {
 			continue

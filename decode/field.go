@@ -246,6 +246,9 @@ type Packet struct {
 	// pooled: made by DissectFor, from packetPool, to which Release
 	// gives it back (with its arrays).
 	pooled bool
+	// fileData: an http.file_data node was made (the Fernet dissector
+	// looks only then, rather than walk every tree).
+	fileData bool
 }
 
 // Release recycles the nodes of a packet DissectFor built (for others it

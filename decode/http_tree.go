@@ -619,6 +619,7 @@ func (d *httpDissector) body(h *Field, m *httpMsg, p *httpParsed, b []byte, src,
 		v = fieldStr(body)
 	}
 	h.Add(d.p.tree.at(bsrc, bbase).str("http.file_data", 0, len(body), v, "File Data: %d bytes", len(body)))
+	d.p.fileData = true
 	if len(body) == 0 {
 		return
 	}

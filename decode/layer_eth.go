@@ -61,9 +61,9 @@ func (c *dctx) macAddr(parent *Field, which, title string, off int) {
 	}
 	m := macString(c.data[off : off+6])
 	f := parent.Add(c.mac(n.addr, off, "%s: %s", title, m))
-	f.Add(hidden(c.str(n.resolved, off, 6, m, "%s (resolved): %s", title, m)))
+	f.Add(c.hid().str(n.resolved, off, 6, m, "%s (resolved): %s", title, m))
 	f.Add(c.mac("eth.addr", off, "Address: %s", m))
-	f.Add(hidden(c.str("eth.addr_resolved", off, 6, m, "Address (resolved): %s", m)))
+	f.Add(c.hid().str("eth.addr_resolved", off, 6, m, "Address (resolved): %s", m))
 	b := uint64(c.data[off])<<16 | uint64(c.data[off+1])<<8 | uint64(c.data[off+2])
 	lg, ig := b&0x020000 != 0, b&0x010000 != 0
 	lgText := "LG bit: Globally unique address (factory default)"
@@ -76,9 +76,9 @@ func (c *dctx) macAddr(parent *Field, which, title string, off int) {
 	}
 	lgBits, igBits := bits(b, 0x020000, 24), bits(b, 0x010000, 24)
 	f.Add(c.bool(n.lg, off, 3, lg, "%s = %s", lgBits, lgText))
-	f.Add(hidden(c.bool("eth.lg", off, 3, lg, "%s = %s", lgBits, lgText)))
+	f.Add(c.hid().bool("eth.lg", off, 3, lg, "%s = %s", lgBits, lgText))
 	f.Add(c.bool(n.ig, off, 3, ig, "%s = %s", igBits, igText))
-	f.Add(hidden(c.bool("eth.ig", off, 3, ig, "%s = %s", igBits, igText)))
+	f.Add(c.hid().bool("eth.ig", off, 3, ig, "%s = %s", igBits, igText))
 }
 
 // macNames are the field names of Ethernet's destination and source.

@@ -203,12 +203,12 @@ func (c *dctx) ndOptions(ic *Field, off, end int, info *string) {
 			if t == 1 {
 				o.Label = "ICMPv6 Option (Source link-layer address : " + m + ")"
 				o.Add(c.mac(name, off+2, title))
-				o.Add(hidden(c.mac("icmpv6.opt.src_linkaddr", off+2, "Source Link-layer address: "+m)))
+				o.Add(c.hid().mac("icmpv6.opt.src_linkaddr", off+2, "Source Link-layer address: "+m))
 				*info += " from " + m
 			} else {
 				o.Label = "ICMPv6 Option (Target link-layer address : " + m + ")"
 				o.Add(c.mac(name, off+2, title))
-				o.Add(hidden(c.mac("icmpv6.opt.target_linkaddr", off+2, "Target Link-layer address: "+m)))
+				o.Add(c.hid().mac("icmpv6.opt.target_linkaddr", off+2, "Target Link-layer address: "+m))
 				*info += " is at " + m
 			}
 		}

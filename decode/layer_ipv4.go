@@ -206,20 +206,20 @@ func (c *dctx) addrFields(parent *Field, pfx string, src, dst netip.Addr, so, do
 		names = &ipv6AddrNames
 	}
 	parent.Add(c.ip(names.src, so, n, src, "Source Address: %s", src))
-	parent.Add(hidden(c.ip(names.addr, so, n, src, "Source or Destination Address: %s", src)))
+	parent.Add(c.hid().ip(names.addr, so, n, src, "Source or Destination Address: %s", src))
 	var s, t string
 	if c.wants(names.srcHost) || c.wants(names.host) {
 		s = src.String()
 	}
-	parent.Add(hidden(c.str(names.srcHost, so, n, s, "Source Host: %s", src)))
-	parent.Add(hidden(c.str(names.host, so, n, s, "Source or Destination Host: %s", src)))
+	parent.Add(c.hid().str(names.srcHost, so, n, s, "Source Host: %s", src))
+	parent.Add(c.hid().str(names.host, so, n, s, "Source or Destination Host: %s", src))
 	parent.Add(c.ip(names.dst, do, n, dst, "Destination Address: %s", dst))
-	parent.Add(hidden(c.ip(names.addr, do, n, dst, "Source or Destination Address: %s", dst)))
+	parent.Add(c.hid().ip(names.addr, do, n, dst, "Source or Destination Address: %s", dst))
 	if c.wants(names.dstHost) || c.wants(names.host) {
 		t = dst.String()
 	}
-	parent.Add(hidden(c.str(names.dstHost, do, n, t, "Destination Host: %s", dst)))
-	parent.Add(hidden(c.str(names.host, do, n, t, "Source or Destination Host: %s", dst)))
+	parent.Add(c.hid().str(names.dstHost, do, n, t, "Destination Host: %s", dst))
+	parent.Add(c.hid().str(names.host, do, n, t, "Source or Destination Host: %s", dst))
 }
 
 // addrNames are the address fields of IPv4 and IPv6.

@@ -48,7 +48,7 @@ func (c *dctx) ipv6(off, end int) int {
 	w := uint64(binary.BigEndian.Uint32(d))
 	ver := w >> 28
 	ip.Add(c.uint("ipv6.version", off, 1, ver, 0, "%s = Version: %d", bits(uint64(d[0]), 0xf0, 8), ver))
-	ip.Add(hidden(c.uint("ip.version", off, 1, ver, 0, "%s = Version: %d [This field makes the filter match on \"ip.version == %d\" possible]", bits(uint64(d[0]), 0xf0, 8), ver, ver)))
+	ip.Add(c.hid().uint("ip.version", off, 1, ver, 0, "%s = Version: %d [This field makes the filter match on \"ip.version == %d\" possible]", bits(uint64(d[0]), 0xf0, 8), ver, ver))
 	tc := uint8(w >> 20)
 	dscp, ecn := tc>>2, tc&3
 	ds1, ds2 := dscpName(dscp)

@@ -71,7 +71,7 @@ var tcpExperts = []struct {
 func (c *dctx) expert(parent *Field, name, msg, sev, group string, off int) {
 	e := parent.Add(c.node(Field{Name: "_ws.expert", Label: fmt.Sprintf("[Expert Info (%s/%s): %s]", sev, group, msg), Start: off}))
 	e.Add(c.node(Field{Name: name, Label: "[" + msg + "]", Kind: KindBool, U: 1, Start: off}))
-	e.Add(hidden(c.str("_ws.expert.message", off, 0, msg, "Message: "+msg)))
+	e.Add(c.hid().str("_ws.expert.message", off, 0, msg, "Message: "+msg))
 	expertLevels(e, sev, group, func(f Field) *Field { return c.node(f) })
 }
 

@@ -104,6 +104,6 @@ func (c *dctx) ports(parent *Field, pfx string, off int, sp, dp uint16) {
 	}
 	parent.Add(c.uint(src, off, 2, uint64(sp), 0, "Source Port: %d", sp))
 	parent.Add(c.uint(dst, off+2, 2, uint64(dp), 0, "Destination Port: %d", dp))
-	parent.Add(hidden(c.uint(either, off, 2, uint64(sp), 0, "Source or Destination Port: %d", sp)))
-	parent.Add(hidden(c.uint(either, off+2, 2, uint64(dp), 0, "Source or Destination Port: %d", dp)))
+	parent.Add(c.hid().uint(either, off, 2, uint64(sp), 0, "Source or Destination Port: %d", sp))
+	parent.Add(c.hid().uint(either, off+2, 2, uint64(dp), 0, "Source or Destination Port: %d", dp))
 }

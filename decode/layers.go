@@ -121,9 +121,11 @@ type dctx struct {
 	ttl            uint8  // of the outer IP header, for the ICMP Info column
 }
 
-func hidden(f *Field) *Field {
-	f.Hidden = true
-	return f
+// hid makes the next node hidden (the place's methods make one node):
+// under DissectShown it then gets no label.
+func (c *dctx) hid() place {
+	c.p.tree.hideNext = true
+	return c.place
 }
 
 func setNotSet(v bool) string {

@@ -44,11 +44,23 @@ type tree struct {
 	want    *Want
 	flat    []*Field
 	scratch Field
+	// hideNext: the next node made is hidden (dctx.hid); shownOnly
+	// (Analyzer.DissectShown): a hidden named node gets no label, as
+	// the printed tree (-V) never shows one.
+	hideNext  bool
+	shownOnly bool
 }
 
 // newNode returns a node holding f, labelled label (a format when args
 // are given).
 func (t *tree) newNode(f Field, label string, args ...any) *Field {
+	if t.hideNext {
+		t.hideNext = false
+		f.Hidden = true
+		if t.shownOnly && f.Name != "" {
+			label, args = "", nil
+		}
+	}
 	if t.want != nil && !t.want.keeps(f.Name, f.Kind) {
 		// The scratch node is never reset: what callers set on it is
 		// never read, and Add ignores it.
@@ -282,6 +294,7 @@ func (p place) node(f Field) *Field {
 func (p place) field(name string, kind Kind, off, n int, label string, args ...any) *Field {
 	if t := p.t; t.want != nil && !t.want.keeps(name, kind) {
 		// Refused before the node is even composed (newNode would).
+		t.hideNext = false
 		t.scratch.gone = true
 		return &t.scratch
 	}

@@ -470,6 +470,11 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 	if !rows {
 		want = rd.fieldsWant(stats)
 	}
+	// The tree is only printed (-V, with or without -x): its hidden
+	// fields need no labels. Not with a filter, statistics or secrets,
+	// which read the tree.
+	shownOnly := want == nil && rd.f.verbose && rd.f.outFormat == "text" && rd.filter == nil &&
+		stats == nil && len(rd.secrets) == 0
 	work := func(j job) (result, error) {
 		r := result{data: j.data}
 		data := *j.data
@@ -490,6 +495,11 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 			p = an.DissectFor(want, j.n, j.ci, j.lt, data)
 			if stats == nil {
 				// Printed here and then dropped: its nodes are recycled.
+				defer p.Release()
+			}
+		} else if shownOnly {
+			p = an.DissectShown(j.n, j.ci, j.lt, data)
+			if stats == nil {
 				defer p.Release()
 			}
 		} else {
