@@ -42,6 +42,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // httpKind is what Wireshark makes of a message's first line
@@ -1182,9 +1183,12 @@ func fieldsEscape(s string) string {
 }
 
 // fieldStr is a string field as tshark -T fields prints it.
-func fieldStr(b []byte) string { return fieldsEscape(asciiStr(b)) }
+func fieldStr(b []byte) string {
+	out := appendFieldStr(make([]byte, 0, len(b)), b)
+	return unsafe.String(unsafe.SliceData(out), len(out))
+}
 
-// appendFieldStr appends fieldStr(b) to dst, in one pass.
+// appendFieldStr appends fieldStr(b) to dst: asciiStr and fieldsEscape in one pass.
 func appendFieldStr(dst, b []byte) []byte {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Summary is one row of the packet list: Wireshark's No., Time, Source,
@@ -132,7 +133,8 @@ func TsResolTimeRes(tsresol uint8) time.Duration {
 	return res
 }
 
-// appendPaddedString is appendPadded for a string.
+// appendPaddedString appends v padded with blanks to width runes, on the
+// left (%Ns) or, with left set, on the right (%-Ns).
 func appendPaddedString(b []byte, v string, width int, left bool) []byte {
 	pad := width - utf8.RuneCountInString(v)
 	if left {
@@ -147,20 +149,9 @@ func appendPaddedString(b []byte, v string, width int, left bool) []byte {
 	return b
 }
 
-// appendPadded appends v padded with blanks to width runes, on the left
-// (%Ns) or, with left set, on the right (%-Ns).
+// appendPadded is appendPaddedString for bytes.
 func appendPadded(b, v []byte, width int, left bool) []byte {
-	pad := width - utf8.RuneCount(v)
-	if left {
-		b = append(b, v...)
-	}
-	for ; pad > 0; pad-- {
-		b = append(b, ' ')
-	}
-	if !left {
-		b = append(b, v...)
-	}
-	return b
+	return appendPaddedString(b, unsafe.String(unsafe.SliceData(v), len(v)), width, left)
 }
 
 func be32(b []byte) uint32 {
