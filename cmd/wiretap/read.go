@@ -25,7 +25,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--view]"
+const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -63,6 +63,10 @@ func runRead(args []string, sio stdio) error {
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
 	fs.BoolVar(&f.view, "view", false, "open the file in the viewer (wiretap view) instead of printing")
+	// tshark's and tcpdump's habits, taken as they are meant: wiretap
+	// never resolves names, and its columns are always two-pass.
+	fs.Bool("n", true, "no name resolution (always so; taken as tshark and tcpdump take it)")
+	fs.Bool("2", true, "two passes (always so: the columns are tshark -2's)")
 	words, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
