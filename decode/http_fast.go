@@ -156,6 +156,53 @@ type httpMsg struct {
 	kind   httpKind
 	flags  uint8
 	method uint8 // index in httpMethodList, 0 none
+	// A packet-list row shows the message from these, without parsing it
+	// again (httpDissector.rowInfo): row (0: it must parse), the Info
+	// line at [lineOff, lineOff+lineLen) of its bytes, the media type
+	// the body's dissector names (interned) and the Fernet token's
+	// ciphertext length plus one (0: the body is no token).
+	row     rowMedia
+	lineOff uint8
+	lineLen uint16
+	rowCT   uint32
+	fernet  uint32
+}
+
+// rowMedia is what a message's body adds to its row: nothing, or what
+// httpDissector.media writes for its media type. rowParse: something
+// only a parse tells (chunks, encodings, images, multipart, malformed
+// bodies), or a message whose row has no record.
+type rowMedia uint8
+
+const (
+	rowParse  rowMedia = iota
+	rowNoBody          // no body, or none its dissector names
+	rowCType           // " (type)"
+	rowJSON            // ", JavaScript Object Notation (type)", Protocol HTTP/JSON
+	rowXML             // Protocol HTTP/XML
+)
+
+// rowRecord fills rec's row fields from the parse of a whole message
+// (body: its entity body as framed).
+func (h *httpStage) rowRecord(rec *httpMsg, p *httpParsed, body []byte) {
+	line, ok := p.infoLine()
+	if !ok || line.start > 0xff || line.n > 0xffff {
+		return
+	}
+	media := rowNoBody
+	if p.bodyLen > 0 {
+		media = bodyRowMedia(p, len(body))
+		if media == rowParse {
+			return
+		}
+		if tok := fernetInBody(body); tok != nil {
+			rec.fernet = uint32(len(tok.Ciphertext)) + 1
+		}
+	}
+	rec.row, rec.lineOff, rec.lineLen = media, uint8(line.start), uint16(line.n)
+	if media == rowCType || media == rowJSON {
+		rec.rowCT = h.intern(p.ctype)
+	}
 }
 
 const (
@@ -462,6 +509,9 @@ func (h *httpStage) message(dir *httpDir, m *framedMsg) {
 		h.uris = append(h.uris, p.uri...)
 	}
 	single := len(m.segs) == 1 && m.segs[0].frame == int32(m.frame) && m.segs[0].payOff >= 0 && !m.truncated
+	if !m.truncated && m.length <= int64(len(m.data)) {
+		h.rowRecord(&rec, p, httpBody(p, m.data))
+	}
 	if single {
 		rec.payOff = m.segs[0].payOff
 	} else {
@@ -473,9 +523,11 @@ func (h *httpStage) message(dir *httpDir, m *framedMsg) {
 			rec.flags |= msgTruncated
 		}
 		if h.saved+int64(len(keep)) > httpSavedBudget {
-			// Over budget: keep the headers only.
+			// Over budget: keep the headers only (and a row must parse
+			// them: the body is gone).
 			keep = keep[:min(len(keep), p.hdrEnd)]
 			rec.flags |= msgTruncated
+			rec.row = rowParse
 		}
 		h.saved += int64(len(keep))
 		h.multi[idx] = &savedPDU{data: append([]byte(nil), keep...), length: m.length, segs: append([]segPiece(nil), m.segs...)}

@@ -41,6 +41,15 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 	d := &httpDissector{a: a, p: p, n: n, curr: curr, ts: ts}
 	var info strings.Builder
 	info.Grow(96) // once: a request line and a content type fit
+	// A row whose messages all have their row in the records is written
+	// from them: no message is parsed again.
+	fromRecords := p.lite
+	for _, fr := range recs {
+		for i := fr.first; i < fr.first+fr.count && fromRecords; i++ {
+			m := a.msgs.at(i)
+			fromRecords = m.row != rowParse && m.flags&msgTruncated == 0
+		}
+	}
 	for _, fr := range recs {
 		for i := fr.first; i < fr.first+fr.count; i++ {
 			m := a.msgs.at(i)
@@ -48,7 +57,11 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 				appendProtocol(p, "http")
 			}
 			b, source, base := d.bytes(int(i), m, payload, src, start)
-			d.message(m, b, source, base, &info)
+			if fromRecords {
+				d.rowInfo(m, b, &info)
+			} else {
+				d.message(m, b, source, base, &info)
+			}
 		}
 	}
 	info.WriteString(a.infos[int32(n)])
@@ -62,6 +75,11 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 	}
 	if d.malformed {
 		p.Summary.Info += malformedNote
+	}
+	for _, n := range d.fernet {
+		// What dissectFernet writes, which sees no body in such a row.
+		p.Summary.Protocol = "Fernet"
+		p.Summary.Info += fmt.Sprintf("  Fernet token (encrypted, %d bytes)", n)
 	}
 }
 
@@ -156,6 +174,7 @@ type httpDissector struct {
 	ts        int64
 	malformed bool
 	colProto  string // what a body's dissector appends to the Protocol column ("/XML")
+	fernet    []int  // rowInfo: the ciphertext lengths of the Fernet tokens met
 }
 
 // bytes locates message i: in the frame's TCP payload, or in a new data
@@ -279,6 +298,18 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 // messageInfo writes a message's Info column text, the first line and
 // then what the body's dissector appends (it dissects the body).
 func (d *httpDissector) messageInfo(m *httpMsg, p *httpParsed, b []byte, src, base int, h *Field, info *strings.Builder) {
+	if first, ok := p.infoLine(); !ok {
+		info.WriteString(infoAfter(info, "Continuation"))
+	} else if d.p.tree.cols() {
+		writeInfoLine(info, b[first.start:first.start+first.n])
+	}
+	d.body(h, m, p, b, src, base, info)
+}
+
+// infoLine is the line a message's Info column shows: its first start
+// line, if the last one is a request, response or notification (else
+// the Info says "Continuation").
+func (p *httpParsed) infoLine() (httpLine, bool) {
 	kind := httpOther
 	for _, l := range p.lines {
 		if l.start1 {
@@ -287,22 +318,63 @@ func (d *httpDissector) messageInfo(m *httpMsg, p *httpParsed, b []byte, src, ba
 	}
 	switch kind {
 	case httpRequest, httpResponse, httpNotification:
-		first := p.lines[0]
 		for _, l := range p.lines {
 			if l.start1 {
-				first = l
-				break
+				return l, true
 			}
 		}
-		if d.p.tree.cols() {
-			var tb [128]byte
-			info.Write(appendFormatText(tb[:0], b[first.start:first.start+first.n]))
-			info.WriteByte(' ')
-		}
-	default:
-		info.WriteString(infoAfter(info, "Continuation"))
+		return p.lines[0], true
 	}
-	d.body(h, m, p, b, src, base, info)
+	return httpLine{}, false
+}
+
+func writeInfoLine(info *strings.Builder, line []byte) {
+	var tb [128]byte
+	info.Write(appendFormatText(tb[:0], line))
+	info.WriteByte(' ')
+}
+
+// rowInfo writes a message's part of its row from its record (rowRecord),
+// as message, with the body's dissector, writes it for a row.
+func (d *httpDissector) rowInfo(m *httpMsg, b []byte, info *strings.Builder) {
+	writeInfoLine(info, b[m.lineOff:int(m.lineOff)+int(m.lineLen)])
+	switch m.row {
+	case rowCType:
+		info.WriteString(" (" + d.a.strs[m.rowCT] + ")")
+	case rowJSON:
+		info.WriteString(", JavaScript Object Notation (" + d.a.strs[m.rowCT] + ")")
+		d.colProto = "/JSON"
+	case rowXML:
+		d.colProto = "/XML"
+	}
+	if m.fernet > 0 {
+		d.fernet = append(d.fernet, int(m.fernet-1))
+	}
+}
+
+// bodyRowMedia is what media adds to a row for a body of n bytes, if the
+// media type alone says it (else rowParse).
+func bodyRowMedia(p *httpParsed, n int) rowMedia {
+	switch {
+	case p.malformed || p.chunked || p.te != teNone || p.hasCE && !strings.EqualFold(p.cencoding, "identity"):
+		return rowParse
+	case n == 0:
+		return rowNoBody
+	case !p.hasCType:
+		return rowParse // an image by its signature, or data
+	}
+	ct := p.ctype
+	switch {
+	case mediaTextLines[ct], ct == "application/x-www-form-urlencoded", ct == "message/http":
+		return rowCType
+	case mediaJSON[ct]:
+		return rowJSON
+	case mediaXML[ct]:
+		return rowXML
+	case strings.HasPrefix(ct, "multipart/"), ct == "image/png" || ct == "image/gif" || ct == "image/jpeg" || ct == "image/jpg":
+		return rowParse
+	}
+	return rowCType // media
 }
 
 // infoAfter is what col_set_str after a fence appends.

@@ -30,6 +30,11 @@ func TestRowEqualsDissect(t *testing.T) {
 		t.Fatal("no captures under testdata")
 	}
 	rows := 0
+	// The HTTP messages whose rows come from their records, by what the
+	// body adds (every kind must be met), and the Fernet tokens among
+	// them.
+	byMedia := map[rowMedia]int{}
+	fernets := 0
 	for _, opts := range []Options{{}, httpOracleOpts()} {
 		for _, path := range files {
 			pkts, _ := decodetest.ReadFile(path) // up to a broken record
@@ -37,6 +42,13 @@ func TestRowEqualsDissect(t *testing.T) {
 				continue
 			}
 			a := httpAnalyze(pkts, opts, -1)
+			for i := 0; i < a.app.http.msgs.len(); i++ {
+				m := a.app.http.msgs.at(int32(i))
+				byMedia[m.row]++
+				if m.fernet > 0 {
+					fernets++
+				}
+			}
 			for i, p := range pkts {
 				want := a.Dissect(i+1, p.CI, p.LinkType, p.Data).Summary
 				got := a.Row(i+1, p.CI, p.LinkType, p.Data)
@@ -47,7 +59,15 @@ func TestRowEqualsDissect(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d files, %d rows compared", len(files), rows)
+	t.Logf("%d files, %d rows compared; HTTP messages by row media %v, %d Fernet tokens", len(files), rows, byMedia, fernets)
+	for m := rowParse; m <= rowXML; m++ {
+		if byMedia[m] == 0 {
+			t.Errorf("no HTTP message of row media %d: the rows from records are not all compared", m)
+		}
+	}
+	if fernets == 0 {
+		t.Error("no Fernet token in a row from records")
+	}
 }
 
 // TestDissectConcurrent: after Finish, Dissect and Row only read the fast
