@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"testing"
 
 	"wiretap/decode/decodetest"
@@ -43,6 +44,18 @@ func BenchmarkDissect(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			k := i % len(pkts)
 			a.Dissect(k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data).Release()
+		}
+	})
+	b.Run("Verbose", func(b *testing.B) {
+		// read -V: the tree shown, printed, given back.
+		var out bytes.Buffer
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			k := i % len(pkts)
+			p := a.DissectShown(k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data)
+			out.Reset()
+			WriteTree(&out, p)
+			p.Release()
 		}
 	})
 	b.Run("ForTCPFlags", func(b *testing.B) {

@@ -133,9 +133,9 @@ func (c *dctx) icmpv6(off, end int) {
 		} else {
 			fl := uint64(d[4])<<24 | uint64(d[5])<<16 | uint64(d[6])<<8 | uint64(d[7])
 			ff := ic.Add(c.hex("icmpv6.nd.na.flag", off+4, 4, fl, 32, "Flags: 0x%08x", fl))
-			c.flagBit(ff, "icmpv6.nd.na.flag.r", "Router", off+4, 4, fl, 0x80000000, 32)
-			c.flagBit(ff, "icmpv6.nd.na.flag.s", "Solicited", off+4, 4, fl, 0x40000000, 32)
-			c.flagBit(ff, "icmpv6.nd.na.flag.o", "Override", off+4, 4, fl, 0x20000000, 32)
+			c.flagBit(ff, ndFlagR, off+4, 4, fl)
+			c.flagBit(ff, ndFlagS, off+4, 4, fl)
+			c.flagBit(ff, ndFlagO, off+4, 4, fl)
 			ic.Add(c.ip("icmpv6.nd.na.target_address", off+8, 16, target, "Target Address: "+target.String()))
 			info = "Neighbor Advertisement " + target.String()
 			var fs []string
@@ -215,3 +215,10 @@ func (c *dctx) ndOptions(ic *Field, off, end int, info *string) {
 		off += l
 	}
 }
+
+// The flag bits of a Neighbor Advertisement.
+var (
+	ndFlagR = newBitFlag("icmpv6.nd.na.flag.r", "Router", 0x80000000, 32)
+	ndFlagS = newBitFlag("icmpv6.nd.na.flag.s", "Solicited", 0x40000000, 32)
+	ndFlagO = newBitFlag("icmpv6.nd.na.flag.o", "Override", 0x20000000, 32)
+)

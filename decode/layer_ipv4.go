@@ -160,9 +160,9 @@ func (c *dctx) ipv4(off, end int) int {
 	fw := uint64(be16(d[6:]))
 	flags := fw >> 13
 	fl := ip.Add(c.hex("ip.flags", off+6, 1, flags, 8, "%s = Flags: 0x%x%s", bits(uint64(d[6]), 0xe0, 8), flags, later(ipFlagsText, flags)))
-	c.flagBit(fl, "ip.flags.rb", "Reserved bit", off+6, 1, uint64(d[6]), 0x80, 8)
-	c.flagBit(fl, "ip.flags.df", "Don't fragment", off+6, 1, uint64(d[6]), 0x40, 8)
-	c.flagBit(fl, "ip.flags.mf", "More fragments", off+6, 1, uint64(d[6]), 0x20, 8)
+	c.flagBit(fl, ipFlagRB, off+6, 1, uint64(d[6]))
+	c.flagBit(fl, ipFlagDF, off+6, 1, uint64(d[6]))
+	c.flagBit(fl, ipFlagMF, off+6, 1, uint64(d[6]))
 	fragOff := int(fw&0x1fff) * 8
 	ip.Add(c.uint("ip.frag_offset", off+6, 2, uint64(fw&0x1fff), 16, "%s = Fragment Offset: %d", bits(fw, 0x1fff, 16), fragOff))
 	if !c.inError {
@@ -475,3 +475,10 @@ func ipFlagsText(flags uint64) string {
 	}
 	return t
 }
+
+// The flag bits of IPv4's flags.
+var (
+	ipFlagRB = newBitFlag("ip.flags.rb", "Reserved bit", 0x80, 8)
+	ipFlagDF = newBitFlag("ip.flags.df", "Don't fragment", 0x40, 8)
+	ipFlagMF = newBitFlag("ip.flags.mf", "More fragments", 0x20, 8)
+)

@@ -197,15 +197,15 @@ func (c *dctx) tcp(off, end int) {
 	ff := t.Add(c.hex("tcp.flags", off+12, 2, flw, 16, "Flags: 0x%03x (%s)", fl, later(tcpFlagListOf, flw)))
 	res := flw&0xe00 != 0
 	ff.Add(c.bool("tcp.flags.res", off+12, 1, res, "%s = Reserved: %s", bits(flw, 0xe00, 12), setNotSet(res)))
-	c.flagBit(ff, "tcp.flags.ae", "Accurate ECN", off+12, 1, flw, 0x100, 12)
-	c.flagBit(ff, "tcp.flags.cwr", "Congestion Window Reduced", off+13, 1, flw, 0x080, 12)
-	c.flagBit(ff, "tcp.flags.ece", "ECN-Echo", off+13, 1, flw, 0x040, 12)
-	c.flagBit(ff, "tcp.flags.urg", "Urgent", off+13, 1, flw, 0x020, 12)
-	c.flagBit(ff, "tcp.flags.ack", "Acknowledgment", off+13, 1, flw, 0x010, 12)
-	c.flagBit(ff, "tcp.flags.push", "Push", off+13, 1, flw, 0x008, 12)
-	c.flagBit(ff, "tcp.flags.reset", "Reset", off+13, 1, flw, 0x004, 12)
-	c.flagBit(ff, "tcp.flags.syn", "Syn", off+13, 1, flw, 0x002, 12)
-	c.flagBit(ff, "tcp.flags.fin", "Fin", off+13, 1, flw, 0x001, 12)
+	c.flagBit(ff, tcpFlagAE, off+12, 1, flw)
+	c.flagBit(ff, tcpFlagCWR, off+13, 1, flw)
+	c.flagBit(ff, tcpFlagECE, off+13, 1, flw)
+	c.flagBit(ff, tcpFlagURG, off+13, 1, flw)
+	c.flagBit(ff, tcpFlagACK, off+13, 1, flw)
+	c.flagBit(ff, tcpFlagPSH, off+13, 1, flw)
+	c.flagBit(ff, tcpFlagRST, off+13, 1, flw)
+	c.flagBit(ff, tcpFlagSYN, off+13, 1, flw)
+	c.flagBit(ff, tcpFlagFIN, off+13, 1, flw)
 	if c.wants("tcp.flags.str") {
 		fstr := tcpFlagStr(fl)
 		ff.Add(c.str("tcp.flags.str", off+12, 2, fstr, "[TCP Flags: %s]", fstr))
@@ -708,3 +708,16 @@ func tcpOptionField(k byte, l int) string {
 }
 
 func tcpFlagListOf(fl uint64) string { return tcpFlagList(uint16(fl)) }
+
+// The flag bits of TCP's flags.
+var (
+	tcpFlagAE  = newBitFlag("tcp.flags.ae", "Accurate ECN", 0x100, 12)
+	tcpFlagCWR = newBitFlag("tcp.flags.cwr", "Congestion Window Reduced", 0x080, 12)
+	tcpFlagECE = newBitFlag("tcp.flags.ece", "ECN-Echo", 0x040, 12)
+	tcpFlagURG = newBitFlag("tcp.flags.urg", "Urgent", 0x020, 12)
+	tcpFlagACK = newBitFlag("tcp.flags.ack", "Acknowledgment", 0x010, 12)
+	tcpFlagPSH = newBitFlag("tcp.flags.push", "Push", 0x008, 12)
+	tcpFlagRST = newBitFlag("tcp.flags.reset", "Reset", 0x004, 12)
+	tcpFlagSYN = newBitFlag("tcp.flags.syn", "Syn", 0x002, 12)
+	tcpFlagFIN = newBitFlag("tcp.flags.fin", "Fin", 0x001, 12)
+)

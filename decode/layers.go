@@ -136,9 +136,32 @@ func setNotSet(v bool) string {
 }
 
 // flagBit adds a one-bit boolean of a multi-bit flags word.
-func (c *dctx) flagBit(parent *Field, name, text string, start, length int, word, mask uint64, nbits int) *Field {
-	on := word&mask != 0
-	return parent.Add(c.bool(name, start, length, on, "%s = %s: %s", bits(word, mask, nbits), text, setNotSet(on)))
+func (c *dctx) flagBit(parent *Field, f *bitFlag, start, length int, word uint64) *Field {
+	on := word&f.mask != 0
+	label := ""
+	if t := &c.p.tree; !t.lite && !t.noLabels {
+		label = f.labels[0]
+		if on {
+			label = f.labels[1]
+		}
+	}
+	return parent.Add(c.bool(f.name, start, length, on, label))
+}
+
+// bitFlag is a one-bit flag field, with both of its labels made once
+// ("..1. = Syn: Set"): flag lines were the commonest labels of -V's
+// trees, and their text depends on the bit alone.
+type bitFlag struct {
+	name   string
+	mask   uint64
+	labels [2]string // the bit clear, set
+}
+
+func newBitFlag(name, text string, mask uint64, nbits int) *bitFlag {
+	f := &bitFlag{name: name, mask: mask}
+	f.labels[0] = formatLabel("%s = %s: %s", []any{bits(0, mask, nbits), text, setNotSet(false)})
+	f.labels[1] = formatLabel("%s = %s: %s", []any{bits(mask, mask, nbits), text, setNotSet(true)})
+	return f
 }
 
 // short reports whether the current source has fewer than n bytes from off;
