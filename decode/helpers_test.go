@@ -3,6 +3,8 @@ package decode
 import (
 	"testing"
 
+	"wiretap/decode/decodetest"
+
 	"wiretap/capture"
 )
 
@@ -36,5 +38,15 @@ func eachDissected(t *testing.T, file string, an *Analyzer, fn func(*Packet)) {
 			return
 		}
 		fn(an.Dissect(n, ci, src.LinkType(ci), data))
+	}
+}
+
+// setInterfaces gives a the interfaces of pkts' pcapng file, as wiretap
+// read does (SetInterface): their frames then name them.
+func setInterfaces(a *Analyzer, pkts []decodetest.Packet) {
+	for _, p := range pkts {
+		if p.Iface != nil {
+			a.SetInterface(p.CI.InterfaceIndex, Interface{Name: p.Iface.Name, Description: p.Iface.Description, Section: p.Iface.Section})
+		}
 	}
 }

@@ -137,8 +137,13 @@ func (c *dctx) ethernet(off int) {
 	}
 	e.Add(c.hex("eth.type", off+12, 2, uint64(t), 16, etherTypeLabel(t)))
 	c.setCol("ETH", "Ethernet II")
+	mark := len(c.p.tree.flat)
 	end := c.etherPayload(t, off+14, c.frameEnd())
+	from := len(c.p.tree.flat)
 	c.ethTrailer(e, off, end)
+	// The trailer's nodes, made after the payload's, are Ethernet's: in
+	// the order DissectFor lists its nodes they go before the payload's.
+	c.p.tree.moveFlat(mark, from)
 }
 
 // ethTrailer adds the bytes after the network layer's PDU as Wireshark's

@@ -19,6 +19,31 @@ type layerState struct {
 	// timeRes is the unit the Time column is printed in, per interface
 	// (SetTsResol); 0 for nanoseconds.
 	timeRes []time.Duration
+	// ifaces are the file's interfaces (SetInterface): a pcapng file's;
+	// none for a pcap file, whose frames name no interface.
+	ifaces []Interface
+}
+
+// Interface is what a pcapng file records of one of its interfaces, as
+// the frame's tree shows it.
+type Interface struct {
+	Name, Description string // if_name, if_description ("" when not given)
+	Section           int    // the index of the section that described it
+}
+
+// SetInterface gives interface iface (CaptureInfo.InterfaceIndex) of a
+// pcapng file: its frames' trees then name it, as tshark's do (a pcap
+// file's frames name none). Call it before Dissect and Row, not while
+// they run.
+func (a *Analyzer) SetInterface(iface int, ifc Interface) {
+	if iface < 0 || iface > 1<<20 {
+		return
+	}
+	s := &a.lay
+	for len(s.ifaces) <= iface {
+		s.ifaces = append(s.ifaces, Interface{Section: -1})
+	}
+	s.ifaces[iface] = ifc
 }
 
 // SetTsResol gives the timestamp resolution of interface iface
@@ -82,9 +107,26 @@ func (c *dctx) frame(lt layers.LinkType) {
 		c.p.Tree = append(c.p.Tree, c.proto("frame", 0, capLen, ""))
 		return
 	}
-	f := c.proto("frame", 0, capLen, "Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits)", c.n, wire, wire*8, capLen, capLen*8)
-	c.p.Tree = append(c.p.Tree, f)
-	f.Add(c.uint("frame.interface_id", 0, 0, uint64(c.ci.InterfaceIndex), 0, "Interface id: %d", c.ci.InterfaceIndex))
+	ifi := c.ci.InterfaceIndex
+	var f *Field
+	if ifi < 0 || ifi >= len(c.a.lay.ifaces) || c.a.lay.ifaces[ifi].Section < 0 {
+		f = c.proto("frame", 0, capLen, "Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits)", c.n, wire, wire*8, capLen, capLen*8)
+		c.p.Tree = append(c.p.Tree, f)
+	} else {
+		ifc := &c.a.lay.ifaces[ifi]
+		name := ifc.Name
+		if name == "" {
+			name = "unknown"
+		}
+		f = c.proto("frame", 0, capLen, "Frame %d: %d bytes on wire (%d bits), %d bytes captured (%d bits) on interface %s, id %d", c.n, wire, wire*8, capLen, capLen*8, name, ifi)
+		c.p.Tree = append(c.p.Tree, f)
+		f.Add(c.uint("frame.section_number", 0, 0, uint64(ifc.Section+1), 0, "Section number: %d", ifc.Section+1))
+		id := f.Add(c.uint("frame.interface_id", 0, 0, uint64(ifi), 0, "Interface id: %d (%s)", ifi, name))
+		id.Add(c.str("frame.interface_name", 0, 0, name, "Interface name: %s", name))
+		if ifc.Description != "" {
+			id.Add(c.str("frame.interface_description", 0, 0, ifc.Description, "Interface description: %s", ifc.Description))
+		}
+	}
 	encap, encapName := wtapEncap(lt)
 	f.Add(c.int("frame.encap_type", 0, 0, int64(encap), "Encapsulation type: %s (%d)", encapName, encap))
 	ts := c.ci.Timestamp

@@ -203,12 +203,38 @@ func (c *dctx) tcp(off, end int) {
 	c.flagBit(ff, tcpFlagURG, off+13, 1, flw)
 	c.flagBit(ff, tcpFlagACK, off+13, 1, flw)
 	c.flagBit(ff, tcpFlagPSH, off+13, 1, flw)
-	c.flagBit(ff, tcpFlagRST, off+13, 1, flw)
-	c.flagBit(ff, tcpFlagSYN, off+13, 1, flw)
-	c.flagBit(ff, tcpFlagFIN, off+13, 1, flw)
-	if c.wants("tcp.flags.str") {
+	// The connection's expert items, as Wireshark adds them to the
+	// flags they are about.
+	// (Made only where they may be wanted: their messages are built.)
+	experts := c.under("_ws") || c.under("tcp.connection")
+	rst := c.flagBit(ff, tcpFlagRST, off+13, 1, flw)
+	if fl&thRST != 0 && experts {
+		c.expert(rst, "tcp.connection.rst", "Connection reset (RST)", "Warning", "Sequence", off+13)
+	}
+	syn := c.flagBit(ff, tcpFlagSYN, off+13, 1, flw)
+	switch {
+	case !experts:
+	case fl&(thSYN|thACK) == thSYN|thACK:
+		c.expert(syn, "tcp.connection.synack", "Connection establish acknowledge (SYN+ACK): server port "+strconv.Itoa(int(sp)), "Chat", "Sequence", off+13)
+	case fl&thSYN != 0:
+		c.expert(syn, "tcp.connection.syn", "Connection establish request (SYN): server port "+strconv.Itoa(int(dp)), "Chat", "Sequence", off+13)
+	}
+	fin := c.flagBit(ff, tcpFlagFIN, off+13, 1, flw)
+	closing := fl&thFIN != 0 && st != nil && experts
+	if fl&thFIN != 0 && experts {
+		c.expert(fin, "tcp.connection.fin", "Connection finish (FIN)", "Chat", "Sequence", off+13)
+	}
+	if closing || c.wants("tcp.flags.str") {
 		fstr := tcpFlagStr(fl)
-		ff.Add(c.str("tcp.flags.str", off+12, 2, fstr, "[TCP Flags: %s]", fstr))
+		fs := ff.Add(c.str("tcp.flags.str", off+12, 2, fstr, "[TCP Flags: %s]", fstr))
+		switch {
+		case closing && int(st.finDir) == dir+1:
+			// Every FIN of the side that closed first, its
+			// retransmissions too.
+			c.expert(fs, "tcp.connection.fin_active", "This frame initiates the connection closing", "Note", "Sequence", off+12)
+		case closing:
+			c.expert(fs, "tcp.connection.fin_passive", "This frame undergoes the connection closing", "Note", "Sequence", off+12)
+		}
 	}
 	t.Add(c.uint("tcp.window_size_value", off+14, 2, uint64(win), 0, "Window: %d", win))
 	cwin := uint64(win)
@@ -260,10 +286,17 @@ func (c *dctx) tcp(off, end int) {
 			cv := st.completeness()
 			t.Children = insertAfter(t.Children, "tcp.stream", c.uint("tcp.completeness", off, 0, uint64(cv), 0, "[Conversation completeness: %s (%d)]", completenessText(cv), cv))
 		}
-		if c.wants("tcp.time_relative") {
+		if c.wants("tcp.time_relative") || c.wants("tcp.time_delta") {
 			tsn := t.Add(c.text(off, 0, "[Timestamps]"))
 			since := c.ci.Timestamp.Sub(st.Start)
 			tsn.Add(c.fieldOf(Field{Name: "tcp.time_relative", Kind: KindDuration, D: since, Start: off}, "[Time since first frame in this TCP stream: %s seconds]", seconds(since)))
+			var delta time.Duration
+			if prev, ok := c.a.tcp.prev.get(c.n); ok && prev != 0 {
+				if at, ok := c.a.lay.times.get(int(prev)); ok {
+					delta = time.Duration(c.ci.Timestamp.UnixNano() - at)
+				}
+			}
+			tsn.Add(c.fieldOf(Field{Name: "tcp.time_delta", Kind: KindDuration, D: delta, Start: off}, "[Time since previous frame in this TCP stream: %s seconds]", seconds(delta)))
 		}
 		if c.under("tcp.analysis") {
 			var acked uint32

@@ -190,9 +190,6 @@ func sameBelowApp(w, t *jsonNode) bool {
 // jsonOracleDiffs are the members wiretap writes that tshark writes
 // otherwise or not at all.
 var jsonOracleDiffs = []*jsonDiff{
-	{file: "*.pcap", key: "frame.interface_id", ok: tsharkLacks,
-		why: "a pcap file has no interfaces: tshark shows frame.interface_id for pcapng files only; wiretap's frame " +
-			"layer is not told the file's format"},
 	{file: "*", key: "frame.protocols", ok: sameBelowApp,
 		why: "above TCP and UDP tshark names protocols wiretap does not dissect (DNS, OpenFlow, WebSocket, Dropbox " +
 			"LAN sync, X.509's): the layers below agree, the HTTP and TLS oracles compare the rest"},
@@ -321,6 +318,7 @@ func (c *jsonCompare) differ(path, key string, w, t *jsonNode, msg string) {
 // wiretap read does.
 func wiretapJSON(a *Analyzer, pkts []decodetest.Packet, f *JSONFormat) []byte {
 	var b bytes.Buffer
+	setInterfaces(a, pkts)
 	for i, p := range decodetest.Analyze(a, pkts) {
 		f.WriteSeparator(&b, i)
 		f.WritePacket(&b, p)

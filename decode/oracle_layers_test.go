@@ -120,7 +120,9 @@ func TestOracleLayers(t *testing.T) {
 			continue
 		}
 		files++
-		got := decodetest.Analyze(NewAnalyzer(Options{}), pkts)
+		an := NewAnalyzer(Options{})
+		setInterfaces(an, pkts)
+		got := decodetest.Analyze(an, pkts)
 		for i, line := range want {
 			packets++
 			cols := strings.Split(line, "\t")

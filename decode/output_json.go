@@ -268,7 +268,9 @@ func hasValue(f *Field) bool {
 // expertNone are the TCP analysis flags (tcp.analysis.retransmission,
 // ...): FT_NONE in tshark, booleans (1) in the tree for -T fields' sake.
 var expertNone = func() map[string]bool {
-	m := map[string]bool{"tcp.analysis.duplicate_ack": true, "eth.padding_bad": true}
+	m := map[string]bool{"tcp.analysis.duplicate_ack": true, "eth.padding_bad": true,
+		"tcp.connection.syn": true, "tcp.connection.synack": true, "tcp.connection.fin": true, "tcp.connection.rst": true,
+		"tcp.connection.fin_active": true, "tcp.connection.fin_passive": true}
 	for _, e := range tcpExperts {
 		m[e.name] = true
 	}
@@ -492,6 +494,9 @@ var bitmaskByName = map[string]uint64{
 func ftypeNumber(f *Field) int {
 	if n, ok := ftypeByName[f.Name]; ok {
 		return n
+	}
+	if f.Kind == KindBool && expertNone[f.Name] {
+		return 0 // FT_NONE
 	}
 	switch f.Kind {
 	case KindNone:

@@ -79,6 +79,7 @@ type Stream struct {
 	sawData  bool
 	firstRTT int64 // iRTT (SYN → first ACK), ns; 0 unknown
 	mruSyn   int64 // time of the latest SYN
+	finDir   int8  // the direction of the first FIN plus one (it initiates the close), 0 none
 }
 
 // TotalPackets is how many packets the conversation has, both ways.
@@ -187,6 +188,9 @@ type tcpAnalysis struct {
 	// acks_frame; 0 none) with ackedHasAnalysis set when Wireshark would
 	// show a SEQ/ACK analysis subtree.
 	acked frameTable[uint32]
+	// prev holds, per TCP frame, the frame before it in its stream (0:
+	// none): tcp.time_delta.
+	prev  frameTable[uint32]
 	flags map[uint32]tcpFrameFlags
 	// flagged has bit n set when flags holds frame n: most frames have
 	// none, and a bit test is cheaper than the map's miss.
@@ -306,6 +310,9 @@ func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *Stream {
 	st.Packets[d]++
 	st.Bytes[d] += frameLen(ci)
 	st.Payload[d] += int64(seglen)
+	if st.LastFrame != 0 {
+		t.prev.set(n, uint32(st.LastFrame))
+	}
 	st.LastFrame, st.End = n, ci.Timestamp
 	st.Earliest, st.Latest = convTimes(st.Earliest, st.Latest, ci.Timestamp)
 	t.setFrame(n, uint32(st.Index)+1)
@@ -324,6 +331,9 @@ func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *Stream {
 	}
 	if fl&thFIN != 0 {
 		st.compl |= complFIN
+		if st.finDir == 0 {
+			st.finDir = int8(d) + 1
+		}
 	}
 	if fl&thRST != 0 {
 		st.compl |= complRST

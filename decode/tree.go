@@ -14,6 +14,7 @@ package decode
 
 import (
 	"net/netip"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -72,6 +73,19 @@ func (t *tree) newNode(f Field, label string, args ...any) *Field {
 	p.Label = t.label(label, args)
 	p.tree = t
 	return p
+}
+
+// moveFlat moves the nodes made since flat[from] to flat[to] (to <=
+// from), before the ones made in between: for a layer whose nodes come
+// after those of the layers it carries (an Ethernet trailer), so that
+// DissectFor lists nodes in tree order.
+func (t *tree) moveFlat(to, from int) {
+	if to >= from || from >= len(t.flat) {
+		return
+	}
+	slices.Reverse(t.flat[to:from])
+	slices.Reverse(t.flat[from:])
+	slices.Reverse(t.flat[to:])
 }
 
 // slot is the next node of the tree's slabs, as it was left (slabs come

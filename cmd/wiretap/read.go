@@ -141,6 +141,7 @@ type readJob struct {
 	// ifaces are the file's interfaces, as the last packetLoop left them
 	// (their timestamp resolutions set the Time column's precision).
 	ifaces []capture.InterfaceInfo
+	pcapng bool // the file is pcapng: its frames name their interfaces
 }
 
 func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
@@ -350,6 +351,9 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 	if il, ok := src.(capture.InterfaceLister); ok {
 		defer func() { rd.ifaces = il.Interfaces() }() // before Close
 	}
+	if fs, ok := src.(interface{ Info() capture.SourceInfo }); ok {
+		rd.pcapng = fs.Info().Format == "pcapng"
+	}
 	if rd.f.capFilter != "" {
 		src = capture.NewFilteredSource(src, rd.f.capFilter, capture.DefaultSnapLen)
 	}
@@ -400,6 +404,9 @@ func (rd *readJob) run() error {
 	an.Finish()
 	for i, ifc := range rd.ifaces {
 		an.SetTsResol(i, ifc.TsResol)
+		if rd.pcapng {
+			an.SetInterface(i, decode.Interface{Name: ifc.Name, Description: ifc.Description, Section: ifc.Section})
+		}
 	}
 	rd.noteExposures(an)
 	if rd.f.write != "" {

@@ -49,8 +49,6 @@ type fieldsDiff struct {
 
 // Reasons shared by several entries of fieldsOracleDiffs.
 const (
-	whyPcapIface    = "tshark adds frame.interface_id only where the file records interfaces (pcapng); wiretap's frame tree always has it (decode/layer_frame.go)"
-	whyFrameLine    = "wiretap's frame line does not name the pcapng interface (\" on interface lo, id 0\"): the Analyzer is not told the interfaces (decode/layer_frame.go)"
 	whyChatExperts  = "wiretap's TCP tree has only the analysis experts, not tshark's Chat ones (SYN, SYN+ACK, FIN, RST), and its HTTP Chat expert has no _ws.expert.message child"
 	whyDNS          = "wiretap does not dissect DNS: the UDP payload is data"
 	whyDBLSP        = "wiretap does not dissect Dropbox LAN sync discovery (UDP 17500) nor the JSON in it"
@@ -65,8 +63,6 @@ const (
 )
 
 var fieldsOracleDiffs = []fieldsDiff{
-	{"*.pcap", 0, "frame.interface_id", whyPcapIface},
-	{"*.pcapng", 0, "frame", whyFrameLine},
 	{"*", 0, "_ws.expert", whyChatExperts},
 	{"*", 0, "_ws.expert.message", whyChatExperts},
 	{"*", 0, "_ws.expert.group", whyChatExperts},

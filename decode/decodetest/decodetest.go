@@ -41,6 +41,9 @@ type Packet struct {
 	// pcapng's if_tsresol byte (6 or 9 for pcap; ReadFile sets it; 0,
 	// which would mean seconds, in packets built in code).
 	TsResol uint8
+	// Iface is the packet's interface as a pcapng file describes it (nil
+	// for a pcap file, whose packets name none).
+	Iface *capture.InterfaceInfo
 }
 
 // ReadFile reads every packet of a capture file. At a corrupt record it
@@ -54,6 +57,8 @@ func ReadFile(path string) ([]Packet, error) {
 	}
 	defer src.Close()
 	il, _ := src.(capture.InterfaceLister)
+	fi, _ := src.(interface{ Info() capture.SourceInfo })
+	pcapng := fi != nil && fi.Info().Format == "pcapng"
 	var out []Packet
 	for {
 		data, ci, err := src.ReadPacket()
@@ -67,6 +72,10 @@ func ReadFile(path string) ([]Packet, error) {
 		if il != nil {
 			if ifs := il.Interfaces(); ci.InterfaceIndex >= 0 && ci.InterfaceIndex < len(ifs) {
 				p.TsResol = ifs[ci.InterfaceIndex].TsResol
+				if pcapng {
+					ifc := ifs[ci.InterfaceIndex]
+					p.Iface = &ifc
+				}
 			}
 		}
 		out = append(out, p)
