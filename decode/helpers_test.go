@@ -44,9 +44,7 @@ func eachDissected(t *testing.T, file string, an *Analyzer, fn func(*Packet)) {
 // setInterfaces gives a the interfaces of pkts' pcapng file, as wiretap
 // read does (SetInterface): their frames then name them.
 func setInterfaces(a *Analyzer, pkts []decodetest.Packet) {
-	for _, p := range pkts {
-		if p.Iface != nil {
-			a.SetInterface(p.CI.InterfaceIndex, Interface{Name: p.Iface.Name, Description: p.Iface.Description, Section: p.Iface.Section})
-		}
-	}
+	decodetest.EachInterface(pkts, func(iface int, name, description string, section int) {
+		a.SetInterface(iface, Interface{Name: name, Description: description, Section: section})
+	})
 }

@@ -176,3 +176,13 @@ func DecodeAs(ports map[uint16]string) []string {
 	}
 	return args
 }
+
+// EachInterface calls set with each packet's pcapng interface (none for
+// a pcap file): what wiretap read gives decode's Analyzer.SetInterface.
+func EachInterface(pkts []Packet, set func(iface int, name, description string, section int)) {
+	for _, p := range pkts {
+		if p.Iface != nil {
+			set(p.CI.InterfaceIndex, p.Iface.Name, p.Iface.Description, p.Iface.Section)
+		}
+	}
+}

@@ -194,7 +194,11 @@ var dfTsharkArgs = append([]string{"-2", "-n"}, decodetest.DecodeAs(decodetest.O
 // dfAnalyze runs both tiers over pkts with the oracles' ports, as
 // dfTsharkArgs has tshark do.
 func dfAnalyze(pkts []decodetest.Packet) []*decode.Packet {
-	return decodetest.Analyze(decode.NewAnalyzer(decode.Options{Force: decodetest.OraclePorts()}), pkts)
+	a := decode.NewAnalyzer(decode.Options{Force: decodetest.OraclePorts()})
+	decodetest.EachInterface(pkts, func(iface int, name, description string, section int) {
+		a.SetInterface(iface, decode.Interface{Name: name, Description: description, Section: section})
+	})
+	return decodetest.Analyze(a, pkts)
 }
 
 // dfLuaScript is a Lua script that registers one tap listener per
