@@ -81,6 +81,14 @@ func (s *Store) decodeOptions() decode.Options {
 // the one rows and trees come from.
 func (s *Store) install(an *decode.Analyzer, n int) {
 	an.Finish()
+	s.mu.Lock()
+	if s.pcapng {
+		// A pcapng file's frames name their interfaces, as read's do.
+		for i, ifc := range s.ifaces {
+			an.SetInterface(i, decode.Interface{Name: ifc.Name, Description: ifc.Description, Section: ifc.Section})
+		}
+	}
+	s.mu.Unlock()
 	var exposures []*decode.Exposure
 	frames := map[int]bool{}
 	if len(s.opts.Secrets) > 0 {

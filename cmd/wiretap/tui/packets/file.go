@@ -157,6 +157,7 @@ func (s *Store) index(src *capture.FileSource) {
 			for _, i := range ifs {
 				s.linkTypes = append(s.linkTypes, i.LinkType)
 			}
+			s.ifaces, s.pcapng = ifs, src.Info().Format == "pcapng"
 			s.mu.Unlock()
 		}
 		lt := src.LinkType(ci)

@@ -13,6 +13,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
+	"wiretap/capture"
 	"wiretap/decode"
 )
 
@@ -49,6 +50,8 @@ type Store struct {
 	mu        sync.Mutex
 	cond      *sync.Cond // signalled as the index grows and at its end
 	linkTypes []layers.LinkType
+	ifaces    []capture.InterfaceInfo // a file's, as indexed (shared: not modified)
+	pcapng    bool                    // the file is pcapng: its frames name their interfaces
 	scanned   int64
 	indexed   bool
 	readErr   error
