@@ -183,19 +183,20 @@ const (
 )
 
 // rowRecord fills rec's row fields from the parse of a whole message
-// (body: its entity body as framed).
-func (h *httpStage) rowRecord(rec *httpMsg, p *httpParsed, body []byte) {
+// (bodyLen: its entity body's length as framed; tok: the Fernet token
+// the body is, if it is one).
+func (h *httpStage) rowRecord(rec *httpMsg, p *httpParsed, bodyLen int, tok *FernetToken) {
 	line, ok := p.infoLine()
 	if !ok || line.start > 0xff || line.n > 0xffff {
 		return
 	}
 	media := rowNoBody
 	if p.bodyLen > 0 {
-		media = bodyRowMedia(p, len(body))
+		media = bodyRowMedia(p, bodyLen)
 		if media == rowParse {
 			return
 		}
-		if tok := fernetInBody(body); tok != nil {
+		if tok != nil {
 			rec.fernet = uint32(len(tok.Ciphertext)) + 1
 		}
 	}
@@ -478,9 +479,11 @@ func (h *httpStage) proxied(frame int) { h.proxy = append(h.proxy, int32(frame))
 func (h *httpStage) message(dir *httpDir, m *framedMsg) {
 	p := m.p
 	conv := dir.conv
+	body := httpBody(p, m.data)
+	tok := fernetInBody(body)
 	if h.events != nil {
 		h.events.httpMessage(int(conv.stream), dir.dir, m)
-		if tok := fernetInBody(httpBody(p, m.data)); tok != nil {
+		if tok != nil {
 			h.events.fernetToken(int(conv.stream), dir.dir, m.frame, tok)
 		}
 	}
@@ -510,7 +513,7 @@ func (h *httpStage) message(dir *httpDir, m *framedMsg) {
 	}
 	single := len(m.segs) == 1 && m.segs[0].frame == int32(m.frame) && m.segs[0].payOff >= 0 && !m.truncated
 	if !m.truncated && m.length <= int64(len(m.data)) {
-		h.rowRecord(&rec, p, httpBody(p, m.data))
+		h.rowRecord(&rec, p, len(body), tok)
 	}
 	if single {
 		rec.payOff = m.segs[0].payOff

@@ -360,21 +360,54 @@ func bodyRowMedia(p *httpParsed, n int) rowMedia {
 		return rowParse
 	case n == 0:
 		return rowNoBody
-	case !p.hasCType:
-		return rowParse // an image by its signature, or data
 	}
+	switch mediaOf(p) {
+	case mediaLines, mediaForm, mediaMessageHTTP, mediaOther:
+		return rowCType
+	case mediaJSONText:
+		return rowJSON
+	case mediaXMLText:
+		return rowXML
+	}
+	return rowParse // an image or data by its signature, multipart
+}
+
+// bodyMedia is the dissector media hands a body to, by its media type.
+type bodyMedia uint8
+
+const (
+	mediaUntyped bodyMedia = iota // no Content-Type: an image by its signature, or data
+	mediaLines
+	mediaJSONText
+	mediaXMLText
+	mediaForm
+	mediaMultipart
+	mediaMessageHTTP
+	mediaImage
+	mediaOther // "media"
+)
+
+func mediaOf(p *httpParsed) bodyMedia {
 	ct := p.ctype
 	switch {
-	case mediaTextLines[ct], ct == "application/x-www-form-urlencoded", ct == "message/http":
-		return rowCType
+	case !p.hasCType:
+		return mediaUntyped
+	case mediaTextLines[ct]:
+		return mediaLines
 	case mediaJSON[ct]:
-		return rowJSON
+		return mediaJSONText
 	case mediaXML[ct]:
-		return rowXML
-	case strings.HasPrefix(ct, "multipart/"), ct == "image/png" || ct == "image/gif" || ct == "image/jpeg" || ct == "image/jpg":
-		return rowParse
+		return mediaXMLText
+	case ct == "application/x-www-form-urlencoded":
+		return mediaForm
+	case strings.HasPrefix(ct, "multipart/"):
+		return mediaMultipart
+	case ct == "message/http":
+		return mediaMessageHTTP
+	case ct == "image/png" || ct == "image/gif" || ct == "image/jpeg" || ct == "image/jpg":
+		return mediaImage
 	}
-	return rowCType // media
+	return mediaOther
 }
 
 // infoAfter is what col_set_str after a fence appends.
@@ -788,8 +821,8 @@ func (d *httpDissector) media(h *Field, p *httpParsed, body []byte, src, base in
 		appendProtocol(d.p, name)
 		return f
 	}
-	switch {
-	case !p.hasCType:
+	switch mediaOf(p) {
+	case mediaUntyped:
 		if name, label, inf := sniffImage(body); name != "" {
 			top(name, label)
 			info.WriteString(inf)
@@ -797,7 +830,7 @@ func (d *httpDissector) media(h *Field, p *httpParsed, body []byte, src, base in
 		}
 		d.dataNode(h, body, src, base)
 		appendProtocol(d.p, "data")
-	case mediaTextLines[ct]:
+	case mediaLines:
 		if !d.p.tree.cols() {
 			// A want list: the lines are unnamed nodes.
 			top("data-text-lines", "")
@@ -817,25 +850,25 @@ func (d *httpDissector) media(h *Field, p *httpParsed, body []byte, src, base in
 			off += len(l)
 		}
 		info.WriteString(" (" + ct + ")")
-	case mediaJSON[ct]:
+	case mediaJSONText:
 		top("json", "JavaScript Object Notation: "+ct)
 		if !json.Valid(body) {
 			top("data-text-lines", fmt.Sprintf("Line-based text data: %s (%d lines)", ct, len(textLines(body))))
 		}
 		info.WriteString(", JavaScript Object Notation (" + ct + ")")
 		d.colProto = "/JSON"
-	case mediaXML[ct]:
+	case mediaXMLText:
 		top("xml", "eXtensible Markup Language")
 		d.colProto = "/XML"
-	case ct == "application/x-www-form-urlencoded":
+	case mediaForm:
 		top("urlencoded-form", "HTML Form URL Encoded: "+ct)
 		info.WriteString(" (" + ct + ")")
-	case strings.HasPrefix(ct, "multipart/"):
+	case mediaMultipart:
 		d.multipart(p, body, src, base, top)
-	case ct == "message/http":
+	case mediaMessageHTTP:
 		top("message-http", "Media Type: message/http")
 		info.WriteString(" (" + ct + ")")
-	case ct == "image/png" || ct == "image/gif" || ct == "image/jpeg" || ct == "image/jpg":
+	case mediaImage:
 		if name, label, inf := sniffImage(body); name != "" {
 			top(name, label)
 			info.WriteString(inf)

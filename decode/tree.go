@@ -55,24 +55,35 @@ type tree struct {
 // newNode returns a node holding f, labelled label (a format when args
 // are given).
 func (t *tree) newNode(f Field, label string, args ...any) *Field {
-	if t.hideNext {
-		t.hideNext = false
-		f.Hidden = true
-		if t.shownOnly && f.Name != "" {
-			label, args = "", nil
-		}
-	}
-	if t.want != nil && !t.want.keeps(f.Name, f.Kind) {
-		// The scratch node is never reset: what callers set on it is
-		// never read, and Add ignores it.
-		t.scratch.gone = true
+	hidden, labelled, ok := t.admit(f.Name, f.Kind)
+	if !ok {
 		return &t.scratch
+	}
+	if hidden {
+		f.Hidden = true
+	}
+	if !labelled {
+		label, args = "", nil
 	}
 	p := t.slot()
 	*p = f
 	p.Label = t.label(label, args)
 	p.tree = t
 	return p
+}
+
+// admit is what the next node named name, of kind, is: hidden (dctx.hid
+// asked for it), labelled (not a hidden named node of a tree only
+// printed), and made at all (ok: the want list keeps it; else it is the
+// scratch node, which is never reset: what callers set on it is never
+// read, and Add ignores it).
+func (t *tree) admit(name string, kind Kind) (hidden, labelled, ok bool) {
+	hidden, t.hideNext = t.hideNext, false
+	if t.want != nil && !t.want.keeps(name, kind) {
+		t.scratch.gone = true
+		return hidden, false, false
+	}
+	return hidden, !hidden || !t.shownOnly || name == "", true
 }
 
 // moveFlat moves the nodes made since flat[from] to flat[to] (to <=
@@ -318,17 +329,12 @@ func (p place) node(f Field) *Field {
 // building one to copy it there twice was a tenth of -V's time).
 func (p place) field(name string, kind Kind, off, n int, label string, args ...any) *Field {
 	t := p.t
-	hidden := t.hideNext
-	if hidden {
-		t.hideNext = false
-		if t.shownOnly && name != "" {
-			label, args = "", nil
-		}
-	}
-	if t.want != nil && !t.want.keeps(name, kind) {
-		// Refused before the node is even composed.
-		t.scratch.gone = true
+	hidden, labelled, ok := t.admit(name, kind)
+	if !ok {
 		return &t.scratch
+	}
+	if !labelled {
+		label, args = "", nil
 	}
 	f := t.slot()
 	*f = Field{}
