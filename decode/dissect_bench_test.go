@@ -31,6 +31,15 @@ func BenchmarkDissect(b *testing.B) {
 			a.Row(k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data)
 		}
 	})
+	b.Run("RowWriter", func(b *testing.B) {
+		b.ReportAllocs()
+		w := a.NewRowWriter()
+		var line []byte
+		for i := 0; i < b.N; i++ {
+			k := i % len(pkts)
+			line = w.Append(line[:0], k+1, pkts[k].CI, pkts[k].LinkType, pkts[k].Data)
+		}
+	})
 	b.Run("Dissect", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {

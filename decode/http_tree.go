@@ -58,7 +58,8 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 			}
 			b, source, base := d.bytes(int(i), m, payload, src, start)
 			if fromRecords {
-				d.rowInfo(m, b, &info)
+				var row [160]byte
+				info.Write(d.appendRowInfo(row[:0], m, b))
 			} else {
 				d.message(m, b, source, base, &info)
 			}
@@ -334,15 +335,15 @@ func writeInfoLine(info *strings.Builder, line []byte) {
 	info.WriteByte(' ')
 }
 
-// rowInfo writes a message's part of its row from its record (rowRecord),
-// as message, with the body's dissector, writes it for a row.
-func (d *httpDissector) rowInfo(m *httpMsg, b []byte, info *strings.Builder) {
-	writeInfoLine(info, b[m.lineOff:int(m.lineOff)+int(m.lineLen)])
+// appendRowInfo appends a message's part of its row from its record
+// (rowRecord), as message, with the body's dissector, writes it for a row.
+func (d *httpDissector) appendRowInfo(info []byte, m *httpMsg, b []byte) []byte {
+	info = append(appendFormatText(info, b[m.lineOff:int(m.lineOff)+int(m.lineLen)]), ' ')
 	switch m.row {
 	case rowCType:
-		info.WriteString(" (" + d.a.strs[m.rowCT] + ")")
+		info = append(append(append(info, " ("...), d.a.strs[m.rowCT]...), ')')
 	case rowJSON:
-		info.WriteString(", JavaScript Object Notation (" + d.a.strs[m.rowCT] + ")")
+		info = append(append(append(info, ", JavaScript Object Notation ("...), d.a.strs[m.rowCT]...), ')')
 		d.colProto = "/JSON"
 	case rowXML:
 		d.colProto = "/XML"
@@ -350,6 +351,7 @@ func (d *httpDissector) rowInfo(m *httpMsg, b []byte, info *strings.Builder) {
 	if m.fernet > 0 {
 		d.fernet = append(d.fernet, int(m.fernet-1))
 	}
+	return info
 }
 
 // bodyRowMedia is what media adds to a row for a body of n bytes, if the

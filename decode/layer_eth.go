@@ -106,7 +106,7 @@ func (c *dctx) ethernet(off int) {
 	d := c.data[off:]
 	if t := be16(d[12:14]); c.skim("eth") && (t == 0x0800 || t == 0x86dd) {
 		// IP sets the row's addresses (or, cut short, leaves them ours).
-		c.p.Tree = append(c.p.Tree, c.proto("eth", off, 14, ""))
+		c.skimmed("eth", off, 14)
 		c.etherPayload(t, off+14, c.frameEnd())
 		if !c.cols() {
 			return

@@ -104,7 +104,7 @@ func (c *dctx) frame(lt layers.LinkType) {
 		wire = capLen
 	}
 	if c.skim("frame") {
-		c.p.Tree = append(c.p.Tree, c.proto("frame", 0, capLen, ""))
+		c.skimmed("frame", 0, capLen)
 		return
 	}
 	ifi := c.ci.InterfaceIndex

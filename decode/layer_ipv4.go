@@ -105,7 +105,7 @@ func (c *dctx) ipv4(off, end int) int {
 	src, dst := netip.AddrFrom4([4]byte(d[12:16])), netip.AddrFrom4([4]byte(d[16:20]))
 	if tl := int(be16(d[2:])); c.skim("ip") && !c.inError && ihl >= 20 && len(d) >= ihl && tl >= ihl && be16(d[6:])&0x3fff == 0 {
 		// A whole, unfragmented datagram, for a row: no tree.
-		c.p.Tree = append(c.p.Tree, c.proto("ip", off, ihl, ""))
+		c.skimmed("ip", off, ihl)
 		c.setNet(src, dst)
 		c.setCol("IPv4", "")
 		c.ttl = d[8]

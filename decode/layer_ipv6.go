@@ -32,7 +32,7 @@ func (c *dctx) ipv6(off, end int) int {
 	src, dst := netip.AddrFrom16([16]byte(d[8:24])), netip.AddrFrom16([16]byte(d[24:40]))
 	if plen := int(be16(d[4:])); c.skim("ipv6") && !c.inError && plen > 0 && (d[6] == 6 || d[6] == 17) {
 		// No extension headers, for a row: no tree.
-		c.p.Tree = append(c.p.Tree, c.proto("ipv6", off, 40, ""))
+		c.skimmed("ipv6", off, 40)
 		c.setNet(src, dst)
 		c.setCol("IPv6", "")
 		c.ttl = d[7]

@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -16,16 +17,25 @@ var tcpFlagNames = [...]struct {
 }{{thFIN, "FIN"}, {thSYN, "SYN"}, {thRST, "RST"}, {thPSH, "PSH"}, {thACK, "ACK"}, {thURG, "URG"}, {thECE, "ECE"}, {thCWR, "CWR"}, {thNS, "AE"}, {0xe00, "Reserved"}}
 
 func tcpFlagList(fl uint16) string {
-	var parts []string
+	var b [64]byte
+	return string(appendTCPFlagList(b[:0], fl))
+}
+
+// appendTCPFlagList appends the set flags' names, as tcpFlagList.
+func appendTCPFlagList(b []byte, fl uint16) []byte {
+	start := len(b)
 	for _, f := range tcpFlagNames {
 		if fl&f.bit != 0 {
-			parts = append(parts, f.name)
+			if len(b) > start {
+				b = append(b, ", "...)
+			}
+			b = append(b, f.name...)
 		}
 	}
-	if len(parts) == 0 {
-		return "<None>"
+	if len(b) == start {
+		b = append(b, "<None>"...)
 	}
-	return strings.Join(parts, ", ")
+	return b
 }
 
 // tcpFlagStr is Wireshark's tcp.flags.str: one letter per set bit.
@@ -339,12 +349,17 @@ func (c *dctx) tcpPayloadField(t *Field, off, end, thl, seglen int) {
 // tcpRelative finds the segment's conversation and its sequence and
 // acknowledgment numbers relative to the conversation's start.
 func (c *dctx) tcpRelative(sp uint16, seqRaw, ackRaw uint32, fl uint16) (st *Stream, seq, ack uint32, dir, scale int) {
-	if idx, ok := c.a.tcp.conv(c.n); ok && idx < len(c.a.tcp.streams) {
-		st = c.a.tcp.streams[idx]
+	return c.a.tcpRelative(c.n, c.netSrc, sp, seqRaw, ackRaw, fl)
+}
+
+// tcpRelative is dctx.tcpRelative for frame n, sent from src port sp.
+func (a *Analyzer) tcpRelative(n int, src netip.Addr, sp uint16, seqRaw, ackRaw uint32, fl uint16) (st *Stream, seq, ack uint32, dir, scale int) {
+	if idx, ok := a.tcp.conv(n); ok && idx < len(a.tcp.streams) {
+		st = a.tcp.streams[idx]
 	}
 	seq, ack, scale = seqRaw, ackRaw, -1
 	if st != nil {
-		dir = st.Dir(c.netSrc, sp)
+		dir = st.Dir(src, sp)
 		seq -= st.flow[dir].baseSeq
 		if fl&thACK != 0 {
 			ack -= st.flow[1-dir].baseSeq
@@ -431,7 +446,12 @@ func appendTCPMarks(info []byte, flags *tcpFrameFlags) []byte {
 // tcpInfo is TCP's Info column.
 func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint64, urg uint16, seglen int, opts []tcpOption, st *Stream, dir int) string {
 	var infoArr [256]byte
-	info := appendTCPMarks(infoArr[:0], flags)
+	return string(appendTCPInfo(infoArr[:0], flags, sp, dp, fl, seq, ack, cwin, urg, seglen, opts, st, dir))
+}
+
+// appendTCPInfo appends TCP's Info column (tcpInfo) to info.
+func appendTCPInfo(info []byte, flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint64, urg uint16, seglen int, opts []tcpOption, st *Stream, dir int) []byte {
+	info = appendTCPMarks(info, flags)
 	u := func(pfx string, v uint64) {
 		info = append(info, pfx...)
 		info = strconv.AppendUint(info, v, 10)
@@ -439,7 +459,7 @@ func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint
 	u("", uint64(sp))
 	u(" → ", uint64(dp))
 	info = append(info, " ["...)
-	info = append(info, tcpFlagList(fl)...)
+	info = appendTCPFlagList(info, fl)
 	u("] Seq=", uint64(seq))
 	if fl&thACK != 0 {
 		u(" Ack=", uint64(ack))
@@ -449,7 +469,7 @@ func tcpInfo(flags *tcpFrameFlags, sp, dp, fl uint16, seq, ack uint32, cwin uint
 		u(" Urg=", uint64(urg))
 	}
 	u(" Len=", uint64(seglen))
-	return string(appendOptionsInfo(info, opts, st, dir))
+	return appendOptionsInfo(info, opts, st, dir)
 }
 
 // appendOptionsInfo appends the Info column's part for the options.

@@ -78,6 +78,14 @@ func (c *dctx) skim(proto string) bool {
 	return c.lite || c.p.tree.want != nil && c.p.tree.want.skims(proto)
 }
 
+// skimmed adds a skimmed layer's protocol node, which a filter may name
+// ("ip", "eth"). A row makes none: nothing reads the nodes below TCP.
+func (c *dctx) skimmed(proto string, off, n int) {
+	if !c.lite {
+		c.p.Tree = append(c.p.Tree, c.proto(proto, off, n, ""))
+	}
+}
+
 // wants reports whether a node named name is made (DissectFor makes
 // only what its Want keeps): a dissector asks before computing a value
 // that costs more than reading it.

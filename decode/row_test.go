@@ -11,7 +11,8 @@ import (
 
 // TestRowEqualsDissect checks the packet-list row Row builds without trees
 // against the Summary of the full dissection, on every packet of every
-// capture in testdata, with and without ports forced to HTTP.
+// capture in testdata, with and without ports forced to HTTP; and the
+// lines RowWriter writes against Row's.
 func TestRowEqualsDissect(t *testing.T) {
 	var files []string
 	// The capture package's files add odd link types and broken packets.
@@ -34,7 +35,7 @@ func TestRowEqualsDissect(t *testing.T) {
 	// body adds (every kind must be met), and the Fernet tokens among
 	// them.
 	byMedia := map[rowMedia]int{}
-	fernets := 0
+	fernets, fast := 0, 0
 	for _, opts := range []Options{{}, httpOracleOpts()} {
 		for _, path := range files {
 			pkts, _ := decodetest.ReadFile(path) // up to a broken record
@@ -49,6 +50,7 @@ func TestRowEqualsDissect(t *testing.T) {
 					fernets++
 				}
 			}
+			w := a.NewRowWriter()
 			for i, p := range pkts {
 				want := a.Dissect(i+1, p.CI, p.LinkType, p.Data).Summary
 				got := a.Row(i+1, p.CI, p.LinkType, p.Data)
@@ -56,10 +58,27 @@ func TestRowEqualsDissect(t *testing.T) {
 				if got != want {
 					t.Errorf("%s frame %d:\n row     %+v\n dissect %+v", path, i+1, got, want)
 				}
+				if line, ok := w.appendFast(nil, i+1, p.CI, p.LinkType, p.Data); ok {
+					fast++
+					if want := string(got.AppendTo(nil)); string(line) != want {
+						t.Errorf("%s frame %d: RowWriter wrote\n %q, Row\n %q", path, i+1, line, want)
+					}
+				}
+			}
+			// Asked for out of order (the viewer's), its searches start
+			// afresh.
+			for i := len(pkts) - 1; i >= 0; i -= 3 {
+				p := pkts[i]
+				if got, want := string(w.Append(nil, i+1, p.CI, p.LinkType, p.Data)), string(a.Row(i+1, p.CI, p.LinkType, p.Data).AppendTo(nil)); got != want {
+					t.Errorf("%s frame %d backwards: RowWriter wrote\n %q, Row\n %q", path, i+1, got, want)
+				}
 			}
 		}
 	}
-	t.Logf("%d files, %d rows compared; HTTP messages by row media %v, %d Fernet tokens", len(files), rows, byMedia, fernets)
+	t.Logf("%d files, %d rows compared (%d written by RowWriter's own path); HTTP messages by row media %v, %d Fernet tokens", len(files), rows, fast, byMedia, fernets)
+	if fast == 0 {
+		t.Error("RowWriter wrote no row itself: its rows are not compared")
+	}
 	for m := rowParse; m <= rowXML; m++ {
 		if byMedia[m] == 0 {
 			t.Errorf("no HTTP message of row media %d: the rows from records are not all compared", m)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -477,6 +478,8 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 	// Gets would then make new, empty buffers).
 	scratches := newFreeList(func() *scratch { return new(scratch) })
 	frames := newFreeList(func() *[]byte { return new([]byte) })
+	// A RowWriter each for the workers (the pool keeps one per P).
+	rowWriters := sync.Pool{New: func() any { return an.NewRowWriter() }}
 	var want *decode.Want
 	if !rows {
 		want = rd.fieldsWant(stats)
@@ -492,7 +495,9 @@ func (rd *readJob) dissectLoop(an *decode.Analyzer, stats *packetStats, rows boo
 		if rows {
 			// (Nothing of r.row may be kept but its bytes: r would
 			// escape, and every result be allocated.)
-			line := an.Row(j.n, j.ci, j.lt, data).AppendTo(r.row[:0])
+			w := rowWriters.Get().(*decode.RowWriter)
+			line := w.Append(r.row[:0], j.n, j.ci, j.lt, data)
+			rowWriters.Put(w)
 			if len(line) <= len(r.row) {
 				r.rowN = len(line)
 			} else {
