@@ -39,6 +39,11 @@
 //	                     display filter (decode/dfilter) checks against
 //	summary.go         output.go, follow_out.go: what read prints
 //
+// Inputs for TLS decryption (not used by the dissectors yet):
+//
+//	keylog.go          KeyLog: NSS key log files (SSLKEYLOGFILE) and the
+//	                     text of pcapng Decryption Secrets Blocks
+//
 // Data flows one way: capture → decode → (the viewer | text and JSON
 // output). Test captures: see the testdata helper named in the test files.
 package decode
