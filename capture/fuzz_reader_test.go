@@ -49,9 +49,15 @@ func fuzzRead(t *testing.T, b []byte) (pkts [][]byte, lens []int) {
 	}
 	defer src.Close()
 	fsrc := src.(*FileSource)
-	total := 0
+	defer func() { checkFuzzSecrets(t, fsrc, len(b), len(pkts)) }()
+	total, secrets := 0, 0
 	for {
 		data, ci, err := src.ReadPacket()
+		if n := len(fsrc.Secrets()); n < secrets {
+			t.Fatalf("Secrets shrank from %d to %d", secrets, n)
+		} else {
+			secrets = n
+		}
 		if err == io.EOF {
 			if _, _, err := src.ReadPacket(); err != io.EOF {
 				t.Errorf("after EOF: %v", err)
@@ -77,6 +83,30 @@ func fuzzRead(t *testing.T, b []byte) (pkts [][]byte, lens []int) {
 		}
 		pkts = append(pkts, bytes.Clone(data))
 		lens = append(lens, ci.Length)
+	}
+}
+
+// checkFuzzSecrets checks the Decryption Secrets Blocks a reader kept:
+// in file order, each within the file, from a section it read, before or
+// after the packets it says.
+func checkFuzzSecrets(t *testing.T, s *FileSource, size, packets int) {
+	t.Helper()
+	total, lastBlock, lastOff, lastPackets := 0, -1, int64(-1), 0
+	for i, sec := range s.Secrets() {
+		if sec.Block <= lastBlock || sec.Offset <= lastOff || sec.Packets < lastPackets || sec.Packets > packets {
+			t.Fatalf("secret %d: block %d at %d after %d packets, follows block %d at %d after %d (of %d packets)",
+				i, sec.Block, sec.Offset, sec.Packets, lastBlock, lastOff, lastPackets, packets)
+		}
+		lastBlock, lastOff, lastPackets = sec.Block, sec.Offset, sec.Packets
+		if sec.Section < 0 || sec.Section >= len(s.Info().Sections) || s.Info().Sections[sec.Section].Skipped {
+			t.Fatalf("secret %d: section %d of %+v", i, sec.Section, s.Info().Sections)
+		}
+		if sec.Data == nil {
+			t.Fatalf("secret %d: %+v", i, sec)
+		}
+		if total += 20 + len(sec.Data); s.gz == nil && (total > size || sec.Offset+20+int64(len(sec.Data)) > int64(size)) {
+			t.Fatalf("secret %d: %d bytes at %d, %d in all, of a %d-byte input", i, len(sec.Data), sec.Offset, total, size)
+		}
 	}
 }
 
@@ -127,7 +157,20 @@ func fuzzPcap(t *testing.T, b []byte) {
 
 func FuzzPcapngReader(f *testing.F) {
 	sample, _ := sampleNgBig(100)
-	fuzzSeeds(f, func(m uint32) bool { return m == magicPcapng }, sample, gzipBytes(sample))
+	le, be := binary.LittleEndian, binary.BigEndian
+	// Decryption secrets: before and between packets, other types,
+	// padding, a comment, big-endian, and the one editcap wrote.
+	dsbs := &ngBuilder{o: le}
+	dsbs.shb(le, 1, 0, nil).dsb(SecretsTLSKeyLog, []byte("CLIENT_RANDOM 00 11\n"), 0, nil)
+	dsbs.idb(layers.LinkTypeEthernet, 0, nil).epb(0, 1, payload(60, 1), 60)
+	dsbs.dsb(SecretsWireGuard, []byte("abc"), 0xee, dsbs.opts(dsbs.opt(optComment, []byte("wg"))))
+	dsbs.dsb(0x01020304, nil, 0, nil).epb(0, 2, payload(61, 2), 61)
+	dsbs.shb(be, 1, 0, nil).dsb(SecretsSSHKeyLog, []byte("12345"), 0, nil)
+	editcap, err := os.ReadFile("testdata/dsb/illustrated-tls13-dsb.pcapng")
+	if err != nil {
+		f.Fatal(err)
+	}
+	fuzzSeeds(f, func(m uint32) bool { return m == magicPcapng }, sample, gzipBytes(sample), dsbs.b, editcap)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzRead(t, b)
 	})

@@ -6,9 +6,11 @@ package capture
 // interfaces of a section (Interface Description Blocks) are numbered from
 // 0 within it. This reader (not pcapgo's, see reader.go) checks every
 // length, keeps a section-local interface table that maps to one global
-// list, and skips blocks it has no use for.
+// list, keeps the payloads of Decryption Secrets Blocks (Secrets) and
+// skips the other blocks it has no use for.
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -98,6 +100,8 @@ func minBlockLen(typ uint32) uint32 {
 		return 16
 	case ngISB:
 		return 24
+	case ngDSB:
+		return 20
 	}
 	return ngBlockOverhead
 }
@@ -135,6 +139,7 @@ func (s *FileSource) readBlock(start int64, typ, blen uint32) ([]byte, error) {
 	if end := s.u32(b[blen-4:]); end != blen {
 		return nil, s.corrupt(start, "corrupt pcapng block at %s: %s starts with block length %d but ends with %d", s.at(start), blockName(typ), blen, end)
 	}
+	s.blocks++
 	return b, nil
 }
 
@@ -288,6 +293,35 @@ func (s *FileSource) readStats(b []byte) {
 	})
 }
 
+// readSecrets reads a Decryption Secrets Block: secrets type (4 bytes),
+// secrets length (4), the secrets padded to 4 bytes, options. It is the
+// one block besides the interfaces' that allocates, for the copy of the
+// secrets that outlives the read buffer; such blocks are rare.
+func (s *FileSource) readSecrets(start int64, b []byte) error {
+	typ, n := s.u32(b[8:]), s.u32(b[12:])
+	if room := uint32(len(b)) - 20; n > room {
+		return s.corrupt(start, "corrupt pcapng block at %s: decryption secrets block says %d bytes of secrets, but its length %d leaves room for %d", s.at(start), n, len(b), room)
+	}
+	sec := Secret{
+		Type:    typ,
+		Data:    bytes.Clone(b[16 : 16+n]),
+		Block:   s.blocks - 1,
+		Offset:  start,
+		Section: len(s.info.Sections) - 1,
+		Packets: s.n,
+	}
+	// The room is a multiple of 4, so the padding fits in it too.
+	if bad := s.options(b[16+(n+3)&^3:len(b)-4], func(code uint16, v []byte) {
+		if code == optComment {
+			sec.Comments = append(sec.Comments, string(v))
+		}
+	}); bad != "" {
+		return s.corrupt(start, "corrupt pcapng block at %s: decryption secrets block: %s", s.at(start), bad)
+	}
+	s.secrets = append(s.secrets, sec)
+	return nil
+}
+
 // readPcapng reads blocks up to the next packet.
 func (s *FileSource) readPcapng() ([]byte, gopacket.CaptureInfo, error) {
 	var ci gopacket.CaptureInfo
@@ -362,9 +396,13 @@ func (s *FileSource) readPcapng() ([]byte, gopacket.CaptureInfo, error) {
 			}
 		case ngISB:
 			s.readStats(b)
+		case ngDSB:
+			if err := s.readSecrets(start, b); err != nil {
+				return nil, ci, err
+			}
 		default:
-			// Name resolution, decryption secrets, custom and unknown
-			// blocks carry no packets.
+			// Name resolution, custom and unknown blocks carry no
+			// packets.
 		}
 	}
 }

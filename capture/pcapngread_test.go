@@ -166,7 +166,7 @@ func sampleNgBig(bigSize int) ([]byte, []wantPacket) {
 	w.spb(50, p)
 	add(0, layers.LinkTypeEthernet, time.Time{}, p, 50)
 	w.isb(0, 10, 2)
-	w.block(ngDSB, []byte("TLSK\x00\x00\x00\x04abcd"))
+	w.dsb(SecretsTLSKeyLog, []byte("abcd"), 0, w.opts(w.opt(optComment, []byte("keys"))))
 	w.block(ngCustomNoCopy, append(le.AppendUint32(nil, 32473), 1, 2, 3))
 
 	// Section 1, big-endian: binary and very fine resolutions.
@@ -294,6 +294,13 @@ func TestPcapngSample(t *testing.T) {
 			}
 			var lister InterfaceLister = fs
 			_ = lister
+			// The one decryption secrets block, after section 0's four
+			// packets (block 11, counting from 0: SHB, 2 IDBs, NRB, a
+			// custom and an unknown block, 4 packets, ISB, then it).
+			if secs := fs.Secrets(); len(secs) != 1 || secs[0].Type != SecretsTLSKeyLog || string(secs[0].Data) != "abcd" ||
+				secs[0].Section != 0 || secs[0].Packets != 4 || secs[0].Block != 11 || len(secs[0].Comments) != 1 || secs[0].Comments[0] != "keys" {
+				t.Errorf("secrets %+v", secs)
+			}
 		})
 	}
 }

@@ -63,6 +63,68 @@ type InterfaceLister interface {
 	Interfaces() []InterfaceInfo
 }
 
+// SecretsReader is implemented by Sources that keep the Decryption
+// Secrets Blocks of a pcapng file (the FileSource of OpenFile and
+// NewReader).
+type SecretsReader interface {
+	// Secrets returns the Decryption Secrets Blocks read so far, in
+	// file order. A block's secrets apply to the packets after it, so
+	// the list grows as packets are read: look again after ReadPacket.
+	Secrets() []Secret
+}
+
+// Secret is the payload of one pcapng Decryption Secrets Block: keys that
+// decrypt packets after it in the file.
+type Secret struct {
+	Type uint32 // secrets type: SecretsTLSKeyLog, ...
+	Data []byte // the secrets, without padding; a copy of the file's bytes
+	// Block is the index of the block in the file, counting every block
+	// from 0 (the first section header); Offset its byte offset (for
+	// gzip-compressed input, in the uncompressed data).
+	Block   int
+	Offset  int64
+	Section int // index of the pcapng section (SourceInfo.Sections)
+	// Packets is the number of packets before the block: the secrets
+	// come into effect with packet Packets+1.
+	Packets  int
+	Comments []string // opt_comment
+}
+
+// Secrets types of Decryption Secrets Blocks: four ASCII letters each,
+// read as a number. Wireshark lists these (secrets-types.h); wiretap's
+// decode reads the TLS key log.
+const (
+	SecretsTLSKeyLog   = 0x544c534b // "TLSK": NSS key log text (SSLKEYLOGFILE)
+	SecretsSSHKeyLog   = 0x5353484b // "SSHK": SSH key log
+	SecretsWireGuard   = 0x57474b4c // "WGKL": WireGuard key log
+	SecretsZigbeeNWK   = 0x5a4e574b // "ZNWK": Zigbee network key
+	SecretsZigbeeAPS   = 0x5a415053 // "ZAPS": Zigbee APS key
+	SecretsOPCUAKeyLog = 0x55414b4c // "UAKL": OPC UA key log
+	SecretsESPKey      = 0x45535053 // "ESPS": IPsec ESP security association key
+)
+
+// SecretsTypeName names a Decryption Secrets Block's secrets type: "TLS
+// key log", or "secrets type 0x01020304" for a type it does not know.
+func SecretsTypeName(typ uint32) string {
+	switch typ {
+	case SecretsTLSKeyLog:
+		return "TLS key log"
+	case SecretsSSHKeyLog:
+		return "SSH key log"
+	case SecretsWireGuard:
+		return "WireGuard key log"
+	case SecretsZigbeeNWK:
+		return "Zigbee NWK key"
+	case SecretsZigbeeAPS:
+		return "Zigbee APS key"
+	case SecretsOPCUAKeyLog:
+		return "OPC UA key log"
+	case SecretsESPKey:
+		return "ESP SA key"
+	}
+	return fmt.Sprintf("secrets type 0x%08x", typ)
+}
+
 // Errors a FileSource returns wrap one of these (or io.ErrUnexpectedEOF for
 // a file that is cut short, or the error of the underlying reader), so
 // callers can tell them apart with errors.Is.
@@ -208,7 +270,8 @@ func NewReader(r io.Reader) (Source, error) {
 }
 
 // FileSource reads a pcap or pcapng file. Besides the Source methods it
-// describes the file (Info) and its interfaces (Interfaces).
+// describes the file (Info) and its interfaces (Interfaces), and keeps
+// a pcapng file's decryption secrets (Secrets).
 type FileSource struct {
 	name   string
 	br     *bufio.Reader
@@ -231,11 +294,14 @@ type FileSource struct {
 	// pcapng: the current section.
 	secIfaces []int // section-local interface ID -> index in ifaces
 	skipping  bool  // in a section of unknown major version
+	blocks    int   // blocks read
+	secrets   []Secret
 }
 
 var (
 	_ Source          = (*FileSource)(nil)
 	_ InterfaceLister = (*FileSource)(nil)
+	_ SecretsReader   = (*FileSource)(nil)
 )
 
 func newReader(r io.Reader, name string) (*FileSource, error) {
@@ -508,6 +574,13 @@ func (s *FileSource) LinkType(ci gopacket.CaptureInfo) layers.LinkType {
 // slice is shared: do not modify it.
 func (s *FileSource) Interfaces() []InterfaceInfo {
 	return s.ifaces[:len(s.ifaces):len(s.ifaces)]
+}
+
+// Secrets returns the Decryption Secrets Blocks read so far, in file
+// order (none for a pcap file); blocks in a skipped section are not
+// among them. The slice is shared: do not modify it.
+func (s *FileSource) Secrets() []Secret {
+	return s.secrets[:len(s.secrets):len(s.secrets)]
 }
 
 // Info describes the file: format, compression, byte order, version and
