@@ -142,6 +142,18 @@ func checkKeyLogEntries(t *testing.T, k *KeyLog) {
 	}
 }
 
+// modelLabels are the known labels, with the secret each sets (nil: RSA).
+var modelLabels = map[string]func(*TLSSecrets) *[]byte{
+	"CLIENT_RANDOM":                   func(s *TLSSecrets) *[]byte { return &s.MasterSecret },
+	"CLIENT_HANDSHAKE_TRAFFIC_SECRET": func(s *TLSSecrets) *[]byte { return &s.ClientHandshake },
+	"SERVER_HANDSHAKE_TRAFFIC_SECRET": func(s *TLSSecrets) *[]byte { return &s.ServerHandshake },
+	"CLIENT_TRAFFIC_SECRET_0":         func(s *TLSSecrets) *[]byte { return &s.ClientTraffic0 },
+	"SERVER_TRAFFIC_SECRET_0":         func(s *TLSSecrets) *[]byte { return &s.ServerTraffic0 },
+	"CLIENT_EARLY_TRAFFIC_SECRET":     func(s *TLSSecrets) *[]byte { return &s.ClientEarly },
+	"EXPORTER_SECRET":                 func(s *TLSSecrets) *[]byte { return &s.Exporter },
+	"RSA":                             nil,
+}
+
 // keyLogModel reads a key log the plain way: split into lines, split
 // lines into fields, decode with encoding/hex.
 func keyLogModel(text string) (map[[32]byte]TLSSecrets, map[[8]byte][]byte, []int) {
@@ -161,17 +173,7 @@ func keyLogModel(text string) (map[[32]byte]TLSSecrets, map[[8]byte][]byte, []in
 		if len(fields) == 0 || fields[0][0] == '#' {
 			continue
 		}
-		labels := map[string]func(*TLSSecrets) *[]byte{
-			"CLIENT_RANDOM":                   func(s *TLSSecrets) *[]byte { return &s.MasterSecret },
-			"CLIENT_HANDSHAKE_TRAFFIC_SECRET": func(s *TLSSecrets) *[]byte { return &s.ClientHandshake },
-			"SERVER_HANDSHAKE_TRAFFIC_SECRET": func(s *TLSSecrets) *[]byte { return &s.ServerHandshake },
-			"CLIENT_TRAFFIC_SECRET_0":         func(s *TLSSecrets) *[]byte { return &s.ClientTraffic0 },
-			"SERVER_TRAFFIC_SECRET_0":         func(s *TLSSecrets) *[]byte { return &s.ServerTraffic0 },
-			"CLIENT_EARLY_TRAFFIC_SECRET":     func(s *TLSSecrets) *[]byte { return &s.ClientEarly },
-			"EXPORTER_SECRET":                 func(s *TLSSecrets) *[]byte { return &s.Exporter },
-			"RSA":                             nil,
-		}
-		slot, known := labels[fields[0]]
+		slot, known := modelLabels[fields[0]]
 		if !known {
 			continue
 		}

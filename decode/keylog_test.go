@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
+	"wiretap/capture"
+	"wiretap/capture/oracletest"
 	"wiretap/decode/decodetest"
 )
 
@@ -514,5 +517,48 @@ func TestKeyLogLineLimit(t *testing.T) {
 				t.Errorf("the next line read: %v", ok)
 			}
 		})
+	}
+}
+
+// The key log that editcap put in a pcapng Decryption Secrets Block (see
+// capture/testdata/dsb/SOURCES) gives the secrets the key log file gives,
+// and they belong to the capture's ClientHello.
+func TestKeyLogFromDSB(t *testing.T) {
+	path := oracletest.Testdata("capture", "dsb", "illustrated-tls13-dsb.pcapng")
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	for {
+		if _, _, err := src.ReadPacket(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	fromDSB := NewKeyLog()
+	for _, sec := range src.(capture.SecretsReader).Secrets() {
+		if sec.Type != capture.SecretsTLSKeyLog {
+			t.Errorf("a secret of type %s", capture.SecretsTypeName(sec.Type))
+			continue
+		}
+		name := fmt.Sprintf("%s decryption secrets block at byte %d", filepath.Base(path), sec.Offset)
+		if bad, err := fromDSB.Read(bytes.NewReader(sec.Data), name); bad != nil || err != nil {
+			t.Errorf("%s: %v %v", name, bad, err)
+		}
+	}
+	fromFile := NewKeyLog()
+	if bad, err := fromFile.ReadFile(filepath.Join("testdata", "tls", "illustrated-tls13", "keylog.txt")); bad != nil || err != nil {
+		t.Fatal(bad, err)
+	}
+	if fromDSB.Len() != 1 || !reflect.DeepEqual(fromDSB.tls, fromFile.tls) {
+		t.Errorf("the block's %d entries differ from the file's %d", fromDSB.Len(), fromFile.Len())
+	}
+	hellos := clientHelloRandoms(t, path)
+	for r, s := range fromDSB.tls {
+		if !slices.Contains(hellos, r) || s.ClientHandshake == nil || s.ServerHandshake == nil || s.ClientTraffic0 == nil || s.ServerTraffic0 == nil || s.Exporter == nil {
+			t.Errorf("random %x (in the ClientHellos %x): %+v", r, hellos, s)
+		}
 	}
 }
