@@ -7,7 +7,8 @@
 //     the outgoing copy is dropped in the kernel filter, as tcpdump does.
 //   - OpenFile / NewReader: pcap (µs and ns, both byte orders), pcapng (any
 //     sections, interfaces and timestamp resolutions) and gzip-compressed
-//     files of either, told apart by magic number.
+//     files of either, told apart by magic number. A pcapng file's
+//     Decryption Secrets Blocks are kept in file order (SecretsReader).
 //
 // Sinks implement PacketWriter: PcapngWriter and PcapWriter (nanosecond
 // pcap), RotatingWriter for ring buffers. File sinks cut a file back to its

@@ -302,3 +302,29 @@ func TestSecretsTypeName(t *testing.T) {
 		}
 	}
 }
+
+// Decryption Secrets Blocks cost the packets after them nothing: reading
+// a packet still allocates nothing.
+func TestReadAllocsAfterSecrets(t *testing.T) {
+	w := &ngBuilder{o: binary.LittleEndian}
+	w.shb(binary.LittleEndian, 1, 0, nil).idb(layers.LinkTypeEthernet, 0, nil)
+	w.dsb(SecretsTLSKeyLog, []byte("CLIENT_RANDOM x y\n"), 0, nil)
+	for i := range 1100 {
+		w.epb(0, uint64(i), payload(60+i%1400, byte(i)), uint32(60+i%1400))
+	}
+	src, err := NewReader(bytes.NewReader(w.b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := src.ReadPacket(); err != nil { // reads the DSB too
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, _, err := src.ReadPacket(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 || len(src.(SecretsReader).Secrets()) != 1 {
+		t.Errorf("%v allocations per packet, want 0; %d secrets", allocs, len(src.(SecretsReader).Secrets()))
+	}
+}

@@ -16,10 +16,15 @@ import (
 // stored can be looked up and has a length its label allows; reading the
 // input again, into a new KeyLog or into the same one, gives the same
 // result; and a plain line-by-line model of the format agrees on every
-// entry and every malformed line.
+// entry and every malformed line. The line limit and the read buffer are
+// made small (300 and 64 bytes), so that short inputs reach the paths of
+// long lines (TestKeyLogLineLimit checks the real limit).
 //
 //	go test ./decode -run '^$' -fuzz FuzzKeyLog -fuzztime 3m
 func FuzzKeyLog(f *testing.F) {
+	limit, size := keyLogLineLimit, keyLogBufSize
+	keyLogLineLimit, keyLogBufSize = 300, 64
+	f.Cleanup(func() { keyLogLineLimit, keyLogBufSize = limit, size })
 	logs, err := filepath.Glob(filepath.Join("testdata", "tls", "*", "*"))
 	if err != nil {
 		f.Fatal(err)
@@ -46,7 +51,8 @@ func FuzzKeyLog(f *testing.F) {
 		"CLIENT_EARLY_TRAFFIC_SECRET " + r + " " + m[:64] + "\nCLIENT_EARLY_TRAFFIC_SECRET " + r + " " + m + "\n",
 		"RSA 0102030405060708 " + m + "\nRSA 01020304050607 " + m + "\n",
 		"UNKNOWN a b\n\t \v\f\n\x00\xff",
-		strings.Repeat("x", 70_000) + "\nCLIENT_RANDOM " + r + " " + m,
+		strings.Repeat("x", 301) + "\nCLIENT_RANDOM " + r + " " + m,
+		"#" + strings.Repeat("x", 299) + "\n" + strings.Repeat(" ", 200) + "CLIENT_RANDOM " + r + " " + m + "\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -165,7 +171,7 @@ func keyLogModel(text string) (map[[32]byte]TLSSecrets, map[[8]byte][]byte, []in
 		lines = lines[:len(lines)-1]
 	}
 	for i, line := range lines {
-		if len(line) > 65536 {
+		if len(line) > keyLogLineLimit {
 			bad = append(bad, i+1)
 			continue
 		}

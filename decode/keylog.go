@@ -63,7 +63,8 @@ func (e *KeyLogError) Error() string {
 // Secrets Blocks, keyed by the ClientHello's random (and, for RSA entries,
 // by the start of the encrypted pre-master secret). Lookups may run
 // concurrently with each other and with Read, so a live capture can add
-// the lines of a key log that is still growing.
+// the lines of a key log that is still growing. The zero KeyLog is empty
+// and ready to use.
 type KeyLog struct {
 	mu  sync.RWMutex
 	tls map[[clientRandomLen]byte]TLSSecrets
@@ -74,10 +75,13 @@ const (
 	clientRandomLen = 32
 	rsaPrefixLen    = 8  // bytes of the encrypted pre-master secret that key an RSA entry
 	masterLen       = 48 // TLS 1.2 master secret, and the RSA pre-master secret
-	// maxKeyLogLine bounds a line: the longest valid one has under 200
-	// bytes, so anything longer is reported, not buffered without bound.
-	maxKeyLogLine = 64 << 10
 )
+
+// keyLogLineLimit bounds a line: the longest valid one has under 200
+// bytes, so anything longer than 64 KiB is reported, not buffered without
+// bound. keyLogBufSize is Read's buffer; longer lines are collected in a
+// slice. (Variables so that FuzzKeyLog can make both small.)
+var keyLogLineLimit, keyLogBufSize = 64 << 10, 4096
 
 // keyLabel is what a known label stores.
 type keyLabel uint8
@@ -168,7 +172,7 @@ func (k *KeyLog) ReadFile(path string) (bad []error, err error) {
 // file, another file, another block); line numbers count from 1 in each
 // call.
 func (k *KeyLog) Read(r io.Reader, name string) (bad []error, err error) {
-	br := bufio.NewReaderSize(r, 4096)
+	br := bufio.NewReaderSize(r, keyLogBufSize)
 	var long []byte // a line longer than br's buffer, being collected
 	line := 0
 	for {
@@ -176,7 +180,7 @@ func (k *KeyLog) Read(r io.Reader, name string) (bad []error, err error) {
 		if errors.Is(err, bufio.ErrBufferFull) {
 			// Collect up to just past the limit; the rest of an
 			// over-long line is only counted as part of it.
-			if len(long) <= maxKeyLogLine {
+			if len(long) <= keyLogLineLimit {
 				long = append(long, chunk...)
 			}
 			continue
@@ -190,7 +194,7 @@ func (k *KeyLog) Read(r io.Reader, name string) (bad []error, err error) {
 		line++
 		text := chunk
 		if len(long) > 0 {
-			if len(long) <= maxKeyLogLine {
+			if len(long) <= keyLogLineLimit {
 				long = append(long, chunk...)
 			}
 			text = long
@@ -198,8 +202,8 @@ func (k *KeyLog) Read(r io.Reader, name string) (bad []error, err error) {
 		if n := len(text); n > 0 && text[n-1] == '\n' {
 			text = text[:n-1]
 		}
-		if len(text) > maxKeyLogLine {
-			bad = append(bad, &KeyLogError{name, line, fmt.Sprintf("line is longer than %d bytes", maxKeyLogLine)})
+		if len(text) > keyLogLineLimit {
+			bad = append(bad, &KeyLogError{name, line, fmt.Sprintf("line is longer than %d bytes", keyLogLineLimit)})
 		} else if msg := k.addLine(text); msg != "" {
 			bad = append(bad, &KeyLogError{name, line, msg})
 		}
@@ -243,6 +247,9 @@ func (k *KeyLog) addLine(text []byte) string {
 			return "RSA line: " + msg
 		}
 		k.mu.Lock()
+		if k.rsa == nil {
+			k.rsa = make(map[[rsaPrefixLen]byte][]byte)
+		}
 		k.rsa[prefix] = secret
 		k.mu.Unlock()
 		return ""
@@ -264,6 +271,9 @@ func (k *KeyLog) addLine(text []byte) string {
 		return fmt.Sprintf("%s line: %s", f[0], msg)
 	}
 	k.mu.Lock()
+	if k.tls == nil {
+		k.tls = make(map[[clientRandomLen]byte]TLSSecrets)
+	}
 	s := k.tls[random]
 	*s.slot(label) = secret
 	k.tls[random] = s

@@ -252,6 +252,27 @@ func TestKeyLogLastWins(t *testing.T) {
 	}
 }
 
+// The zero KeyLog works as NewKeyLog's.
+func TestKeyLogZero(t *testing.T) {
+	var k KeyLog
+	if _, ok := k.Lookup(testRandom); ok || k.Len() != 0 {
+		t.Errorf("empty: found %v, Len %d", ok, k.Len())
+	}
+	if _, ok := k.LookupRSA(testRandom[:8]); ok {
+		t.Errorf("empty: RSA found")
+	}
+	bad, err := k.Read(strings.NewReader("RSA "+hx(testRandom[:8])+" "+hx(testSecret(1, 48))+"\nCLIENT_RANDOM "+hx(testRandom)+" "+hx(testSecret(2, 48))+"\n"), "zero")
+	if bad != nil || err != nil || k.Len() != 2 {
+		t.Errorf("Read: %v %v, Len %d", bad, err, k.Len())
+	}
+	if s, ok := k.Lookup(testRandom); !ok || s.MasterSecret[0] != 2 {
+		t.Errorf("Lookup: %v %+v", ok, s)
+	}
+	if s, ok := k.LookupRSA(testRandom[:8]); !ok || s[0] != 1 {
+		t.Errorf("LookupRSA: %v %x", ok, s)
+	}
+}
+
 func TestKeyLogRSA(t *testing.T) {
 	prefix := []byte{0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4}
 	pms, pms2 := testSecret(0x03, 48), testSecret(0x04, 48)
