@@ -13,9 +13,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/capture/oracletest"
+	"wiretap/decode/decodetest"
 )
 
 // decHex decodes hex that may be spread over lines and spaced, as RFCs
@@ -1068,4 +1076,468 @@ func TestTLSDecryptNegative(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A captured connection, cut into records and decrypted as a key log
+// allows: the test's own minimal TCP reassembly, hello parsing and key
+// log reading (the real ones are elsewhere), so that the decryptor is
+// checked against real traffic.
+
+// readTCPStreams reassembles the first TCP connection of a capture:
+// the client's bytes (the SYN's sender) and the server's, in sequence
+// order, retransmissions dropped; and the client's port.
+func readTCPStreams(t testing.TB, path string) ([2][]byte, uint16) {
+	t.Helper()
+	pkts, err := decodetest.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	type seg struct {
+		seq  uint32
+		data []byte
+	}
+	var client, server gopacket.Endpoint
+	var clientPort layers.TCPPort
+	var isn [2]uint32
+	var haveISN [2]bool
+	var segs [2][]seg
+	for _, p := range pkts {
+		pk := gopacket.NewPacket(p.Data, p.LinkType, gopacket.NoCopy)
+		tcp, _ := pk.Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if tcp == nil || pk.NetworkLayer() == nil {
+			continue
+		}
+		src, dst := pk.NetworkLayer().NetworkFlow().Endpoints()
+		if client == (gopacket.Endpoint{}) {
+			client, server, clientPort = src, dst, tcp.SrcPort
+			if tcp.SYN && tcp.ACK { // the capture began with the server's answer
+				client, server, clientPort = dst, src, tcp.DstPort
+			}
+		}
+		var dir int
+		switch {
+		case src == client && dst == server && tcp.SrcPort == clientPort:
+			dir = 0
+		case src == server && dst == client && tcp.DstPort == clientPort:
+			dir = 1
+		default:
+			continue // another connection
+		}
+		if tcp.SYN {
+			isn[dir], haveISN[dir] = tcp.Seq+1, true
+			continue
+		}
+		if len(tcp.Payload) > 0 {
+			segs[dir] = append(segs[dir], seg{tcp.Seq, bytes.Clone(tcp.Payload)})
+		}
+	}
+	var out [2][]byte
+	for dir := range 2 {
+		if len(segs[dir]) == 0 {
+			continue
+		}
+		base := isn[dir]
+		if !haveISN[dir] {
+			base = segs[dir][0].seq
+		}
+		slices.SortStableFunc(segs[dir], func(a, b seg) int { return int(int32(a.seq-base)) - int(int32(b.seq-base)) })
+		for _, s := range segs[dir] {
+			off := int(int32(s.seq - base))
+			switch {
+			case off > len(out[dir]):
+				t.Fatalf("%s: direction %d has a gap at byte %d", path, dir, len(out[dir]))
+			case off+len(s.data) > len(out[dir]):
+				out[dir] = append(out[dir], s.data[len(out[dir])-off:]...)
+			}
+		}
+	}
+	return out, uint16(clientPort)
+}
+
+// capRecord is one record as on the wire.
+type capRecord struct {
+	typ  uint8
+	vers uint16
+	frag []byte
+}
+
+// splitRecords cuts a stream into records (RFC 5246 §6.2.1: type,
+// version, uint16 length, fragment); a partial record at the end fails t.
+func splitRecords(t testing.TB, b []byte) []capRecord {
+	t.Helper()
+	var out []capRecord
+	for len(b) > 0 {
+		if len(b) < 5 || len(b) < 5+int(binary.BigEndian.Uint16(b[3:])) {
+			t.Fatalf("stream ends in a partial record (%d bytes left)", len(b))
+		}
+		n := int(binary.BigEndian.Uint16(b[3:]))
+		out = append(out, capRecord{b[0], binary.BigEndian.Uint16(b[1:]), b[5 : 5+n]})
+		b = b[5+n:]
+	}
+	return out
+}
+
+// helloInfo is what decryption needs from the hellos (RFC 5246
+// §7.4.1.2–3, RFC 8446 §4.1.2–3): the randoms, the suite, the version
+// (supported_versions, RFC 8446 §4.2.1, over ServerHello.version) and
+// whether encrypt-then-MAC was agreed (RFC 7366 §2, extension 22).
+type helloInfo struct {
+	clientRandom, serverRandom []byte
+	suite, version             uint16
+	etm                        bool
+}
+
+// plainHandshake is the handshake messages of the records before the
+// first record that is neither handshake nor alert.
+func plainHandshake(recs []capRecord) []byte {
+	var hs []byte
+	for _, r := range recs {
+		if r.typ != tlsHandshake {
+			break
+		}
+		hs = append(hs, r.frag...)
+	}
+	return hs
+}
+
+func parseHellos(t testing.TB, client, server []capRecord) helloInfo {
+	t.Helper()
+	var h helloInfo
+	first := func(hs []byte, want uint8) []byte {
+		types, bodies := handshakeTypesPrefix(hs)
+		for i, typ := range types {
+			if typ == want {
+				return bodies[i]
+			}
+		}
+		t.Fatalf("no handshake message %d in the plaintext handshake", want)
+		return nil
+	}
+	ch := first(plainHandshake(client), hsClientHello)
+	sh := first(plainHandshake(server), hsServerHello)
+	if len(ch) < 34 || len(sh) < 38 {
+		t.Fatal("short hello")
+	}
+	h.clientRandom, h.serverRandom = ch[2:34], sh[2:34]
+	h.version = binary.BigEndian.Uint16(sh)
+	rest := sh[34:]
+	sid := int(rest[0])
+	rest = rest[1+sid:]
+	h.suite = binary.BigEndian.Uint16(rest)
+	rest = rest[3:] // suite, compression method
+	if len(rest) >= 2 {
+		exts := rest[2:]
+		for len(exts) >= 4 {
+			typ, n := binary.BigEndian.Uint16(exts), int(binary.BigEndian.Uint16(exts[2:]))
+			data := exts[4 : 4+n]
+			switch typ {
+			case 43: // supported_versions: the selected version
+				h.version = binary.BigEndian.Uint16(data)
+			case 22: // encrypt_then_mac
+				h.etm = true
+			}
+			exts = exts[4+n:]
+		}
+	}
+	return h
+}
+
+// handshakeTypesPrefix lists the whole handshake messages at the start
+// of b.
+func handshakeTypesPrefix(b []byte) (types []uint8, bodies [][]byte) {
+	for len(b) >= 4 {
+		n := int(b[1])<<16 | int(b[2])<<8 | int(b[3])
+		if len(b) < 4+n {
+			break
+		}
+		types, bodies = append(types, b[0]), append(bodies, b[4:4+n])
+		b = b[4+n:]
+	}
+	return types, bodies
+}
+
+// keyLog is an NSS key log (label, client random, secret per line) read
+// minimally: label and client random (hex) to secret.
+type keyLog map[string][]byte
+
+func parseKeyLog(t testing.TB, text string) keyLog {
+	t.Helper()
+	kl := keyLog{}
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		kl[f[0]+" "+strings.ToLower(f[1])] = decHex(t, f[2])
+	}
+	return kl
+}
+
+func (kl keyLog) secret(t testing.TB, label string, clientRandom []byte) []byte {
+	t.Helper()
+	s, ok := kl[label+" "+hex.EncodeToString(clientRandom)]
+	if !ok {
+		t.Fatalf("key log has no %s for client random %x", label, clientRandom)
+	}
+	return s
+}
+
+// decRecord is a decrypted record.
+type decRecord struct {
+	inner uint8
+	plain []byte
+}
+
+// decSession is a connection decrypted: each direction's records, the
+// failures, and the application data.
+type decSession struct {
+	hello    helloInfo
+	records  [2][]decRecord
+	failures [2]int
+	app      [2][]byte
+}
+
+// decryptStreams decrypts a connection's two byte streams with a key
+// log, switching keys where the protocol does: TLS 1.2 after each
+// side's ChangeCipherSpec, TLS 1.3 from the handshake secrets to the
+// application ones after each side's Finished, and at a KeyUpdate.
+func decryptStreams(t testing.TB, streams [2][]byte, keylog string) *decSession {
+	t.Helper()
+	kl := parseKeyLog(t, keylog)
+	recs := [2][]capRecord{splitRecords(t, streams[0]), splitRecords(t, streams[1])}
+	ds := &decSession{hello: parseHellos(t, recs[0], recs[1])}
+	h := ds.hello
+	var decs [2]*tlsDecryptor
+	tls13 := h.version == versionTLS13
+	labels := [2][2]string{
+		{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"},
+		{"SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"},
+	}
+	if tls13 {
+		for dir := range 2 {
+			d, err := newTLS13Decryptor(h.suite, kl.secret(t, labels[dir][0], h.clientRandom))
+			if err != nil {
+				t.Fatal(err)
+			}
+			decs[dir] = d
+		}
+	} else {
+		c, s, err := newTLS12Decryptors(h.version, h.suite, kl.secret(t, "CLIENT_RANDOM", h.clientRandom), h.clientRandom, h.serverRandom, h.etm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decs = [2]*tlsDecryptor{c, s}
+	}
+	for dir := range 2 {
+		encrypted, appKeys := false, false
+		var hs []byte
+		var buf []byte
+		for _, r := range recs[dir] {
+			switch {
+			case r.typ == tlsChangeCipherSpec:
+				encrypted = !tls13 // TLS 1.3's is a compatibility no-op (RFC 8446 §5)
+				continue
+			case tls13 && r.typ == tlsApplicationData:
+				encrypted = true
+			case !encrypted:
+				continue
+			}
+			plain, inner, err := decs[dir].decrypt(buf, r.typ, r.vers, r.frag)
+			if err != nil {
+				ds.failures[dir]++
+				t.Errorf("direction %d record %d: %v", dir, len(ds.records[dir]), err)
+				continue
+			}
+			buf = nil // keep this record's plaintext
+			ds.records[dir] = append(ds.records[dir], decRecord{inner, plain})
+			switch inner {
+			case tlsApplicationData:
+				ds.app[dir] = append(ds.app[dir], plain...)
+			case tlsHandshake:
+				if !tls13 {
+					break
+				}
+				hs = append(hs, plain...)
+				types, bodies := handshakeTypesPrefix(hs)
+				used := 0
+				for i, typ := range types {
+					used += 4 + len(bodies[i])
+					switch {
+					case typ == hsFinished && !appKeys:
+						d, err := newTLS13Decryptor(h.suite, kl.secret(t, labels[dir][1], h.clientRandom))
+						if err != nil {
+							t.Fatal(err)
+						}
+						decs[dir], appKeys = d, true
+					case typ == hsKeyUpdate && appKeys:
+						if err := decs[dir].keyUpdate(); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				hs = hs[used:]
+			}
+		}
+	}
+	return ds
+}
+
+// tlsDecryptCaptures are the test captures with key logs, and what their
+// decrypted application data must be.
+var tlsDecryptCaptures = []struct {
+	capture, keylog string // under testdata/tls
+	suite, version  uint16
+	check           func(t *testing.T, ds *decSession)
+}{
+	{"illustrated-tls13/capture.pcap", "illustrated-tls13/keylog.txt", 0x1302, versionTLS13, func(t *testing.T, ds *decSession) {
+		wantApp(t, ds, "ping", "pong")
+	}},
+	{"illustrated-tls12/capture.pcap", "illustrated-tls12/keylog.txt", 0xc013, versionTLS12, func(t *testing.T, ds *decSession) {
+		wantApp(t, ds, "ping", "pong")
+		for dir := range 2 {
+			// The first encrypted record is the side's Finished: type 20,
+			// 12 bytes of verify_data (RFC 5246 §7.4.9).
+			if r := ds.records[dir]; len(r) == 0 || r[0].inner != tlsHandshake || !bytes.HasPrefix(r[0].plain, []byte{20, 0, 0, 12}) || len(r[0].plain) != 16 {
+				t.Errorf("direction %d: first encrypted record is not a Finished: %+v", dir, r)
+			}
+		}
+	}},
+	{"hotplace-tls13/tls13_TLS_AES_128_GCM_SHA256.pcapng", "hotplace-tls13/sslkeylog", 0x1301, versionTLS13, hotplaceCheck("test\r\n")},
+	{"hotplace-tls13/tls13_TLS_AES_256_GCM_SHA384.pcapng", "hotplace-tls13/sslkeylog", 0x1302, versionTLS13, hotplaceCheck("hello\r\n")},
+	{"hotplace-tls13/tls13_TLS_CHACHA20_POLY1305_SHA256.pcapng", "hotplace-tls13/sslkeylog", 0x1303, versionTLS13, hotplaceCheck("test\r\n")},
+	{"snet/TLS1_3_TLS_AES_128_GCM_SHA256.pcap", "snet/TLS1_3_TLS_AES_128_GCM_SHA256.txt", 0x1301, versionTLS13, snetCheck},
+	{"snet/TLS1_2_ECDHE-RSA-AES128-GCM-SHA256_auth.pcap", "snet/TLS1_2_ECDHE-RSA-AES128-GCM-SHA256_auth.txt", 0xc02f, versionTLS12, snetCheck},
+	{"snet/TLS1_2_ECDHE-ECDSA-CHACHA20-POLY1305_auth.pcap", "snet/TLS1_2_ECDHE-ECDSA-CHACHA20-POLY1305_auth.txt", 0xcca9, versionTLS12, snetCheck},
+	{"zeek/tls12-decryption.pcap", "zeek/tls12-decryption.keylog.derived.txt", 0, versionTLS12, func(t *testing.T, ds *decSession) {
+		if !bytes.HasPrefix(ds.app[0], []byte("GET / ")) {
+			t.Errorf("client data begins %q, want an HTTP GET /", trunc(string(ds.app[0])))
+		}
+		if !bytes.HasPrefix(ds.app[1], []byte("HTTP/1.1 301 ")) {
+			t.Errorf("server data begins %q, want a 301 status line", trunc(string(ds.app[1])))
+		}
+	}},
+}
+
+// hotplaceCheck: the hotplace client sends one line and closes; the
+// server sends only its handshake (two NewSessionTickets after Finished,
+// under the application keys) and a close_notify.
+func hotplaceCheck(line string) func(*testing.T, *decSession) {
+	return func(t *testing.T, ds *decSession) {
+		wantApp(t, ds, line, "")
+		for dir := range 2 {
+			r := ds.records[dir]
+			if last := r[len(r)-1]; last.inner != tlsAlert || !bytes.Equal(last.plain, []byte{1, 0}) {
+				t.Errorf("direction %d does not end in close_notify: %+v", dir, last)
+			}
+		}
+	}
+}
+
+// snetCheck: the snet client sends ten lines of 256 "A"s, 2,570 bytes;
+// the server sends no application data.
+func snetCheck(t *testing.T, ds *decSession) {
+	wantApp(t, ds, strings.Repeat(strings.Repeat("A", 256)+"\n", 10), "")
+}
+
+func wantApp(t *testing.T, ds *decSession, client, server string) {
+	t.Helper()
+	if string(ds.app[0]) != client || string(ds.app[1]) != server {
+		t.Errorf("application data %q and %q, want %q and %q", ds.app[0], ds.app[1], client, server)
+	}
+}
+
+func decryptCapture(t *testing.T, capture, keylog string) *decSession {
+	t.Helper()
+	streams, _ := readTCPStreams(t, filepath.Join("testdata", "tls", capture))
+	return decryptStreams(t, streams, string(mustRead(t, filepath.Join("testdata", "tls", keylog))))
+}
+
+// TestTLSDecryptCaptures decrypts every record of the test captures that
+// come with key logs, both directions.
+func TestTLSDecryptCaptures(t *testing.T) {
+	for _, tc := range tlsDecryptCaptures {
+		t.Run(tc.capture, func(t *testing.T) {
+			ds := decryptCapture(t, tc.capture, tc.keylog)
+			if tc.suite != 0 && ds.hello.suite != tc.suite || ds.hello.version != tc.version {
+				t.Errorf("suite 0x%04x version 0x%04x, want 0x%04x 0x%04x", ds.hello.suite, ds.hello.version, tc.suite, tc.version)
+			}
+			for dir := range 2 {
+				if len(ds.records[dir]) == 0 || ds.failures[dir] > 0 {
+					t.Errorf("direction %d: %d records decrypted, %d failed", dir, len(ds.records[dir]), ds.failures[dir])
+				}
+				t.Logf("direction %d: %d records, %d bytes of application data: %q", dir, len(ds.records[dir]), len(ds.app[dir]), trunc(string(ds.app[dir])))
+			}
+			if tc.check != nil {
+				tc.check(t, ds)
+			}
+		})
+	}
+}
+
+// tsharkFollowTLS runs tshark's "follow,tls,raw,0" on a capture with its
+// key log and returns the decrypted application data of each direction,
+// the client's first: tshark names the side that sent the first data
+// "Node 0" and prints the other's lines indented.
+func tsharkFollowTLS(t *testing.T, o *oracletest.Oracle, capture, keylog string, clientPort uint16) (app [2][]byte, chunks int) {
+	t.Helper()
+	in := []oracletest.Input{
+		{Name: "tls/" + capture, Path: filepath.Join("testdata", "tls", capture)},
+		{Name: "tls/" + keylog, Path: filepath.Join("testdata", "tls", keylog)},
+	}
+	args := []string{"-n", "-r", in[0].Path, "-o", "tls.keylog_file:" + in[1].Path}
+	args = append(args, decodetest.DecodeAs(map[uint16]string{9000: "tls"})...)
+	args = append(args, "-q", "-z", "follow,tls,raw,0")
+	res, err := o.RunFiles(in, args...)
+	if err == nil && res.Exit != 0 {
+		err = fmt.Errorf("exit status %d: %s", res.Exit, res.Stderr)
+	}
+	if err != nil {
+		t.Fatalf("tshark follow,tls %s: %v", capture, err)
+	}
+	node0Client := true
+	started := false
+	for _, l := range strings.Split(string(res.Stdout), "\n") {
+		switch {
+		case strings.HasPrefix(l, "Node 0: "):
+			node0Client = strings.HasSuffix(l, fmt.Sprintf(":%d", clientPort))
+		case strings.HasPrefix(l, "Node 1:"):
+			started = true
+		case !started || l == "" || strings.HasPrefix(l, "===="):
+		default:
+			dir := 0
+			if strings.HasPrefix(l, "\t") != !node0Client {
+				dir = 1
+			}
+			app[dir] = append(app[dir], decHex(t, l)...)
+			chunks++
+		}
+	}
+	return app, chunks
+}
+
+// TestTLSDecryptOracle compares each capture's decrypted application
+// data with tshark's (recorded in testdata/golden/TestTLSDecryptOracle).
+func TestTLSDecryptOracle(t *testing.T) {
+	if _, _, err := oracletest.Tshark.Installed(); err != nil {
+		if _, e1 := os.Stat("testdata/golden/TestTLSDecryptOracle/tshark.txt"); e1 != nil {
+			if _, e2 := os.Stat("testdata/golden/TestTLSDecryptOracle/tshark.txt.gz"); e2 != nil {
+				t.Skipf("neither tshark (%v) nor its recording is here", err)
+			}
+		}
+	}
+	o := oracletest.New(t, oracletest.Tshark)
+	compared := 0
+	for _, tc := range tlsDecryptCaptures {
+		streams, clientPort := readTCPStreams(t, filepath.Join("testdata", "tls", tc.capture))
+		ds := decryptStreams(t, streams, string(mustRead(t, filepath.Join("testdata", "tls", tc.keylog))))
+		want, chunks := tsharkFollowTLS(t, o, tc.capture, tc.keylog, clientPort)
+		for dir := range 2 {
+			if !bytes.Equal(ds.app[dir], want[dir]) {
+				t.Errorf("%s direction %d: decrypted %q, tshark %q", tc.capture, dir, trunc(string(ds.app[dir])), trunc(string(want[dir])))
+			}
+			compared += len(want[dir])
+		}
+		t.Logf("%s: tshark's %d chunks, %d and %d bytes", tc.capture, chunks, len(want[0]), len(want[1]))
+	}
+	o.Done(compared)
 }
