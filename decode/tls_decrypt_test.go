@@ -5,18 +5,29 @@ import (
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/md5"
+	"crypto/rand"
 	"crypto/rc4"
+	"crypto/rsa"
 	"crypto/sha1"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gopacket/gopacket"
@@ -1540,4 +1551,135 @@ func TestTLSDecryptOracle(t *testing.T) {
 		t.Logf("%s: tshark's %d chunks, %d and %d bytes", tc.capture, chunks, len(want[0]), len(want[1]))
 	}
 	o.Done(compared)
+}
+
+// recordingConn keeps a copy of everything written to its connection:
+// one side's bytes on the wire.
+type recordingConn struct {
+	net.Conn
+	wire *bytes.Buffer
+}
+
+func (c recordingConn) Write(p []byte) (int, error) {
+	c.wire.Write(p)
+	return c.Conn.Write(p)
+}
+
+// goTLSCerts are a self-signed RSA and an ECDSA certificate, made once:
+// a server with both can take RSA and ECDSA suites.
+var goTLSCerts = sync.OnceValues(func() ([]tls.Certificate, error) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	var certs []tls.Certificate
+	for _, key := range []crypto.Signer{rsaKey, ecKey} {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "wiretap test"},
+			DNSNames: []string{"wiretap.test"}, NotBefore: layerEpoch, NotAfter: layerEpoch.AddDate(100, 0, 0),
+			KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+		if err != nil {
+			return nil, err
+		}
+		certs = append(certs, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key})
+	}
+	return certs, nil
+})
+
+// runGoTLS runs a crypto/tls client and server over net.Pipe with one
+// version and suite (TLS 1.3 suites are not configurable: Go picks one),
+// and returns the bytes each side put on the wire, the client's key log
+// and the application data each side wrote.
+func runGoTLS(t *testing.T, version, suite uint16) (streams [2][]byte, keylog string, sent [2][]byte) {
+	t.Helper()
+	certs, err := goTLSCerts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wire [2]bytes.Buffer
+	var kl bytes.Buffer
+	cc, sc := net.Pipe()
+	var suites []uint16
+	if version != tls.VersionTLS13 {
+		suites = []uint16{suite}
+	}
+	client := tls.Client(recordingConn{cc, &wire[0]}, &tls.Config{InsecureSkipVerify: true, ServerName: "wiretap.test",
+		MinVersion: version, MaxVersion: version, CipherSuites: suites, KeyLogWriter: &kl})
+	server := tls.Server(recordingConn{sc, &wire[1]}, &tls.Config{Certificates: certs,
+		MinVersion: version, MaxVersion: version, CipherSuites: suites})
+	// Several writes, one longer than a record (2^14), a short one last.
+	long := make([]byte, 20000)
+	for i := range long {
+		long[i] = byte(i * 7)
+	}
+	msgs := [][]byte{[]byte("GET / HTTP/1.1\r\nHost: wiretap.test\r\n\r\n"), long, []byte("x")}
+	sent[0] = bytes.Join(msgs, nil)
+	sent[1] = append([]byte("HTTP/1.1 200 OK\r\n\r\n"), bytes.Repeat([]byte("pong "), 5000)...)
+	done := make(chan error, 1)
+	go func() {
+		got := make([]byte, len(sent[0]))
+		_, err := io.ReadFull(server, got)
+		if err == nil && !bytes.Equal(got, sent[0]) {
+			err = errors.New("the server read other bytes than the client wrote")
+		}
+		if err == nil {
+			_, err = server.Write(sent[1])
+		}
+		server.Close()
+		done <- err
+	}()
+	for _, m := range msgs {
+		if _, err := client.Write(m); err != nil {
+			t.Fatalf("client write: %v", err)
+		}
+	}
+	got, err := io.ReadAll(client)
+	if err != nil || !bytes.Equal(got, sent[1]) {
+		t.Fatalf("client read %d bytes, %v", len(got), err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("server: %v", err)
+	}
+	client.Close() // its close_notify goes nowhere, but is on the wire
+	return [2][]byte{wire[0].Bytes(), wire[1].Bytes()}, kl.String(), sent
+}
+
+// TestTLSDecryptGoTLS decrypts real sessions of every suite and version
+// Go's crypto/tls speaks (its insecure RC4 and 3DES suites too), both
+// directions, to what the applications wrote.
+func TestTLSDecryptGoTLS(t *testing.T) {
+	versions := map[uint16]uint16{tls.VersionTLS10: versionTLS10, tls.VersionTLS11: versionTLS11, tls.VersionTLS12: versionTLS12}
+	n := 0
+	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		for _, v := range cs.SupportedVersions {
+			if v == tls.VersionTLS13 {
+				continue // below, once
+			}
+			name := fmt.Sprintf("%s/%s", cs.Name, tls.VersionName(v))
+			t.Run(name, func(t *testing.T) {
+				streams, keylog, sent := runGoTLS(t, v, cs.ID)
+				ds := decryptStreams(t, streams, keylog)
+				if ds.hello.suite != cs.ID || ds.hello.version != versions[v] {
+					t.Errorf("suite 0x%04x version 0x%04x", ds.hello.suite, ds.hello.version)
+				}
+				if !bytes.Equal(ds.app[0], sent[0]) || !bytes.Equal(ds.app[1], sent[1]) {
+					t.Errorf("decrypted %d and %d bytes of application data, want the %d and %d written", len(ds.app[0]), len(ds.app[1]), len(sent[0]), len(sent[1]))
+				}
+			})
+			n++
+		}
+	}
+	t.Run("TLS 1.3", func(t *testing.T) {
+		streams, keylog, sent := runGoTLS(t, tls.VersionTLS13, 0)
+		ds := decryptStreams(t, streams, keylog)
+		if ds.hello.version != versionTLS13 || !bytes.Equal(ds.app[0], sent[0]) || !bytes.Equal(ds.app[1], sent[1]) {
+			t.Errorf("0x%04x: decrypted %d and %d bytes, want %d and %d", ds.hello.suite, len(ds.app[0]), len(ds.app[1]), len(sent[0]), len(sent[1]))
+		}
+		t.Logf("Go chose %s", tlsCipherSuiteNames[ds.hello.suite])
+	})
+	t.Logf("%d TLS 1.0–1.2 sessions and one TLS 1.3", n)
 }
