@@ -1306,6 +1306,8 @@ type decSession struct {
 	records  [2][]decRecord
 	failures [2]int
 	app      [2][]byte
+	// keyUpdates counts the TLS 1.3 KeyUpdates each side sent.
+	keyUpdates [2]int
 }
 
 // decryptStreams decrypts a connection's two byte streams with a key
@@ -1384,6 +1386,7 @@ func decryptStreams(t testing.TB, streams [2][]byte, keylog string) *decSession 
 						if err := decs[dir].keyUpdate(); err != nil {
 							t.Fatal(err)
 						}
+						ds.keyUpdates[dir]++
 					}
 				}
 				hs = hs[used:]
@@ -1682,4 +1685,79 @@ func TestTLSDecryptGoTLS(t *testing.T) {
 		t.Logf("Go chose %s", tlsCipherSuiteNames[ds.hello.suite])
 	})
 	t.Logf("%d TLS 1.0–1.2 sessions and one TLS 1.3", n)
+}
+
+// readTranscript reads an OpenSSL session recorded by a relay
+// (testdata/tlsdecrypt/openssl, see SOURCES there): key log lines, and
+// lines "> hex" (client to server) and "< hex" (server to client).
+func readTranscript(t *testing.T, path string) (streams [2][]byte, keylog string) {
+	t.Helper()
+	var kl strings.Builder
+	for _, line := range strings.Split(string(mustRead(t, path)), "\n") {
+		switch {
+		case strings.HasPrefix(line, "> "):
+			streams[0] = append(streams[0], decHex(t, line[2:])...)
+		case strings.HasPrefix(line, "< "):
+			streams[1] = append(streams[1], decHex(t, line[2:])...)
+		default:
+			kl.WriteString(line + "\n")
+		}
+	}
+	return streams, kl.String()
+}
+
+// TestTLSDecryptOpenSSL decrypts OpenSSL 3.0 sessions of what neither the
+// captures nor Go's crypto/tls have: the CCM suites (TLS 1.3 and 1.2,
+// CCM_8 too), encrypt-then-MAC (which OpenSSL negotiates for CBC suites
+// by default; TLS 1.2 and 1.0), a NULL suite and a CBC-SHA384 suite.
+// s_server -rev sends each line back reversed.
+func TestTLSDecryptOpenSSL(t *testing.T) {
+	const sent = "hello wiretap\nsecond line\n"
+	// s_client's "k" line should have been its KeyUpdate command, but
+	// with stdin not a terminal OpenSSL 3.0 sent it as data.
+	const sentK = "hello wiretap\nk\nafter the key update\n"
+	reversed := func(text string) string {
+		var b strings.Builder
+		for _, line := range strings.SplitAfter(text, "\n") {
+			if line == "" {
+				continue
+			}
+			r := []byte(strings.TrimSuffix(line, "\n"))
+			slices.Reverse(r)
+			b.WriteString(string(r) + "\n")
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		file           string
+		suite, version uint16
+		etm            bool
+		text           string
+		keyUpdates     int
+	}{
+		{"tls13-aes128-ccm", 0x1304, versionTLS13, false, sent, 0},
+		{"tls13-aes128-ccm8", 0x1305, versionTLS13, false, sentK, 0},
+		{"tls12-ecdhe-ecdsa-aes128-ccm", 0xc0ac, versionTLS12, false, sent, 0},
+		{"tls12-ecdhe-ecdsa-aes256-ccm8", 0xc0af, versionTLS12, false, sent, 0},
+		{"tls12-ecdhe-rsa-aes256-sha384-etm", 0xc028, versionTLS12, true, sent, 0},
+		{"tls10-ecdhe-rsa-aes128-sha-etm", 0xc013, versionTLS10, true, sent, 0},
+		{"tls12-aes128-sha-no-etm", 0x002f, versionTLS12, false, sent, 0},
+		// OpenSSL agrees to encrypt-then-MAC for a NULL suite, though RFC
+		// 7366 §3 says not to for a stream cipher: it has no effect.
+		{"tls12-null-sha256", 0x003b, versionTLS12, true, sent, 0},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			streams, keylog := readTranscript(t, filepath.Join("testdata", "tlsdecrypt", "openssl", tc.file+".txt"))
+			ds := decryptStreams(t, streams, keylog)
+			h := ds.hello
+			if h.suite != tc.suite || h.version != tc.version || h.etm != tc.etm {
+				t.Errorf("suite 0x%04x version 0x%04x etm %v, want 0x%04x 0x%04x %v", h.suite, h.version, h.etm, tc.suite, tc.version, tc.etm)
+			}
+			wantApp(t, ds, tc.text, reversed(tc.text))
+			if ds.keyUpdates[0] != tc.keyUpdates {
+				t.Errorf("client sent %d key updates, want %d", ds.keyUpdates[0], tc.keyUpdates)
+			}
+			t.Logf("%d and %d records; key updates %v", len(ds.records[0]), len(ds.records[1]), ds.keyUpdates)
+		})
+	}
 }
