@@ -38,11 +38,17 @@
 //	fieldnames.go      the field registry (names and types), which the
 //	                     display filter (decode/dfilter) checks against
 //	summary.go         output.go, follow_out.go: what read prints
+//	row_fast.go        RowWriter: the commonest rows (TCP, HTTP from its
+//	                     records) written from the bytes with no tree
 //
-// Inputs for TLS decryption (not used by the dissectors yet):
+// TLS decryption (not used by the dissectors yet):
 //
 //	keylog.go          KeyLog: NSS key log files (SSLKEYLOGFILE) and the
 //	                     text of pcapng Decryption Secrets Blocks
+//	tls_keys.go        the key schedules: TLS 1.3 HKDF-Expand-Label, the
+//	                     TLS 1.0–1.2 PRF and SSL 3.0 key blocks, by suite
+//	tls_decrypt.go     a record decryptor per direction (AEAD, CBC with
+//	                     either MAC order, RC4, NULL); tls_ccm.go AES-CCM
 //
 // Data flows one way: capture → decode → (the viewer | text and JSON
 // output). Test captures: see the testdata helper named in the test files.
