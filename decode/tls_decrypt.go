@@ -10,6 +10,7 @@ package decode
 // time, and it never returns a record that does not authenticate.
 
 import (
+	"bytes"
 	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rc4"
@@ -82,13 +83,11 @@ func newTLS13Decryptor(suite uint16, trafficSecret []byte) (*tlsDecryptor, error
 		return nil, fmt.Errorf("decode: %s is not a tls 1.3 cipher suite", s.name)
 	}
 	d := &tlsDecryptor{suite: s, version: versionTLS13}
-	if err := d.setTrafficSecret(bytesClone(trafficSecret)); err != nil {
+	if err := d.setTrafficSecret(bytes.Clone(trafficSecret)); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
-
-func bytesClone(b []byte) []byte { return append([]byte(nil), b...) }
 
 func (d *tlsDecryptor) setTrafficSecret(secret []byte) error {
 	key, iv, err := tls13TrafficKeys(d.suite, secret)
@@ -382,7 +381,7 @@ func (d *tlsDecryptor) openCBC(dst []byte, seq uint64, contentType uint8, versio
 	// next record was encrypted after this one's last block.
 	iv := ct[:explicitIV]
 	if explicitIV == 0 {
-		iv = bytesClone(d.chainIV)
+		iv = bytes.Clone(d.chainIV)
 		copy(d.chainIV, ct[len(ct)-bl:])
 	}
 	body := ct[explicitIV:]
