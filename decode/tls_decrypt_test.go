@@ -1267,30 +1267,33 @@ func handshakeTypesPrefix(b []byte) (types []uint8, bodies [][]byte) {
 	return types, bodies
 }
 
-// keyLog is an NSS key log (label, client random, secret per line) read
-// minimally: label and client random (hex) to secret.
-type keyLog map[string][]byte
+// testKeyLog is a key log read by KeyLog (keylog.go), looked up by label.
+type testKeyLog struct{ k *KeyLog }
 
-func parseKeyLog(t testing.TB, text string) keyLog {
+func parseKeyLog(t testing.TB, text string) testKeyLog {
 	t.Helper()
-	kl := keyLog{}
-	for _, line := range strings.Split(text, "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
-		kl[f[0]+" "+strings.ToLower(f[1])] = decHex(t, f[2])
+	k := NewKeyLog()
+	if bad, err := k.Read(strings.NewReader(text), "test"); err != nil || len(bad) > 0 {
+		t.Fatalf("key log: %v %v", err, bad)
 	}
-	return kl
+	return testKeyLog{k}
 }
 
-func (kl keyLog) secret(t testing.TB, label string, clientRandom []byte) []byte {
+func (kl testKeyLog) secret(t testing.TB, label string, clientRandom []byte) []byte {
 	t.Helper()
-	s, ok := kl[label+" "+hex.EncodeToString(clientRandom)]
-	if !ok {
+	s, _ := kl.k.Lookup(clientRandom)
+	v := map[string][]byte{
+		"CLIENT_RANDOM":                   s.MasterSecret,
+		"CLIENT_HANDSHAKE_TRAFFIC_SECRET": s.ClientHandshake,
+		"SERVER_HANDSHAKE_TRAFFIC_SECRET": s.ServerHandshake,
+		"CLIENT_TRAFFIC_SECRET_0":         s.ClientTraffic0,
+		"SERVER_TRAFFIC_SECRET_0":         s.ServerTraffic0,
+		"CLIENT_EARLY_TRAFFIC_SECRET":     s.ClientEarly,
+	}[label]
+	if v == nil {
 		t.Fatalf("key log has no %s for client random %x", label, clientRandom)
 	}
-	return s
+	return v
 }
 
 // decRecord is a decrypted record.
