@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -49,6 +50,11 @@ type JSONFormat struct {
 	NoDuplicateKeys bool
 }
 
+// jsonSize is about the length of the last packet written: the next
+// one's text starts with that much room rather than growing (and
+// copying) a dozen times.
+var jsonSize atomic.Int64
+
 // WriteSeparator writes what comes before the n-th packet written (from
 // 0): the array's opening before the first, a comma before the others
 // (nothing for ek, whose packets are lines of their own).
@@ -82,11 +88,13 @@ func (f *JSONFormat) WriteEnd(w io.Writer, n int) error {
 // (without the separator: see WriteSeparator), for ek two lines.
 func (f *JSONFormat) WritePacket(w io.Writer, p *Packet) error {
 	j := &jsonWriter{f: f, p: p}
+	j.b.Grow(int(jsonSize.Load()))
 	if f.Mode == JSONEK {
 		j.ekPacket()
 	} else {
 		j.packet()
 	}
+	jsonSize.Store(int64(j.b.Len() + j.b.Len()/4))
 	_, err := io.WriteString(w, j.b.String())
 	return err
 }
