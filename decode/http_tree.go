@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,17 +40,21 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 		ts = fr.ts
 	}
 	d := &httpDissector{a: a, p: p, n: n, curr: curr, ts: ts}
-	var info strings.Builder
-	info.Grow(96) // once: a request line and a content type fit
-	// A row whose messages all have their row in the records is written
-	// from them: no message is parsed again.
-	fromRecords := p.lite
-	for _, fr := range recs {
-		for i := fr.first; i < fr.first+fr.count && fromRecords; i++ {
-			m := a.msgs.at(i)
-			fromRecords = m.row != rowParse && m.flags&msgTruncated == 0
+	if p.lite {
+		// A row whose messages all have their row in the records is
+		// written from them: no message is parsed again.
+		var row [256]byte
+		msg := func(i int32, m *httpMsg) []byte { b, _, _ := d.bytes(int(i), m, payload, src, start); return b }
+		if line, proto, ok := a.appendRecordRow(row[:0], n, recs, msg); ok {
+			// TCP's analysis notes ("[TCP ACKed unseen segment] ") stay
+			// in front, as col_prepend_fence_fstr leaves them.
+			p.Summary.Protocol = proto
+			p.Summary.Info = tcpInfoPrefix(p.Summary.Info) + string(line)
+			return
 		}
 	}
+	var info strings.Builder
+	info.Grow(96) // once: a request line and a content type fit
 	for _, fr := range recs {
 		for i := fr.first; i < fr.first+fr.count; i++ {
 			m := a.msgs.at(i)
@@ -57,31 +62,53 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 				appendProtocol(p, "http")
 			}
 			b, source, base := d.bytes(int(i), m, payload, src, start)
-			if fromRecords {
-				var row [160]byte
-				info.Write(d.appendRowInfo(row[:0], m, b))
-			} else {
-				d.message(m, b, source, base, &info)
-			}
+			d.message(m, b, source, base, &info)
 		}
 	}
 	info.WriteString(a.infos[int32(n)])
 	p.Summary.Protocol = "HTTP" + d.colProto
-	// TCP's analysis notes ("[TCP ACKed unseen segment] ") stay in front,
-	// as col_prepend_fence_fstr leaves them.
-	if pfx := tcpInfoPrefix(p.Summary.Info); pfx != "" {
-		p.Summary.Info = pfx + info.String()
-	} else {
-		p.Summary.Info = info.String()
-	}
+	// TCP's analysis notes stay in front (as above).
+	p.Summary.Info = tcpInfoPrefix(p.Summary.Info) + info.String()
 	if d.malformed {
 		p.Summary.Info += malformedNote
 	}
+}
+
+// appendRecordRow appends the HTTP part of frame n's Info column, when
+// every message the frame completes (recs) has its row in its record
+// (rowRecord), and returns the Protocol column; msg gives a message's
+// bytes. ok is false when some message must be parsed for its row.
+func (a *httpStage) appendRecordRow(info []byte, n int, recs []httpFrame, msg func(i int32, m *httpMsg) []byte) (_ []byte, proto string, ok bool) {
+	for _, fr := range recs {
+		for i := fr.first; i < fr.first+fr.count; i++ {
+			if m := a.msgs.at(i); m.row == rowParse || m.flags&msgTruncated != 0 {
+				return info, "", false
+			}
+		}
+	}
+	d := httpDissector{a: a, n: n}
+	for _, fr := range recs {
+		for i := fr.first; i < fr.first+fr.count; i++ {
+			m := a.msgs.at(i)
+			b := msg(i, m)
+			if int(m.lineOff)+int(m.lineLen) > len(b) {
+				return info, "", false
+			}
+			info = d.appendRowInfo(info, m, b)
+		}
+	}
+	if len(a.infos) > 0 {
+		info = append(info, a.infos[int32(n)]...)
+	}
+	proto = "HTTP" + d.colProto
 	for _, n := range d.fernet {
 		// What dissectFernet writes, which sees no body in such a row.
-		p.Summary.Protocol = "Fernet"
-		p.Summary.Info += fmt.Sprintf("  Fernet token (encrypted, %d bytes)", n)
+		proto = "Fernet"
+		info = append(info, "  Fernet token (encrypted, "...)
+		info = strconv.AppendInt(info, int64(n), 10)
+		info = append(info, " bytes)"...)
 	}
+	return info, proto, true
 }
 
 // dissectOther handles the payload of an HTTP conversation that holds no

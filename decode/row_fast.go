@@ -100,8 +100,8 @@ func (w *RowWriter) appendFast(b []byte, n int, ci gopacket.CaptureInfo, lt laye
 		recs = w.frameRecs(h, n)
 		for _, fr := range recs {
 			for i := fr.first; i < fr.first+fr.count; i++ {
-				if m := h.msgs.at(i); m.row == rowParse || m.flags&(msgTruncated|msgMulti) != 0 {
-					return b, false
+				if h.msgs.at(i).flags&msgMulti != 0 {
+					return b, false // its bytes are a saved copy, not this segment's
 				}
 			}
 		}
@@ -128,29 +128,13 @@ func (w *RowWriter) appendFast(b []byte, n int, ci gopacket.CaptureInfo, lt laye
 		}
 	} else {
 		// HTTP's Info after TCP's notes, and its Protocol column.
-		h := a.app.http
 		info = appendTCPMarks(info, &flags)
 		payload := data[off+thl : end]
-		hd := httpDissector{a: h, n: n}
-		for _, fr := range recs {
-			for i := fr.first; i < fr.first+fr.count; i++ {
-				m := h.msgs.at(i)
-				msg := payload[min(int(m.payOff), len(payload)):min(int(m.payOff)+int(m.length), len(payload))]
-				if int(m.lineOff)+int(m.lineLen) > len(msg) {
-					return b, false
-				}
-				info = hd.appendRowInfo(info, m, msg)
-			}
-		}
-		if len(h.infos) > 0 {
-			info = append(info, h.infos[int32(n)]...)
-		}
-		proto = "HTTP" + hd.colProto
-		for _, n := range hd.fernet {
-			proto = "Fernet"
-			info = append(info, "  Fernet token (encrypted, "...)
-			info = strconv.AppendInt(info, int64(n), 10)
-			info = append(info, " bytes)"...)
+		hd := httpDissector{a: a.app.http} // (no Packet: no message here is a saved copy)
+		msg := func(i int32, m *httpMsg) []byte { b, _, _ := hd.bytes(int(i), m, payload, 0, 0); return b }
+		var ok bool
+		if info, proto, ok = a.app.http.appendRecordRow(info, n, recs, msg); !ok {
+			return b, false
 		}
 	}
 
