@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"sort"
-	"strconv"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -138,23 +137,11 @@ func (w *RowWriter) appendFast(b []byte, n int, ci gopacket.CaptureInfo, lt laye
 		}
 	}
 
-	var num [32]byte
-	b = appendPadded(b, strconv.AppendInt(num[:0], int64(n), 10), 5, false)
-	b = append(b, ' ')
-	b = appendPadded(b, appendRelTime(num[:0], ci.Timestamp.Sub(a.first), a.lay.timeResOf(ci.InterfaceIndex)), 10, false)
-	b = append(b, ' ')
-	b = appendPaddedString(b, w.addrString(src), 12, false)
-	b = append(b, " → "...)
-	b = appendPaddedString(b, w.addrString(dst), 12, true)
-	b = append(b, ' ')
-	b = append(b, proto...)
-	b = append(b, ' ')
 	length := ci.Length
 	if length == 0 {
 		length = len(data)
 	}
-	b = strconv.AppendInt(b, int64(length), 10)
-	b = append(b, ' ')
+	b = appendColumns(b, n, ci.Timestamp.Sub(a.first), a.lay.timeResOf(ci.InterfaceIndex), w.addrString(src), w.addrString(dst), proto, length)
 	b = append(b, info...)
 	return append(b, '\n'), true
 }

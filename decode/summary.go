@@ -39,21 +39,27 @@ func (s Summary) WriteTo(w io.Writer) (int64, error) {
 // AppendTo appends the line WriteTo prints to b (into a buffer's
 // AvailableBuffer, it allocates nothing).
 func (s Summary) AppendTo(b []byte) []byte {
-	var num [32]byte
-	b = appendPadded(b, strconv.AppendInt(num[:0], int64(s.Number), 10), 5, false)
-	b = append(b, ' ')
-	b = appendPadded(b, appendRelTime(num[:0], s.Time, s.TimeRes), 10, false)
-	b = append(b, ' ')
-	b = appendPaddedString(b, s.Src, 12, false)
-	b = append(b, " → "...)
-	b = appendPaddedString(b, s.Dst, 12, true)
-	b = append(b, ' ')
-	b = append(b, s.Protocol...)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(s.Length), 10)
-	b = append(b, ' ')
+	b = appendColumns(b, s.Number, s.Time, s.TimeRes, s.Src, s.Dst, s.Protocol, s.Length)
 	b = append(b, s.Info...)
 	return append(b, '\n')
+}
+
+// appendColumns appends a line's columns before Info (AppendTo's, and
+// RowWriter's), with the blank that ends them.
+func appendColumns(b []byte, number int, t, res time.Duration, src, dst, proto string, length int) []byte {
+	var num [32]byte
+	b = appendPadded(b, strconv.AppendInt(num[:0], int64(number), 10), 5, false)
+	b = append(b, ' ')
+	b = appendPadded(b, appendRelTime(num[:0], t, res), 10, false)
+	b = append(b, ' ')
+	b = appendPaddedString(b, src, 12, false)
+	b = append(b, " → "...)
+	b = appendPaddedString(b, dst, 12, true)
+	b = append(b, ' ')
+	b = append(b, proto...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(length), 10)
+	return append(b, ' ')
 }
 
 // appendRelTime appends d in seconds with the decimals of unit res, as
