@@ -88,6 +88,12 @@ func newAppAnalysis(opts Options) *appAnalysis {
 	if opts.Live {
 		a.table.live = map[int32]int32{}
 	}
+	if opts.KeyLog != nil {
+		a.tls.appData = a.http.decrypted
+		if opts.Live {
+			a.http.decTable.live = map[int32]int32{}
+		}
+	}
 	if len(opts.Secrets) > 0 {
 		a.exp = newExposureStage(opts.Secrets)
 		a.http.events, a.tls.events = a.exp, a.exp

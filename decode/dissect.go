@@ -40,6 +40,12 @@ type Options struct {
 	// with a Want whose App is false): the application stage (HTTP,
 	// TLS, exposure) does not run, and trees have no application layer.
 	LayersOnly bool
+	// KeyLog holds TLS secrets (key log files, pcapng Decryption Secrets
+	// Blocks): the TLS sessions it has keys for are decrypted, and their
+	// application data dissected as the protocol they carry. Lines may be
+	// added while the fast pass runs (a key log still growing); a session
+	// needs its secrets by the time its ServerHello is read.
+	KeyLog *KeyLog
 }
 
 // Analyzer is the fast pass. Feed it every packet with Add, in capture
@@ -353,6 +359,11 @@ func (a *Analyzer) dissectApp(p *Packet, n int, tcpNode *Field) {
 	}
 	if !a.app.tls.dissect(p, n, tcpNode) {
 		a.app.http.dissect(p, n, tcpNode)
+	} else if a.app.tls.keys != nil {
+		// HTTP messages of the decrypted data this frame completes.
+		if recs := a.app.http.frameRecs(n); len(recs) > 0 {
+			a.app.http.dissectMessages(p, n, recs, nil, 0, 0, true)
+		}
 	}
 	dissectFernet(p)
 }

@@ -53,6 +53,10 @@ type httpStage struct {
 	proxy      []int32 // frames carrying a CONNECT tunnel's payload
 	pending    keepBudget
 	published  int // framesC entries in frames (Options.Live)
+	// decTable is table's twin for the decrypted application data of
+	// TLS conversations: which TLS records' frames went into a message
+	// completed in a later one.
+	decTable pduTable
 }
 
 func newHTTPStage(opts Options, table *pduTable) *httpStage {
@@ -100,6 +104,7 @@ func (h *httpStage) finish() {
 	}
 	h.live = nil
 	h.pending = keepBudget{}
+	h.decTable.finish()
 	sort.Slice(h.proxy, func(i, j int) bool { return h.proxy[i] < h.proxy[j] })
 	h.frames = h.framesC.flatten()
 	// Records arrive nearly in frame order: most often nothing moves.
@@ -437,6 +442,56 @@ func (h *httpStage) data(stream, dir, frame int, ts time.Time, pieces []asmPiece
 	if end {
 		fr.abandon()
 	}
+}
+
+// decrypted frames the decrypted application data of TLS conversation
+// stream (tlsStage.appData), when the session carries HTTP/1.x: its bytes
+// are in no frame's TCP payload, so every message is a saved copy. What it
+// shows was sent encrypted: the consumers (exposure) are not told of it.
+func (h *httpStage) decrypted(stream, dir, frame int, ts time.Time, sess *tlsSession, plain []byte) {
+	s := h.liveStream(stream)
+	if s == nil {
+		if !tlsCarriesHTTP(sess, plain) {
+			return
+		}
+		conv := h.conv(stream)
+		if conv == nil {
+			conv = h.newConv(stream)
+		}
+		s = &appStream{from: frame}
+		for len(h.live) <= stream {
+			h.live = append(h.live, nil)
+		}
+		h.live[stream] = s
+		if conv.from == 0 {
+			conv.from = int32(frame)
+		}
+		for d := range s.dirs {
+			s.dirs[d] = newHTTPFramer(conv, d, h, httpMaxKeep, &h.pending, &h.decTable)
+		}
+	}
+	events := h.events
+	h.events = nil
+	h.curTs = ts
+	s.dirs[dir].segment(plain, frame, -1, false, false)
+	h.events = events
+}
+
+// tlsCarriesHTTP says whether a session's application data is HTTP/1.x:
+// ALPN's choice, else the port's protocol (443), else the data's look, as
+// Wireshark's TLS dissector picks the protocol it hands decrypted data to.
+func tlsCarriesHTTP(sess *tlsSession, plain []byte) bool {
+	switch sess.appProto {
+	case tlsAppHTTP:
+		return true
+	case tlsAppNone:
+	default:
+		return false
+	}
+	if sess.port[0] == 443 || sess.port[1] == 443 {
+		return true
+	}
+	return looksLikeHTTP(plain)
 }
 
 // closed is called when the reassembler is done with a conversation.

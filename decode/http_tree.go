@@ -31,6 +31,13 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 		return
 	}
 	payload, src, start := tcpPayload(p, tcpNode)
+	a.dissectMessages(p, n, recs, payload, src, start, false)
+}
+
+// dissectMessages adds the trees of the messages frame n completes (recs),
+// whose bytes are in payload (data source src, from start) or saved;
+// https: they were decrypted from TLS.
+func (a *httpStage) dissectMessages(p *Packet, n int, recs []httpFrame, payload []byte, src, start int, https bool) {
 	curr := int32(-1)
 	var ts int64
 	for _, fr := range recs {
@@ -39,7 +46,7 @@ func (a *httpStage) dissect(p *Packet, n int, tcpNode *Field) {
 		}
 		ts = fr.ts
 	}
-	d := &httpDissector{a: a, p: p, n: n, curr: curr, ts: ts}
+	d := &httpDissector{a: a, p: p, n: n, curr: curr, ts: ts, https: https}
 	if p.lite {
 		// A row whose messages all have their row in the records is
 		// written from them: no message is parsed again.
@@ -198,6 +205,7 @@ type httpDissector struct {
 	a         *httpStage
 	p         *Packet
 	n         int
+	https     bool // the messages were decrypted from TLS (full URIs are https://)
 	curr      int32
 	ts        int64
 	malformed bool
@@ -317,7 +325,7 @@ func (d *httpDissector) message(m *httpMsg, b []byte, src, base int, info *strin
 		h.Add(d.p.tree.at(src, base).field("", KindNone, p.blank, next-p.blank, "%s", textOf(b[p.blank:next])))
 	}
 	if p.hasHost && hasURI && d.p.tree.wants("http.request.full_uri") {
-		h.Add(d.p.tree.newNode(Field{Name: "http.request.full_uri", Kind: KindString, S: fieldsEscape(fullURI(p.method, p.host, p.uri))}, "[Full request URI: %s]", fieldsEscape(fullURI(p.method, p.host, p.uri))))
+		h.Add(d.p.tree.newNode(Field{Name: "http.request.full_uri", Kind: KindString, S: fieldsEscape(fullURIScheme(p.method, p.host, p.uri, d.https))}, "[Full request URI: %s]", fieldsEscape(fullURIScheme(p.method, p.host, p.uri, d.https))))
 	}
 	d.pairing(h, m, kind)
 	d.messageInfo(m, p, b, src, base, h, info)
@@ -445,11 +453,19 @@ func infoAfter(_ *strings.Builder, s string) string { return s }
 // fullURI is http.request.full_uri: the URI if it is absolute (or the
 // request a CONNECT), else http://host + URI.
 func fullURI(method string, host []byte, uri string) string {
+	return fullURIScheme(method, host, uri, false)
+}
+
+// fullURIScheme is fullURI with https:// for a message decrypted from TLS.
+func fullURIScheme(method string, host []byte, uri string, https bool) string {
 	lu := strings.ToLower(uri)
 	if strings.HasPrefix(lu, "http://") || strings.HasPrefix(lu, "https://") || strings.HasPrefix(strings.ToUpper(method), "CONNECT") {
 		return uri
 	}
 	h := strings.TrimFunc(string(host), func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r' })
+	if https {
+		return "https://" + h + uri
+	}
 	return "http://" + h + uri
 }
 
@@ -673,7 +689,7 @@ func (d *httpDissector) pairing(h *Field, m *httpMsg, kind httpKind) {
 			r := a.msgs.at(m.forURI)
 			u := a.uri(r)
 			if m.flags&msgForFull != 0 {
-				u = fullURI(httpMethodList[r.method], []byte(a.strs[r.host]), u)
+				u = fullURIScheme(httpMethodList[r.method], []byte(a.strs[r.host]), u, d.https)
 			}
 			u = fieldsEscape(u)
 			h.Add(d.p.tree.newNode(Field{Name: "http.response_for.uri", Kind: KindString, S: u}, "[Request URI: %s]", u))

@@ -24,6 +24,7 @@ package decode
 
 import (
 	"sort"
+	"time"
 
 	"github.com/gopacket/gopacket/layers"
 )
@@ -144,6 +145,16 @@ type tlsStage struct {
 	events    stageEvents // nil: no consumer listens
 	done      bool
 	published int // callsC entries in calls (Options.Live)
+
+	// Decryption (Options.KeyLog; tls_session.go): per session, and what
+	// each protected record held, by plainKey.
+	keys     *KeyLog
+	crypto   map[int32]*tlsCrypto
+	plain    map[int64]*tlsPlain
+	plainLen int64
+	curTs    time.Time // the time of the frame whose bytes are being framed
+	// appData receives a session's decrypted application data, in order.
+	appData func(stream, dir, frame int, ts time.Time, sess *tlsSession, plain []byte)
 }
 
 func newTLSStage(opts Options, table *pduTable) *tlsStage {
@@ -154,6 +165,11 @@ func newTLSStage(opts Options, table *pduTable) *tlsStage {
 		saved:   map[int32]*savedPDU{},
 		hsMsgs:  map[int32]*tlsHSMessage{},
 		pending: keepBudget{limit: tlsPendingBudget},
+	}
+	if opts.KeyLog != nil {
+		s.keys = opts.KeyLog
+		s.crypto = map[int32]*tlsCrypto{}
+		s.plain = map[int64]*tlsPlain{}
 	}
 	return s
 }
@@ -273,6 +289,7 @@ func (s *tlsStage) data(stream, dir int, pieces []asmPiece, skip int, end bool) 
 		f.gap(skip)
 	}
 	for _, p := range pieces {
+		s.curTs = p.ts
 		f.segment(p.data, p.frame, p.payOff, false, p.flagged)
 	}
 	if end {
@@ -667,6 +684,9 @@ func (s *tlsStage) record(c *tlsConn, dir, frame int, call, rec int32, h tlsReco
 		sess.trySetVersion(h.contentType, next, h.version)
 		version = h.version
 	}
+	if s.keys != nil && s.decryptRecord(c, dir, frame, call, rec, h, body) {
+		return
+	}
 	switch h.contentType {
 	case tlsChangeCipherSpec:
 		if sess.version == versionTLS13 || (version == versionTLS13 && sess.draft > 0 && sess.draft < 22) {
@@ -675,15 +695,19 @@ func (s *tlsStage) record(c *tlsConn, dir, frame int, call, rec int32, h tlsReco
 		if sess.ccsFrame[dir] == 0 {
 			sess.ccsFrame[dir] = int32(frame)
 		}
+		if s.keys != nil {
+			s.changeCipherSpec(c, dir)
+		}
 	case tlsHandshake:
-		s.handshake(c, dir, frame, call, rec, body)
+		s.handshake(c, dir, frame, call, rec, body, false)
 	}
 }
 
 // handshake is dissect_tls_handshake's first pass over a handshake
 // record: continue or start a message spanning records, or read the
-// messages the record holds.
-func (s *tlsStage) handshake(c *tlsConn, dir, frame int, call, rec int32, body []byte) {
+// messages the record holds. clear says body was decrypted (it is then
+// never taken for an encrypted message).
+func (s *tlsStage) handshake(c *tlsConn, dir, frame int, call, rec int32, body []byte, clear bool) {
 	sess := &s.sessions[c.sess]
 	off := 0
 	first := true
@@ -713,9 +737,9 @@ func (s *tlsStage) handshake(c *tlsConn, dir, frame int, call, rec int32, body [
 		}
 		c.reasm[dir] = 0
 		m.in = int32(frame)
-		s.handshakeMessage(c, sess, m.data, true)
+		s.handshakeMessage(c, dir, sess, m.data, true)
 		off, first = sub, false
-	} else if encryptedHandshake(body, sess.ccsFrame[dir], int32(frame)) {
+	} else if !clear && encryptedHandshake(body, sess.ccsFrame[dir], int32(frame)) {
 		return
 	}
 	for off < len(body) {
@@ -729,7 +753,7 @@ func (s *tlsStage) handshake(c *tlsConn, dir, frame int, call, rec int32, body [
 			s.frags = append(s.frags, tlsFragEntry{call: call, rec: rec, reasm: s.hsCount, typ: rest[0]})
 			return
 		}
-		s.handshakeMessage(c, sess, rest[:msgLen], first)
+		s.handshakeMessage(c, dir, sess, rest[:msgLen], first)
 		off += msgLen
 		first = false
 	}
@@ -757,7 +781,7 @@ func encryptedHandshake(body []byte, ccs, frame int32) bool {
 
 // handshakeMessage applies what a complete handshake message changes
 // (dissect_tls_handshake_full on the first pass).
-func (s *tlsStage) handshakeMessage(c *tlsConn, sess *tlsSession, msg []byte, first bool) {
+func (s *tlsStage) handshakeMessage(c *tlsConn, dir int, sess *tlsSession, msg []byte, first bool) {
 	typ, n, _ := tlsHandshakeHeader(msg)
 	if _, known := tlsHandshakeNames[typ]; !known && !first {
 		return
@@ -766,6 +790,9 @@ func (s *tlsStage) handshakeMessage(c *tlsConn, sess *tlsSession, msg []byte, fi
 	if first && typ == hsServerHello && n > 2 {
 		v, _ := scanServerHello(body)
 		sess.trySetVersion(tlsHandshake, hsServerHello, v)
+	}
+	if s.keys != nil {
+		defer s.helloKeys(c, dir, sess, typ, body) // after the cipher suite is noted
 	}
 	switch typ {
 	case hsClientHello:

@@ -182,6 +182,10 @@ type tlsDissector struct {
 	waiting   bool
 	call      int32
 	lite      bool // only the packet-list row is wanted (Analyzer.Row)
+	clear     bool // the handshake record being shown was decrypted
+	// extra are layers after TLS (the decrypted data no protocol took).
+	extra       []*Field
+	extraProtos []string
 }
 
 // appendInfo is col_append_sep_str with the default ", " separator.
@@ -214,6 +218,10 @@ func (s *tlsStage) dissect(p *Packet, n int, tcpNode *Field) bool {
 	d := &tlsDissector{s: s, p: p, n: n, sess: &s.sessions[s.streams[stream]-1], info: tcpInfoPrefix(p.Summary.Info), lite: p.lite}
 	for _, ci := range calls {
 		d.dissectCall(ci, payload, src, start)
+	}
+	p.Tree = append(p.Tree, d.extra...)
+	for _, name := range d.extraProtos {
+		appendProtocol(p, name)
 	}
 	if d.waiting && d.proto == "" {
 		// Nothing dissected: only the start of a record that continues in
@@ -342,6 +350,12 @@ func (d *tlsDissector) recordVersion(h tlsRecordHeader) uint16 {
 
 // record adds one SSL 3.0/TLS record (dissect_ssl3_record).
 func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v place, rec int32) {
+	if d.s.keys != nil {
+		if pl := d.s.plainOf(d.call, rec); pl != nil && pl.status != tlsPlainFailed {
+			d.decryptedRecord(parent, h, b, v, rec, pl)
+			return
+		}
+	}
 	version := d.recordVersion(h)
 	short := tlsVersionShort(version)
 	ctName := tlsContentTypeNames[h.contentType]
@@ -379,6 +393,9 @@ func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v plac
 		r.Add(bv.bytesOf("tls.app_data", 0, body, "Encrypted Application Data: %s", hexLabelOf(body)))
 		if app != "" {
 			r.Add(d.p.tree.newNode(Field{Name: "tls.app_data_proto", Kind: KindString, S: app}, "[Application Data Protocol: %s]", app))
+		}
+		if d.s.keys != nil {
+			d.undecrypted(r, rec)
 		}
 	case tlsHeartbeat:
 		if version == versionTLS13 {
@@ -556,7 +573,7 @@ func (d *tlsDissector) handshake(r *Field, body []byte, v place, rec int32, vers
 		d.reassembledHandshake(r, m, version)
 		first = false
 		frags = frags[1:]
-	} else if len(frags) == 0 && encryptedHandshake(body, d.sess.ccsFrame[d.dir], int32(d.n)) {
+	} else if len(frags) == 0 && !d.clear && encryptedHandshake(body, d.sess.ccsFrame[d.dir], int32(d.n)) {
 		d.showHandshake(r, version, 0, true, true, true, v, 0, len(body))
 		return
 	}

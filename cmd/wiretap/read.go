@@ -26,7 +26,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--view]"
+const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -41,6 +41,7 @@ type readFlags struct {
 	view, noDupKeys                                       bool
 	fields, fieldOpts, stats, decodeAs                    multiFlag
 	secrets, secretsHex                                   multiFlag
+	keys                                                  keyLogFlags
 }
 
 func runRead(args []string, sio stdio) error {
@@ -63,6 +64,8 @@ func runRead(args []string, sio stdio) error {
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
+	fs.Var(&f.keys.files, "keylog", "decrypt TLS with the secrets of this NSS key log (SSLKEYLOGFILE's format; also read: $SSLKEYLOGFILE and the file's own decryption secrets) (repeatable)")
+	fs.Var(&f.keys.prefs, "o", "a tshark preference: tls.keylog_file:FILE (= --keylog FILE) (repeatable)")
 	fs.BoolVar(&f.view, "view", false, "open the file in the viewer (wiretap view) instead of printing")
 	// tshark's and tcpdump's habits, taken as they are meant: wiretap
 	// never resolves names, and its columns are always two-pass.
@@ -143,6 +146,7 @@ type readJob struct {
 	// (their timestamp resolutions set the Time column's precision).
 	ifaces []capture.InterfaceInfo
 	pcapng bool // the file is pcapng: its frames name their interfaces
+	feeder secretsFeeder
 }
 
 func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
@@ -155,6 +159,12 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 		}
 		rd.opts.Force[port] = proto
 	}
+	kl, err := f.keys.load(sio.err)
+	if err != nil {
+		return nil, err
+	}
+	rd.opts.KeyLog = kl
+	rd.feeder = secretsFeeder{kl: kl, warn: sio.err}
 	for _, t := range f.secrets {
 		rd.secrets = append(rd.secrets, []byte(t))
 	}
@@ -362,6 +372,7 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 	n := 0
 	for rd.f.count == 0 || n < rd.f.count {
 		data, ci, err := src.ReadPacket()
+		rd.feeder.feed(src)
 		if err == io.EOF {
 			return n, nil
 		}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"wiretap/capture"
+	"wiretap/decode"
+)
+
+// keyLogFlags are where TLS secrets come from: --keylog FILE (repeatable),
+// tshark's -o tls.keylog_file:FILE, and the SSLKEYLOGFILE environment
+// variable that browsers, curl and Go programs write; pcapng Decryption
+// Secrets Blocks are read as the file is (feedSecrets).
+type keyLogFlags struct {
+	files multiFlag
+	prefs multiFlag // -o NAME:VALUE, tshark's preferences
+}
+
+// keyLogPrefs are the tshark preferences -o takes.
+var keyLogPrefs = []string{"tls.keylog_file", "ssl.keylog_file"}
+
+// load reads the key logs into a new KeyLog. Malformed lines are reported
+// one each (with their line numbers) on w and skipped; a file that cannot
+// be read is an error, unless it only came from SSLKEYLOGFILE.
+func (k *keyLogFlags) load(w io.Writer) (*decode.KeyLog, error) {
+	files := append([]string(nil), k.files...)
+	for _, p := range k.prefs {
+		name, value, ok := strings.Cut(p, ":")
+		known := false
+		for _, n := range keyLogPrefs {
+			known = known || name == n
+		}
+		if !ok || !known {
+			return nil, &usageError{msg: fmt.Sprintf("unknown preference %q", p),
+				hint: "-o takes tls.keylog_file:FILE (the TLS key log; --keylog FILE does the same)"}
+		}
+		files = append(files, value)
+	}
+	kl := decode.NewKeyLog()
+	env := os.Getenv("SSLKEYLOGFILE")
+	if env != "" {
+		if _, err := os.Stat(env); err == nil {
+			files = append(files, env)
+		} else if len(files) == 0 {
+			fmt.Fprintf(w, "wiretap: hint: SSLKEYLOGFILE names %s, which cannot be read (%v): TLS stays encrypted\n", env, err)
+		}
+	}
+	for _, f := range files {
+		bad, err := kl.ReadFile(f)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("reading key log: %v", err), hint: "--keylog takes an NSS key log file, as SSLKEYLOGFILE writes"}
+		}
+		reportBadKeyLines(w, bad)
+	}
+	return kl, nil
+}
+
+// reportBadKeyLines prints a key log's malformed lines, a few at most.
+func reportBadKeyLines(w io.Writer, bad []error) {
+	const most = 5
+	for i, e := range bad {
+		if i == most {
+			fmt.Fprintf(w, "wiretap: warning: %d more malformed key log lines skipped\n", len(bad)-most)
+			break
+		}
+		fmt.Fprintf(w, "wiretap: warning: %v (line skipped)\n", e)
+	}
+}
+
+// secretsFeeder hands a file's Decryption Secrets Blocks to a KeyLog as
+// the reader meets them, so a secret written before the packets that need
+// it is there when they are read.
+type secretsFeeder struct {
+	kl   *decode.KeyLog
+	seen int
+	warn io.Writer
+}
+
+func (f *secretsFeeder) feed(src capture.Source) {
+	sr, ok := src.(capture.SecretsReader)
+	if !ok || f.kl == nil {
+		return
+	}
+	secs := sr.Secrets()
+	for ; f.seen < len(secs); f.seen++ {
+		s := secs[f.seen]
+		if s.Type != capture.SecretsTLSKeyLog {
+			continue
+		}
+		bad, _ := f.kl.Read(strings.NewReader(string(s.Data)), fmt.Sprintf("(decryption secrets block %d)", s.Block))
+		reportBadKeyLines(f.warn, bad)
+	}
+}

@@ -1,0 +1,83 @@
+package decode
+
+// The tree of a record the fast pass decrypted (tls_session.go), as
+// Wireshark shows one with keys: the record as sent, the content type
+// found inside (TLS 1.3), and what it held, dissected from a "Decrypted
+// TLS" data source. A record that could not be decrypted says why.
+
+import "fmt"
+
+// decryptedRecord adds record rec (bytes b, the header included) from its
+// plaintext pl.
+func (d *tlsDissector) decryptedRecord(parent *Field, h tlsRecordHeader, b []byte, v place, rec int32, pl *tlsPlain) {
+	version := d.recordVersion(h)
+	short := tlsVersionShort(version)
+	inner := pl.inner
+	innerName := tlsContentTypeNames[inner]
+	r := parent.Add(v.none("tls.record", 0, len(b), short+" Record Layer: "+innerName+" Protocol"))
+	ctName := tlsContentTypeNames[h.contentType]
+	tls13 := d.sess.version == versionTLS13
+	if tls13 {
+		r.Add(v.uint("tls.record.opaque_type", 0, 1, uint64(h.contentType), 8, "Opaque Type: %s (%d)", ctName, h.contentType))
+	} else {
+		r.Add(v.uint("tls.record.content_type", 0, 1, uint64(h.contentType), 8, "Content Type: %s (%d)", ctName, h.contentType))
+	}
+	r.Add(v.hex("tls.record.version", 1, 2, uint64(h.version), 16, "Version: %s (0x%04x)", tlsVersionName(h.version), h.version))
+	r.Add(v.uint("tls.record.length", 3, 2, uint64(h.length), 16, "Length: %d", h.length))
+	if tls13 {
+		r.Add(d.p.tree.newNode(Field{Name: "tls.record.content_type", Kind: KindUint, U: uint64(inner), Bits: 8}, "[Content Type: %s (%d)]", innerName, inner))
+	}
+	body := b[5:]
+	if pl.data == nil {
+		r.Add(d.p.tree.newNode(Field{Name: "_ws.expert"}, "[Decrypted record not kept (memory budget)]"))
+		d.appendInfo(innerName)
+		return
+	}
+	d.p.Sources = append(d.p.Sources, DataSource{Name: fmt.Sprintf("Decrypted TLS (%d bytes)", len(pl.data)), Data: pl.data})
+	pv := d.p.tree.at(len(d.p.Sources)-1, 0)
+	switch inner {
+	case tlsHandshake:
+		d.clear = true
+		d.handshake(r, pl.data, pv, rec, version)
+		d.clear = false
+	case tlsAlert:
+		d.alert(r, pl.data, pv)
+	case tlsChangeCipherSpec:
+		d.appendInfo("Change Cipher Spec")
+		r.Label = short + " Record Layer: Change Cipher Spec Protocol: Change Cipher Spec"
+		r.Add(pv.none("tls.change_cipher_spec", 0, min(1, len(pl.data)), "Change Cipher Spec Message"))
+	case tlsApplicationData:
+		d.appendInfo("Application Data")
+		app := d.appName()
+		label := app
+		if label == "" {
+			label = "Application Data"
+		}
+		r.Label = short + " Record Layer: Application Data Protocol: " + label
+		r.Add(v.from(5).bytesOf("tls.app_data", 0, body, "Encrypted Application Data: %s", hexLabelOf(body)))
+		if app != "" {
+			r.Add(d.p.tree.newNode(Field{Name: "tls.app_data_proto", Kind: KindString, S: app}, "[Application Data Protocol: %s]", app))
+		}
+		if !d.s.carriesApp(d.sess, pl.data) && len(pl.data) > 0 {
+			// No protocol takes it: Wireshark's "data".
+			hd := httpDissector{p: d.p}
+			d.extra = append(d.extra, hd.dataProto(pl.data, len(d.p.Sources)-1, 0))
+			d.extraProtos = append(d.extraProtos, "data")
+		}
+	case tlsHeartbeat:
+		d.heartbeat(r, pl.data, pv)
+	}
+}
+
+// undecrypted adds, to a protected record of a session being decrypted,
+// why it is shown encrypted.
+func (d *tlsDissector) undecrypted(r *Field, rec int32) {
+	why := d.s.decryptStatus(d.s.calls[d.call].sess, d.s.plainOf(d.call, rec))
+	r.Add(d.p.tree.newNode(Field{Name: "tls.decrypt.status", Kind: KindString, S: why}, "[Not decrypted: %s]", why))
+}
+
+// carriesApp says whether a session's decrypted application data goes to
+// a protocol the fast pass frames (HTTP/1.x).
+func (s *tlsStage) carriesApp(sess *tlsSession, plain []byte) bool {
+	return s.appData != nil && tlsCarriesHTTP(sess, plain)
+}
