@@ -14,9 +14,6 @@ const followRule = "============================================================
 // dump per chunk with offsets counted per side; node 1's lines are indented
 // by a tab.
 func WriteFollow(w io.Writer, mode string, stream int, a, b string, chunks []FollowChunk) {
-	var sb strings.Builder
-	sb.WriteString("\n" + followRule)
-	fmt.Fprintf(&sb, "Follow: tcp,%s\nFilter: tcp.stream eq %d\n", mode, stream)
 	// Node 0 is the sender of the first chunk with data.
 	first := 0
 	for _, c := range chunks {
@@ -25,6 +22,21 @@ func WriteFollow(w io.Writer, mode string, stream int, a, b string, chunks []Fol
 			break
 		}
 	}
+	writeFollow(w, "tcp", mode, stream, a, b, first, chunks)
+}
+
+// WriteFollowTLS prints a TLS stream's decrypted data (FollowTLS) as
+// `tshark -z follow,tls,MODE,N` does: node 0 is the side of first, and
+// raw mode is each chunk in hex on a line of its own. (tshark 4.0 names
+// node 1 ":0"; wiretap names it.)
+func WriteFollowTLS(w io.Writer, mode string, stream int, a, b string, first int, chunks []FollowChunk) {
+	writeFollow(w, "tls", mode, stream, a, b, first, chunks)
+}
+
+func writeFollow(w io.Writer, proto, mode string, stream int, a, b string, first int, chunks []FollowChunk) {
+	var sb strings.Builder
+	sb.WriteString("\n" + followRule)
+	fmt.Fprintf(&sb, "Follow: %s,%s\nFilter: tcp.stream eq %d\n", proto, mode, stream)
 	nodes := [2]string{a, b}
 	if first == 1 {
 		nodes[0], nodes[1] = b, a
@@ -46,6 +58,8 @@ func WriteFollow(w io.Writer, mode string, stream int, a, b string, chunks []Fol
 		switch mode {
 		case "hex":
 			followHex(&sb, prefix, offset[node], c.Data)
+		case "raw":
+			fmt.Fprintf(&sb, "%s%x\n", prefix, c.Data)
 		default:
 			fmt.Fprintf(&sb, "%s%d\n", prefix, len(c.Data))
 			for _, ch := range c.Data {

@@ -244,3 +244,61 @@ func (s *tlsStage) decryptStatus(sess int32, p *tlsPlain) string {
 	}
 	return "no keys for this record"
 }
+
+// FollowTLS returns the decrypted application data of TCP stream n, one
+// chunk per direction and frame, in the order tshark -z follow,tls shows
+// it, and the direction of the first frame with a decrypted record
+// (tshark's node 0). It needs the fast pass finished with a key log
+// (Options.KeyLog); data over the plaintext budget is missing.
+func (a *Analyzer) FollowTLS(stream int) (chunks []FollowChunk, first int, err error) {
+	if !a.done {
+		return nil, 0, fmt.Errorf("decode: FollowTLS before the fast pass finished")
+	}
+	s := a.app.tls
+	if stream < 0 || stream >= len(a.tcp.streams) {
+		return nil, 0, fmt.Errorf("decode: no TCP stream %d (the capture has %d)", stream, len(a.tcp.streams))
+	}
+	if !s.isTLS(stream) || s.plain == nil {
+		return nil, 0, nil
+	}
+	sess := s.streams[stream] - 1
+	first = -1
+	for _, ci := range s.callIdx {
+		call := &s.calls[ci]
+		if call.sess != sess {
+			continue
+		}
+		for rec := int32(0); ; rec++ {
+			pl := s.plain[plainKey(ci, rec)]
+			if pl == nil {
+				if rec > 64 || !s.hasPlainAfter(ci, rec) {
+					break
+				}
+				continue
+			}
+			if first < 0 && pl.status != tlsPlainFailed {
+				first = int(call.dir)
+			}
+			if pl.inner != tlsApplicationData || len(pl.data) == 0 {
+				continue
+			}
+			if k := len(chunks) - 1; k >= 0 && chunks[k].Frame == int(call.frame) && chunks[k].Dir == int(call.dir) {
+				chunks[k].Data = append(chunks[k].Data, pl.data...)
+				continue
+			}
+			chunks = append(chunks, FollowChunk{Dir: int(call.dir), Frame: int(call.frame), Data: bytes.Clone(pl.data)})
+		}
+	}
+	return chunks, max(first, 0), nil
+}
+
+// hasPlainAfter says whether a record of call after rec was decrypted (a
+// record between may have been one in the clear).
+func (s *tlsStage) hasPlainAfter(call, rec int32) bool {
+	for r := rec + 1; r < rec+16; r++ {
+		if s.plain[plainKey(call, r)] != nil {
+			return true
+		}
+	}
+	return false
+}

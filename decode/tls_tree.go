@@ -394,7 +394,7 @@ func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v plac
 		if app != "" {
 			r.Add(d.p.tree.newNode(Field{Name: "tls.app_data_proto", Kind: KindString, S: app}, "[Application Data Protocol: %s]", app))
 		}
-		if d.s.keys != nil {
+		if d.s.keys != nil && d.s.keys.Len() > 0 {
 			d.undecrypted(r, rec)
 		}
 	case tlsHeartbeat:

@@ -58,6 +58,10 @@ func TestScripts(t *testing.T) {
 //	demo.pcapng     a link to oracle/demo.pcapng (made by `wiretap demo`:
 //	                plaintext HTTP on 5683, Fernet on 5684, HTTPS on 5685;
 //	                secret "fluffy tail")
+//	tls12.pcap      links to tls/zeek/tls12-decryption.pcap and its key log
+//	tls12.keys        tls12.keys: one TLS 1.2 session, GET / → 301 (zeek, BSD)
+//	tls13.pcap      links to tls/illustrated-tls13/capture.pcap and its key
+//	tls13.keys        log: one TLS 1.3 session, "ping"/"pong" (MIT)
 func scriptCaptures(work string) (string, error) {
 	dir := filepath.Join(work, "captures")
 	if err := os.Mkdir(dir, 0o755); err != nil {
@@ -78,7 +82,16 @@ func scriptCaptures(work string) (string, error) {
 	if err := os.WriteFile(filepath.Join(dir, "truncated.pcap"), b[:len(b)-20], 0o644); err != nil {
 		return "", err
 	}
-	for name, target := range map[string]string{"handshake.pcap": handshake, "demo.pcapng": demo} {
+	links := map[string]string{"handshake.pcap": handshake, "demo.pcapng": demo}
+	for name, rel := range map[string][]string{
+		"tls12.pcap": {"zeek", "tls12-decryption.pcap"}, "tls12.keys": {"zeek", "tls12-decryption.keylog.derived.txt"},
+		"tls13.pcap": {"illustrated-tls13", "capture.pcap"}, "tls13.keys": {"illustrated-tls13", "keylog.txt"},
+	} {
+		if links[name], err = filepath.Abs(oracletest.Testdata("decode", "tls", rel[0], rel[1])); err != nil {
+			return "", err
+		}
+	}
+	for name, target := range links {
 		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
 			return "", err
 		}

@@ -60,7 +60,7 @@ func runRead(args []string, sio stdio) error {
 	fs.BoolVar(&f.noDupKeys, "no-duplicate-keys", false, "-T json: merge the fields of one name in one object into one key with an array")
 	fs.Var(&f.fields, "e", "field to print with -T fields, json or ek, or a column: _ws.col.Info (repeatable)")
 	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=,|/s|C, bom=y|n (repeatable)")
-	fs.Var(&f.stats, "z", "statistics: conv,tcp|udp|ip | endpoints,tcp|udp|ip | follow,tcp,ascii,N | follow,tcp,hex,N | http,tree | io,phs | io,stat,INTERVAL[,FILTER]... (repeatable)")
+	fs.Var(&f.stats, "z", "statistics: conv,tcp|udp|ip | endpoints,tcp|udp|ip | follow,tcp|tls,ascii|hex|raw,N | http,tree | io,phs | io,stat,INTERVAL[,FILTER]... (repeatable)")
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
@@ -198,11 +198,14 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 				rd.ioStats = map[int]*decode.IOStat{}
 			}
 			rd.ioStats[i] = st
-		case strings.HasPrefix(z, "follow,tcp,"):
+		case strings.HasPrefix(z, "follow,tcp,"), strings.HasPrefix(z, "follow,tls,"):
 			parts := strings.Split(z, ",")
 			n, err := strconv.Atoi(parts[len(parts)-1])
-			if len(parts) != 4 || (parts[2] != "ascii" && parts[2] != "hex") || err != nil || n < 0 {
-				return nil, &usageError{msg: fmt.Sprintf("bad -z %q", z), hint: "follow takes follow,tcp,ascii,N or follow,tcp,hex,N (N = tcp.stream)"}
+			if len(parts) != 4 || (parts[2] != "ascii" && parts[2] != "hex" && parts[2] != "raw") || err != nil || n < 0 {
+				return nil, &usageError{msg: fmt.Sprintf("bad -z %q", z), hint: "follow takes follow,tcp|tls,ascii|hex|raw,N (N = tcp.stream)"}
+			}
+			if parts[1] == "tls" {
+				break // from the decrypted records the fast pass keeps
 			}
 			if rd.opts.Following && rd.opts.Follow != n {
 				return nil, &usageError{msg: "follow one TCP stream per run"}
@@ -211,7 +214,7 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 		default:
 			// tshark's words: `Invalid -z argument "X"; it must be one of:`.
 			return nil, &usageError{msg: fmt.Sprintf("invalid -z argument %q", z),
-				hint: "it must be one of: conv,tcp|udp|ip, endpoints,tcp|udp|ip, exposure, follow,tcp,ascii,N, follow,tcp,hex,N, http,tree, io,phs, io,stat,INTERVAL[,FILTER]..."}
+				hint: "it must be one of: conv,tcp|udp|ip, endpoints,tcp|udp|ip, exposure, follow,tcp|tls,ascii|hex|raw,N, http,tree, io,phs, io,stat,INTERVAL[,FILTER]..."}
 		}
 	}
 	rd.fields = decode.FieldsFormat{Fields: f.fields}
@@ -773,7 +776,7 @@ func (rd *readJob) finishStats(an *decode.Analyzer, ps *packetStats) error {
 			decode.WriteEndpoints(rd.out, "UDP", true, decode.ConvEndpoints(decode.UDPConversations(an.UDPStreams(), an.FirstTime())))
 		case z == "http,tree":
 			decode.WriteHTTPTree(rd.out, an)
-		case strings.HasPrefix(z, "follow,tcp,"):
+		case strings.HasPrefix(z, "follow,tcp,"), strings.HasPrefix(z, "follow,tls,"):
 			if err := rd.writeFollow(an, z); err != nil {
 				return err
 			}
@@ -791,20 +794,28 @@ func (rd *readJob) finishStats(an *decode.Analyzer, ps *packetStats) error {
 	return nil
 }
 
-// writeFollow prints one -z follow,tcp,MODE,N.
+// writeFollow prints one -z follow,tcp|tls,MODE,N.
 func (rd *readJob) writeFollow(an *decode.Analyzer, z string) error {
-	parts := strings.Split(z, ",") // follow,tcp,MODE,N: checked by newReadJob
+	parts := strings.Split(z, ",") // follow,PROTO,MODE,N: checked by newReadJob
 	mode := parts[2]
 	stream, _ := strconv.Atoi(parts[3])
-	chunks, err := an.FollowTCP(stream)
-	if err != nil {
-		return err
-	}
 	var client, server string
 	for _, s := range an.TCPStreams() {
 		if s.Index == stream {
 			client, server = s.Client.String(), s.Server.String()
 		}
+	}
+	if parts[1] == "tls" {
+		chunks, first, err := an.FollowTLS(stream)
+		if err != nil {
+			return err
+		}
+		decode.WriteFollowTLS(rd.out, mode, stream, client, server, first, chunks)
+		return nil
+	}
+	chunks, err := an.FollowTCP(stream)
+	if err != nil {
+		return err
 	}
 	decode.WriteFollow(rd.out, mode, stream, client, server, chunks)
 	return nil
