@@ -41,7 +41,7 @@
 //	row_fast.go        RowWriter: the commonest rows (TCP, HTTP from its
 //	                     records) written from the bytes with no tree
 //
-// TLS decryption (not used by the dissectors yet):
+// TLS decryption (Options.KeyLog):
 //
 //	keylog.go          KeyLog: NSS key log files (SSLKEYLOGFILE) and the
 //	                     text of pcapng Decryption Secrets Blocks
@@ -49,6 +49,12 @@
 //	                     TLS 1.0–1.2 PRF and SSL 3.0 key blocks, by suite
 //	tls_decrypt.go     a record decryptor per direction (AEAD, CBC with
 //	                     either MAC order, RC4, NULL); tls_ccm.go AES-CCM
+//	tls_session.go     the fast pass's side: each session's keys from its
+//	                     hellos and the key log, every protected record
+//	                     opened in order, the plaintext kept, application
+//	                     data handed on (HTTP/1.x through the one framer);
+//	                     FollowTLS
+//	tls_tree_decrypt.go  a decrypted record's tree, or why it is not
 //
 // Data flows one way: capture → decode → (the viewer | text and JSON
 // output). Test captures: see the testdata helper named in the test files.

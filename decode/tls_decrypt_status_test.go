@@ -1,0 +1,73 @@
+package decode
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"wiretap/capture/oracletest"
+	"wiretap/decode/decodetest"
+)
+
+// TestTLSDecryptStatus: what a record that cannot be decrypted shows — a
+// clear status, no plaintext, no false HTTP or data — on the TLS 1.3
+// "ping"/"pong" session (frame 11: the client's "ping", frame 17: the
+// server's "pong").
+func TestTLSDecryptStatus(t *testing.T) {
+	dir := oracletest.Testdata("decode", "tls", "illustrated-tls13")
+	pkts, err := decodetest.ReadFile(filepath.Join(dir, "capture.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kl := NewKeyLog()
+	if _, err := kl.ReadFile(filepath.Join(dir, "keylog.txt")); err != nil {
+		t.Fatal(err)
+	}
+	other := NewKeyLog()
+	if _, err := other.ReadFile(oracletest.Testdata("decode", "tls", "zeek", "tls12-decryption.keylog.derived.txt")); err != nil {
+		t.Fatal(err)
+	}
+	tampered := func(ps []decodetest.Packet) []decodetest.Packet {
+		out := append([]decodetest.Packet(nil), ps...)
+		d := bytes.Clone(out[10].Data)
+		d[len(d)-3] ^= 0x01 // in frame 11's ciphertext
+		out[10].Data = d
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		pkts   []decodetest.Packet
+		keys   *KeyLog
+		frame  int    // frame to check, numbered in tc.pkts
+		status string // tls.decrypt.status, "" for decrypted
+		data   string // data.data expected (decrypted), "" none
+	}{
+		{"decrypted", pkts, kl, 11, "", "70696e67"},
+		{"tampered record", tampered(pkts), kl, 11, "record did not decrypt: decode: tls record authentication failed", ""},
+		{"after the tampered record", tampered(pkts), kl, 17, "", "706f6e67"},
+		{"another session's key log", pkts, other, 11, "no CLIENT_HANDSHAKE_TRAFFIC_SECRET for this session in the key log", ""},
+		{"capture starts after the handshake", pkts[10:], kl, 1, "no ClientHello seen: the capture starts after the handshake", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := httpAnalyze(tc.pkts, Options{KeyLog: tc.keys}, -1)
+			n := tc.frame
+			p := a.Dissect(n, tc.pkts[n-1].CI, tc.pkts[n-1].LinkType, tc.pkts[n-1].Data)
+			if got := p.FieldText("tls.decrypt.status", ","); got != tc.status {
+				t.Errorf("tls.decrypt.status = %q, want %q", got, tc.status)
+			}
+			if got := p.FieldText("data.data", ","); got != strings.ReplaceAll(tc.data, ":", "") {
+				t.Errorf("data.data = %q, want %q", got, tc.data)
+			}
+			if tc.status != "" {
+				if len(p.Sources) > 1 || p.Summary.Info != "Application Data" {
+					t.Errorf("an undecrypted record shows plaintext: %d data sources, Info %q", len(p.Sources), p.Summary.Info)
+				}
+			}
+			r := a.Row(n, tc.pkts[n-1].CI, tc.pkts[n-1].LinkType, tc.pkts[n-1].Data)
+			if r.Info != p.Summary.Info || r.Protocol != p.Summary.Protocol {
+				t.Errorf("Row %q %q, Dissect %q %q", r.Protocol, r.Info, p.Summary.Protocol, p.Summary.Info)
+			}
+		})
+	}
+}
