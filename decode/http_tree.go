@@ -229,6 +229,11 @@ func (d *httpDissector) bytes(i int, m *httpMsg, payload []byte, src, start int)
 		return payload[off:end], src, start + off
 	}
 	mu := d.a.multi[int32(i)]
+	if d.https {
+		// Decrypted, and reassembled when it spans records.
+		d.p.Sources = append(d.p.Sources, DataSource{Name: fmt.Sprintf(decryptedSourcePrefix+", reassembled (%d bytes)", mu.length), Data: mu.data})
+		return mu.data, len(d.p.Sources) - 1, 0
+	}
 	return mu.data, mu.source(d.p), 0
 }
 

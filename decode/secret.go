@@ -19,7 +19,12 @@ func MarkSecrets(p *Packet, secrets [][]byte, streamFrames map[int]bool) {
 		}
 		for i, src := range p.Sources {
 			if at := bytes.Index(src.Data, s); at >= 0 {
-				addSecret(p, s, i, at, "in "+strings.ToLower(src.Name))
+				where := "in " + strings.ToLower(src.Name)
+				if strings.HasPrefix(src.Name, decryptedSourcePrefix) {
+					// Not to an eavesdropper: to whoever holds the keys.
+					where = "with the keys, " + where
+				}
+				addSecret(p, s, i, at, where)
 				goto next
 			}
 		}

@@ -7,6 +7,10 @@ package decode
 
 import "fmt"
 
+// decryptedSourcePrefix starts the names of data sources of decrypted
+// bytes (a record's plaintext, or a message reassembled from several).
+const decryptedSourcePrefix = "Decrypted TLS"
+
 // decryptedRecord adds record rec (bytes b, the header included) from its
 // plaintext pl.
 func (d *tlsDissector) decryptedRecord(parent *Field, h tlsRecordHeader, b []byte, v place, rec int32, pl *tlsPlain) {
@@ -33,7 +37,7 @@ func (d *tlsDissector) decryptedRecord(parent *Field, h tlsRecordHeader, b []byt
 		d.appendInfo(innerName)
 		return
 	}
-	d.p.Sources = append(d.p.Sources, DataSource{Name: fmt.Sprintf("Decrypted TLS (%d bytes)", len(pl.data)), Data: pl.data})
+	d.p.Sources = append(d.p.Sources, DataSource{Name: fmt.Sprintf(decryptedSourcePrefix+" (%d bytes)", len(pl.data)), Data: pl.data})
 	pv := d.p.tree.at(len(d.p.Sources)-1, 0)
 	switch inner {
 	case tlsHandshake:
