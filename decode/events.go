@@ -25,4 +25,7 @@ type stageEvents interface {
 	// tlsCertificate: the server's certificate chain, sent in the clear
 	// (TLS ≤ 1.2), leaf first.
 	tlsCertificate(stream int, chain [][]byte)
+	// tlsDecrypted: the plaintext of an application data record the TLS
+	// stage decrypted with the key log (what only the keys reveal).
+	tlsDecrypted(stream, dir, frame int, plain []byte)
 }

@@ -57,6 +57,12 @@ type StreamExposure struct {
 	// request line and headers of HTTP; the server name, ALPN and
 	// certificate names of TLS.
 	Leaks []string
+	// With the keys (Options.KeyLog): KeysFrame is the frame whose
+	// decrypted records complete the secret's first occurrence in the
+	// decrypted stream (0: never, or no keys); Decrypted is the first
+	// MaxStreamBytes of the server's decrypted application data.
+	KeysFrame int
+	Decrypted []byte
 }
 
 // SecretVisible reports whether an eavesdropper can read the secret.
@@ -69,6 +75,8 @@ type Exposure struct {
 	Secret  []byte
 	Packets int
 	Streams []*StreamExposure
+	// Keys: a key log was given; Decrypted: some TLS was decrypted.
+	Keys, Decrypted bool
 }
 
 // AnalyzeExposure reads every packet of src, follows its TCP streams and
@@ -111,7 +119,8 @@ type exposureStage struct {
 	streams []*expStream // by tcp.stream
 	// frameHit[i][stream] is the first frame of stream whose own bytes
 	// contain secret i (set by the reading goroutine: Analyzer.Add).
-	frameHit []map[int]int
+	frameHit     []map[int]int
+	decryptedAny bool // some TLS record was decrypted
 }
 
 type expStream struct {
@@ -133,6 +142,11 @@ type expStream struct {
 	tlsBody, appData         []byte
 	clientLeaks, serverLeaks []string
 	sawCH, sawSH, sawCert    bool
+
+	// From the TLS stage's decrypted records (tlsDecrypted).
+	dtail     [2][]byte
+	keysFound []int // per secret: the frame completing it, 0 none
+	decrypted []byte
 }
 
 func newExposureStage(secrets [][]byte) *exposureStage {
@@ -251,6 +265,31 @@ func (e *exposureStage) tlsRecord(stream, dir, frame int, contentType uint8, len
 	}
 }
 
+// tlsDecrypted looks for the secrets in each direction's decrypted
+// application data, as data does in the bytes on the wire, and keeps the
+// start of the server's (stageEvents).
+func (e *exposureStage) tlsDecrypted(stream, dir, frame int, plain []byte) {
+	x := e.stream(stream)
+	e.decryptedAny = true
+	if x.keysFound == nil {
+		x.keysFound = make([]int, len(e.secrets))
+	}
+	d := dir & 1
+	buf := append(x.dtail[d], plain...)
+	for k, s := range e.secrets {
+		if x.keysFound[k] == 0 && len(s) > 0 && bytes.Contains(buf, s) {
+			x.keysFound[k] = frame
+		}
+	}
+	if keep := e.maxLen - 1; len(buf) > keep {
+		buf = buf[len(buf)-keep:]
+	}
+	x.dtail[d] = append(x.dtail[d][:0], buf...)
+	if room := MaxStreamBytes - len(x.decrypted); d == 1 && room > 0 {
+		x.decrypted = append(x.decrypted, plain[:min(len(plain), room)]...)
+	}
+}
+
 // tlsClientHello keeps the server name and protocols the client asks for
 // (stageEvents).
 func (e *exposureStage) tlsClientHello(stream int, ch *tlsClientHello) {
@@ -322,8 +361,9 @@ func (a *Analyzer) Exposures() []*Exposure {
 		return nil
 	}
 	out := make([]*Exposure, len(e.secrets))
+	keys := a.opts.KeyLog != nil && a.opts.KeyLog.Len() > 0
 	for i, s := range e.secrets {
-		out[i] = &Exposure{Secret: s, Packets: a.count}
+		out[i] = &Exposure{Secret: s, Packets: a.count, Keys: keys, Decrypted: e.decryptedAny}
 	}
 	for _, st := range a.tcp.streams {
 		x := e.stream(st.Index)
@@ -353,6 +393,10 @@ func (a *Analyzer) Exposures() []*Exposure {
 			c := *se
 			c.SecretFrame = e.frameHit[i][st.Index]
 			c.SecretStreamFrame = x.found[i]
+			if x.keysFound != nil {
+				c.KeysFrame = x.keysFound[i]
+			}
+			c.Decrypted = x.decrypted
 			out[i].Streams = append(out[i].Streams, &c)
 		}
 	}

@@ -55,7 +55,12 @@ func WriteExposure(w io.Writer, ex *Exposure) {
 	fmt.Fprintf(w, "\n%s", followRule)
 	fmt.Fprintf(w, "Secret exposure: %s\n", printableSecret(ex.Secret))
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintf(tw, "Stream\tClient\tServer\tProtocol\tSecret\tStill leaks\n")
+	// With a key log, a column for what the keys reveal.
+	keysHead := ""
+	if ex.Keys {
+		keysHead = "With the keys\t"
+	}
+	fmt.Fprintf(tw, "Stream\tClient\tServer\tProtocol\tSecret\t%sStill leaks\n", keysHead)
 	for _, s := range ex.Streams {
 		verdict := "hidden"
 		if s.SecretVisible() {
@@ -65,7 +70,20 @@ func WriteExposure(w io.Writer, ex *Exposure) {
 			}
 			verdict = fmt.Sprintf("VISIBLE in frame %d", f)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", s.Index, s.Client, s.Server, s.Protocol, verdict, leaks(s))
+		keys := ""
+		if ex.Keys {
+			switch {
+			case s.KeysFrame != 0:
+				keys = fmt.Sprintf("found in frame %d\t", s.KeysFrame)
+			case s.Protocol == ProtoTLS && s.Decrypted != nil:
+				keys = "decrypted, not found\t"
+			case s.Protocol == ProtoTLS:
+				keys = "not decrypted\t"
+			default:
+				keys = "-\t"
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s%s\n", s.Index, s.Client, s.Server, s.Protocol, verdict, keys, leaks(s))
 	}
 	tw.Flush()
 	fmt.Fprint(w, followRule)

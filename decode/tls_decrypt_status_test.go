@@ -71,3 +71,32 @@ func TestTLSDecryptStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestExposureWithKeys: -z exposure's second half — a secret an
+// eavesdropper cannot read, which the keys reveal in frame 11 (the
+// decrypted 301 response).
+func TestExposureWithKeys(t *testing.T) {
+	dir := oracletest.Testdata("decode", "tls", "zeek")
+	pkts, err := decodetest.ReadFile(filepath.Join(dir, "tls12-decryption.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kl := NewKeyLog()
+	if _, err := kl.ReadFile(filepath.Join(dir, "tls12-decryption.keylog.derived.txt")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		keys      *KeyLog
+		keysFrame int
+	}{{nil, 0}, {NewKeyLog(), 0}, {kl, 11}} {
+		a := httpAnalyze(pkts, Options{KeyLog: tc.keys, Secrets: [][]byte{[]byte("Moved Permanently")}}, -1)
+		ex := a.Exposures()[0]
+		s := ex.Streams[0]
+		if s.SecretVisible() || s.KeysFrame != tc.keysFrame {
+			t.Errorf("keys %v: visible %v, found with the keys in frame %d; want hidden, %d", tc.keys != nil, s.SecretVisible(), s.KeysFrame, tc.keysFrame)
+		}
+		if ex.Keys != (tc.keysFrame != 0) || (tc.keysFrame != 0) != bytes.Contains(s.Decrypted, []byte("301 Moved")) {
+			t.Errorf("keys %v: Exposure.Keys %v, decrypted server data %.20q", tc.keys != nil, ex.Keys, s.Decrypted)
+		}
+	}
+}

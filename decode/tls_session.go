@@ -105,6 +105,9 @@ func (s *tlsStage) decryptRecord(c *tlsConn, dir, frame int, call, rec int32, h 
 		// A renegotiation's ChangeCipherSpec, sent under the old keys.
 		s.changeCipherSpec(c, dir)
 	case tlsApplicationData:
+		if s.events != nil && len(plain) > 0 {
+			s.events.tlsDecrypted(c.stream, dir, frame, plain)
+		}
 		if s.appData != nil && len(plain) > 0 {
 			s.appData(c.stream, dir, frame, s.curTs, sess, plain)
 		}

@@ -25,6 +25,7 @@ var fieldsNotInTshark = map[string]string{
 	"fernet.token":              "wiretap's own dissector of Fernet tokens",
 	"secret":                    "wiretap's own marks of --secret",
 	"secret.found":              "wiretap's own marks of --secret",
+	"tls.decrypt.status":        "wiretap's own note of why a record stayed encrypted",
 	"ip.opt":                    "a text-only line in tshark 4.0's tree, not a field",
 	"ip.options":                "a text-only line in tshark 4.0's tree, not a field",
 	"sll.reserved":              "SLL v2's reserved bytes have no field in tshark 4.0",
