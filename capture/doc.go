@@ -11,7 +11,10 @@
 //     Decryption Secrets Blocks are kept in file order (SecretsReader).
 //
 // Sinks implement PacketWriter: PcapngWriter and PcapWriter (nanosecond
-// pcap), RotatingWriter for ring buffers. File sinks cut a file back to its
+// pcap), RotatingWriter for ring buffers. PcapngWriter and RotatingWriter
+// are SecretsWriters too: WriteSecrets puts a Decryption Secrets Block
+// before the packets written after it, and a ring starts every file with
+// the secrets written so far. File sinks cut a file back to its
 // last whole packet when a write fails, so a full disk leaves a valid file.
 // Record copies packets from a Live to a PacketWriter.
 //

@@ -15,13 +15,13 @@ import (
 type fileSink struct {
 	f         *os.File
 	buf       *bufio.Writer
-	onDisk    int64   // bytes the file has accepted
-	handed    int64   // bytes handed to the sink, buffered or not
-	headerEnd int64   // end of the file header; marked by markHeader
-	ends      []int64 // ends of whole packets not yet known to be on disk
-	kept      int     // whole packets known to be on disk
-	lastKept  int64   // where the last of them ends
-	broken    bool    // a write failed; the buffer is no longer trusted
+	onDisk    int64      // bytes the file has accepted
+	handed    int64      // bytes handed to the sink, buffered or not
+	headerEnd int64      // end of the file header; marked by markHeader
+	ends      []blockEnd // ends of whole blocks not yet known to be on disk
+	kept      int        // whole packets known to be on disk
+	lastKept  int64      // where the last whole block on disk ends
+	broken    bool       // a write failed; the buffer is no longer trusted
 }
 
 func createFileSink(path string) (*fileSink, error) {
@@ -63,21 +63,36 @@ func (s *fileSink) Write(p []byte) (int, error) {
 // markHeader records that the file header ends here.
 func (s *fileSink) markHeader() { s.headerEnd = s.handed }
 
+// blockEnd is where a whole block ends, and whether it is a packet.
+type blockEnd struct {
+	at     int64
+	packet bool
+}
+
 // markPacket records that a whole packet ends here.
 func (s *fileSink) markPacket() {
-	s.ends = append(s.ends, s.handed)
+	s.ends = append(s.ends, blockEnd{s.handed, true})
+	s.settle()
+}
+
+// markBlock records that a whole block other than a packet (decryption
+// secrets) ends here: a cut may keep it, but it is not counted as a packet.
+func (s *fileSink) markBlock() {
+	s.ends = append(s.ends, blockEnd{s.handed, false})
 	s.settle()
 }
 
 // settle counts the packets the file now holds whole.
 func (s *fileSink) settle() {
 	i := 0
-	for i < len(s.ends) && s.ends[i] <= s.onDisk {
-		s.lastKept = s.ends[i]
+	for i < len(s.ends) && s.ends[i].at <= s.onDisk {
+		s.lastKept = s.ends[i].at
+		if s.ends[i].packet {
+			s.kept++
+		}
 		i++
 	}
 	if i > 0 {
-		s.kept += i
 		s.ends = append(s.ends[:0], s.ends[i:]...)
 	}
 }

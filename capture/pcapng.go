@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -23,11 +24,13 @@ type PcapngOptions struct {
 }
 
 // PcapngWriter writes a pcapng stream: a section header block, one interface
-// description block and an enhanced packet block per packet; Close adds an
+// description block and an enhanced packet block per packet, with
+// Decryption Secrets Blocks wherever WriteSecrets puts them; Close adds an
 // interface statistics block. It is safe for concurrent use.
 type PcapngWriter struct {
 	mu      sync.Mutex
 	ng      *pcapgo.NgWriter
+	out     io.Writer // under ng, for the blocks pcapgo does not write
 	snapLen int
 	start   time.Time
 	stats   *Stats
@@ -66,7 +69,7 @@ func NewPcapngWriter(w io.Writer, opts PcapngOptions) (*PcapngWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("capture: writing pcapng header: %w", err)
 	}
-	return &PcapngWriter{ng: ng, snapLen: opts.SnapLen, start: time.Now()}, nil
+	return &PcapngWriter{ng: ng, out: w, snapLen: opts.SnapLen, start: time.Now()}, nil
 }
 
 // CreatePcapng creates (or truncates) the file at path with mode 0644 and
@@ -134,6 +137,64 @@ func (w *PcapngWriter) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
 		return w.err
 	}
 	return nil
+}
+
+// SecretsWriter is implemented by PacketWriters that can store decryption
+// secrets in the file (pcapng's Decryption Secrets Blocks).
+type SecretsWriter interface {
+	// WriteSecrets writes secrets of type typ (SecretsTLSKeyLog, ...);
+	// readers apply them to the packets written after them.
+	WriteSecrets(typ uint32, data []byte) error
+}
+
+var _ SecretsWriter = (*PcapngWriter)(nil)
+
+// WriteSecrets writes a Decryption Secrets Block (block type 0x0000000A):
+// the secrets type, the length, data padded to 4 bytes, no options. Write
+// it before the packets that need the secrets: Wireshark reads secrets as
+// it meets them. For SecretsTLSKeyLog, data is NSS key log text.
+func (w *PcapngWriter) WriteSecrets(typ uint32, data []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return errors.New("capture: write to closed pcapng writer")
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if len(data) > maxRecordLen-32 {
+		// Readers (ours, Wireshark's) refuse blocks this big.
+		return fmt.Errorf("capture: %d bytes of secrets is too many for one block", len(data))
+	}
+	// pcapgo buffers its blocks: put them out first, so that this one
+	// lands after them.
+	err := w.ng.Flush()
+	if err == nil {
+		_, err = w.out.Write(appendDSB(nil, typ, data))
+	}
+	if err == nil && w.sink != nil {
+		w.sink.markBlock()
+	}
+	if err != nil {
+		w.err = w.writeError(err)
+		return w.err
+	}
+	return nil
+}
+
+// appendDSB appends a Decryption Secrets Block, little-endian as pcapgo
+// writes the rest of the section.
+func appendDSB(b []byte, typ uint32, data []byte) []byte {
+	le := binary.LittleEndian
+	padded := (len(data) + 3) &^ 3
+	blen := uint32(16 + padded + 4)
+	b = le.AppendUint32(b, ngDSB)
+	b = le.AppendUint32(b, blen)
+	b = le.AppendUint32(b, typ)
+	b = le.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
+	b = append(b, make([]byte, padded-len(data))...)
+	return le.AppendUint32(b, blen)
 }
 
 func (w *PcapngWriter) writeError(err error) error {

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -40,7 +41,17 @@ type RotatingWriter struct {
 	seq    int
 	names  []string // files written, oldest first (only those still kept)
 	stats  *Stats
+	// secrets written so far, replayed at the start of every new file:
+	// a file of a ring must decrypt on its own.
+	secrets []secretBlock
 }
+
+type secretBlock struct {
+	typ  uint32
+	data []byte
+}
+
+var _ SecretsWriter = (*RotatingWriter)(nil)
 
 // NewRotatingWriter opens the first file.
 func NewRotatingWriter(opts RotateOptions) (*RotatingWriter, error) {
@@ -87,6 +98,11 @@ func (w *RotatingWriter) next() error {
 	}
 	w.cur, w.size, w.opened = cur, 0, now
 	w.names = append(w.names, name)
+	for _, sb := range w.secrets {
+		if err := w.writeSecrets(sb); err != nil {
+			return err
+		}
+	}
 	if w.opts.Files > 0 && len(w.names) > w.opts.Files {
 		old := w.names[0]
 		w.names = w.names[1:]
@@ -117,6 +133,34 @@ func (w *RotatingWriter) WritePacket(ci gopacket.CaptureInfo, data []byte) error
 	}
 	w.size += cost
 	return w.cur.WritePacket(ci, data)
+}
+
+// WriteSecrets writes decryption secrets to the current file, and to the
+// start of every later one. It fails when the file format has no place
+// for secrets (pcap).
+func (w *RotatingWriter) WriteSecrets(typ uint32, data []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cur == nil {
+		return errors.New("capture: write to a closed rotating writer")
+	}
+	sb := secretBlock{typ, bytes.Clone(data)}
+	if err := w.writeSecrets(sb); err != nil {
+		return err
+	}
+	w.secrets = append(w.secrets, sb)
+	return nil
+}
+
+func (w *RotatingWriter) writeSecrets(sb secretBlock) error {
+	sw, ok := w.cur.(SecretsWriter)
+	if !ok {
+		return errors.New("capture: this file format cannot hold decryption secrets (pcapng can)")
+	}
+	// Secrets count towards the size limit, but never start a new file:
+	// the new one would begin with them anyway.
+	w.size += int64(len(sb.data)+3)&^3 + 20
+	return sw.WriteSecrets(sb.typ, sb.data)
 }
 
 // SetStats passes capture counts to the current file's writer, if it keeps them.
