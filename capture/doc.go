@@ -14,7 +14,9 @@
 // pcap), RotatingWriter for ring buffers. PcapngWriter and RotatingWriter
 // are SecretsWriters too: WriteSecrets puts a Decryption Secrets Block
 // before the packets written after it, and a ring starts every file with
-// the secrets written so far. File sinks cut a file back to its
+// the secrets written so far. KeyLogWriter watches an NSS key log while
+// capturing and writes its new lines as secrets before the packets that
+// need them (it holds packets briefly for that). File sinks cut a file back to its
 // last whole packet when a write fails, so a full disk leaves a valid file.
 // Record copies packets from a Live to a PacketWriter.
 //
