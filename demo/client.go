@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -22,11 +23,15 @@ import (
 // ClientConfig describes one secret-squirrel client.
 type ClientConfig struct {
 	Mode       Mode
-	URL        string        // "" means DefaultURL(Mode)
-	FernetKey  *fernet.Key   // fernet mode: the key to open the tokens with
-	CACertFile string        // https: PEM file of the CA to trust; "" means the system roots
-	KeyLog     io.Writer     // https: NSS key log (SSLKEYLOGFILE format) for Wireshark and wiretap
-	Timeout    time.Duration // per request; 0 means no limit beyond the context
+	URL        string      // "" means DefaultURL(Mode)
+	FernetKey  *fernet.Key // fernet mode: the key to open the tokens with
+	CACertFile string      // https: PEM file of the CA to trust; "" means the system roots
+	KeyLog     io.Writer   // https: NSS key log (SSLKEYLOGFILE format) for Wireshark and wiretap
+	// HTTP2 offers h2 besides http/1.1 by ALPN (https only), as curl
+	// --http2 does; without it the client speaks HTTP/1.1, like the
+	// tutorial's requests.
+	HTTP2   bool
+	Timeout time.Duration // per request; 0 means no limit beyond the context
 
 	// Connections caps the connections open to the server at once, and
 	// that many are kept alive between requests: give the number of
@@ -41,9 +46,10 @@ type ClientConfig struct {
 
 // Client is the tutorial's client: it GETs the secret and prints it.
 type Client struct {
-	cfg  ClientConfig
-	url  *url.URL
-	http *http.Client
+	cfg   ClientConfig
+	url   *url.URL
+	http  *http.Client
+	proto atomic.Value // string: the protocol of the last answer
 }
 
 // maxBody caps what FetchSecret reads; the secret is a few dozen bytes.
@@ -80,6 +86,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, &squirrelError{
 			Msg:      fmt.Sprintf("demo: https mode needs an https:// URL, not %s", cfg.URL),
 			NextStep: "use " + DefaultURL(ModeHTTPS) + " or --mode plain",
+		}
+	}
+	if cfg.HTTP2 && u.Scheme != "https" {
+		return nil, &squirrelError{
+			Msg:      fmt.Sprintf("demo: HTTP/2 is offered over TLS only, not to %s", cfg.URL),
+			NextStep: "use --http2 with --mode https and an https:// URL",
 		}
 	}
 	if cfg.Mode == ModeFernet && cfg.FernetKey == nil {
@@ -125,6 +137,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		MaxIdleConnsPerHost: conns,
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true, // keep the bytes on the wire what the server wrote
+		// A Transport with its own TLSClientConfig speaks HTTP/1.1
+		// only, unless asked to try HTTP/2.
+		ForceAttemptHTTP2: cfg.HTTP2,
 	}
 	if cfg.Connections > 0 {
 		// Exactly P connections for P workers: without a cap, workers
@@ -136,6 +151,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 
 // URL is the address the client asks.
 func (c *Client) URL() string { return c.url.String() }
+
+// Proto is the protocol of the last answer ("HTTP/1.1", "HTTP/2.0"), ""
+// before the first.
+func (c *Client) Proto() string {
+	p, _ := c.proto.Load().(string)
+	return p
+}
 
 // CloseIdleConnections closes the keep-alive connections not in use.
 func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
@@ -151,6 +173,7 @@ func (c *Client) FetchSecret(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", c.explain(err)
 	}
+	c.proto.Store(resp.Proto)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	resp.Body.Close()
 	if err != nil {

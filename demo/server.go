@@ -90,11 +90,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		if c.MinVersion < tls.VersionTLS12 {
 			c.MinVersion = tls.VersionTLS12
 		}
-		if len(c.NextProtos) == 0 {
-			// HTTP/1.1 only, like uWSGI in the tutorial: what crosses the
-			// wire stays readable once decrypted.
-			c.NextProtos = []string{"http/1.1"}
-		}
+		// NextProtos is left to net/http (ServeTLS): it offers h2 and
+		// http/1.1 by ALPN, as Go servers do by default; a client that
+		// offers only http/1.1 (the tutorial's requests) gets that.
 		s.tls = c
 	}
 	s.srv = &http.Server{
@@ -102,6 +100,13 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          log.New(s.logWriter(), "", 0),
+		TLSConfig:         s.tls,
+	}
+	if s.tls != nil {
+		var p http.Protocols
+		p.SetHTTP1(true)
+		p.SetHTTP2(true)
+		s.srv.Protocols = &p
 	}
 	return s, nil
 }
@@ -117,10 +122,7 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return listenError(s.cfg.Addr, err)
 	}
-	if s.tls != nil {
-		ln = tls.NewListener(ln, s.tls)
-	}
-	s.ln = ln
+	s.ln = ln // Serve puts TLS on it
 	return nil
 }
 
@@ -203,7 +205,15 @@ func (s *Server) Serve(ctx context.Context) error {
 	ln := s.ln
 	s.mu.Unlock()
 	errc := make(chan error, 1)
-	go func() { errc <- s.srv.Serve(ln) }()
+	go func() {
+		if s.tls != nil {
+			// ServeTLS, not Serve on a TLS listener: it sets up
+			// HTTP/2 and its ALPN names.
+			errc <- s.srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- s.srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {
