@@ -64,8 +64,10 @@ func WriteReport(w io.Writer, r *ScenarioResult) error {
 	} else {
 		fmt.Fprintf(w, "verdict: UNEXPECTED: the capture does not show what the demo expects (see the table above).\n")
 	}
-	_, err := fmt.Fprintf(w, "open it in Wireshark: wireshark -o tls.keylog_file:%s -d tcp.port==%d,http -d tcp.port==%d,http %s\n",
-		r.KeyLog, portOf(r, ModePlain), portOf(r, ModeFernet), r.Capture)
+	// The capture carries the TLS keys (a Decryption Secrets Block), so
+	// Wireshark needs no key log option.
+	_, err := fmt.Fprintf(w, "open it in Wireshark, the TLS keys inside: wireshark -d tcp.port==%d,http -d tcp.port==%d,http %s\n",
+		portOf(r, ModePlain), portOf(r, ModeFernet), r.Capture)
 	return err
 }
 

@@ -28,6 +28,7 @@ type ScenarioConfig struct {
 	Secret    string
 	Interface string // default "lo"
 	Progress  io.Writer
+	HTTP2     bool // the HTTPS client offers h2 (ClientConfig.HTTP2)
 }
 
 // ModeResult is one mode's part of the demo.
@@ -36,6 +37,7 @@ type ModeResult struct {
 	Port     uint16
 	URL      string
 	Received string // what the client printed as the secret
+	Proto    string // the protocol it got the answer over: "HTTP/1.1", "HTTP/2.0"
 	// Streams are the TCP conversations with this mode's server.
 	Streams []*decode.StreamExposure
 }
@@ -152,7 +154,7 @@ func RunScenario(ctx context.Context, cfg ScenarioConfig) (*ScenarioResult, erro
 		return nil, err
 	}
 
-	w, err := capture.CreatePcapng(res.Capture, capture.PcapngOptions{
+	pw, err := capture.CreatePcapng(res.Capture, capture.PcapngOptions{
 		LinkType:    live.LinkType(),
 		SnapLen:     live.SnapLen(),
 		Interface:   live.Interface(),
@@ -160,6 +162,21 @@ func RunScenario(ctx context.Context, cfg ScenarioConfig) (*ScenarioResult, erro
 		Filter:      fmt.Sprintf("tcp port %d or tcp port %d or tcp port %d", cfg.Ports.Plain, cfg.Ports.Fernet, cfg.Ports.HTTPS),
 	})
 	if err != nil {
+		return nil, err
+	}
+	// The HTTPS client's key log goes into the capture too, as Decryption
+	// Secrets Blocks before the packets they decrypt, so Wireshark and
+	// tshark open demo.pcapng decrypted with no options. It is created
+	// now, 0600, so that the watcher finds it from the start.
+	keylog, err := OpenKeyLog(res.KeyLog)
+	if err != nil {
+		pw.Close()
+		return nil, err
+	}
+	defer keylog.Close()
+	w, err := capture.NewKeyLogWriter(pw, capture.KeyLogOptions{Path: res.KeyLog})
+	if err != nil {
+		pw.Close()
 		return nil, err
 	}
 	capCtx, stopCapture := context.WithCancel(context.Background())
@@ -210,31 +227,28 @@ func RunScenario(ctx context.Context, cfg ScenarioConfig) (*ScenarioResult, erro
 
 	// Clients, one request each, as the tutorial runs them.
 	if firstErr == nil {
-		keylog, err := os.OpenFile(res.KeyLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-		if err != nil {
-			firstErr = fmt.Errorf("demo: %w", err)
-		} else {
-			for _, mr := range res.Modes {
-				cc := ClientConfig{Mode: mr.Mode, URL: mr.URL, Timeout: 5 * time.Second}
-				switch mr.Mode {
-				case ModeFernet:
-					cc.FernetKey = fkey
-				case ModeHTTPS:
-					cc.CACertFile = files.CACert
-					cc.KeyLog = keylog
-				}
-				c, err := NewClient(cc)
-				if err == nil {
-					mr.Received, err = c.FetchSecret(ctx)
-				}
-				if err != nil {
-					firstErr = err
-					break
-				}
-				step("%-6s client: The secret message is: %s", mr.Mode, mr.Received)
+		for _, mr := range res.Modes {
+			cc := ClientConfig{Mode: mr.Mode, URL: mr.URL, Timeout: 5 * time.Second}
+			switch mr.Mode {
+			case ModeFernet:
+				cc.FernetKey = fkey
+			case ModeHTTPS:
+				cc.CACertFile = files.CACert
+				cc.KeyLog = keylog
+				cc.HTTP2 = cfg.HTTP2
 			}
-			keylog.Close()
+			c, err := NewClient(cc)
+			if err == nil {
+				mr.Received, err = c.FetchSecret(ctx)
+				mr.Proto = c.Proto()
+			}
+			if err != nil {
+				firstErr = err
+				break
+			}
+			step("%-6s client: The secret message is: %s (%s)", mr.Mode, mr.Received, mr.Proto)
 		}
+		keylog.Close()
 	}
 
 	// Stop the servers first, so their connections close while the capture

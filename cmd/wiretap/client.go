@@ -21,7 +21,7 @@ func init() {
 	register("client", "fetch the secret from the server, like the tutorial's client", runClient)
 }
 
-const clientUsage = "[--mode plain|fernet|https] [URL] [--cacert FILE] [--keylog FILE] [--repeat N] [--parallel P] [--new-conn] [--timeout 5s] [--wait 0s]"
+const clientUsage = "[--mode plain|fernet|https] [URL] [--cacert FILE] [--keylog FILE] [--repeat N] [--parallel P] [--new-conn] [--timeout 5s] [--wait 0s] [--http2]"
 
 func runClient(args []string, io stdio) error {
 	fs := newFlags("client", clientUsage, io)
@@ -33,6 +33,7 @@ func runClient(args []string, io stdio) error {
 	newConn := fs.Bool("new-conn", false, "open a new connection for every request (no keep-alive)")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up on a request after this long")
 	wait := fs.Duration("wait", 0, "wait up to this long for the server to start listening (for scripts)")
+	http2 := fs.Bool("http2", false, "https: offer HTTP/2 (h2) by ALPN, as curl --http2 does; default HTTP/1.1, like the tutorial")
 	pos, err := parseClientArgs(fs, args)
 	if err != nil {
 		return err
@@ -72,6 +73,7 @@ func runClient(args []string, io stdio) error {
 		CACertFile:        *caFile,
 		Timeout:           *timeout,
 		NewConnPerRequest: *newConn,
+		HTTP2:             *http2,
 	}
 	if mode == demo.ModeFernet {
 		text := strings.TrimSpace(os.Getenv("SECRET_KEY"))

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,6 +153,15 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if f := strings.Fields(lines[0]); len(f) == 2 && f[1] != m[1] {
 		t.Errorf("tshark's first frame with the secret is %s, the report says %s", f[1], m[1])
+	}
+	// The capture carries the TLS keys: tshark reads the HTTPS body with
+	// no key options.
+	out, err = exec.Command("tshark", "-r", pcap, "-Y", `http.file_data contains "fluffy tail"`, "-T", "fields", "-e", "tcp.srcport").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	if !slices.Contains(strings.Fields(string(out)), strconv.Itoa(p[2])) {
+		t.Errorf("tshark does not decrypt the HTTPS stream from demo.pcapng alone: the secret is in the bodies from ports %q", strings.Fields(string(out)))
 	}
 	out, err = exec.Command("tshark", "-r", pcap, "-Y", "tcp.analysis.retransmission || tcp.analysis.duplicate_ack").Output()
 	if err != nil {
