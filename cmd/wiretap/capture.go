@@ -29,10 +29,11 @@ func init() {
 	register("capture", "capture live packets (tcpdump-style filters, pcapng/pcap files, rotation)", runCapture)
 }
 
-const captureUsage = "[-i IFACE] [-f FILTER | FILTER...] [-w FILE|-] [-c COUNT] [-a duration:SEC] [-s SNAPLEN] [-F pcapng|pcap] [-C MB] [-G SEC] [-W FILES] [-q] [-D] [--view]"
+const captureUsage = "[-i IFACE] [-f FILTER | FILTER...] [-w FILE|-] [-c COUNT] [-a duration:SEC] [-s SNAPLEN] [-F pcapng|pcap] [-C MB] [-G SEC] [-W FILES] [--keylog FILE] [-q] [-D] [--view]"
 
 type captureFlags struct {
 	iface, filter, write, format, autostop string
+	keylog                                 string
 	count, snap, fileMB, rotateSec, files  int
 	quiet, list, view                      bool
 }
@@ -50,6 +51,7 @@ func runCapture(args []string, io stdio) error {
 	fs.IntVar(&f.fileMB, "C", 0, "start a new file after MB megabytes (1,000,000 bytes)")
 	fs.IntVar(&f.rotateSec, "G", 0, "start a new file every SEC seconds")
 	fs.IntVar(&f.files, "W", 0, "keep a ring of FILES files (with -C or -G)")
+	fs.StringVar(&f.keylog, "keylog", "", "watch this TLS key log (SSLKEYLOGFILE) and store its lines in the -w pcapng file(s) as decryption secrets, before the packets they decrypt (which wait up to 1 s for them); an error without -w or with -F pcap")
 	fs.BoolVar(&f.quiet, "q", false, "print no packet lines or counter, only the totals")
 	fs.BoolVar(&f.list, "D", false, "list the interfaces and exit")
 	fs.BoolVar(&f.view, "view", false, "show the packets in the viewer (wiretap view) as they are captured")
@@ -83,6 +85,19 @@ func runCapture(args []string, io stdio) error {
 	if f.files > 0 && !rotating {
 		return &usageError{msg: "-W needs -C or -G to say when to start the next file"}
 	}
+	if f.keylog != "" {
+		switch {
+		case f.view:
+			return &usageError{msg: "--keylog is not supported with --view", hint: "capture to a file: wiretap capture --keylog FILE -w out.pcapng"}
+		case f.write == "":
+			return &usageError{msg: "--keylog stores the TLS secrets in the capture file: it needs -w FILE", hint: "wiretap capture --keylog " + f.keylog + " -w out.pcapng"}
+		case f.format != "pcapng":
+			return &usageError{msg: "--keylog needs a pcapng file: pcap has no place for decryption secrets", hint: "drop -F " + f.format + " (pcapng is the default)"}
+		}
+		if st, err := os.Stat(f.keylog); err == nil && st.IsDir() {
+			return &usageError{msg: fmt.Sprintf("--keylog %s is a directory, not a key log file", f.keylog)}
+		}
+	}
 	if f.snap == 0 {
 		f.snap = capture.DefaultSnapLen
 	}
@@ -102,6 +117,17 @@ func runCapture(args []string, io stdio) error {
 	sink, err := openSink(f, live, io)
 	if err != nil {
 		return err
+	}
+	var keys *capture.KeyLogWriter
+	if f.keylog != "" {
+		// Files are looked at every 100 ms and right before packets
+		// are written; the file need not exist yet.
+		keys, err = capture.NewKeyLogWriter(sink, capture.KeyLogOptions{Path: f.keylog})
+		if err != nil {
+			sink.Close()
+			return err
+		}
+		sink = keys
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -180,6 +206,9 @@ func runCapture(args []string, io stdio) error {
 	closeErr := sink.Close()
 	fmt.Fprintf(io.err, "%d packets captured\n%d packets received by filter\n%d packets dropped by kernel\n",
 		stats.Captured, stats.Received, stats.Dropped)
+	if keys != nil {
+		fmt.Fprintf(io.err, "%d key log lines stored as decryption secrets\n", keys.Lines())
+	}
 	if recErr != nil {
 		return recErr // a failed write also fails Close: say it once
 	}
