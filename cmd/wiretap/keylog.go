@@ -79,9 +79,8 @@ type secretsFeeder struct {
 	warn io.Writer
 }
 
-func (f *secretsFeeder) feed(src capture.Source) {
-	sr, ok := src.(capture.SecretsReader)
-	if !ok || f.kl == nil {
+func (f *secretsFeeder) feed(sr capture.SecretsReader) {
+	if sr == nil || f.kl == nil {
 		return
 	}
 	secs := sr.Secrets()

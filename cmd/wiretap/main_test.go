@@ -60,8 +60,12 @@ func TestScripts(t *testing.T) {
 //	                secret "fluffy tail")
 //	tls12.pcap      links to tls/zeek/tls12-decryption.pcap and its key log
 //	tls12.keys        tls12.keys: one TLS 1.2 session, GET / → 301 (zeek, BSD)
-//	tls13.pcap      links to tls/illustrated-tls13/capture.pcap and its key
-//	tls13.keys        log: one TLS 1.3 session, "ping"/"pong" (MIT)
+//	tls13.pcap      a link to tls/illustrated-tls13/capture.pcap, one TLS 1.3
+//	                session on port 8400, and tls13-keylog.txt its key log
+//	                (syncsynchalt/illustrated-tls13, MIT)
+//	tls13-dsb.pcapng  a link to capture/testdata/dsb/illustrated-tls13-dsb.pcapng:
+//	                the same with its key log in a Decryption Secrets
+//	                Block, made by editcap 4.0.17 (see that folder's SOURCES)
 func scriptCaptures(work string) (string, error) {
 	dir := filepath.Join(work, "captures")
 	if err := os.Mkdir(dir, 0o755); err != nil {
@@ -83,11 +87,14 @@ func scriptCaptures(work string) (string, error) {
 		return "", err
 	}
 	links := map[string]string{"handshake.pcap": handshake, "demo.pcapng": demo}
-	for name, rel := range map[string][]string{
-		"tls12.pcap": {"zeek", "tls12-decryption.pcap"}, "tls12.keys": {"zeek", "tls12-decryption.keylog.derived.txt"},
-		"tls13.pcap": {"illustrated-tls13", "capture.pcap"}, "tls13.keys": {"illustrated-tls13", "keylog.txt"},
+	for name, elem := range map[string][]string{
+		"tls12.pcap":       {"decode", "tls", "zeek", "tls12-decryption.pcap"},
+		"tls12.keys":       {"decode", "tls", "zeek", "tls12-decryption.keylog.derived.txt"},
+		"tls13.pcap":       {"decode", "tls", "illustrated-tls13", "capture.pcap"},
+		"tls13-keylog.txt": {"decode", "tls", "illustrated-tls13", "keylog.txt"},
+		"tls13-dsb.pcapng": {"capture", "dsb", "illustrated-tls13-dsb.pcapng"},
 	} {
-		if links[name], err = filepath.Abs(oracletest.Testdata("decode", "tls", rel[0], rel[1])); err != nil {
+		if links[name], err = filepath.Abs(oracletest.Testdata(elem[0], elem[1:]...)); err != nil {
 			return "", err
 		}
 	}

@@ -26,7 +26,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--view]"
+const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -42,6 +42,8 @@ type readFlags struct {
 	fields, fieldOpts, stats, decodeAs                    multiFlag
 	secrets, secretsHex                                   multiFlag
 	keys                                                  keyLogFlags
+	injectSecrets, extractSecrets                         string
+	injected                                              []byte // the key log --inject-secrets names
 }
 
 func runRead(args []string, sio stdio) error {
@@ -66,6 +68,8 @@ func runRead(args []string, sio stdio) error {
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
 	fs.Var(&f.keys.files, "keylog", "decrypt TLS with the secrets of this NSS key log (SSLKEYLOGFILE's format; also read: $SSLKEYLOGFILE and the file's own decryption secrets) (repeatable)")
 	fs.Var(&f.keys.prefs, "o", "a tshark preference: tls.keylog_file:FILE (= --keylog FILE) (repeatable)")
+	fs.StringVar(&f.injectSecrets, "inject-secrets", "", "with -w (pcapng): put this TLS key log in the file first, as a decryption secrets block (editcap --inject-secrets tls,KEYLOG)")
+	fs.StringVar(&f.extractSecrets, "extract-secrets", "", "write the TLS key logs of the file's decryption secrets blocks to FILE (- for stdout) and exit")
 	fs.BoolVar(&f.view, "view", false, "open the file in the viewer (wiretap view) instead of printing")
 	// tshark's and tcpdump's habits, taken as they are meant: wiretap
 	// never resolves names, and its columns are always two-pass.
@@ -120,7 +124,7 @@ func (f *readFlags) check(words []string) error {
 	if len(f.fields) > 0 && f.outFormat != "fields" && f.outFormat != "json" && f.outFormat != "ek" {
 		return &usageError{msg: "-e needs -T fields, json or ek"}
 	}
-	return nil
+	return f.checkSecretsFlags()
 }
 
 // readJob is one run of `wiretap read`: the fast pass over the whole file,
@@ -147,6 +151,9 @@ type readJob struct {
 	ifaces []capture.InterfaceInfo
 	pcapng bool // the file is pcapng: its frames name their interfaces
 	feeder secretsFeeder
+	// secretsOf lists the Decryption Secrets Blocks the last packetLoop
+	// has read so far (nil for a pcap file).
+	secretsOf capture.SecretsReader
 }
 
 func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
@@ -368,6 +375,7 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 	if fs, ok := src.(interface{ Info() capture.SourceInfo }); ok {
 		rd.pcapng = fs.Info().Format == "pcapng"
 	}
+	rd.secretsOf, _ = src.(capture.SecretsReader) // before a filter wraps it
 	if rd.f.capFilter != "" {
 		src = capture.NewFilteredSource(src, rd.f.capFilter, capture.DefaultSnapLen)
 	}
@@ -375,7 +383,7 @@ func (rd *readJob) packetLoop(fn func(n int, ci gopacket.CaptureInfo, lt layers.
 	n := 0
 	for rd.f.count == 0 || n < rd.f.count {
 		data, ci, err := src.ReadPacket()
-		rd.feeder.feed(src)
+		rd.feeder.feed(rd.secretsOf)
 		if err == io.EOF {
 			return n, nil
 		}
@@ -411,6 +419,9 @@ func (rd *readJob) run() error {
 			limit = 138 << 20
 		}
 		debug.SetMemoryLimit(limit)
+	}
+	if rd.f.extractSecrets != "" {
+		return rd.extractSecrets()
 	}
 	// Re-writing without a display filter needs no dissection: copy.
 	if rd.f.write != "" && rd.filter == nil {
@@ -826,6 +837,7 @@ func (rd *readJob) writeFollow(an *decode.Analyzer, z string) error {
 func (rd *readJob) copyPackets(an *decode.Analyzer) error {
 	var sink capture.PacketWriter
 	var sinkLT layers.LinkType
+	secrets := &secretsCopier{rd: rd}
 	_, err := rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
 		if an != nil && rd.filter != nil && !rd.filter.Match(an.Dissect(n, ci, lt, data)) {
 			return nil
@@ -841,8 +853,14 @@ func (rd *readJob) copyPackets(an *decode.Analyzer) error {
 			return fmt.Errorf("capture: %s mixes link types (%s and %s); writing such files is not supported yet", rd.f.file, sinkLT, lt)
 		}
 		ci.InterfaceIndex = 0
+		if err := secrets.beforePacket(sink); err != nil {
+			return err
+		}
 		return sink.WritePacket(ci, data)
 	})
+	if serr := secrets.finish(sink); err == nil {
+		err = serr
+	}
 	if sink != nil {
 		if cerr := sink.Close(); err == nil {
 			err = cerr
