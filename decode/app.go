@@ -96,6 +96,7 @@ func newAppAnalysis(opts Options) *appAnalysis {
 	}
 	if len(opts.Secrets) > 0 {
 		a.exp = newExposureStage(opts.Secrets)
+		a.exp.fernetKeys = opts.FernetKeys
 		a.http.events, a.tls.events = a.exp, a.exp
 	}
 	return a

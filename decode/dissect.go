@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fernet/fernet-go"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -46,6 +47,10 @@ type Options struct {
 	// added while the fast pass runs (a key log still growing); a session
 	// needs its secrets by the time its ServerHello is read.
 	KeyLog *KeyLog
+	// FernetKeys verify and decrypt the Fernet tokens in HTTP bodies
+	// (fernet.verified, fernet.plaintext); the exposure stage looks for
+	// the secrets in what they decrypt.
+	FernetKeys []*fernet.Key
 }
 
 // Analyzer is the fast pass. Feed it every packet with Add, in capture
@@ -365,5 +370,5 @@ func (a *Analyzer) dissectApp(p *Packet, n int, tcpNode *Field) {
 			a.app.http.dissectMessages(p, n, recs, nil, 0, 0, true)
 		}
 	}
-	dissectFernet(p)
+	dissectFernet(p, a.opts.FernetKeys)
 }

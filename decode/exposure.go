@@ -2,12 +2,14 @@ package decode
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/fernet/fernet-go"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -84,10 +86,18 @@ type Exposure struct {
 // the fast pass with Options.Secrets; Analyzer.Exposures gives the same
 // from a fast pass run for other reasons too.
 func AnalyzeExposure(src PacketSource, secret []byte) (*Exposure, error) {
+	return AnalyzeExposureWith(src, secret, Options{})
+}
+
+// AnalyzeExposureWith is AnalyzeExposure with options: a key log and
+// Fernet keys (opts.KeyLog, opts.FernetKeys) add what the keys reveal
+// (StreamExposure.KeysFrame, Decrypted).
+func AnalyzeExposureWith(src PacketSource, secret []byte, opts Options) (*Exposure, error) {
 	if len(secret) == 0 {
 		return nil, errors.New("decode: the secret to look for is empty")
 	}
-	a := NewAnalyzer(Options{Secrets: [][]byte{secret}})
+	opts.Secrets = [][]byte{secret}
+	a := NewAnalyzer(opts)
 	n := 0
 	for {
 		data, ci, err := src.ReadPacket()
@@ -120,7 +130,8 @@ type exposureStage struct {
 	// frameHit[i][stream] is the first frame of stream whose own bytes
 	// contain secret i (set by the reading goroutine: Analyzer.Add).
 	frameHit     []map[int]int
-	decryptedAny bool // some TLS record was decrypted
+	decryptedAny bool // some TLS record or Fernet token was decrypted
+	fernetKeys   []*fernet.Key
 }
 
 type expStream struct {
@@ -238,6 +249,12 @@ func (e *exposureStage) fernetToken(stream, dir, frame int, tok *FernetToken) {
 	if x.fernet == nil && x.sawRes && dir == 1 {
 		x.fernet = tok
 	}
+	if len(e.fernetKeys) > 0 {
+		// What the key reveals: the plaintext, searched as decrypted TLS is.
+		if msg := fernet.VerifyAndDecrypt([]byte(base64.URLEncoding.EncodeToString(tok.Raw)), 0, e.fernetKeys); msg != nil {
+			e.tlsDecrypted(stream, dir, frame, msg)
+		}
+	}
 }
 
 // tlsContentTypes names record types as the report counts them.
@@ -266,8 +283,8 @@ func (e *exposureStage) tlsRecord(stream, dir, frame int, contentType uint8, len
 }
 
 // tlsDecrypted looks for the secrets in each direction's decrypted
-// application data, as data does in the bytes on the wire, and keeps the
-// start of the server's (stageEvents).
+// application data (or Fernet plaintext), as data does in the bytes on the
+// wire, and keeps the start of the server's (stageEvents).
 func (e *exposureStage) tlsDecrypted(stream, dir, frame int, plain []byte) {
 	x := e.stream(stream)
 	e.decryptedAny = true
@@ -361,7 +378,7 @@ func (a *Analyzer) Exposures() []*Exposure {
 		return nil
 	}
 	out := make([]*Exposure, len(e.secrets))
-	keys := a.opts.KeyLog != nil && a.opts.KeyLog.Len() > 0
+	keys := a.opts.KeyLog != nil && a.opts.KeyLog.Len() > 0 || len(a.opts.FernetKeys) > 0
 	for i, s := range e.secrets {
 		out[i] = &Exposure{Secret: s, Packets: a.count, Keys: keys, Decrypted: e.decryptedAny}
 	}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/fernet/fernet-go"
 )
 
 // Fernet tokens (https://github.com/fernet/spec, "Token Format"):
@@ -61,6 +63,46 @@ func ParseFernetToken(text []byte) (*FernetToken, error) {
 	}, nil
 }
 
+// fernetWithKeys adds what the keys make of a token: whether its HMAC
+// verifies (fernet.verified) and, if so, its plaintext (fernet.plaintext,
+// from a data source of its own). Tokens are not checked for age: a
+// capture is read long after it was made.
+func fernetWithKeys(p *Packet, node *Field, text []byte, keys []*fernet.Key) {
+	msg := fernet.VerifyAndDecrypt(text, 0, keys)
+	ok := msg != nil
+	v := p.tree.newNode(Field{Name: "fernet.verified", Kind: KindBool, U: b2u(ok)}, "[HMAC verified with the key: %s]", yesNo(ok))
+	node.Add(v)
+	if !ok {
+		node.Add(p.tree.newNode(Field{Name: "_ws.expert"}, "[Expert Info (Warning/Security): the HMAC did not verify with the given key: wrong key, or a forged token]"))
+		return
+	}
+	node.Label = fmt.Sprintf("Fernet token, %d bytes of ciphertext (decrypted with the key)", len(msg))
+	p.Sources = append(p.Sources, DataSource{Name: fmt.Sprintf("Decrypted Fernet (%d bytes)", len(msg)), Data: msg})
+	node.Add(p.tree.newNode(Field{Name: "fernet.plaintext", Kind: KindString, S: string(msg), Source: len(p.Sources) - 1, Len: len(msg)}, "Plaintext: %s", printableQuote(msg)))
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// printableQuote is a Go-quoted string of b, at most 200 bytes of it.
+func printableQuote(b []byte) string {
+	if len(b) > 200 {
+		return fmt.Sprintf("%q…", b[:200])
+	}
+	return fmt.Sprintf("%q", b)
+}
+
 // IsFernetToken reports whether b has the shape of a Fernet token.
 func IsFernetToken(b []byte) bool {
 	if len(b) < 76 || !bytes.HasPrefix(b, []byte("gAAAAA")) {
@@ -87,7 +129,9 @@ func fernetInBody(body []byte) *FernetToken {
 // dissectFernet adds a "fernet" node for each HTTP body that is a Fernet
 // token. Byte ranges point into the base64 text, at the characters that
 // encode each part.
-func dissectFernet(p *Packet) {
+// With keys (Options.FernetKeys), each token is verified and, when its
+// HMAC is good, decrypted into a "Decrypted Fernet" data source.
+func dissectFernet(p *Packet, keys []*fernet.Key) {
 	if !p.fileData {
 		return
 	}
@@ -125,6 +169,9 @@ func dissectFernet(p *Packet) {
 		mac := part("fernet.hmac", fmt.Sprintf("HMAC: %x", tok.HMAC), KindBytes, len(tok.Raw)-32, 32)
 		mac.B = tok.HMAC
 		node.Add(mac)
+		if len(keys) > 0 {
+			fernetWithKeys(p, node, text, keys)
+		}
 		p.Tree = append(p.Tree, node)
 		p.Summary.Protocol = "Fernet"
 		p.Summary.Info += fmt.Sprintf("  Fernet token (encrypted, %d bytes)", len(tok.Ciphertext))

@@ -2,9 +2,13 @@ package decode
 
 import (
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fernet/fernet-go"
 )
 
 // A token made by Python's cryptography.fernet for b"fluffy tail".
@@ -87,4 +91,73 @@ func FuzzFernetToken(f *testing.F) {
 			t.Fatalf("parts do not add up: %d raw, %d ciphertext", len(tok.Raw), len(tok.Ciphertext))
 		}
 	})
+}
+
+// TestFernetWithKey: with the Fernet server's key, the demo's token is
+// verified and decrypted, and the exposure says the key reveals the
+// secret; with another key it says the HMAC did not verify.
+func TestFernetWithKey(t *testing.T) {
+	dir := filepath.Join("testdata", "tlsdecrypt", "demo")
+	keyText, err := os.ReadFile(filepath.Join(dir, "fernet.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := fernet.DecodeKey(strings.TrimSpace(string(keyText)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other fernet.Key
+	if err := other.Generate(); err != nil {
+		t.Fatal(err)
+	}
+	kl := NewKeyLog()
+	if _, err := kl.ReadFile(filepath.Join(dir, "keys.log")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		keys      []*fernet.Key
+		verified  string
+		plaintext string
+		keysFrame int // the Fernet stream's KeysFrame
+	}{
+		{"the server's key", []*fernet.Key{key}, "1", "fluffy tail", 13},
+		{"another key", []*fernet.Key{&other}, "0", "", 0},
+		{"both keys", []*fernet.Key{&other, key}, "1", "fluffy tail", 13},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			an := NewAnalyzer(Options{FernetKeys: tc.keys, KeyLog: kl, Secrets: [][]byte{[]byte("fluffy tail")}})
+			file := filepath.Join(dir, "demo.pcapng")
+			if !fastPassFile(file, an) {
+				t.Fatal("no demo capture")
+			}
+			an.Finish()
+			n := 0
+			eachDissected(t, file, an, func(p *Packet) {
+				if len(p.Fields("fernet")) == 0 {
+					return
+				}
+				n++
+				if got := p.FieldText("fernet.verified", ","); got != tc.verified {
+					t.Errorf("fernet.verified = %q, want %q", got, tc.verified)
+				}
+				if got := p.FieldText("fernet.plaintext", ","); got != tc.plaintext {
+					t.Errorf("fernet.plaintext = %q, want %q", got, tc.plaintext)
+				}
+			})
+			if n != 1 {
+				t.Fatalf("%d packets with a Fernet token, want 1", n)
+			}
+			byPort := map[uint16]*StreamExposure{}
+			for _, s := range an.Exposures()[0].Streams {
+				byPort[s.Server.Port] = s
+			}
+			if s := byPort[5684]; s == nil || s.SecretVisible() || s.KeysFrame != tc.keysFrame {
+				t.Errorf("Fernet stream: %+v, want hidden and found with the keys in frame %d", s, tc.keysFrame)
+			}
+			if s := byPort[5685]; s == nil || s.SecretVisible() || s.KeysFrame != 25 {
+				t.Errorf("HTTPS stream: want hidden, found with the keys in frame 25")
+			}
+		})
+	}
 }

@@ -97,8 +97,10 @@ var knownFields = map[string]fieldInfo{
 	"fernet.ciphertext_len": {Kind: KindUint, Bits: 64},
 	"fernet.hmac":           {Kind: KindBytes},
 	"fernet.iv":             {Kind: KindBytes},
+	"fernet.plaintext":      {Kind: KindString},
 	"fernet.timestamp":      {Kind: KindTime},
 	"fernet.token":          {Kind: KindString},
+	"fernet.verified":       {Kind: KindBool},
 	// frame
 	"frame":                       {Kind: KindProtocol},
 	"frame.cap_len":               {Kind: KindUint, Bits: 32},

@@ -45,7 +45,11 @@ func TestOracleTLSDecrypt(t *testing.T) {
 	o := oracletest.New(t, oracletest.Tshark)
 	var nFiles, nPkts, nVals, nAllowed, nDecrypted, nHTTP int
 	seen := map[oracleDiff]bool{}
-	for _, f := range decodetest.Files(t, decodetest.TLS) {
+	// The TLS corpus, and a capture of the demo (whose HTTPS server is on a
+	// port tshark is told is TLS: tlsOracleArgs).
+	demo := oracletest.Testdata("decode", "tlsdecrypt", "demo", "demo.pcapng")
+	files := append(decodetest.Files(t, decodetest.TLS), decodetest.File{Name: "tlsdecrypt/demo/demo.pcapng", Path: demo})
+	for _, f := range files {
 		klName, ok := tlsKeyLogs[f.Name]
 		if !ok {
 			continue

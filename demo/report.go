@@ -58,9 +58,19 @@ func WriteReport(w io.Writer, r *ScenarioResult) error {
 		fmt.Fprintf(tw, "  %s\t%s\n", modeTitle[m.Mode], strings.Join(leaks, "; "))
 	}
 	tw.Flush()
+
+	fmt.Fprintf(w, "\n  And with the keys (%s, %s), what each response says:\n", rel(r.FernetKeyFile), rel(r.KeyLog))
+	tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, m := range r.Modes {
+		fmt.Fprintf(tw, "  %s\t%s\n", modeTitle[m.Mode], describeWithKeys(m, r.Secret))
+	}
+	tw.Flush()
 	fmt.Fprintln(w)
 	if r.Passed() {
 		fmt.Fprintf(w, "verdict: plaintext HTTP leaks the secret; Fernet and HTTPS hide it.\n")
+		if f, h := keysFrame(r, ModeFernet), keysFrame(r, ModeHTTPS); f != 0 && h != 0 {
+			fmt.Fprintf(w, "         With the keys both give it back: Fernet in frame %d, HTTPS in frame %d.\n", f, h)
+		}
 	} else {
 		fmt.Fprintf(w, "verdict: UNEXPECTED: the capture does not show what the demo expects (see the table above).\n")
 	}
@@ -69,6 +79,48 @@ func WriteReport(w io.Writer, r *ScenarioResult) error {
 	_, err := fmt.Fprintf(w, "open it in Wireshark, the TLS keys inside: wireshark -d tcp.port==%d,http -d tcp.port==%d,http %s\n",
 		portOf(r, ModePlain), portOf(r, ModeFernet), r.Capture)
 	return err
+}
+
+// keysFrame is the frame of mode m's conversations where the keys reveal
+// the secret, 0 if they do not.
+func keysFrame(r *ScenarioResult, m Mode) int {
+	for _, x := range r.Modes {
+		if x.Mode != m {
+			continue
+		}
+		for _, s := range x.Streams {
+			if s.KeysFrame != 0 {
+				return s.KeysFrame
+			}
+		}
+	}
+	return 0
+}
+
+// describeWithKeys shows what the keys make of the mode's response: the
+// decrypted body, and the frame where the secret appears in it.
+func describeWithKeys(m *ModeResult, secret string) string {
+	if m.Mode == ModePlain {
+		return "(no keys needed)"
+	}
+	for _, s := range m.Streams {
+		if s.KeysFrame == 0 {
+			continue
+		}
+		body := s.Decrypted
+		if _, after, ok := strings.Cut(string(body), "\r\n\r\n"); ok && m.Mode == ModeHTTPS {
+			body = []byte(after) // the HTTP response's body
+		}
+		how := "decrypted with the key"
+		if m.Mode == ModeHTTPS {
+			how = "decrypted TLS"
+		}
+		return fmt.Sprintf("%s (%s: the secret, in frame %d)", printable(body, 60), how, s.KeysFrame)
+	}
+	if m.Mode == ModeHTTPS {
+		return "(not decrypted: the key log has no secrets for this session)"
+	}
+	return "(the token did not decrypt with the key)"
 }
 
 func portOf(r *ScenarioResult, m Mode) uint16 {
@@ -88,7 +140,7 @@ func describeBody(m *ModeResult) string {
 		}
 		switch s.Protocol {
 		case decode.ProtoTLS:
-			return fmt.Sprintf("%s (encrypted TLS records from the server, sizes %s bytes; readable only with keys.log)",
+			return fmt.Sprintf("%s (encrypted TLS records from the server, sizes %s bytes; unreadable without the keys)",
 				hexPrefix(s.Body, 8), joinInts(s.ServerRecordSizes))
 		case decode.ProtoFernet:
 			return fmt.Sprintf("%s (a Fernet token: readable structure, unreadable content without the key)", printable(s.Body, 40))

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/fernet/fernet-go"
 
 	"wiretap/capture"
 	"wiretap/decode"
@@ -281,7 +284,18 @@ func analyze(res *ScenarioResult) error {
 		return err
 	}
 	defer src.Close()
-	ex, err := decode.AnalyzeExposure(src, []byte(res.Secret))
+	// The second half of the lesson: what the keys reveal. The capture
+	// carries the TLS keys too; the demo reads the key log it wrote.
+	opts := decode.Options{KeyLog: decode.NewKeyLog()}
+	if _, err := opts.KeyLog.ReadFile(res.KeyLog); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if text, err := os.ReadFile(res.FernetKeyFile); err == nil {
+		if k, err := ParseFernetKey(string(text)); err == nil {
+			opts.FernetKeys = []*fernet.Key{k}
+		}
+	}
+	ex, err := decode.AnalyzeExposureWith(src, []byte(res.Secret), opts)
 	if err != nil {
 		return err
 	}

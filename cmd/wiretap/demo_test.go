@@ -131,6 +131,24 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 	pcap := filepath.Join(dir, "demo.pcapng")
+	// The second half: what the keys reveal, with the frames.
+	for _, want := range []string{
+		`Fernet over HTTP\s+"fluffy tail" \(decrypted with the key: the secret, in frame \d+\)`,
+		`HTTPS\s+"fluffy tail" \(decrypted TLS: the secret, in frame \d+\)`,
+		`With the keys both give it back: Fernet in frame \d+, HTTPS in frame \d+\.`,
+	} {
+		if !regexp.MustCompile(want).MatchString(report) {
+			t.Errorf("report lacks %s", want)
+		}
+	}
+	// wiretap reads the capture's own TLS keys: no key option needed.
+	out, err := exec.Command(bin, "read", "-r", pcap, "-Y", `http.file_data contains "fluffy tail"`, "-T", "fields", "-e", "tcp.srcport").Output()
+	if err != nil {
+		t.Fatalf("wiretap read: %v", err)
+	}
+	if !slices.Contains(strings.Fields(string(out)), strconv.Itoa(p[2])) {
+		t.Errorf("wiretap does not decrypt the HTTPS stream from demo.pcapng alone: the secret is in the bodies from ports %q", strings.Fields(string(out)))
+	}
 
 	if _, err := exec.LookPath("capinfos"); err != nil {
 		t.Log("capinfos not installed (apt-get install tshark): skipping its check")
@@ -141,7 +159,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Log("tshark not installed (apt-get install tshark): skipping its checks")
 		return
 	}
-	out, err := exec.Command("tshark", "-r", pcap, "-Y", `frame contains "fluffy tail"`, "-T", "fields", "-e", "tcp.srcport", "-e", "frame.number").Output()
+	out, err = exec.Command("tshark", "-r", pcap, "-Y", `frame contains "fluffy tail"`, "-T", "fields", "-e", "tcp.srcport", "-e", "frame.number").Output()
 	if err != nil {
 		t.Fatalf("tshark: %v", err)
 	}

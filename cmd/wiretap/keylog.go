@@ -6,8 +6,11 @@ import (
 	"os"
 	"strings"
 
+	"github.com/fernet/fernet-go"
+
 	"wiretap/capture"
 	"wiretap/decode"
+	"wiretap/demo"
 )
 
 // keyLogFlags are where TLS secrets come from: --keylog FILE (repeatable),
@@ -92,4 +95,31 @@ func (f *secretsFeeder) feed(sr capture.SecretsReader) {
 		bad, _ := f.kl.Read(strings.NewReader(string(s.Data)), fmt.Sprintf("(decryption secrets block %d)", s.Block))
 		reportBadKeyLines(f.warn, bad)
 	}
+}
+
+// readFernetKeys parses --fernet-key values and the keys in
+// --fernet-key-file files, or, when none is given, $SECRET_KEY (the demo's
+// and the tutorial's variable) if it is set.
+func readFernetKeys(values, files []string) ([]*fernet.Key, error) {
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("reading --fernet-key-file: %v", err)}
+		}
+		values = append(values, string(b))
+	}
+	if len(values) == 0 {
+		if env := strings.TrimSpace(os.Getenv("SECRET_KEY")); env != "" {
+			values = []string{env}
+		}
+	}
+	var keys []*fernet.Key
+	for _, v := range values {
+		k, err := demo.ParseFernetKey(strings.TrimSpace(v))
+		if err != nil {
+			return nil, &usageError{msg: fmt.Sprintf("bad --fernet-key: %v", err), hint: "a Fernet key is 32 bytes in url-safe base64, as `wiretap fernet genkey` prints"}
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }

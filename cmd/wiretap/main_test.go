@@ -60,6 +60,8 @@ func TestScripts(t *testing.T) {
 //	                secret "fluffy tail")
 //	tls12.pcap      links to tls/zeek/tls12-decryption.pcap and its key log
 //	tls12.keys        tls12.keys: one TLS 1.2 session, GET / → 301 (zeek, BSD)
+//	demo-keys.pcapng  a link to tlsdecrypt/demo/demo.pcapng, a demo run whose
+//	demo-fernet.key   TLS keys are inside (a DSB), and its Fernet key
 //	tls13.pcap      a link to tls/illustrated-tls13/capture.pcap, one TLS 1.3
 //	                session on port 8400, and tls13-keylog.txt its key log
 //	                (syncsynchalt/illustrated-tls13, MIT)
@@ -93,6 +95,8 @@ func scriptCaptures(work string) (string, error) {
 		"tls13.pcap":       {"decode", "tls", "illustrated-tls13", "capture.pcap"},
 		"tls13-keylog.txt": {"decode", "tls", "illustrated-tls13", "keylog.txt"},
 		"tls13-dsb.pcapng": {"capture", "dsb", "illustrated-tls13-dsb.pcapng"},
+		"demo-keys.pcapng": {"decode", "tlsdecrypt", "demo", "demo.pcapng"},
+		"demo-fernet.key":  {"decode", "tlsdecrypt", "demo", "fernet.key"},
 	} {
 		if links[name], err = filepath.Abs(oracletest.Testdata(elem[0], elem[1:]...)); err != nil {
 			return "", err

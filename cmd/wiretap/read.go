@@ -26,7 +26,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
+const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--fernet-key KEY | --fernet-key-file FILE]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -42,6 +42,7 @@ type readFlags struct {
 	fields, fieldOpts, stats, decodeAs                    multiFlag
 	secrets, secretsHex                                   multiFlag
 	keys                                                  keyLogFlags
+	fernetKeys, fernetKeyFiles                            multiFlag
 	injectSecrets, extractSecrets                         string
 	injected                                              []byte // the key log --inject-secrets names
 }
@@ -67,6 +68,8 @@ func runRead(args []string, sio stdio) error {
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
 	fs.Var(&f.keys.files, "keylog", "decrypt TLS with the secrets of this NSS key log (SSLKEYLOGFILE's format; also read: $SSLKEYLOGFILE and the file's own decryption secrets) (repeatable)")
+	fs.Var(&f.fernetKeys, "fernet-key", "verify and decrypt Fernet tokens with this key (url-safe base64; default $SECRET_KEY) (repeatable)")
+	fs.Var(&f.fernetKeyFiles, "fernet-key-file", "like --fernet-key, the key read from FILE (the demo's fernet.key) (repeatable)")
 	fs.Var(&f.keys.prefs, "o", "a tshark preference: tls.keylog_file:FILE (= --keylog FILE) (repeatable)")
 	fs.StringVar(&f.injectSecrets, "inject-secrets", "", "with -w (pcapng): put this TLS key log in the file first, as a decryption secrets block (editcap --inject-secrets tls,KEYLOG)")
 	fs.StringVar(&f.extractSecrets, "extract-secrets", "", "write the TLS key logs of the file's decryption secrets blocks to FILE (- for stdout) and exit")
@@ -171,6 +174,9 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 		return nil, err
 	}
 	rd.opts.KeyLog = kl
+	if rd.opts.FernetKeys, err = readFernetKeys(f.fernetKeys, f.fernetKeyFiles); err != nil {
+		return nil, err
+	}
 	rd.feeder = secretsFeeder{kl: kl, warn: sio.err}
 	for _, t := range f.secrets {
 		rd.secrets = append(rd.secrets, []byte(t))

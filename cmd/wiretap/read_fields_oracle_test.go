@@ -21,6 +21,8 @@ var fieldsNotInTshark = map[string]string{
 	"fernet.ciphertext_len":     "wiretap's own dissector of Fernet tokens",
 	"fernet.hmac":               "wiretap's own dissector of Fernet tokens",
 	"fernet.iv":                 "wiretap's own dissector of Fernet tokens",
+	"fernet.plaintext":          "wiretap's own dissector of Fernet tokens",
+	"fernet.verified":           "wiretap's own dissector of Fernet tokens",
 	"fernet.timestamp":          "wiretap's own dissector of Fernet tokens",
 	"fernet.token":              "wiretap's own dissector of Fernet tokens",
 	"secret":                    "wiretap's own marks of --secret",
