@@ -100,7 +100,7 @@ func (f *secretsFeeder) feed(sr capture.SecretsReader) {
 // readFernetKeys parses --fernet-key values and the keys in
 // --fernet-key-file files, or, when none is given, $SECRET_KEY (the demo's
 // and the tutorial's variable) if it is set.
-func readFernetKeys(values, files []string) ([]*fernet.Key, error) {
+func readFernetKeys(w io.Writer, values, files []string) ([]*fernet.Key, error) {
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -109,9 +109,17 @@ func readFernetKeys(values, files []string) ([]*fernet.Key, error) {
 		values = append(values, string(b))
 	}
 	if len(values) == 0 {
-		if env := strings.TrimSpace(os.Getenv("SECRET_KEY")); env != "" {
-			values = []string{env}
+		env := strings.TrimSpace(os.Getenv("SECRET_KEY"))
+		if env == "" {
+			return nil, nil
 		}
+		// Only a hint: read was not asked to decrypt anything.
+		k, err := demo.ParseFernetKey(env)
+		if err != nil {
+			fmt.Fprintf(w, "wiretap: hint: SECRET_KEY is not a Fernet key (%v): Fernet tokens stay encrypted\n", err)
+			return nil, nil
+		}
+		return []*fernet.Key{k}, nil
 	}
 	var keys []*fernet.Key
 	for _, v := range values {

@@ -174,7 +174,7 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 		return nil, err
 	}
 	rd.opts.KeyLog = kl
-	if rd.opts.FernetKeys, err = readFernetKeys(f.fernetKeys, f.fernetKeyFiles); err != nil {
+	if rd.opts.FernetKeys, err = readFernetKeys(sio.err, f.fernetKeys, f.fernetKeyFiles); err != nil {
 		return nil, err
 	}
 	rd.feeder = secretsFeeder{kl: kl, warn: sio.err}
