@@ -74,6 +74,7 @@ type appAnalysis struct {
 	table  pduTable       // which frames' bytes went into PDUs (HTTP and TLS)
 	tls    *tlsStage      // TLS conversations (tls_fast.go)
 	http   *httpStage     // HTTP conversations (http_fast.go)
+	h2     *h2Stage       // HTTP/2 conversations (http2_fast.go)
 	exp    *exposureStage // with Options.Secrets
 	sorted bool
 }
@@ -85,6 +86,7 @@ func newAppAnalysis(opts Options) *appAnalysis {
 	a.rf = newTCPReassembler(followSink{a}, true)
 	a.tls = newTLSStage(opts, &a.table)
 	a.http = newHTTPStage(opts, &a.table)
+	a.h2 = newH2Stage(opts, &a.table)
 	if opts.Live {
 		a.table.live = map[int32]int32{}
 	}
@@ -162,7 +164,7 @@ func (a *appAnalysis) addTCP(n int, ci gopacket.CaptureInfo, t *layers.TCP, seg 
 	if idx == a.followStream {
 		a.rf.add(n, ci, t, idx, seg.dir, false)
 	}
-	if !a.tls.claim(t, seg, flagged, a.http.conv(idx) != nil) {
+	if !a.tls.claim(t, seg, flagged, a.http.conv(idx) != nil) && !a.h2.claim(n, t, seg, flagged) {
 		a.http.claim(n, t, seg, flagged)
 	}
 	// Every segment of every conversation goes through the one
@@ -186,7 +188,7 @@ func (a *appAnalysis) data(stream, dir, frame int, ts time.Time, pieces []asmPie
 	if a.exp != nil {
 		a.exp.data(stream, dir, frame, ts, pieces, skip, end, fin)
 	}
-	if !a.tls.data(stream, dir, pieces, skip, end) {
+	if !a.tls.data(stream, dir, pieces, skip, end) && !a.h2.data(stream, dir, frame, ts, pieces, skip, end, fin) {
 		a.http.data(stream, dir, frame, ts, pieces, skip, end, fin)
 	}
 }
@@ -195,6 +197,7 @@ func (a *appAnalysis) data(stream, dir, frame int, ts time.Time, pieces []asmPie
 func (a *appAnalysis) closed(stream int) {
 	a.tls.closed(stream)
 	a.http.closed(stream)
+	a.h2.closed(stream)
 }
 
 // finish ends the fast pass: what waits is pushed through, every stream
@@ -208,6 +211,7 @@ func (a *appAnalysis) finish() {
 	a.rf.flushAll()
 	a.tls.finish()
 	a.http.finish()
+	a.h2.finish()
 	a.r, a.rf = nil, nil
 	a.table.finish()
 }
@@ -217,6 +221,7 @@ func (a *appAnalysis) finish() {
 func (a *appAnalysis) publish() {
 	a.http.publish()
 	a.tls.publish()
+	a.h2.publish()
 }
 
 // sortStableBy sorts s by key, keeping the order of equal keys, after

@@ -362,7 +362,7 @@ func (a *Analyzer) dissectApp(p *Packet, n int, tcpNode *Field) {
 	if a.opts.LayersOnly {
 		return
 	}
-	if !a.app.tls.dissect(p, n, tcpNode) {
+	if !a.app.tls.dissect(p, n, tcpNode) && !a.app.h2.dissect(p, n, tcpNode) {
 		a.app.http.dissect(p, n, tcpNode)
 	} else if a.app.tls.keys != nil {
 		// HTTP messages of the decrypted data this frame completes.

@@ -92,7 +92,7 @@ func (w *RowWriter) appendFast(b []byte, n int, ci gopacket.CaptureInfo, lt laye
 	var recs []httpFrame
 	inPDU := false
 	if !a.opts.LayersOnly && st != nil {
-		if a.app.tls.isTLS(st.Index) {
+		if a.app.tls.isTLS(st.Index) || a.app.h2.isH2(st.Index) {
 			return b, false
 		}
 		h := a.app.http
