@@ -121,6 +121,7 @@ const (
 	h2ReprNoIndexNew
 	h2ReprNeverIndexed
 	h2ReprNeverNew
+	h2ReprSizeUpdate // a dynamic table size update (index: the size)
 )
 
 var h2ReprNames = [...]string{
@@ -149,12 +150,14 @@ type h2Body struct {
 	data  []byte // nil when over budget
 	total int64
 	frags []h2Frag
+	in    int32 // the TCP frame the body completes in
 }
 
 // h2Frag is one DATA frame's part of a body.
 type h2Frag struct {
 	frame int32
 	n     int32
+	rec   int32 // the DATA frame's record
 }
 
 // h2Stage is the HTTP/2 part of the application stage.
@@ -416,14 +419,15 @@ func (d *h2Dir) dissect(f *pduFramer, c *pduCall) pduNeed {
 	b := c.b
 	off := 0
 	var need pduNeed
-	if d.magic && c.start == 0 {
-		if len(b) < len(h2Preface) && string(b) == h2Preface[:len(b)] {
-			need = pduNeed{kind: pendExact, off: 0, len: int64(len(h2Preface))}
-		} else if bytes.HasPrefix(b, []byte(h2Preface)) {
-			off = len(h2Preface)
-		}
+	if d.magic && c.start == 0 && len(b) < len(h2Preface) && string(b) == h2Preface[:len(b)] {
+		// The preface continues in the next segment.
+		need = pduNeed{kind: pendExact, off: 0, len: int64(len(h2Preface))}
+	} else if d.magic && c.start == 0 && bytes.HasPrefix(b, []byte(h2Preface)) {
+		off = len(h2Preface)
+		d.magic = false
+	} else {
+		d.magic = false
 	}
-	d.magic = false
 	if need.kind == pendNone {
 		for off < len(b) {
 			if len(b)-off < 9 {
@@ -500,7 +504,7 @@ func (d *h2Dir) call(c *pduCall, b []byte, length int64, trunc bool) {
 		} else {
 			payload = rest[9:n]
 		}
-		d.frame(&rec, payload, c.frame)
+		d.frame(&rec, int32(h.recs.len()), payload, c.frame)
 		h.recs.add(rec)
 		off += n
 	}
@@ -555,7 +559,7 @@ func h2Fragment(typ, flags uint8, p []byte) (frag []byte, ok bool) {
 
 // frame records what one frame tells the connection: header fields
 // (HPACK, in order), a body's DATA, a stream's media type.
-func (d *h2Dir) frame(rec *h2Rec, payload []byte, tcpFrame int) {
+func (d *h2Dir) frame(rec *h2Rec, idx int32, payload []byte, tcpFrame int) {
 	h := d.st
 	cut := rec.bits&h2Cut != 0
 	switch rec.typ {
@@ -594,7 +598,11 @@ func (d *h2Dir) frame(rec *h2Rec, payload []byte, tcpFrame int) {
 		}
 		sd := d.streamDir(rec.sid)
 		rec.ctype = sd.ctype
-		sd.frags = append(sd.frags, h2Frag{frame: int32(tcpFrame), n: int32(len(data))})
+		if len(data) > 0 || len(sd.frags) == 0 {
+			// An empty DATA that ends the stream is no fragment of its
+			// body, as Wireshark lists them.
+			sd.frags = append(sd.frags, h2Frag{frame: int32(tcpFrame), n: int32(len(data)), rec: idx})
+		}
 		sd.total += int64(len(data))
 		if !sd.over {
 			if int64(len(sd.body)+len(data)) > h2MaxBody || h.bodyN+int64(len(data)) > h2BodyBudget {
@@ -608,9 +616,17 @@ func (d *h2Dir) frame(rec *h2Rec, payload []byte, tcpFrame int) {
 		}
 		if rec.flags&h2FlagEndStream != 0 {
 			rec.body = int32(len(h.bodies))
-			h.bodies = append(h.bodies, h2Body{data: sd.body, total: sd.total, frags: sd.frags})
+			h.bodies = append(h.bodies, h2Body{data: sd.body, total: sd.total, frags: sd.frags, in: int32(tcpFrame)})
 			if sd.over {
 				h.bodies[rec.body].data = nil
+			}
+			if len(sd.frags) > 1 {
+				// The earlier fragments say where the body completes.
+				for _, fr := range sd.frags {
+					if fr.rec != idx {
+						h.recs.at(fr.rec).body = rec.body
+					}
+				}
 			}
 			sd.body, sd.frags, sd.total, sd.over = nil, nil, 0, false
 		}
@@ -647,17 +663,40 @@ func (d *h2Dir) headerBlock(rec *h2Rec, frag []byte, end bool) {
 		d.dec.SetMaxStringLength(1 << 20)
 		d.scan = hpackScan{}
 	}
+	// The decoder emits the fields; the scan saw them and the table size
+	// updates between them, in the same order (Wireshark counts both).
 	rec.hdrFirst = int32(h.fields.len())
-	for i, f := range d.emitted {
-		if i >= h2MaxFields {
+	k := 0
+	add := func(f h2Field) bool {
+		if h.fields.len()-int(rec.hdrFirst) >= h2MaxFields {
 			rec.bits |= h2FieldsCut
+			return false
+		}
+		h.fields.add(f)
+		return true
+	}
+	for _, r := range reprs {
+		if r.repr == h2ReprSizeUpdate {
+			if !add(h2Field{repr: h2ReprSizeUpdate, index: r.index}) {
+				break
+			}
+			continue
+		}
+		if k >= len(d.emitted) {
 			break
 		}
-		hf := h2Field{name: h.intern(f.Name), value: h.intern(f.Value)}
-		if i < len(reprs) {
-			hf.repr, hf.index = reprs[i].repr, reprs[i].index
+		f := d.emitted[k]
+		k++
+		if !add(h2Field{name: h.intern(f.Name), value: h.intern(f.Value), repr: r.repr, index: r.index}) {
+			break
 		}
-		h.fields.add(hf)
+	}
+	for ; k < len(d.emitted); k++ {
+		// Fields the scan did not see whole (it gave up on bad input).
+		f := d.emitted[k]
+		if !add(h2Field{name: h.intern(f.Name), value: h.intern(f.Value)}) {
+			break
+		}
 	}
 	rec.hdrCount = int32(h.fields.len()) - rec.hdrFirst
 	d.emitted = d.emitted[:0]
@@ -691,9 +730,10 @@ func (s *hpackScan) feed(frag []byte) []hpackRepr {
 		if !ok {
 			break
 		}
-		if field {
-			s.out = append(s.out, r)
+		if !field {
+			r = hpackRepr{repr: h2ReprSizeUpdate, index: r.index}
 		}
+		s.out = append(s.out, r)
 		b = b[n:]
 	}
 	if len(b) > 1<<16 {
@@ -713,12 +753,12 @@ func hpackOne(b []byte) (n int, r hpackRepr, field, ok bool) {
 	switch {
 	case c&0x80 != 0:
 		idx, k, ok := hpackInt(b, 7)
-		return k, hpackRepr{repr: h2ReprIndexed, index: uint32(idx)}, true, ok
+		return k, hpackRepr{repr: h2ReprIndexed, index: uint32(min(idx, 1<<32-1))}, true, ok
 	case c&0xc0 == 0x40:
 		prefix, r.repr = 6, h2ReprIncrIndexed
 	case c&0xe0 == 0x20:
-		_, k, ok := hpackInt(b, 5)
-		return k, r, false, ok
+		size, k, ok := hpackInt(b, 5)
+		return k, hpackRepr{index: uint32(min(size, 1<<32-1))}, false, ok
 	case c&0xf0 == 0x10:
 		prefix, r.repr = 4, h2ReprNeverIndexed
 	default:
@@ -728,7 +768,7 @@ func hpackOne(b []byte) (n int, r hpackRepr, field, ok bool) {
 	if !ok {
 		return 0, r, false, false
 	}
-	r.index = uint32(idx)
+	r.index = uint32(min(idx, 1<<32-1))
 	newName = idx == 0
 	if newName {
 		r.repr++ // the "New Name" variant follows each "Indexed Name"

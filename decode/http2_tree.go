@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // h2TypeNames are Wireshark's http2_type_vals.
@@ -113,6 +114,7 @@ type h2Dissector struct {
 	colProto  string
 	malformed bool
 	protoDone bool
+	top       *Field // the http2 node of the frame being dissected
 }
 
 // dissect adds the HTTP/2 frames TCP frame n carries on top of its TCP
@@ -206,6 +208,7 @@ func (d *h2Dissector) record(rec *h2Rec, b []byte, src, base int) {
 	total := min(len(fb), 9+int(rec.length))
 	top := d.node(Field{Name: "http2", Kind: KindProtocol, Source: src, Start: base + off, Len: total}, "HyperText Transfer Protocol 2")
 	d.p.Tree = append(d.p.Tree, top)
+	d.top = top
 	if len(fb) < 9 {
 		d.markMalformed(top, "frame header cut short")
 		return
@@ -382,7 +385,7 @@ func (d *h2Dissector) payload(st *Field, rec *h2Rec, p []byte, src, base int, in
 		case h2PushPromise:
 			st.Add(d.node(Field{Name: "http2.push_promise.header", Kind: KindBytes, B: body, Source: src, Start: base + at, Len: len(body)}, "Header Block Fragment: %s", truncHexOf(body)))
 		default:
-			s := string(body)
+			s := replaceInvalidUTF8(body)
 			st.Add(d.node(Field{Name: "http2.continuation.header", Kind: KindString, S: s, Source: src, Start: base + at, Len: len(body)}, "Continuation Header: %s", formatText(body)))
 		}
 		d.headerFields(st, rec, src, base+at)
@@ -412,10 +415,10 @@ func (d *h2Dissector) payload(st *Field, rec *h2Rec, p []byte, src, base int, in
 			v := be32(p[k+2:])
 			s, ok := h2SettingNames[id]
 			if !ok {
-				s = h2Setting{"Unknown", "http2.settings.unknown", "Unknown Settings"}
+				s = h2Setting{"Unknown (" + strconv.Itoa(int(id)) + ")", "http2.settings.unknown", "Unknown Settings"}
 			}
 			t := st.Add(d.node(Field{Name: "http2.settings", Source: src, Start: base + k, Len: 6}, "Settings - %s : %d", s.name, v))
-			t.Add(d.node(Field{Name: "http2.settings.id", Kind: KindUint, Bits: 16, U: uint64(id), Source: src, Start: base + k, Len: 2}, "Settings Identifier: %s (%d)", s.name, id))
+			t.Add(d.node(Field{Name: "http2.settings.id", Kind: KindUint, Bits: 16, U: uint64(id), Source: src, Start: base + k, Len: 2}, "Settings Identifier: %s", h2SettingIDLabel(s.name, id)))
 			t.Add(d.node(Field{Name: s.field, Kind: KindUint, Bits: 32, U: uint64(v), Source: src, Start: base + k + 2, Len: 4}, "%s: %d", s.label, v))
 		}
 		if len(p)%6 != 0 {
@@ -472,8 +475,9 @@ func (d *h2Dissector) headerFields(st *Field, rec *h2Rec, src, at int) {
 	}
 	total := 0
 	for i := rec.hdrFirst; i < rec.hdrFirst+rec.hdrCount; i++ {
-		f := h.fields.at(i)
-		total += 8 + len(h.strs[f.name]) + len(h.strs[f.value])
+		if f := h.fields.at(i); f.repr != h2ReprSizeUpdate {
+			total += 8 + len(h.strs[f.name]) + len(h.strs[f.value])
+		}
 	}
 	st.Add(d.node(Field{Name: "http2.header.length", Kind: KindUint, Bits: 32, U: uint64(total)}, "[Header Length: %d]", total))
 	st.Add(d.node(Field{Name: "http2.header.count", Kind: KindUint, Bits: 32, U: uint64(rec.hdrCount)}, "[Header Count: %d]", rec.hdrCount))
@@ -481,8 +485,18 @@ func (d *h2Dissector) headerFields(st *Field, rec *h2Rec, src, at int) {
 	request := false
 	for i := rec.hdrFirst; i < rec.hdrFirst+rec.hdrCount; i++ {
 		f := h.fields.at(i)
+		if f.repr == h2ReprSizeUpdate {
+			t := st.Add(d.node(Field{Name: "http2.header_table_size_update", Source: src, Start: at}, "Header table size update"))
+			t.Add(d.node(Field{Name: "http2.header_table_size_update.header_table_size", Kind: KindUint, Bits: 32, U: uint64(f.index)}, "Header table size: %d", f.index))
+			continue
+		}
 		name, value := h.strs[f.name], h.strs[f.value]
-		t := st.Add(d.node(Field{Name: "http2.header", Source: src, Start: at}, "Header: %s: %s", name, value))
+		shown := value
+		if name == ":status" {
+			code, _ := strconv.Atoi(value)
+			shown = value + " " + statusText(code)
+		}
+		t := st.Add(d.node(Field{Name: "http2.header", Source: src, Start: at}, "Header: %s: %s", name, shown))
 		t.Add(d.node(Field{Name: "http2.header.name.length", Kind: KindUint, Bits: 32, U: uint64(len(name))}, "Name Length: %d", len(name)))
 		t.Add(d.node(Field{Name: "http2.header.name", Kind: KindString, S: name}, "Name: %s", name))
 		t.Add(d.node(Field{Name: "http2.header.value.length", Kind: KindUint, Bits: 32, U: uint64(len(value))}, "Value Length: %d", len(value)))
@@ -499,7 +513,9 @@ func (d *h2Dissector) headerFields(st *Field, rec *h2Rec, src, at int) {
 				t.Add(d.node(Field{Name: fn, Kind: KindString, S: value}, "%s: %s", name, value))
 			}
 		}
-		t.Add(d.node(Field{Name: "http2.header.unescaped", Kind: KindString, S: value}, "[Unescaped: %s]", value))
+		if u, ok := uriUnescape(value); ok {
+			t.Add(d.node(Field{Name: "http2.header.unescaped", Kind: KindString, S: u}, "[Unescaped: %s]", u))
+		}
 		t.Add(d.node(Field{Name: "http2.header.repr", Kind: KindString, S: h2ReprNames[f.repr]}, "Representation: %s", h2ReprNames[f.repr]))
 		if f.index > 0 {
 			t.Add(d.node(Field{Name: "http2.header.index", Kind: KindUint, Bits: 32, U: uint64(f.index)}, "Index: %d", f.index))
@@ -524,6 +540,13 @@ func (d *h2Dissector) headerFields(st *Field, rec *h2Rec, src, at int) {
 // data adds a DATA frame's data, and on the frame that ends the stream
 // the reassembled body and what its media type's dissector makes of it.
 func (d *h2Dissector) data(st *Field, rec *h2Rec, data []byte, src, base int, info *string) {
+	if rec.body >= 0 && int(rec.body) < len(d.h.bodies) && rec.flags&h2FlagEndStream == 0 {
+		// An earlier fragment of a body that completes later.
+		in := d.h.bodies[rec.body].in
+		st.Add(d.node(Field{Name: "http2.body.reassembled.in", Kind: KindFrameNum, U: uint64(in)}, "Reassembled body in frame: %d", in))
+		st.Add(d.node(Field{Name: "http2.data.data", Kind: KindBytes, B: data, Source: src, Start: base, Len: len(data)}, "Data: %s", truncHexOf(data)))
+		return
+	}
 	if rec.body < 0 || int(rec.body) >= len(d.h.bodies) {
 		st.Add(d.node(Field{Name: "http2.data.data", Kind: KindBytes, B: data, Source: src, Start: base, Len: len(data)}, "Data: %s", truncHexOf(data)))
 		return
@@ -555,7 +578,6 @@ func (d *h2Dissector) data(st *Field, rec *h2Rec, data []byte, src, base int, in
 			pos += int(fr.n)
 		}
 		t.Add(d.node(Field{Name: "http2.body.fragment.count", Kind: KindUint, Bits: 32, U: uint64(len(body.frags))}, "[Body fragment count: %d]", len(body.frags)))
-		t.Add(d.node(Field{Name: "http2.body.reassembled.in", Kind: KindFrameNum, U: uint64(d.n)}, "[Reassembled body in frame: %d]", d.n))
 		t.Add(d.node(Field{Name: "http2.body.reassembled.length", Kind: KindUint, Bits: 32, U: uint64(body.total)}, "[Reassembled body length: %d]", body.total))
 		t.Add(d.node(Field{Name: "http2.body.reassembled.data", Kind: KindBytes, B: bdata, Source: bsrc, Len: len(bdata)}, "[Reassembled body data: %s]", truncHexOf(bdata)))
 	}
@@ -572,6 +594,7 @@ func (d *h2Dissector) media(rec *h2Rec, body []byte, src, base int, info *string
 	ct := d.h.strs[rec.ctype]
 	p := &httpParsed{ctype: ct, hasCType: ct != ""}
 	hd := &httpDissector{p: d.p, n: d.n}
+	from := len(d.p.Tree)
 	switch mediaOf(p) {
 	case mediaLines, mediaJSONText, mediaXMLText, mediaForm, mediaMessageHTTP:
 		var sb strings.Builder
@@ -582,6 +605,11 @@ func (d *h2Dissector) media(rec *h2Rec, body []byte, src, base int, info *string
 		d.p.Tree = append(d.p.Tree, hd.dataProto(body, src, base))
 		appendProtocol(d.p, "data")
 	}
+	// Wireshark shows the body's protocols inside the HTTP/2 tree.
+	for _, f := range d.p.Tree[from:] {
+		d.top.Add(f)
+	}
+	d.p.Tree = d.p.Tree[:from]
 }
 
 // markMalformed flags a malformed frame, as Wireshark's expert info does,
@@ -596,4 +624,58 @@ func (d *h2Dissector) markMalformed(parent *Field, why string) {
 	m.Add(d.node(Field{Name: "_ws.malformed.expert"}, "[Expert Info (Error/Malformed): Malformed Packet (Exception occurred)]"))
 	d.p.Tree = append(d.p.Tree, m)
 	appendProtocol(d.p, "_ws.malformed")
+}
+
+// h2SettingIDLabel is a setting identifier as tshark shows it: "Enable
+// PUSH (2)", or "Unknown (9)".
+func h2SettingIDLabel(name string, id uint16) string {
+	if strings.HasPrefix(name, "Unknown (") {
+		return name
+	}
+	return name + " (" + strconv.Itoa(int(id)) + ")"
+}
+
+// uriUnescape is GLib's g_uri_unescape_string, which Wireshark shows a
+// header value through: %XX escapes decoded; none at all (ok false) when
+// an escape is not two hex digits or decodes to NUL.
+func uriUnescape(s string) (string, bool) {
+	if strings.IndexByte(s, '%') < 0 {
+		return s, true
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			b = append(b, s[i])
+			continue
+		}
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return "", false
+		}
+		c := unhex(s[i+1])<<4 | unhex(s[i+2])
+		if c == 0 {
+			return "", false
+		}
+		b = append(b, c)
+		i += 2
+	}
+	return string(b), true
+}
+
+// replaceInvalidUTF8 is bytes shown as an FT_STRING: each byte that is
+// not part of valid UTF-8 becomes U+FFFD.
+func replaceInvalidUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			sb.WriteRune(utf8.RuneError)
+		} else {
+			sb.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return sb.String()
 }
