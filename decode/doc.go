@@ -19,6 +19,8 @@
 //	                     facts (tls_parse.go: the handshake parsers)
 //	http_fast.go       HTTP/1.x: which streams, the messages, pairing
 //	                     (http_parse.go: the message parser and scanner)
+//	http2_fast.go      HTTP/2: which streams (preface, -d), the frames,
+//	                     HPACK per direction, DATA bodies per stream
 //	events.go          what the stages tell their consumers (Zeek-style)
 //	exposure.go        a consumer: where a secret is visible, what leaks
 //	stats.go           -z statistics over the records
@@ -32,6 +34,7 @@
 //	layers.go          layer_*.go: frame, link, IP, ICMP, UDP, TCP trees
 //	tls_tree.go        TLS records and handshake messages; ja.go JA3/JA4
 //	http_tree.go       HTTP messages, bodies, media
+//	http2_tree.go      HTTP/2 frames, header fields, bodies
 //	fernet.go          Fernet tokens in HTTP bodies
 //	secret.go          the secret marks
 //	field.go           Field, Packet, the values tshark -T fields prints
