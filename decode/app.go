@@ -190,6 +190,7 @@ func (a *appAnalysis) data(stream, dir, frame int, ts time.Time, pieces []asmPie
 	}
 	if !a.tls.data(stream, dir, pieces, skip, end) && !a.h2.data(stream, dir, frame, ts, pieces, skip, end, fin) {
 		a.http.data(stream, dir, frame, ts, pieces, skip, end, fin)
+		a.h2.upgraded(stream, a.http.conv(stream))
 	}
 }
 

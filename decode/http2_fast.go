@@ -166,6 +166,8 @@ type h2Stage struct {
 	table   *pduTable
 	live    []*h2Conn // by tcp.stream: conversations being reassembled
 	convs   []bool    // by tcp.stream: an HTTP/2 conversation
+	from    []int32   // by tcp.stream: the first frame HTTP/2 may be in
+	viaHTTP []bool    // by tcp.stream: HTTP/2 after an HTTP/1.1 upgrade
 	class   []uint8   // by tcp.stream: 0 unknown, 1 HTTP/2, 2 not
 	callsC  chunked[h2Call]
 	calls   []h2Call // after the fast pass, by frame
@@ -286,6 +288,28 @@ func (h *h2Stage) claim(n int, t *layers.TCP, seg segInfo, flagged bool) bool {
 	return true
 }
 
+// upgraded starts HTTP/2 on an HTTP/1.1 conversation whose server agreed
+// to Upgrade: h2c, from the frame after the 101 response (the preface and
+// the server's SETTINGS follow it).
+func (h *h2Stage) upgraded(idx int, c *httpConv) {
+	if c == nil || !c.switchH2c || h.isH2(idx) {
+		return
+	}
+	h.start(idx, int(c.switchFrame)+1)
+	for len(h.viaHTTP) <= idx {
+		h.viaHTTP = append(h.viaHTTP, false)
+	}
+	h.viaHTTP[idx] = true
+}
+
+// startFrame is the first frame of tcp.stream idx HTTP/2 may be in.
+func (h *h2Stage) startFrame(idx int) int {
+	if idx >= 0 && idx < len(h.from) {
+		return int(h.from[idx])
+	}
+	return 0
+}
+
 // looksLikeH2Preface: the payload starts the client preface (a segment
 // may carry only its beginning).
 func looksLikeH2Preface(b []byte) bool {
@@ -303,6 +327,10 @@ func (h *h2Stage) start(idx, n int) {
 		h.convs = append(h.convs, false)
 	}
 	h.convs[idx] = true
+	for len(h.from) <= idx {
+		h.from = append(h.from, 0)
+	}
+	h.from[idx] = int32(n)
 	for len(h.live) <= idx {
 		h.live = append(h.live, nil)
 	}

@@ -8,6 +8,7 @@ package decode
 // order.
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -115,13 +116,15 @@ type h2Dissector struct {
 	malformed bool
 	protoDone bool
 	top       *Field // the http2 node of the frame being dissected
+	viaHTTP   bool   // the connection was upgraded from HTTP/1.1
 }
 
 // dissect adds the HTTP/2 frames TCP frame n carries on top of its TCP
 // node; it reports whether the conversation is HTTP/2.
 func (h *h2Stage) dissect(p *Packet, n int, tcpNode *Field) bool {
 	stream, ok := tcpStreamOf(tcpNode)
-	if !ok || !h.isH2(stream) {
+	if !ok || !h.isH2(stream) || n < h.startFrame(stream) {
+		// Not HTTP/2, or the HTTP/1.1 before an upgrade.
 		return false
 	}
 	in, inPDU := h.table.in(n)
@@ -136,7 +139,7 @@ func (h *h2Stage) dissect(p *Packet, n int, tcpNode *Field) bool {
 		return true
 	}
 	payload, src, start := tcpPayload(p, tcpNode)
-	d := &h2Dissector{h: h, p: p, n: n}
+	d := &h2Dissector{h: h, p: p, n: n, viaHTTP: stream < len(h.viaHTTP) && h.viaHTTP[stream]}
 	prefix := tcpInfoPrefix(p.Summary.Info)
 	for _, c := range calls {
 		b, source, base := d.callBytes(c, payload, src, start)
@@ -192,6 +195,10 @@ func h2TypeName(t uint8) (string, bool) {
 func (d *h2Dissector) record(rec *h2Rec, b []byte, src, base int) {
 	off := min(int(rec.off), len(b))
 	if !d.protoDone {
+		if d.viaHTTP {
+			// After an upgrade Wireshark's HTTP hands the data on.
+			appendProtocol(d.p, "http")
+		}
 		appendProtocol(d.p, "http2")
 		d.protoDone = true
 	}
@@ -410,17 +417,7 @@ func (d *h2Dissector) payload(st *Field, rec *h2Rec, p []byte, src, base int, in
 		e := be32(p)
 		st.Add(d.node(Field{Name: "http2.rst_stream.error", Kind: KindUint, Bits: 32, U: uint64(e), Source: src, Start: base, Len: 4}, "Error: %s (%d)", h2ErrorName(e), e))
 	case h2Settings:
-		for k := 0; k+6 <= len(p); k += 6 {
-			id := be16(p[k:])
-			v := be32(p[k+2:])
-			s, ok := h2SettingNames[id]
-			if !ok {
-				s = h2Setting{"Unknown (" + strconv.Itoa(int(id)) + ")", "http2.settings.unknown", "Unknown Settings"}
-			}
-			t := st.Add(d.node(Field{Name: "http2.settings", Source: src, Start: base + k, Len: 6}, "Settings - %s : %d", s.name, v))
-			t.Add(d.node(Field{Name: "http2.settings.id", Kind: KindUint, Bits: 16, U: uint64(id), Source: src, Start: base + k, Len: 2}, "Settings Identifier: %s", h2SettingIDLabel(s.name, id)))
-			t.Add(d.node(Field{Name: s.field, Kind: KindUint, Bits: 32, U: uint64(v), Source: src, Start: base + k + 2, Len: 4}, "%s: %d", s.label, v))
-		}
+		d.h2SettingsList(st, p, src, base)
 		if len(p)%6 != 0 {
 			short()
 		}
@@ -678,4 +675,39 @@ func replaceInvalidUTF8(b []byte) string {
 		b = b[n:]
 	}
 	return sb.String()
+}
+
+// h2SettingsList adds SETTINGS parameters (6 bytes each) under parent.
+func (d *h2Dissector) h2SettingsList(parent *Field, p []byte, src, base int) {
+	for k := 0; k+6 <= len(p); k += 6 {
+		id := be16(p[k:])
+		v := be32(p[k+2:])
+		s, ok := h2SettingNames[id]
+		if !ok {
+			s = h2Setting{"Unknown (" + strconv.Itoa(int(id)) + ")", "http2.settings.unknown", "Unknown Settings"}
+		}
+		t := parent.Add(d.node(Field{Name: "http2.settings", Source: src, Start: base + k, Len: 6}, "Settings - %s : %d", s.name, v))
+		t.Add(d.node(Field{Name: "http2.settings.id", Kind: KindUint, Bits: 16, U: uint64(id), Source: src, Start: base + k, Len: 2}, "Settings Identifier: %s", h2SettingIDLabel(s.name, id)))
+		t.Add(d.node(Field{Name: s.field, Kind: KindUint, Bits: 32, U: uint64(v), Source: src, Start: base + k + 2, Len: 4}, "%s: %d", s.label, v))
+	}
+}
+
+// h2SettingsHeader adds the SETTINGS an HTTP/1.1 HTTP2-Settings header
+// carries (base64url, RFC 9113 §3.2.1) under its node, as Wireshark's
+// HTTP dissector does. The decoded bytes are no data source: the nodes
+// cover the header's bytes.
+func h2SettingsHeader(p *Packet, f *Field, value []byte) {
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(string(value), "="))
+	if err != nil {
+		return
+	}
+	d := &h2Dissector{p: p}
+	k := len(f.Children)
+	d.h2SettingsList(f, b, f.Source, f.Start)
+	for _, c := range f.Children[k:] {
+		c.Start, c.Len = f.Start, f.Len
+		for _, g := range c.Children {
+			g.Start, g.Len = f.Start, f.Len
+		}
+	}
 }

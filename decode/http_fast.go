@@ -884,6 +884,7 @@ func (h *httpDir) noteMessage(m *framedMsg, frame int) {
 			c.switchFrame = int32(frame)
 			c.switchDir = uint8(h.dir)
 			c.switchOff = m.start + m.length
+			c.switchH2c = p.hasUpg && c.lastCode == 101 && p.upgrade == "h2c"
 		}
 	}
 }

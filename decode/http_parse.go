@@ -207,6 +207,7 @@ type httpConv struct {
 	switchDir   uint8
 	switchFrame int32
 	switchOff   int64
+	switchH2c   bool // the switch is to HTTP/2 (Upgrade: h2c)
 	proxied     bool // 200 to CONNECT: every later call is tunnel payload
 	// Request/response pairing (http_req_res_t list): head, tail and count.
 	rrTail  int32

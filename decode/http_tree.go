@@ -638,6 +638,8 @@ func (d *httpDissector) header(h *Field, b []byte, l httpLine, kind httpKind, sr
 			f.Add(d.p.tree.at(src, base).str("http.cookie_pair", vo+i, j-i, pair, "Cookie pair: %s", pair))
 			i = j
 		}
+	case "http.http2_settings":
+		h2SettingsHeader(d.p, f, value)
 	}
 }
 

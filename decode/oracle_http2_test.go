@@ -14,14 +14,16 @@ import (
 )
 
 // http2Captures are the h2c captures of testdata/http2 (see its SOURCES)
-// and the port each is decoded as HTTP/2 on: tshark finds HTTP/2 on no
-// port by itself, wiretap by the preface.
+// and the port each is decoded as HTTP/2 on: tshark finds HTTP/2 by
+// prior knowledge on no port by itself, wiretap by the preface. The
+// upgrade (port 0) both find by HTTP/1.1's Upgrade: h2c.
 var http2Captures = []struct {
 	name string
 	port uint16
 }{
 	{"h2c-client.pcap", 8123},
 	{"h2c-frames.pcap", 8124},
+	{"h2c-upgrade.pcap", 0},
 }
 
 // http2OracleFields are the HTTP/2 fields compared with tshark -T fields.
@@ -47,7 +49,19 @@ func http2Input(name string) oracletest.Input {
 }
 
 func http2Args(port uint16) []string {
+	if port == 0 {
+		return []string{"-2", "-n"}
+	}
 	return []string{"-2", "-n", "-d", fmt.Sprintf("tcp.port==%d,http2", port)}
+}
+
+// http2Opts are the options wiretap is run with for a capture decoded on
+// port (0: none forced): forced as tshark is, and by content alone.
+func http2Opts(port uint16) []Options {
+	if port == 0 {
+		return []Options{{}}
+	}
+	return []Options{{Force: map[uint16]string{port: "http2"}}, {}}
 }
 
 // TestOracleHTTP2 compares wiretap's HTTP/2 fields with tshark's on every
@@ -64,7 +78,7 @@ func TestOracleHTTP2(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := tsharkLines(t, o, in, http2Args(c.port), http2OracleFields)
-		for _, opts := range []Options{{Force: map[uint16]string{c.port: "http2"}}, {}} {
+		for _, opts := range http2Opts(c.port) {
 			a := httpAnalyze(pkts, opts, -1)
 			got := httpFieldLines(a, pkts, http2OracleFields)
 			if len(want) != len(got) {
@@ -107,7 +121,7 @@ func TestOracleHTTP2Summary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := NewAnalyzer(Options{Force: map[uint16]string{c.port: "http2"}})
+		a := NewAnalyzer(http2Opts(c.port)[0])
 		for i, p := range pkts {
 			a.Add(i+1, p.CI, p.LinkType, p.Data)
 			a.SetTsResol(p.CI.InterfaceIndex, p.TsResol)
