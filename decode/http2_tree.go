@@ -418,7 +418,9 @@ func (d *h2Dissector) payload(st *Field, rec *h2Rec, p []byte, src, base int, in
 		st.Add(d.node(Field{Name: "http2.rst_stream.error", Kind: KindUint, Bits: 32, U: uint64(e), Source: src, Start: base, Len: 4}, "Error: %s (%d)", h2ErrorName(e), e))
 	case h2Settings:
 		d.h2SettingsList(st, p, src, base)
-		if len(p)%6 != 0 {
+		if r := len(p) % 6; r != 0 {
+			// The cut parameter's item, then the exception.
+			st.Add(d.node(Field{Name: "http2.settings", Source: src, Start: base + len(p) - r, Len: r}, "Settings"))
 			short()
 		}
 	case h2Ping:
@@ -467,8 +469,9 @@ func (d *h2Dissector) payload(st *Field, rec *h2Rec, p []byte, src, base int, in
 // in the fast pass).
 func (d *h2Dissector) headerFields(st *Field, rec *h2Rec, src, at int) {
 	h := d.h
-	if rec.bits&h2HpackErr != 0 {
-		st.Add(d.node(Field{Name: "_ws.expert", Source: src, Start: at}, "[Expert Info (Warning/Undecoded): header block could not be decompressed]"))
+	if rec.bits&h2HpackErr != 0 && rec.hdrCount == 0 {
+		// Wireshark shows nothing of a block its inflater refused.
+		return
 	}
 	total := 0
 	for i := rec.hdrFirst; i < rec.hdrFirst+rec.hdrCount; i++ {
@@ -609,18 +612,21 @@ func (d *h2Dissector) media(rec *h2Rec, body []byte, src, base int, info *string
 	d.p.Tree = d.p.Tree[:from]
 }
 
-// markMalformed flags a malformed frame, as Wireshark's expert info does,
-// and marks the packet ("[Malformed Packet: HTTP2]").
-func (d *h2Dissector) markMalformed(parent *Field, why string) {
-	parent.Add(d.node(Field{Name: "_ws.expert"}, "[Expert Info (Error/Malformed): %s]", why))
+// markMalformed marks the packet malformed ("[Malformed Packet: HTTP2]"),
+// as Wireshark's exception does: the frame's tree stops where its
+// payload ran out (parent gets nothing), and frame.protocols does not
+// list it.
+func (d *h2Dissector) markMalformed(_ *Field, _ string) {
 	if d.malformed {
 		return
 	}
 	d.malformed = true
 	m := d.node(Field{Name: "_ws.malformed", Kind: KindProtocol}, "[Malformed Packet: HTTP2]")
-	m.Add(d.node(Field{Name: "_ws.malformed.expert"}, "[Expert Info (Error/Malformed): Malformed Packet (Exception occurred)]"))
+	e := m.Add(d.node(Field{Name: "_ws.malformed.expert"}, "[Expert Info (Error/Malformed): Malformed Packet (Exception occurred)]"))
+	const msg = "Malformed Packet (Exception occurred)"
+	e.Add(d.node(Field{Name: "_ws.expert.message", Kind: KindString, S: msg}, "["+msg+"]"))
+	expertLevels(e, "Error", "Malformed", func(f Field) *Field { return d.node(f, f.Label) })
 	d.p.Tree = append(d.p.Tree, m)
-	appendProtocol(d.p, "_ws.malformed")
 }
 
 // h2SettingIDLabel is a setting identifier as tshark shows it: "Enable

@@ -3,6 +3,8 @@ package decode
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +26,7 @@ var http2Captures = []struct {
 	{"h2c-client.pcap", 8123},
 	{"h2c-frames.pcap", 8124},
 	{"h2c-upgrade.pcap", 0},
+	{"malformed.pcap", 8124},
 }
 
 // http2OracleFields are the HTTP/2 fields compared with tshark -T fields.
@@ -44,8 +47,36 @@ http2.headers http2.continuation.header http2.unknown
 http2.data.data http2.body.fragment http2.body.fragment.count http2.body.reassembled.in
 http2.body.reassembled.length tcp.reassembled_in`)
 
-func http2Input(name string) oracletest.Input {
-	return oracletest.Input{Name: "http2/" + name, Path: "testdata/http2/" + name}
+// http2Input is capture name: one of testdata/http2, or the synthetic
+// malformed.pcap, written into dir.
+func http2Input(t *testing.T, dir, name string) oracletest.Input {
+	if name != "malformed.pcap" {
+		return oracletest.Input{Name: "http2/" + name, Path: "testdata/http2/" + name}
+	}
+	path := filepath.Join(dir, name)
+	if _, err := os.Stat(path); err != nil {
+		if err := synWritePcap(path, http2Malformed().packets()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return oracletest.Input{Name: "synthetic/http2/" + name, Path: path}
+}
+
+// http2Malformed is a conversation of malformed frames, each in a
+// segment of its own: payloads too short for their type, padding longer
+// than the payload, a header block HPACK cannot decode.
+func http2Malformed() synConv {
+	var segs []synSeg
+	add := func(dir int, b []byte) { segs = append(segs, synSeg{dir: dir, data: string(b)}) }
+	add(0, append([]byte(h2Preface), h2Frame(h2Settings, 0, 0, nil)...))
+	add(0, h2Frame(h2WindowUpdate, 0, 0, []byte{1, 2}))
+	add(0, h2Frame(h2Headers, h2FlagPadded|h2FlagEndHeaders, 1, []byte{9, 0x82}))
+	add(0, h2Frame(h2Headers, h2FlagEndHeaders|h2FlagEndStream, 3, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}))
+	add(0, h2Frame(h2RSTStream, 0, 3, []byte{0, 0, 8}))
+	add(1, h2Frame(h2Settings, 0, 0, []byte{0, 1, 0, 0, 0x10, 0, 9}))
+	add(1, h2Frame(h2Ping, 0, 0, []byte{1, 2, 3, 4}))
+	add(1, h2Frame(h2Data, h2FlagPadded|h2FlagEndStream, 1, []byte{200, 1, 2}))
+	return synConv{port: 8124, segs: append(append(synHandshake(), segs...), synClosing()...)}
 }
 
 func http2Args(port uint16) []string {
@@ -71,8 +102,9 @@ func http2Opts(port uint16) []Options {
 func TestOracleHTTP2(t *testing.T) {
 	o := oracletest.New(t, oracletest.Tshark)
 	var nPkts, nVals int
+	dir := t.TempDir()
 	for _, c := range http2Captures {
-		in := http2Input(c.name)
+		in := http2Input(t, dir, c.name)
 		pkts, err := decodetest.ReadFile(in.Path)
 		if err != nil {
 			t.Fatal(err)
@@ -110,8 +142,9 @@ func TestOracleHTTP2(t *testing.T) {
 func TestOracleHTTP2Summary(t *testing.T) {
 	o := oracletest.New(t, oracletest.Tshark)
 	var lines int
+	dir := t.TempDir()
 	for _, c := range http2Captures {
-		in := http2Input(c.name)
+		in := http2Input(t, dir, c.name)
 		res, err := o.Run(in, append(http2Args(c.port), "-r", in.Path)...)
 		if err != nil || res.Exit != 0 {
 			t.Fatalf("tshark %s: %v %s", c.name, err, res.Stderr)
