@@ -20,10 +20,12 @@ package decode
 // (within a budget); the request and the response of a stream are its
 // two directions, paired by the stream identifier.
 //
-// The entry points (start, data, closed) have the shape of httpStage's
-// so that decrypted TLS application data can be fed to the same stage:
-// pieces whose payOff is -1 are not in the frame's TCP payload, and their
-// frames are kept as copies.
+// The entry points (start, data, closed, finish; appendFrames in the tree
+// tier) have the shape of httpStage's so that decrypted TLS application
+// data can be fed to a stage like this one: start(stream, frame) when ALPN
+// says h2, then data with pieces whose payOff is -1 (not in the frame's
+// TCP payload: the frames are kept as copies). Such a stage wants a
+// pduTable of its own, not the one TCP's rows read for the records.
 
 import (
 	"bytes"

@@ -131,28 +131,36 @@ func (h *h2Stage) dissect(p *Packet, n int, tcpNode *Field) bool {
 	if in > n {
 		tcpNode.Add(p.tree.newNode(Field{Name: "tcp.reassembled_in", Kind: KindFrameNum, U: uint64(in)}, "[Reassembled PDU in frame: %d]", in))
 	}
-	calls := h.frameCalls(n)
-	if len(calls) == 0 {
+	if len(h.frameCalls(n)) == 0 {
 		if inPDU {
 			p.Summary.Info = segmentNote(p.Summary.Info)
 		}
 		return true
 	}
 	payload, src, start := tcpPayload(p, tcpNode)
+	info, proto, malformed := h.appendFrames(p, n, stream, payload, src, start)
+	p.Summary.Protocol = proto
+	p.Summary.Info = tcpInfoPrefix(p.Summary.Info) + info
+	if malformed {
+		p.Summary.Info += malformedNote
+	}
+	return true
+}
+
+// appendFrames adds to p the trees of the HTTP/2 frames dissected in
+// frame n of tcp.stream, from payload (source src, at start) or from the
+// saved copies, and returns their Info, the Protocol column and whether
+// one was malformed. It is the entry for a stage that feeds HTTP/2 data
+// of its own (decrypted TLS: its calls are saved copies, payload unused).
+func (h *h2Stage) appendFrames(p *Packet, n, stream int, payload []byte, src, start int) (info, proto string, malformed bool) {
 	d := &h2Dissector{h: h, p: p, n: n, viaHTTP: stream < len(h.viaHTTP) && h.viaHTTP[stream]}
-	prefix := tcpInfoPrefix(p.Summary.Info)
-	for _, c := range calls {
+	for _, c := range h.frameCalls(n) {
 		b, source, base := d.callBytes(c, payload, src, start)
 		for i := c.first; i < c.first+c.count; i++ {
 			d.record(h.recs.at(i), b, source, base)
 		}
 	}
-	p.Summary.Protocol = "HTTP2" + d.colProto
-	p.Summary.Info = prefix + d.info.String()
-	if d.malformed {
-		p.Summary.Info += malformedNote
-	}
-	return true
+	return d.info.String(), "HTTP2" + d.colProto, d.malformed
 }
 
 // callBytes locates a call's bytes: in the frame's TCP payload, or a saved

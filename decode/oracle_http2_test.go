@@ -320,3 +320,42 @@ func FuzzHTTP2(f *testing.F) {
 		}
 	})
 }
+
+// TestHTTP2FieldsRegistered checks that every field the HTTP/2 trees of
+// the h2c captures hold is in the registry (fieldnames.go) with its kind,
+// so -Y and -e accept it (TestDFRegistryCoversDissectors does this for
+// the shared captures, which hold no HTTP/2).
+func TestHTTP2FieldsRegistered(t *testing.T) {
+	dir := t.TempDir()
+	seen := 0
+	for _, c := range http2Captures {
+		in := http2Input(t, dir, c.name)
+		pkts, err := decodetest.ReadFile(in.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range decodetest.Analyze(NewAnalyzer(http2Opts(c.port)[0]), pkts) {
+			for _, top := range p.Tree {
+				top.Walk(func(f *Field) bool {
+					if !strings.HasPrefix(f.Name, "http2") {
+						return true
+					}
+					seen++
+					info, ok := knownFields[f.Name]
+					switch {
+					case !ok:
+						t.Errorf("%s: field %q is not in knownFields", c.name, f.Name)
+					case info.Kind != f.Kind:
+						t.Errorf("%s: field %q is %s, knownFields says %s", c.name, f.Name, dfKindGoName(f.Kind), dfKindGoName(info.Kind))
+					case info.Bits != 0 && f.Kind == KindUint && f.Bits != info.Bits:
+						t.Errorf("%s: field %q has %d bits, knownFields says %d", c.name, f.Name, f.Bits, info.Bits)
+					}
+					return true
+				})
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no HTTP/2 field dissected")
+	}
+}
