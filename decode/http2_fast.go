@@ -606,6 +606,11 @@ func (d *h2Dir) frame(rec *h2Rec, idx int32, payload []byte, tcpFrame int) {
 			return
 		}
 		d.headerBlock(rec, frag, rec.flags&h2FlagEndHeaders != 0)
+		if rec.typ == h2Headers && rec.flags&(h2FlagEndStream|h2FlagEndHeaders) == h2FlagEndStream|h2FlagEndHeaders {
+			// Headers alone (or trailers) end the direction: no body follows.
+			delete(d.streams, rec.sid)
+			return
+		}
 		if rec.typ != h2PushPromise {
 			sd := d.streamDir(rec.sid)
 			for i := rec.hdrFirst; i < rec.hdrFirst+rec.hdrCount; i++ {
@@ -618,6 +623,10 @@ func (d *h2Dir) frame(rec *h2Rec, idx int32, payload []byte, tcpFrame int) {
 	case h2Data:
 		if cut {
 			return
+		}
+		if rec.flags&h2FlagEndStream != 0 {
+			// The direction of the stream ends: nothing of it stays.
+			defer delete(d.streams, rec.sid)
 		}
 		data := payload
 		if rec.flags&h2FlagPadded != 0 {
