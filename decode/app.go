@@ -91,9 +91,11 @@ func newAppAnalysis(opts Options) *appAnalysis {
 		a.table.live = map[int32]int32{}
 	}
 	if opts.KeyLog != nil {
-		a.tls.appData = a.http.decrypted
+		a.tls.appData = a.decrypted
+		a.tls.appTaken = func(stream int) bool { return a.http.conv(stream) != nil || a.h2.isH2(stream) }
 		if opts.Live {
 			a.http.decTable.live = map[int32]int32{}
+			a.h2.decTable.live = map[int32]int32{}
 		}
 	}
 	if len(opts.Secrets) > 0 {
@@ -192,6 +194,23 @@ func (a *appAnalysis) data(stream, dir, frame int, ts time.Time, pieces []asmPie
 		a.http.data(stream, dir, frame, ts, pieces, skip, end, fin)
 		a.h2.upgraded(stream, a.http.conv(stream))
 	}
+}
+
+// decrypted hands a TLS session's decrypted application data to the
+// protocol it carries, as Wireshark's TLS dissector does: HTTP/2 when ALPN
+// chose h2 or the data starts with its preface, else HTTP/1.x when it is
+// HTTP (httpStage.decrypted decides); either on the one framer.
+func (a *appAnalysis) decrypted(stream, dir, frame int, ts time.Time, sess *tlsSession, plain []byte) {
+	if a.h2.liveConn(stream) == nil && a.http.liveStream(stream) == nil &&
+		(sess.appProto == tlsAppHTTP2 || looksLikeH2Preface(plain)) {
+		a.h2.startDecrypted(stream, frame)
+	}
+	if a.h2.liveConn(stream) != nil {
+		piece := [1]asmPiece{{data: plain, frame: frame, ts: ts, payOff: -1}}
+		a.h2.data(stream, dir, frame, ts, piece[:], 0, false, false)
+		return
+	}
+	a.http.decrypted(stream, dir, frame, ts, sess, plain)
 }
 
 // closed is called when the reassembler is done with a conversation.

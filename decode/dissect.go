@@ -365,8 +365,18 @@ func (a *Analyzer) dissectApp(p *Packet, n int, tcpNode *Field) {
 	if !a.app.tls.dissect(p, n, tcpNode) && !a.app.h2.dissect(p, n, tcpNode) {
 		a.app.http.dissect(p, n, tcpNode)
 	} else if a.app.tls.keys != nil {
-		// HTTP messages of the decrypted data this frame completes.
-		if recs := a.app.http.frameRecs(n); len(recs) > 0 {
+		// HTTP/2 frames or HTTP messages of the decrypted data this frame
+		// completes (saved copies: no payload).
+		if stream, ok := tcpStreamOf(tcpNode); ok && a.app.h2.isH2(stream) {
+			if len(a.app.h2.frameCalls(n)) > 0 {
+				info, proto, malformed := a.app.h2.appendFrames(p, n, stream, nil, 0, 0)
+				p.Summary.Protocol = proto
+				p.Summary.Info = tcpInfoPrefix(p.Summary.Info) + info
+				if malformed {
+					p.Summary.Info += malformedNote
+				}
+			}
+		} else if recs := a.app.http.frameRecs(n); len(recs) > 0 {
 			a.app.http.dissectMessages(p, n, recs, nil, 0, 0, true)
 		}
 	}

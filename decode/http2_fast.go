@@ -183,6 +183,9 @@ type h2Stage struct {
 	bodyN   int64
 	pending keepBudget
 	pubN    int // callsC entries in calls (Options.Live)
+	// decTable is table's twin for HTTP/2 inside decrypted TLS: which TLS
+	// records' frames went into a frame completed in a later one.
+	decTable pduTable
 }
 
 // h2Conn is the live state of one HTTP/2 connection.
@@ -324,7 +327,13 @@ func looksLikeH2Preface(b []byte) bool {
 // start makes tcp.stream idx an HTTP/2 connection from frame n on (the
 // first frame of a stream, or the one after an HTTP/1.1 upgrade; the TLS
 // stage after ALPN h2).
-func (h *h2Stage) start(idx, n int) {
+func (h *h2Stage) start(idx, n int) { h.startOn(idx, n, h.table) }
+
+// startDecrypted is start for the decrypted application data of a TLS
+// conversation (fed with payOff -1: its frames are saved copies).
+func (h *h2Stage) startDecrypted(idx, n int) { h.startOn(idx, n, &h.decTable) }
+
+func (h *h2Stage) startOn(idx, n int, table *pduTable) {
 	for len(h.convs) <= idx {
 		h.convs = append(h.convs, false)
 	}
@@ -342,7 +351,7 @@ func (h *h2Stage) start(idx, n int) {
 		hd.dec = hpack.NewDecoder(4096, func(f hpack.HeaderField) { hd.emitted = append(hd.emitted, f) })
 		hd.dec.SetMaxStringLength(1 << 20)
 		c.h2[d] = hd
-		c.dirs[d] = &pduFramer{proto: hd, table: h.table, budget: &h.pending}
+		c.dirs[d] = &pduFramer{proto: hd, table: table, budget: &h.pending}
 	}
 	h.live[idx] = c
 }
@@ -399,6 +408,7 @@ func (h *h2Stage) finish() {
 	}
 	h.live = nil
 	h.pending = keepBudget{}
+	h.decTable.finish()
 	h.calls = h.callsC.flatten()
 	sort.SliceStable(h.calls, func(i, j int) bool { return h.calls[i].frame < h.calls[j].frame })
 }

@@ -203,6 +203,7 @@ var jsonOracleDiffs = []*jsonDiff{
 	{file: "oracle/demo.pcapng", key: "tls_tls_handshake_ja4*", ok: tsharkLacks, why: "as tls.handshake.ja4 (ek's keys)", formats: true},
 	{file: "tls/hotplace-http1/http1.pcapng", key: "tls.ech.*", ok: tsharkLacks,
 		why: "tshark 4.0 does not dissect Encrypted Client Hello (extension 65037), it shows the extension's data only"},
+	{file: "tls/hotplace-http1/http2.pcapng", key: "tls.ech.*", ok: tsharkLacks, why: "as http1.pcapng (Encrypted Client Hello)"},
 	{file: "*", key: "tls.handshake.certificate_tree/*", ok: tsharkLacks,
 		why: "wiretap summarises a certificate (crypto/x509) in lines of text; tshark dissects its ASN.1 (x509af, x509sat, ...)"},
 	{file: "oracle/demo.pcapng", key: "fernet*", ok: tsharkLacks, why: "wiretap's own layer for the demo's Fernet tokens"},

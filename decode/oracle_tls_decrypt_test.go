@@ -31,7 +31,11 @@ var tlsKeyLogs = map[string]string{
 var tlsDecryptOracleFields = append(append([]string{}, tlsOracleFields...), strings.Fields(`
 http.request http.response http.request.method http.request.uri http.request.version http.host
 http.response.code http.response.phrase http.content_type http.content_length_header http.file_data
-http.request.full_uri http.response_for.uri http.request_in http.response_in data.data data.len`)...)
+http.request.full_uri http.response_for.uri http.request_in http.response_in data.data data.len
+http2 http2.stream http2.type http2.length http2.flags http2.streamid http2.header.name http2.header.value
+http2.headers.method http2.headers.path http2.headers.authority http2.headers.scheme http2.headers.status
+http2.headers.content_type http2.data.data http2.settings.id http2.window_update.window_size_increment
+http2.body.reassembled.in http2.request.full_uri`)...)
 
 // tlsDecryptOracleDiffs: none (every value compared is tshark's).
 var tlsDecryptOracleDiffs = []oracleDiff{}

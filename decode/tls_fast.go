@@ -155,6 +155,8 @@ type tlsStage struct {
 	curTs    time.Time // the time of the frame whose bytes are being framed
 	// appData receives a session's decrypted application data, in order.
 	appData func(stream, dir, frame int, ts time.Time, sess *tlsSession, plain []byte)
+	// appTaken says whether a protocol took a stream's decrypted data.
+	appTaken func(stream int) bool
 }
 
 func newTLSStage(opts Options, table *pduTable) *tlsStage {

@@ -172,6 +172,7 @@ type tlsDissector struct {
 	s         *tlsStage
 	p         *Packet
 	n         int
+	stream    int
 	sess      *tlsSession
 	dir       int
 	srcPort   uint16
@@ -215,7 +216,7 @@ func (s *tlsStage) dissect(p *Packet, n int, tcpNode *Field) bool {
 		return true
 	}
 	payload, src, start := tcpPayload(p, tcpNode)
-	d := &tlsDissector{s: s, p: p, n: n, sess: &s.sessions[s.streams[stream]-1], info: tcpInfoPrefix(p.Summary.Info), lite: p.lite}
+	d := &tlsDissector{s: s, p: p, n: n, stream: stream, sess: &s.sessions[s.streams[stream]-1], info: tcpInfoPrefix(p.Summary.Info), lite: p.lite}
 	for _, ci := range calls {
 		d.dissectCall(ci, payload, src, start)
 	}
@@ -998,7 +999,9 @@ func (d *tlsDissector) extension(x *Field, e tlsExtension, v place, hs uint8, hr
 			if len(data) != 2 {
 				return false
 			}
-			x.Add(v.uint("tls.handshake.extensions.psk.identity.selected", 0, 2, uint64(be16(data)), 16, "Selected Identity: %d", be16(data)))
+			// Under a text item, as tshark's tree has it (and its JSON).
+			t := x.Add(v.text(0, len(data), "Pre-Shared Key extension"))
+			t.Add(v.uint("tls.handshake.extensions.psk.identity.selected", 0, 2, uint64(be16(data)), 16, "Selected Identity: %d", be16(data)))
 			return true
 		}
 		psk, ok := readOfferedPSKs(data)

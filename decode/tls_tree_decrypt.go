@@ -62,7 +62,7 @@ func (d *tlsDissector) decryptedRecord(parent *Field, h tlsRecordHeader, b []byt
 		if app != "" {
 			r.Add(d.p.tree.newNode(Field{Name: "tls.app_data_proto", Kind: KindString, S: app}, "[Application Data Protocol: %s]", app))
 		}
-		if !d.s.carriesApp(d.sess, pl.data) && len(pl.data) > 0 {
+		if !d.s.carriesApp(d.stream) && len(pl.data) > 0 {
 			// No protocol takes it: Wireshark's "data".
 			hd := httpDissector{p: d.p}
 			d.extra = append(d.extra, hd.dataProto(pl.data, len(d.p.Sources)-1, 0))
@@ -80,8 +80,8 @@ func (d *tlsDissector) undecrypted(r *Field, rec int32) {
 	r.Add(d.p.tree.newNode(Field{Name: "tls.decrypt.status", Kind: KindString, S: why}, "[Not decrypted: %s]", why))
 }
 
-// carriesApp says whether a session's decrypted application data goes to
-// a protocol the fast pass frames (HTTP/1.x).
-func (s *tlsStage) carriesApp(sess *tlsSession, plain []byte) bool {
-	return s.appData != nil && tlsCarriesHTTP(sess, plain)
+// carriesApp says whether a protocol the fast pass frames (HTTP/1.x,
+// HTTP/2) took tcp.stream's decrypted application data.
+func (s *tlsStage) carriesApp(stream int) bool {
+	return s.appTaken != nil && s.appTaken(stream)
 }

@@ -23,6 +23,8 @@ func benchDissect(args []string) error {
 	keepAlive := fs.Int("keepalive", 300_000, "plaintext requests over keep-alive connections")
 	oneShot := fs.Int("oneshot", 40_000, "plaintext requests with one connection each")
 	https := fs.Int("https", 25_000, "HTTPS requests over keep-alive connections")
+	httpsOneShot := fs.Int("https-oneshot", 0, "HTTPS requests with one connection (and TLS handshake) each")
+	keyLog := fs.String("keylog", "", "the HTTPS clients write their TLS secrets to this key log (for wiretap-bench decrypt)")
 	repeat := fs.Int("runs", 3, "run each command this many times and keep the fastest (noise only slows)")
 	fs.Parse(args)
 
@@ -40,7 +42,7 @@ func benchDissect(args []string) error {
 		if *keep != "" {
 			capFile = *keep
 		}
-		if err := makeCapture(bin, dir, capFile, *keepAlive, *oneShot, *https); err != nil {
+		if err := makeCapture(bin, dir, capFile, *keepAlive, *oneShot, *https, *httpsOneShot, *keyLog); err != nil {
 			return err
 		}
 	}
@@ -152,7 +154,7 @@ func timeCommand(argv []string) (measure, error) {
 
 // makeCapture records the demo servers under load: keep-alive and
 // one-connection-per-request plaintext, and HTTPS.
-func makeCapture(bin, dir, capFile string, keepAlive, oneShot, https int) error {
+func makeCapture(bin, dir, capFile string, keepAlive, oneShot, https, httpsOneShot int, keyLog string) error {
 	ports := []int{46683, 46684}
 	filter := fmt.Sprintf("tcp port %d or tcp port %d", ports[0], ports[1])
 	capCmd := exec.Command(bin, "capture", "-q", "-i", "lo", "-w", capFile, filter)
@@ -191,6 +193,24 @@ func makeCapture(bin, dir, capFile string, keepAlive, oneShot, https int) error 
 		{"client", "--mode", "plain", "--wait", "5s", "--repeat", fmt.Sprint(keepAlive), "--parallel", "8", fmt.Sprintf("http://127.0.0.1:%d/", ports[0])},
 		{"client", "--mode", "plain", "--new-conn", "--repeat", fmt.Sprint(oneShot), "--parallel", "8", fmt.Sprintf("http://127.0.0.1:%d/", ports[0])},
 		{"client", "--mode", "https", "--wait", "5s", "--cacert", filepath.Join(pkiDir, "ca-public-key.pem"), "--repeat", fmt.Sprint(https), "--parallel", "8", fmt.Sprintf("https://localhost:%d/", ports[1])},
+	}
+	for i := len(clients) - 1; i >= 0; i-- {
+		for k, a := range clients[i] {
+			if a == "--repeat" && clients[i][k+1] == "0" {
+				clients = append(clients[:i], clients[i+1:]...) // none asked for
+				break
+			}
+		}
+	}
+	if httpsOneShot > 0 {
+		clients = append(clients, []string{"client", "--mode", "https", "--new-conn", "--cacert", filepath.Join(pkiDir, "ca-public-key.pem"), "--repeat", fmt.Sprint(httpsOneShot), "--parallel", "8", fmt.Sprintf("https://localhost:%d/", ports[1])})
+	}
+	if keyLog != "" {
+		for i, c := range clients {
+			if c[2] == "https" {
+				clients[i] = append(append(append([]string{}, c[:len(c)-1]...), "--keylog", keyLog), c[len(c)-1])
+			}
+		}
 	}
 	for _, c := range clients {
 		start := time.Now()

@@ -10,6 +10,9 @@
 //	wiretap-bench fields [-file F]... [-runs N]
 //	    wiretap and tshark on the same files: -Y/-T fields on TCP and on
 //	    HTTP, -V and summaries; wall time, CPU, RSS and the ratios
+//	wiretap-bench decrypt [-file F] [-keylog K] [-runs N]
+//	    wiretap and tshark reading a capture with its key log: the packet
+//	    list and HTTP fields inside TLS, with ratios (issue #12's target)
 //	wiretap-bench view [-file F] [-cols N] [-rows N] [-runs N] [-filter EXPR]...
 //	    opens F in `wiretap view` in a pseudo-terminal: time to the first
 //	    full screen, to the complete index and to the finished fast pass,
@@ -41,6 +44,8 @@ func main() {
 		err = benchView(os.Args[2:])
 	case "fields":
 		err = benchFields(os.Args[2:])
+	case "decrypt":
+		err = benchDecrypt(os.Args[2:])
 	default:
 		usage()
 		os.Exit(2)
@@ -52,7 +57,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintf(os.Stderr, "usage: wiretap-bench capture|dissect|fields|view [flags]\n")
+	fmt.Fprintf(os.Stderr, "usage: wiretap-bench capture|dissect|fields|decrypt|view [flags]\n")
 }
 
 // workDir makes a temporary directory with a wiretap binary built in it;
