@@ -200,17 +200,18 @@ func (a *appAnalysis) data(stream, dir, frame int, ts time.Time, pieces []asmPie
 // protocol it carries, as Wireshark's TLS dissector does: HTTP/2 when ALPN
 // chose h2 or the data starts with its preface, else HTTP/1.x when it is
 // HTTP (httpStage.decrypted decides); either on the one framer.
-func (a *appAnalysis) decrypted(stream, dir, frame int, ts time.Time, sess *tlsSession, plain []byte) {
+// payOff is where plain starts in the frame's decrypted payload.
+func (a *appAnalysis) decrypted(stream, dir, frame int, ts time.Time, sess *tlsSession, plain []byte, payOff int) {
 	if a.h2.liveConn(stream) == nil && a.http.liveStream(stream) == nil &&
 		(sess.appProto == tlsAppHTTP2 || looksLikeH2Preface(plain)) {
 		a.h2.startDecrypted(stream, frame)
 	}
 	if a.h2.liveConn(stream) != nil {
-		piece := [1]asmPiece{{data: plain, frame: frame, ts: ts, payOff: -1}}
+		piece := [1]asmPiece{{data: plain, frame: frame, ts: ts, payOff: payOff}}
 		a.h2.data(stream, dir, frame, ts, piece[:], 0, false, false)
 		return
 	}
-	a.http.decrypted(stream, dir, frame, ts, sess, plain)
+	a.http.decrypted(stream, dir, frame, ts, sess, plain, payOff)
 }
 
 // closed is called when the reassembler is done with a conversation.

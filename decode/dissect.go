@@ -366,10 +366,10 @@ func (a *Analyzer) dissectApp(p *Packet, n int, tcpNode *Field) {
 		a.app.http.dissect(p, n, tcpNode)
 	} else if a.app.tls.keys != nil {
 		// HTTP/2 frames or HTTP messages of the decrypted data this frame
-		// completes (saved copies: no payload).
+		// completes, in its decrypted payload or saved copies.
 		if stream, ok := tcpStreamOf(tcpNode); ok && a.app.h2.isH2(stream) {
 			if len(a.app.h2.frameCalls(n)) > 0 {
-				info, proto, malformed := a.app.h2.appendFrames(p, n, stream, nil, 0, 0)
+				info, proto, malformed := a.app.h2.appendFrames(p, n, stream, p.tlsApp, p.tlsAppSrc, 0)
 				p.Summary.Protocol = proto
 				p.Summary.Info = tcpInfoPrefix(p.Summary.Info) + info
 				if malformed {
@@ -377,7 +377,7 @@ func (a *Analyzer) dissectApp(p *Packet, n int, tcpNode *Field) {
 				}
 			}
 		} else if recs := a.app.http.frameRecs(n); len(recs) > 0 {
-			a.app.http.dissectMessages(p, n, recs, nil, 0, 0, true)
+			a.app.http.dissectMessages(p, n, recs, p.tlsApp, p.tlsAppSrc, 0, true)
 		}
 	}
 	dissectFernet(p, a.opts.FernetKeys)

@@ -249,6 +249,10 @@ type Packet struct {
 	// fileData: an http.file_data node was made (the Fernet dissector
 	// looks only then, rather than walk every tree).
 	fileData bool
+	// tlsApp: the frame's decrypted TLS application data (in data source
+	// tlsAppSrc), the payload HTTP and HTTP/2 read it as.
+	tlsApp    []byte
+	tlsAppSrc int
 }
 
 // Release recycles the nodes of a packet DissectFor built (for others it

@@ -445,10 +445,12 @@ func (h *httpStage) data(stream, dir, frame int, ts time.Time, pieces []asmPiece
 }
 
 // decrypted frames the decrypted application data of TLS conversation
-// stream (tlsStage.appData), when the session carries HTTP/1.x: its bytes
-// are in no frame's TCP payload, so every message is a saved copy. What it
-// shows was sent encrypted: the consumers (exposure) are not told of it.
-func (h *httpStage) decrypted(stream, dir, frame int, ts time.Time, sess *tlsSession, plain []byte) {
+// stream (tlsStage.appData), when the session carries HTTP/1.x: plain is
+// at payOff of the frame's decrypted payload, which the tree tier hands
+// the HTTP dissector as the frame's payload (a message in one frame is
+// not copied). What it shows was sent encrypted: the consumers (exposure)
+// are not told of it.
+func (h *httpStage) decrypted(stream, dir, frame int, ts time.Time, sess *tlsSession, plain []byte, payOff int) {
 	s := h.liveStream(stream)
 	if s == nil {
 		if !tlsCarriesHTTP(sess, plain) {
@@ -473,7 +475,7 @@ func (h *httpStage) decrypted(stream, dir, frame int, ts time.Time, sess *tlsSes
 	events := h.events
 	h.events = nil
 	h.curTs = ts
-	s.dirs[dir].segment(plain, frame, -1, false, false)
+	s.dirs[dir].segment(plain, frame, payOff, false, false)
 	h.events = events
 }
 

@@ -150,11 +150,19 @@ type tlsStage struct {
 	// each protected record held, by plainKey.
 	keys     *KeyLog
 	crypto   map[int32]*tlsCrypto
-	plain    map[int64]*tlsPlain
+	epochs   []tlsEpoch
+	decRecsC chunked[tlsRecDec] // while the fast pass runs
+	decRecs  []tlsRecDec        // after it, by call and record
+	kept     map[int64][]byte   // plaintexts not to be opened again (tlsPlainBudget)
 	plainLen int64
-	curTs    time.Time // the time of the frame whose bytes are being framed
+	plainBuf []byte
+	cache    tlsDecCache // the tree tier's decryptors
+	curTs    time.Time   // the time of the frame whose bytes are being framed
+	// The frame whose decrypted application data is being handed on, and
+	// how much of it so far.
+	appFrame, appOff int
 	// appData receives a session's decrypted application data, in order.
-	appData func(stream, dir, frame int, ts time.Time, sess *tlsSession, plain []byte)
+	appData func(stream, dir, frame int, ts time.Time, sess *tlsSession, plain []byte, payOff int)
 	// appTaken says whether a protocol took a stream's decrypted data.
 	appTaken func(stream int) bool
 }
@@ -171,7 +179,7 @@ func newTLSStage(opts Options, table *pduTable) *tlsStage {
 	if opts.KeyLog != nil {
 		s.keys = opts.KeyLog
 		s.crypto = map[int32]*tlsCrypto{}
-		s.plain = map[int64]*tlsPlain{}
+		s.kept = map[int64][]byte{}
 	}
 	return s
 }
@@ -310,6 +318,12 @@ func (s *tlsStage) closed(stream int) {
 		c.dirs[d].abandon()
 	}
 	delete(s.live, stream)
+	if s.crypto != nil {
+		// The fast pass's decryptors go; the tree tier makes its own.
+		if cr := s.crypto[c.sess]; cr != nil {
+			cr.cur, cr.next = [2]*tlsDecryptor{}, [2]*tlsDecryptor{}
+		}
+	}
 	for len(s.finished) <= stream {
 		s.finished = append(s.finished, false)
 	}
@@ -334,6 +348,8 @@ func (s *tlsStage) finish() {
 	}
 	sort.SliceStable(s.callIdx, func(i, j int) bool { return s.calls[s.callIdx[i]].frame < s.calls[s.callIdx[j]].frame })
 	s.probes = nil
+	s.decRecs = s.decRecsC.flatten() // made in call order: sorted
+	s.plainBuf = nil
 }
 
 // publish copies the calls made since the last call into calls, in the

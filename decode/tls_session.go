@@ -15,10 +15,16 @@ package decode
 import (
 	"bytes"
 	"fmt"
+	"sort"
+	"sync"
 )
 
-// tlsPlainBudget bounds the decrypted bytes kept for the tree tier; past
-// it a record shows as decrypted but without its plaintext.
+// tlsPlainBudget bounds the decrypted bytes the fast pass keeps for the
+// records the tree tier cannot open again by themselves (RC4, and CBC
+// before TLS 1.1, whose state runs from record to record), and for the
+// followed stream (-z follow,tls); past it a record shows as decrypted
+// but without its plaintext. Every other record is decrypted again, on
+// demand, from its bytes and its keys (tlsEpoch).
 const tlsPlainBudget = 64 << 20
 
 // tlsCrypto is one session's decryption state during the fast pass, and
@@ -29,28 +35,63 @@ type tlsCrypto struct {
 	serverRandom []byte
 	etm          bool // encrypt_then_mac negotiated (RFC 7366)
 	tls12Ready   bool // next holds the keys of the last ServerHello
-	cur          [2]*tlsDecryptor
-	next         [2]*tlsDecryptor // TLS ≤ 1.2: what ChangeCipherSpec turns on
+	// The fast pass's decryptors and their epochs (dropped when the
+	// conversation ends).
+	cur, next           [2]*tlsDecryptor // next: TLS ≤ 1.2, what ChangeCipherSpec turns on
+	curEpoch, nextEpoch [2]int32
 	// missing names the key log entry decryption needed and did not find
 	// ("" when none was missing); why says what else stopped it.
 	missing string
 	why     string
 }
 
-// tlsPlain is what one protected record held.
-type tlsPlain struct {
-	data   []byte // the plaintext (nil when not kept)
-	inner  uint8  // its content type (TLS 1.3's inner type)
-	status uint8
-	err    error // tlsPlainFailed: why
+// tlsEpoch is what opens one direction's records under one key: enough
+// to make its decryptor again for the tree tier.
+type tlsEpoch struct {
+	suite   uint16
+	version uint16
+	tls13   bool
+	secret  []byte // TLS 1.3: the traffic secret
+	// TLS ≤ 1.2: the master secret and the hello randoms (shared with the
+	// key log and the session), and which decryptor of the pair.
+	master, clientRandom, serverRandom []byte
+	etm, server                        bool
+	// random: any record opens alone, given its sequence number (AEAD,
+	// TLS 1.3, CBC with explicit IVs, NULL); else the fast pass keeps the
+	// plaintext.
+	random bool
 }
 
-// tlsPlain statuses.
+// tlsRecDec is the fast pass's record of one protected record (16 bytes):
+// which call and record it is, what it held, and how to open it again.
+type tlsRecDec struct {
+	call   int32
+	rec    uint16
+	inner  uint8 // its content type (TLS 1.3's inner type)
+	status uint8
+	epoch  int32
+	seq    uint32
+}
+
+// tlsRecDec statuses.
 const (
-	tlsPlainOK      = iota // decrypted, data kept
-	tlsPlainNotKept        // decrypted, over the budget
-	tlsPlainFailed         // did not authenticate, or malformed
+	tlsPlainOK      = iota // decrypted: opened again on demand, or kept
+	tlsPlainNotKept        // decrypted, but neither kept nor to be opened again
+	tlsPlainFailed         // did not open: err is tlsDecryptErrs[status-tlsPlainFailed]
 )
+
+// tlsDecryptErrs are the reasons a record does not open, by code.
+var tlsDecryptErrs = []error{errTLSAuthFailed, errTLSBadMAC, errTLSBadPadding, errTLSRecordShort, errTLSRecordLong,
+	errTLSRecordAlign, errTLSNoContentType}
+
+func decryptErrCode(err error) uint8 {
+	for i, e := range tlsDecryptErrs {
+		if err == e {
+			return uint8(tlsPlainFailed + i)
+		}
+	}
+	return tlsPlainFailed
+}
 
 // plainKey is the key of a record: its call and index in the call.
 func plainKey(call, rec int32) int64 { return int64(call)<<24 | int64(rec) }
@@ -65,13 +106,103 @@ func (s *tlsStage) cryptoOf(sess int32) *tlsCrypto {
 	return cr
 }
 
-// plainOf returns what record rec of call held, nil if it was not
-// decrypted (the tree tier).
-func (s *tlsStage) plainOf(call, rec int32) *tlsPlain {
-	if s.plain == nil {
+// newEpoch records what opens the records the fast pass's decryptor d
+// opens, and returns its index.
+func (s *tlsStage) newEpoch(d *tlsDecryptor, e tlsEpoch) int32 {
+	e.suite, e.version, e.tls13 = d.suite.id, d.version, d.suite.tls13
+	e.random = d.suite.tls13 || d.suite.bulk.kind == tlsAEADCipher || (d.suite.bulk.kind == tlsBlockCipher && d.version >= versionTLS11) ||
+		(d.suite.bulk.kind == tlsStreamCipher && d.suite.bulk.keyLen == 0)
+	s.epochs = append(s.epochs, e)
+	return int32(len(s.epochs) - 1)
+}
+
+// setKeys makes d (of epoch e) direction dir's decryptor.
+func (cr *tlsCrypto) setKeys(dir int, d *tlsDecryptor, e int32) { cr.cur[dir], cr.curEpoch[dir] = d, e }
+
+// recDec finds the fast pass's record of record rec of call (the tree
+// tier), nil if it was not a protected record of a session with keys.
+func (s *tlsStage) recDec(call, rec int32) *tlsRecDec {
+	i := sort.Search(len(s.decRecs), func(i int) bool {
+		r := &s.decRecs[i]
+		return r.call > call || r.call == call && int32(r.rec) >= rec
+	})
+	if i < len(s.decRecs) && s.decRecs[i].call == call && int32(s.decRecs[i].rec) == rec {
+		return &s.decRecs[i]
+	}
+	return nil
+}
+
+// openRecord is a decrypted record's plaintext for the tree tier: kept,
+// or opened again from its body (the record after its 5-byte header).
+// ok is false when it was not decrypted; plain is nil when it was but is
+// not at hand (tlsPlainNotKept, or its bytes were not kept).
+func (s *tlsStage) openRecord(call, rec int32, h tlsRecordHeader, body []byte) (r *tlsRecDec, plain []byte, ok bool) {
+	r = s.recDec(call, rec)
+	if r == nil || r.status >= tlsPlainFailed {
+		return r, nil, false
+	}
+	if kept, ok := s.kept[plainKey(call, rec)]; ok {
+		return r, kept, true
+	}
+	if r.status != tlsPlainOK || !s.epochs[r.epoch].random || len(body) != h.length {
+		return r, nil, true
+	}
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	d := s.cache.get(s, r.epoch)
+	if d == nil {
+		return r, nil, true
+	}
+	d.seq = uint64(r.seq)
+	plain, _, err := d.decrypt(nil, h.contentType, h.version, body)
+	if err != nil {
+		return r, nil, true
+	}
+	return r, plain, true
+}
+
+// tlsDecCache keeps the decryptors the tree tier made last: a session's
+// records are near each other in a capture.
+type tlsDecCache struct {
+	mu   sync.Mutex
+	m    map[int32]*tlsDecryptor
+	ring [64]int32
+	next int
+}
+
+// get returns epoch e's decryptor, made again from its keys if needed.
+func (c *tlsDecCache) get(s *tlsStage, e int32) *tlsDecryptor {
+	if d := c.m[e]; d != nil {
+		return d
+	}
+	ep := &s.epochs[e]
+	var d *tlsDecryptor
+	var err error
+	if ep.tls13 {
+		d, err = newTLS13Decryptor(ep.suite, ep.secret)
+	} else {
+		var cl, sv *tlsDecryptor
+		cl, sv, err = newTLS12Decryptors(ep.version, ep.suite, ep.master, ep.clientRandom, ep.serverRandom, ep.etm)
+		d = cl
+		if ep.server {
+			d = sv
+		}
+	}
+	if err != nil {
 		return nil
 	}
-	return s.plain[plainKey(call, rec)]
+	if c.m == nil {
+		c.m = map[int32]*tlsDecryptor{}
+		for i := range c.ring {
+			c.ring[i] = -1
+		}
+	}
+	if old := c.ring[c.next]; old >= 0 {
+		delete(c.m, old)
+	}
+	c.ring[c.next], c.m[e] = e, d
+	c.next = (c.next + 1) % len(c.ring)
+	return d
 }
 
 // decryptRecord opens a protected record of direction dir, if the
@@ -85,19 +216,29 @@ func (s *tlsStage) decryptRecord(c *tlsConn, dir, frame int, call, rec int32, h 
 	if sess.version == versionTLS13 && h.contentType != tlsApplicationData {
 		return false // ChangeCipherSpec (RFC 8446 §5) and alerts before the keys are in the clear
 	}
-	plain, inner, err := cr.cur[dir].decrypt(make([]byte, 0, len(body)), h.contentType, h.version, body)
-	key := plainKey(call, rec)
+	d := cr.cur[dir]
+	rd := tlsRecDec{call: call, rec: uint16(rec), epoch: cr.curEpoch[dir], seq: uint32(d.seq)}
+	// Into a buffer of the stage's: what the stages after keep, they copy.
+	plain, inner, err := d.decrypt(s.plainBuf[:0], h.contentType, h.version, body)
+	if cap(plain) > cap(s.plainBuf) {
+		s.plainBuf = plain[:0]
+	}
 	if err != nil {
-		s.plain[key] = &tlsPlain{status: tlsPlainFailed, err: err}
+		rd.status = decryptErrCode(err)
+		s.decRecsC.add(rd)
 		return false
 	}
-	rp := &tlsPlain{data: plain, inner: inner}
-	if s.plainLen+int64(len(plain)) > tlsPlainBudget {
-		rp.data, rp.status = nil, tlsPlainNotKept
-	} else {
-		s.plainLen += int64(len(plain))
+	rd.inner = inner
+	keep := !s.epochs[rd.epoch].random || (s.opts.Following && s.opts.Follow == c.stream && inner == tlsApplicationData)
+	if keep {
+		if s.plainLen+int64(len(plain)) > tlsPlainBudget {
+			rd.status = tlsPlainNotKept
+		} else {
+			s.plainLen += int64(len(plain))
+			s.kept[plainKey(call, rec)] = bytes.Clone(plain)
+		}
 	}
-	s.plain[key] = rp
+	s.decRecsC.add(rd)
 	switch inner {
 	case tlsHandshake:
 		s.handshake(c, dir, frame, call, rec, plain, true)
@@ -105,12 +246,22 @@ func (s *tlsStage) decryptRecord(c *tlsConn, dir, frame int, call, rec int32, h 
 		// A renegotiation's ChangeCipherSpec, sent under the old keys.
 		s.changeCipherSpec(c, dir)
 	case tlsApplicationData:
-		if s.events != nil && len(plain) > 0 {
+		if len(plain) == 0 {
+			break
+		}
+		if s.events != nil {
 			s.events.tlsDecrypted(c.stream, dir, frame, plain)
 		}
-		if s.appData != nil && len(plain) > 0 {
-			s.appData(c.stream, dir, frame, s.curTs, sess, plain)
+		// Where the bytes are in the frame's decrypted payload (the
+		// application data of its records, back to back: what the tree
+		// tier hands HTTP as the frame's payload).
+		if s.appFrame != frame {
+			s.appFrame, s.appOff = frame, 0
 		}
+		if s.appData != nil {
+			s.appData(c.stream, dir, frame, s.curTs, sess, plain, s.appOff)
+		}
+		s.appOff += len(plain)
 	}
 	return true
 }
@@ -151,6 +302,8 @@ func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, b
 		if d := cr.cur[dir]; d != nil && sess.version == versionTLS13 {
 			if err := d.keyUpdate(); err != nil {
 				cr.cur[dir], cr.why = nil, err.Error()
+			} else {
+				cr.setKeys(dir, d, s.newEpoch(d, tlsEpoch{secret: d.secret}))
 			}
 		}
 	}
@@ -165,22 +318,23 @@ func (s *tlsStage) tls13Keys(cr *tlsCrypto, sess *tlsSession, handshake bool) {
 		return
 	}
 	cd, sd := cr.clientDir, 1-cr.clientDir
-	open := func(secret []byte, name string) *tlsDecryptor {
+	open := func(dir int, secret []byte, name string) {
+		cr.cur[dir] = nil
 		if secret == nil {
 			if cr.missing == "" {
 				cr.missing = name
 			}
-			return nil
+			return
 		}
 		d, err := newTLS13Decryptor(sess.cipher, secret)
 		if err != nil {
 			cr.why = err.Error()
-			return nil
+			return
 		}
-		return d
+		cr.setKeys(dir, d, s.newEpoch(d, tlsEpoch{secret: secret}))
 	}
-	cr.cur[cd] = open(sec.ClientHandshake, "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
-	cr.cur[sd] = open(sec.ServerHandshake, "SERVER_HANDSHAKE_TRAFFIC_SECRET")
+	open(cd, sec.ClientHandshake, "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
+	open(sd, sec.ServerHandshake, "SERVER_HANDSHAKE_TRAFFIC_SECRET")
 }
 
 // tls13TrafficKeys moves direction dir to its application traffic secret.
@@ -202,7 +356,7 @@ func (s *tlsStage) tls13TrafficKeys(cr *tlsCrypto, sess *tlsSession, dir int) {
 		cr.why = err.Error()
 		return
 	}
-	cr.cur[dir] = d
+	cr.setKeys(dir, d, s.newEpoch(d, tlsEpoch{secret: secret}))
 }
 
 // changeCipherSpec turns on direction dir's keys (TLS ≤ 1.2), made from
@@ -223,16 +377,20 @@ func (s *tlsStage) changeCipherSpec(c *tlsConn, dir int) {
 			cr.why = err.Error()
 		} else {
 			cr.next[cr.clientDir], cr.next[1-cr.clientDir] = cl, sv
+			for d, dec := range cr.next {
+				e := tlsEpoch{master: sec.MasterSecret, clientRandom: cr.clientRandom, serverRandom: cr.serverRandom, etm: cr.etm, server: d != cr.clientDir}
+				cr.nextEpoch[d] = s.newEpoch(dec, e)
+			}
 		}
 	}
-	cr.cur[dir], cr.next[dir] = cr.next[dir], nil
+	cr.cur[dir], cr.curEpoch[dir], cr.next[dir] = cr.next[dir], cr.nextEpoch[dir], nil
 }
 
 // decryptStatus says why a protected record of session sess is shown
 // encrypted (the tree tier's tls.decrypt.status).
-func (s *tlsStage) decryptStatus(sess int32, p *tlsPlain) string {
-	if p != nil && p.status == tlsPlainFailed {
-		return fmt.Sprintf("record did not decrypt: %v", p.err)
+func (s *tlsStage) decryptStatus(sess int32, r *tlsRecDec) string {
+	if r != nil && r.status >= tlsPlainFailed {
+		return fmt.Sprintf("record did not decrypt: %v", tlsDecryptErrs[r.status-tlsPlainFailed])
 	}
 	cr := s.crypto[sess]
 	switch {
@@ -251,8 +409,9 @@ func (s *tlsStage) decryptStatus(sess int32, p *tlsPlain) string {
 // FollowTLS returns the decrypted application data of TCP stream n, one
 // chunk per direction and frame, in the order tshark -z follow,tls shows
 // it, and the direction of the first frame with a decrypted record
-// (tshark's node 0). It needs the fast pass finished with a key log
-// (Options.KeyLog); data over the plaintext budget is missing.
+// (tshark's node 0). The stream must have been asked for before the fast
+// pass (Options.Follow), with a key log (Options.KeyLog); data over the
+// plaintext budget is missing.
 func (a *Analyzer) FollowTLS(stream int) (chunks []FollowChunk, first int, err error) {
 	if !a.done {
 		return nil, 0, fmt.Errorf("decode: FollowTLS before the fast pass finished")
@@ -261,47 +420,32 @@ func (a *Analyzer) FollowTLS(stream int) (chunks []FollowChunk, first int, err e
 	if stream < 0 || stream >= len(a.tcp.streams) {
 		return nil, 0, fmt.Errorf("decode: no TCP stream %d (the capture has %d)", stream, len(a.tcp.streams))
 	}
-	if !s.isTLS(stream) || s.plain == nil {
+	if !a.opts.Following || a.opts.Follow != stream {
+		return nil, 0, fmt.Errorf("decode: TCP stream %d was not followed (set Options.Follow before reading the capture)", stream)
+	}
+	if !s.isTLS(stream) || s.keys == nil {
 		return nil, 0, nil
 	}
 	sess := s.streams[stream] - 1
 	first = -1
-	for _, ci := range s.callIdx {
-		call := &s.calls[ci]
+	for _, r := range s.decRecs {
+		call := &s.calls[r.call]
 		if call.sess != sess {
 			continue
 		}
-		for rec := int32(0); ; rec++ {
-			pl := s.plain[plainKey(ci, rec)]
-			if pl == nil {
-				if rec > 64 || !s.hasPlainAfter(ci, rec) {
-					break
-				}
-				continue
-			}
-			if first < 0 && pl.status != tlsPlainFailed {
-				first = int(call.dir)
-			}
-			if pl.inner != tlsApplicationData || len(pl.data) == 0 {
-				continue
-			}
-			if k := len(chunks) - 1; k >= 0 && chunks[k].Frame == int(call.frame) && chunks[k].Dir == int(call.dir) {
-				chunks[k].Data = append(chunks[k].Data, pl.data...)
-				continue
-			}
-			chunks = append(chunks, FollowChunk{Dir: int(call.dir), Frame: int(call.frame), Data: bytes.Clone(pl.data)})
+		if first < 0 && r.status < tlsPlainFailed {
+			first = int(call.dir)
 		}
+		pl := s.kept[plainKey(r.call, int32(r.rec))]
+		if r.inner != tlsApplicationData || len(pl) == 0 {
+			continue
+		}
+		if k := len(chunks) - 1; k >= 0 && chunks[k].Frame == int(call.frame) && chunks[k].Dir == int(call.dir) {
+			chunks[k].Data = append(chunks[k].Data, pl...)
+			continue
+		}
+		chunks = append(chunks, FollowChunk{Dir: int(call.dir), Frame: int(call.frame), Data: bytes.Clone(pl)})
 	}
 	return chunks, max(first, 0), nil
 }
 
-// hasPlainAfter says whether a record of call after rec was decrypted (a
-// record between may have been one in the clear).
-func (s *tlsStage) hasPlainAfter(call, rec int32) bool {
-	for r := rec + 1; r < rec+16; r++ {
-		if s.plain[plainKey(call, r)] != nil {
-			return true
-		}
-	}
-	return false
-}

@@ -187,6 +187,10 @@ type tlsDissector struct {
 	// extra are layers after TLS (the decrypted data no protocol took).
 	extra       []*Field
 	extraProtos []string
+	// The decrypted application data of the frame's records, and the data
+	// source of the last.
+	appPlain [][]byte
+	appSrc   int
 }
 
 // appendInfo is col_append_sep_str with the default ", " separator.
@@ -220,6 +224,7 @@ func (s *tlsStage) dissect(p *Packet, n int, tcpNode *Field) bool {
 	for _, ci := range calls {
 		d.dissectCall(ci, payload, src, start)
 	}
+	d.setDecryptedPayload()
 	p.Tree = append(p.Tree, d.extra...)
 	for _, name := range d.extraProtos {
 		appendProtocol(p, name)
@@ -352,8 +357,8 @@ func (d *tlsDissector) recordVersion(h tlsRecordHeader) uint16 {
 // record adds one SSL 3.0/TLS record (dissect_ssl3_record).
 func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v place, rec int32) {
 	if d.s.keys != nil {
-		if pl := d.s.plainOf(d.call, rec); pl != nil && pl.status != tlsPlainFailed {
-			d.decryptedRecord(parent, h, b, v, rec, pl)
+		if r, plain, ok := d.s.openRecord(d.call, rec, h, b[5:]); ok {
+			d.decryptedRecord(parent, h, b, v, rec, r, plain)
 			return
 		}
 	}
@@ -736,20 +741,25 @@ func (d *tlsDissector) clientHello(h *Field, body []byte, v place) error {
 	h.Add(v.hex("tls.handshake.version", 0, 2, uint64(m.vers), 16, "Version: %s (0x%04x)", tlsVersionName(m.vers), m.vers))
 	d.random(h, m.random, v, 2)
 	d.sessionID(h, m.sessionID, v, 34)
-	n := 2 * len(m.cipherSuites)
-	h.Add(v.uint("tls.handshake.cipher_suites_length", m.cipherOff, 2, uint64(n), 16, "Cipher Suites Length: %d", n))
-	cs := h.Add(v.none("tls.handshake.ciphersuites", m.cipherOff+2, n, "Cipher Suites (%d suite%s)", n/2, plural(n/2)))
-	for i, c := range m.cipherSuites {
-		cs.Add(v.hex("tls.handshake.ciphersuite", m.cipherOff+2+2*i, 2, uint64(c), 16, cipherLabel(c)))
-	}
-	nc := len(m.compression)
-	h.Add(v.uint("tls.handshake.comp_methods_length", m.compOff, 1, uint64(nc), 8, "Compression Methods Length: %d", nc))
-	cm := h.Add(v.none("tls.handshake.comp_methods", m.compOff+1, nc, "Compression Methods (%d method%s)", nc, plural(nc)))
-	for i, c := range m.compression {
-		cm.Add(v.uint("tls.handshake.comp_method", m.compOff+1+i, 1, uint64(c), 8, compLabel(c)))
+	if !d.lite { // (a row: these change no column; the extensions may mark it malformed)
+		n := 2 * len(m.cipherSuites)
+		h.Add(v.uint("tls.handshake.cipher_suites_length", m.cipherOff, 2, uint64(n), 16, "Cipher Suites Length: %d", n))
+		cs := h.Add(v.none("tls.handshake.ciphersuites", m.cipherOff+2, n, "Cipher Suites (%d suite%s)", n/2, plural(n/2)))
+		for i, c := range m.cipherSuites {
+			cs.Add(v.hex("tls.handshake.ciphersuite", m.cipherOff+2+2*i, 2, uint64(c), 16, cipherLabel(c)))
+		}
+		nc := len(m.compression)
+		h.Add(v.uint("tls.handshake.comp_methods_length", m.compOff, 1, uint64(nc), 8, "Compression Methods Length: %d", nc))
+		cm := h.Add(v.none("tls.handshake.comp_methods", m.compOff+1, nc, "Compression Methods (%d method%s)", nc, plural(nc)))
+		for i, c := range m.compression {
+			cm.Add(v.uint("tls.handshake.comp_method", m.compOff+1+i, 1, uint64(c), 8, compLabel(c)))
+		}
 	}
 	if m.hasExtensions {
 		d.extensions(h, body, m.extensions, m.extOff, v, hsClientHello, false)
+	}
+	if d.lite {
+		return nil
 	}
 	ja3 := ja3String(m)
 	h.Add(d.p.tree.newNode(Field{Name: "tls.handshake.ja3_full", Kind: KindString, S: ja3}, "[JA3 Fullstring: %s]", ja3))

@@ -176,6 +176,15 @@ func makeCapture(bin, dir, capFile string, keepAlive, oneShot, https, httpsOneSh
 		}
 	}()
 	<-ready
+	// Whatever fails below, the capture stops: left running it would go on
+	// writing the file the next run makes.
+	stopped := false
+	defer func() {
+		if !stopped {
+			capCmd.Process.Signal(syscall.SIGINT)
+			capCmd.Wait()
+		}
+	}()
 	pkiDir := filepath.Join(dir, "pki")
 	if out, err := exec.Command(bin, "pki", "init", pkiDir).CombinedOutput(); err != nil {
 		return fmt.Errorf("pki init: %v\n%s", err, out)
@@ -223,6 +232,7 @@ func makeCapture(bin, dir, capFile string, keepAlive, oneShot, https, httpsOneSh
 	time.Sleep(time.Second)
 	capCmd.Process.Signal(syscall.SIGINT)
 	capCmd.Wait()
+	stopped = true
 	fmt.Print(capLog.String())
 	return nil
 }
