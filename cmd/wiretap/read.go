@@ -27,7 +27,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--fernet-key KEY | --fernet-key-file FILE]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
+const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--fernet-key KEY | --fernet-key-file FILE]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -65,7 +65,7 @@ func runRead(args []string, sio stdio) error {
 	fs.Var(&f.fields, "e", "field to print with -T fields, json or ek, or a column: _ws.col.Info (repeatable)")
 	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=,|/s|C, bom=y|n (repeatable)")
 	fs.Var(&f.stats, "z", "statistics: conv,tcp|udp|ip | endpoints,tcp|udp|ip | follow,tcp|tls,ascii|hex|raw,N | http,tree | io,phs | io,stat,INTERVAL[,FILTER]... (repeatable)")
-	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
+	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http, tcp.port==N,http2 or tcp.port==N,tls (repeatable)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
 	fs.Var(&f.keys.files, "keylog", "decrypt TLS with the secrets of this NSS key log (SSLKEYLOGFILE's format; also read: $SSLKEYLOGFILE and the file's own decryption secrets) (repeatable)")
@@ -296,14 +296,14 @@ func (rd *readJob) close() {
 
 // parseDecodeAs reads tshark's -d tcp.port==N,proto.
 func parseDecodeAs(s string) (uint16, string, error) {
-	bad := &usageError{msg: fmt.Sprintf("bad -d %q", s), hint: "-d takes tcp.port==N,http or tcp.port==N,tls"}
+	bad := &usageError{msg: fmt.Sprintf("bad -d %q", s), hint: "-d takes tcp.port==N,http, tcp.port==N,http2 or tcp.port==N,tls"}
 	rest, ok := strings.CutPrefix(s, "tcp.port==")
 	if !ok {
 		return 0, "", bad
 	}
 	portText, proto, ok := strings.Cut(rest, ",")
 	port, err := strconv.Atoi(portText)
-	if !ok || err != nil || port < 1 || port > 65535 || (proto != "http" && proto != "tls") {
+	if !ok || err != nil || port < 1 || port > 65535 || (proto != "http" && proto != "http2" && proto != "tls") {
 		return 0, "", bad
 	}
 	return uint16(port), proto, nil

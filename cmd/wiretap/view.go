@@ -19,7 +19,7 @@ func init() {
 	register("view", "browse a capture file or a live capture in the terminal, like Wireshark", runView)
 }
 
-const viewUsage = "[FILE | -i IFACE [-f CAPFILTER]] [-Y DISPLAYFILTER] [--secret TEXT]... [-d tcp.port==N,http|tls]... [-w FILE] [-c N] [-a duration:SEC]"
+const viewUsage = "[FILE | -i IFACE [-f CAPFILTER]] [-Y DISPLAYFILTER] [--secret TEXT]... [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [--fernet-key KEY]... [-w FILE] [-c N] [-a duration:SEC]"
 
 // viewTraceEnv names a file that gets the viewer's timing milestones
 // (first-screen, indexed, analysed), for wiretap-bench view.
@@ -29,6 +29,8 @@ type viewFlags struct {
 	iface, capFilter, dispFilter, write, autostop string
 	count                                         int
 	secrets, secretsHex, decodeAs                 multiFlag
+	keys                                          keyLogFlags
+	fernetKeys, fernetKeyFiles                    multiFlag
 }
 
 func runView(args []string, sio stdio) error {
@@ -43,13 +45,20 @@ func runView(args []string, sio stdio) error {
 	fs.StringVar(&f.autostop, "a", "", "with -i: stop capturing after duration:SEC")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (repeatable); the compare view looks for the first")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes")
-	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http or tcp.port==N,tls (repeatable)")
+	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http, tcp.port==N,http2 or tcp.port==N,tls (repeatable)")
+	fs.Var(&f.keys.files, "keylog", "decrypt TLS with this NSS key log (also read: $SSLKEYLOGFILE and the file's own decryption secrets) (repeatable)")
+	fs.Var(&f.keys.prefs, "o", "a tshark preference: tls.keylog_file:FILE (= --keylog FILE) (repeatable)")
+	fs.Var(&f.fernetKeys, "fernet-key", "verify and decrypt Fernet tokens with this key (default $SECRET_KEY) (repeatable)")
+	fs.Var(&f.fernetKeyFiles, "fernet-key-file", "like --fernet-key, the key read from FILE (repeatable)")
 	words, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	opts, err := viewStoreOptions(f.secrets, f.secretsHex, f.decodeAs)
 	if err != nil {
+		return err
+	}
+	if err := viewKeys(&opts, &f.keys, f.fernetKeys, f.fernetKeyFiles, sio); err != nil {
 		return err
 	}
 	if err := checkDisplayFilter(f.dispFilter); err != nil {
@@ -104,6 +113,18 @@ func viewStoreOptions(secrets, secretsHex, decodeAs []string) (packets.Options, 
 	return opts, nil
 }
 
+// viewKeys adds the key logs and Fernet keys to the Store's options: the
+// viewer decrypts as read does (and reads a file's own secrets).
+func viewKeys(opts *packets.Options, keys *keyLogFlags, fernetKeys, fernetKeyFiles []string, sio stdio) error {
+	kl, err := keys.load(sio.err)
+	if err != nil {
+		return err
+	}
+	opts.Decode.KeyLog = kl
+	opts.Decode.FernetKeys, err = readFernetKeys(sio.err, fernetKeys, fernetKeyFiles)
+	return err
+}
+
 func checkDisplayFilter(expr string) error {
 	if expr == "" {
 		return nil
@@ -133,6 +154,9 @@ func viewFromRead(f *readFlags, sio stdio) error {
 		return err
 	}
 	opts.CapFilter = f.capFilter
+	if err := viewKeys(&opts, &f.keys, f.fernetKeys, f.fernetKeyFiles, sio); err != nil {
+		return err
+	}
 	if err := checkDisplayFilter(f.dispFilter); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package packets
 
 import (
+	"bytes"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -140,8 +141,14 @@ func (s *Store) index(src *capture.FileSource) {
 		s.mu.Unlock()
 		s.notify()
 	}
+	secrets := 0
 	for !s.stopped() {
 		data, ci, err := src.ReadPacket()
+		if kl := s.opts.Decode.KeyLog; kl != nil {
+			// The file's own TLS secrets, before the packets after them
+			// (the fast pass reads only what the index has passed).
+			secrets = feedSecrets(kl, src.Secrets(), secrets)
+		}
 		if err == io.EOF {
 			break
 		}
@@ -192,4 +199,15 @@ func (s *Store) index(src *capture.FileSource) {
 	if s.opts.Trace != nil {
 		s.opts.Trace("indexed", n)
 	}
+}
+
+// feedSecrets adds the TLS key log text of Decryption Secrets Blocks
+// secs[from:] to kl and returns how many it has seen.
+func feedSecrets(kl *decode.KeyLog, secs []capture.Secret, from int) int {
+	for ; from < len(secs); from++ {
+		if secs[from].Type == capture.SecretsTLSKeyLog {
+			kl.Read(bytes.NewReader(secs[from].Data), fmt.Sprintf("(decryption secrets block %d)", secs[from].Block))
+		}
+	}
+	return from
 }

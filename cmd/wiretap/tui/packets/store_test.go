@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"wiretap/capture/oracletest"
+	"wiretap/decode"
 )
 
 // demoCapture is the demo's capture, kept with decode's oracle captures
@@ -245,4 +246,45 @@ func TestWarmRowsAreTheFastPass(t *testing.T) {
 		t.Errorf("%d of %d warm rows differ from the final rows", differ, compared)
 	}
 	t.Logf("%d files, %d warm rows equal to the final rows", len(files), compared)
+}
+
+// TestStoreDecrypts: the viewer decrypts as read does — a demo capture
+// whose TLS keys are inside (a Decryption Secrets Block) shows the HTTPS
+// response as HTTP, its bytes in a "Decrypted TLS" tab, the secret found
+// in its tree (not marked in the list: the mark is for what the wire
+// shows).
+func TestStoreDecrypts(t *testing.T) {
+	file := oracletest.Testdata("decode", "tlsdecrypt", "demo", "demo.pcapng")
+	s, err := OpenFile(file, nil, Options{Decode: decode.Options{KeyLog: decode.NewKeyLog()}, Secrets: [][]byte{[]byte("fluffy tail")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.WaitAnalysed(nil, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Row(25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Protocol != "HTTP" || !strings.HasPrefix(r.Info, "HTTP/1.1 200 OK") || r.Secret {
+		t.Errorf("row 25 = %+v; want HTTP, the decrypted 200 OK, no wire mark", r)
+	}
+	p, _, err := s.Packet(25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tabs []string
+	for _, src := range p.Sources {
+		tabs = append(tabs, src.Name)
+	}
+	if len(tabs) < 2 || !strings.HasPrefix(tabs[1], "Decrypted TLS") {
+		t.Errorf("data sources %q; want a Decrypted TLS tab", tabs)
+	}
+	if got := p.FieldText("http.file_data", ","); got != "fluffy tail" {
+		t.Errorf("http.file_data = %q", got)
+	}
+	if got := p.FieldText("secret.found", ","); got != "fluffy tail" {
+		t.Errorf("secret.found = %q; want the secret, found with the keys", got)
+	}
 }
