@@ -28,8 +28,12 @@ func WriteFollow(w io.Writer, mode string, stream int, a, b string, chunks []Fol
 // WriteFollowTLS prints a TLS stream's decrypted data (FollowTLS) as
 // `tshark -z follow,tls,MODE,N` does: node 0 is the side of first, and
 // raw mode is each chunk in hex on a line of its own. (tshark 4.0 names
-// node 1 ":0"; wiretap names it.)
+// node 1 ":0"; wiretap names it. With nothing decrypted, first < 0, both
+// are ":0", as tshark prints them: no record says who is who.)
 func WriteFollowTLS(w io.Writer, mode string, stream int, a, b string, first int, chunks []FollowChunk) {
+	if first < 0 {
+		a, b, first = ":0", ":0", 0
+	}
 	writeFollow(w, "tls", mode, stream, a, b, first, chunks)
 }
 

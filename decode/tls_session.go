@@ -409,7 +409,7 @@ func (s *tlsStage) decryptStatus(sess int32, r *tlsRecDec) string {
 // FollowTLS returns the decrypted application data of TCP stream n, one
 // chunk per direction and frame, in the order tshark -z follow,tls shows
 // it, and the direction of the first frame with a decrypted record
-// (tshark's node 0). The stream must have been asked for before the fast
+// (tshark's node 0; -1 when none was). The stream must have been asked for before the fast
 // pass (Options.Follow), with a key log (Options.KeyLog); data over the
 // plaintext budget is missing.
 func (a *Analyzer) FollowTLS(stream int) (chunks []FollowChunk, first int, err error) {
@@ -446,6 +446,6 @@ func (a *Analyzer) FollowTLS(stream int) (chunks []FollowChunk, first int, err e
 		}
 		chunks = append(chunks, FollowChunk{Dir: int(call.dir), Frame: int(call.frame), Data: bytes.Clone(pl)})
 	}
-	return chunks, max(first, 0), nil
+	return chunks, first, nil
 }
 
