@@ -448,4 +448,3 @@ func (a *Analyzer) FollowTLS(stream int) (chunks []FollowChunk, first int, err e
 	}
 	return chunks, first, nil
 }
-
