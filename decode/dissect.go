@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"crypto/rsa"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,10 @@ type Options struct {
 	// (fernet.verified, fernet.plaintext); the exposure stage looks for
 	// the secrets in what they decrypt.
 	FernetKeys []*fernet.Key
+	// RSAKeys are servers' private keys (tshark's tls.keys_list): a TLS
+	// 1.2 or earlier session with RSA key exchange to one of them is
+	// decrypted without a key log.
+	RSAKeys []*rsa.PrivateKey
 }
 
 // Analyzer is the fast pass. Feed it every packet with Add, in capture

@@ -371,6 +371,14 @@ func (k *KeyLog) LookupRSA(encryptedPremaster []byte) ([]byte, bool) {
 	return s, ok
 }
 
+// hasRSA reports whether the key log has RSA lines (pre-master secrets by
+// encrypted pre-master secret).
+func (k *KeyLog) hasRSA() bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return len(k.rsa) > 0
+}
+
 // Len is the number of client randoms with secrets plus the number of RSA
 // entries.
 func (k *KeyLog) Len() int {

@@ -14,8 +14,12 @@ package decode
 
 import (
 	"bytes"
+	"crypto/md5"
+	"crypto/rsa"
+	"crypto/sha1"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -43,6 +47,12 @@ type tlsCrypto struct {
 	// ("" when none was missing); why says what else stopped it.
 	missing string
 	why     string
+	// TLS ≤ 1.2 with RSA key exchange: the handshake so far (for the
+	// extended master secret's session hash), whether the ServerHello
+	// asked for that, and the master secret the pre-master secret gave.
+	transcript []byte
+	ems        bool
+	master     []byte
 }
 
 // tlsEpoch is what opens one direction's records under one key: enough
@@ -271,7 +281,20 @@ func (s *tlsStage) decryptRecord(c *tlsConn, dir, frame int, call, rec int32, h 
 // decrypted, of a session being decrypted).
 func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, body []byte) {
 	cr := s.cryptoOf(c.sess)
+	if s.rsaWanted() && cr.master == nil && typ != hsHelloRequest {
+		// RFC 7627 §3: the session hash covers the messages up to and
+		// including the ClientKeyExchange.
+		if typ == hsClientHello {
+			cr.transcript = cr.transcript[:0]
+		}
+		cr.transcript = append(append(cr.transcript, typ, byte(len(body)>>16), byte(len(body)>>8), byte(len(body))), body...)
+	}
 	switch typ {
+	case hsClientKeyExchange:
+		if s.rsaWanted() && sess.version != versionTLS13 {
+			s.rsaPremaster(cr, sess, body)
+		}
+		cr.transcript = nil
 	case hsClientHello:
 		if m, err := parseClientHello(body); err == nil {
 			cr.clientDir, cr.clientRandom = dir, bytes.Clone(m.random)
@@ -282,10 +305,13 @@ func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, b
 			return
 		}
 		cr.serverRandom = bytes.Clone(m.random)
-		cr.etm = false
+		cr.etm, cr.ems, cr.master = false, false, nil
 		for _, e := range m.extensions {
-			if e.typ == extEncryptThenMAC {
+			switch e.typ {
+			case extEncryptThenMAC:
 				cr.etm = true
+			case extExtendedMasterSecret:
+				cr.ems = true
 			}
 		}
 		cr.next, cr.tls12Ready = [2]*tlsDecryptor{}, false
@@ -370,8 +396,11 @@ func (s *tlsStage) changeCipherSpec(c *tlsConn, dir int) {
 	sess := &s.sessions[c.sess]
 	if !cr.tls12Ready {
 		cr.tls12Ready = true
-		sec, ok := s.keys.Lookup(cr.clientRandom)
-		if !ok || sec.MasterSecret == nil {
+		sec, _ := s.keys.Lookup(cr.clientRandom)
+		if cr.master != nil {
+			sec.MasterSecret = cr.master // from the RSA key
+		}
+		if sec.MasterSecret == nil {
 			cr.missing = "CLIENT_RANDOM"
 		} else if cl, sv, err := newTLS12Decryptors(sess.version, sess.cipher, sec.MasterSecret, cr.clientRandom, cr.serverRandom, cr.etm); err != nil {
 			cr.why = err.Error()
@@ -447,4 +476,62 @@ func (a *Analyzer) FollowTLS(stream int) (chunks []FollowChunk, first int, err e
 		chunks = append(chunks, FollowChunk{Dir: int(call.dir), Frame: int(call.frame), Data: bytes.Clone(pl)})
 	}
 	return chunks, first, nil
+}
+
+// rsaWanted says whether RSA key exchanges can be opened: an RSA private
+// key was given, or the key log has RSA lines.
+func (s *tlsStage) rsaWanted() bool { return len(s.opts.RSAKeys) > 0 || s.keys.hasRSA() }
+
+// rsaPremaster recovers the master secret of an RSA key exchange (RFC 5246
+// §7.4.7.1) from the ClientKeyExchange: the pre-master secret decrypted
+// with the server's private key (or an RSA line of the key log), then
+// the PRF's "master secret" (§8.1) or, with the extension, "extended
+// master secret" over the session hash (RFC 7627 §4).
+func (s *tlsStage) rsaPremaster(cr *tlsCrypto, sess *tlsSession, body []byte) {
+	suite, err := tlsCipherSuiteByID(sess.cipher)
+	if err != nil || !strings.HasPrefix(suite.name, "TLS_RSA_WITH_") || cr.clientRandom == nil || cr.serverRandom == nil {
+		return
+	}
+	epms := body
+	if sess.version >= versionTLS10 {
+		// TLS: a two-byte length first (SSL 3.0 sent it bare).
+		if len(body) < 2 || int(be16(body)) != len(body)-2 {
+			return
+		}
+		epms = body[2:]
+	}
+	pms, ok := s.keys.LookupRSA(epms)
+	for _, k := range s.opts.RSAKeys {
+		if ok {
+			break
+		}
+		if p, err := rsa.DecryptPKCS1v15(nil, k, epms); err == nil && len(p) == masterLen {
+			pms, ok = p, true
+		}
+	}
+	if !ok {
+		if cr.missing == "" {
+			cr.missing = "RSA private key for the server's certificate"
+		}
+		return
+	}
+	if sess.version == versionSSL3 {
+		cr.why = "ssl 3.0 rsa key exchange is not decrypted"
+		return
+	}
+	if cr.ems {
+		var hash []byte
+		if sess.version >= versionTLS12 {
+			h := suite.hash.New()
+			h.Write(cr.transcript)
+			hash = h.Sum(nil)
+		} else {
+			m, s1 := md5.Sum(cr.transcript), sha1.Sum(cr.transcript)
+			hash = append(m[:], s1[:]...)
+		}
+		cr.master = tlsPRF(sess.version, suite.hash, pms, "extended master secret", hash, masterLen)
+		return
+	}
+	seed := append(bytes.Clone(cr.clientRandom), cr.serverRandom...)
+	cr.master = tlsPRF(sess.version, suite.hash, pms, "master secret", seed, masterLen)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"os"
@@ -128,6 +129,25 @@ func readFernetKeys(w io.Writer, values, files []string) ([]*fernet.Key, error) 
 			return nil, &usageError{msg: fmt.Sprintf("bad --fernet-key: %v", err), hint: "a Fernet key is 32 bytes in url-safe base64, as `wiretap fernet genkey` prints"}
 		}
 		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// readRSAKeys loads --rsa-key files: servers' RSA private keys (PEM,
+// PKCS #1 or #8, encrypted ones with the passphrase in $WIRETAP_KEY_PASS
+// or at a prompt), for TLS sessions with RSA key exchange.
+func readRSAKeys(files []string, sio stdio) ([]*rsa.PrivateKey, error) {
+	var keys []*rsa.PrivateKey
+	for _, f := range files {
+		k, err := pkiLoadKey(f, "WIRETAP_KEY_PASS", sio)
+		if err != nil {
+			return nil, err
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, &usageError{msg: fmt.Sprintf("--rsa-key %s is not an RSA key", f), hint: "only RSA key exchange can be decrypted with the server's key; for (EC)DHE use a key log (--keylog)"}
+		}
+		keys = append(keys, rk)
 	}
 	return keys, nil
 }

@@ -27,7 +27,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--fernet-key KEY | --fernet-key-file FILE]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
+const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--rsa-key FILE]... [--fernet-key KEY | --fernet-key-file FILE]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -43,7 +43,7 @@ type readFlags struct {
 	fields, fieldOpts, stats, decodeAs                    multiFlag
 	secrets, secretsHex                                   multiFlag
 	keys                                                  keyLogFlags
-	fernetKeys, fernetKeyFiles                            multiFlag
+	fernetKeys, fernetKeyFiles, rsaKeys                   multiFlag
 	injectSecrets, extractSecrets                         string
 	injected                                              []byte // the key log --inject-secrets names
 }
@@ -70,6 +70,7 @@ func runRead(args []string, sio stdio) error {
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
 	fs.Var(&f.keys.files, "keylog", "decrypt TLS with the secrets of this NSS key log (SSLKEYLOGFILE's format; also read: $SSLKEYLOGFILE and the file's own decryption secrets) (repeatable)")
 	fs.Var(&f.fernetKeys, "fernet-key", "verify and decrypt Fernet tokens with this key (url-safe base64; default $SECRET_KEY) (repeatable)")
+	fs.Var(&f.rsaKeys, "rsa-key", "decrypt TLS ≤ 1.2 sessions with RSA key exchange with this server private key (PEM) (repeatable)")
 	fs.Var(&f.fernetKeyFiles, "fernet-key-file", "like --fernet-key, the key read from FILE (the demo's fernet.key) (repeatable)")
 	fs.Var(&f.keys.prefs, "o", "a tshark preference: tls.keylog_file:FILE (= --keylog FILE) (repeatable)")
 	fs.StringVar(&f.injectSecrets, "inject-secrets", "", "with -w (pcapng): put this TLS key log in the file first, as a decryption secrets block (editcap --inject-secrets tls,KEYLOG)")
@@ -156,7 +157,7 @@ type readJob struct {
 	pcapng bool // the file is pcapng: its frames name their interfaces
 	// memLimit is the soft memory limit read set (0: GOMEMLIMIT's).
 	memLimit int64
-	feeder secretsFeeder
+	feeder   secretsFeeder
 	// secretsOf lists the Decryption Secrets Blocks the last packetLoop
 	// has read so far (nil for a pcap file).
 	secretsOf capture.SecretsReader
@@ -178,6 +179,9 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 	}
 	rd.opts.KeyLog = kl
 	if rd.opts.FernetKeys, err = readFernetKeys(sio.err, f.fernetKeys, f.fernetKeyFiles); err != nil {
+		return nil, err
+	}
+	if rd.opts.RSAKeys, err = readRSAKeys(f.rsaKeys, sio); err != nil {
 		return nil, err
 	}
 	rd.feeder = secretsFeeder{kl: kl, warn: sio.err}
