@@ -14,6 +14,7 @@ import (
 // key log (beside them in the same folder).
 var tlsKeyLogs = map[string]string{
 	"tls/hotplace-http1/http1.pcapng":                              "sslkeylog",
+	"tls/hotplace-http1/http2.pcapng":                              "sslkeylog",
 	"tls/hotplace-tls13/handshake_failure.pcapng":                  "sslkeylog",
 	"tls/hotplace-tls13/tls13_TLS_AES_128_GCM_SHA256.pcapng":       "sslkeylog",
 	"tls/hotplace-tls13/tls13_TLS_AES_256_GCM_SHA384.pcapng":       "sslkeylog",
@@ -24,6 +25,8 @@ var tlsKeyLogs = map[string]string{
 	"tls/snet/TLS1_2_ECDHE-RSA-AES128-GCM-SHA256_auth.pcap":        "TLS1_2_ECDHE-RSA-AES128-GCM-SHA256_auth.txt",
 	"tls/snet/TLS1_3_TLS_AES_128_GCM_SHA256.pcap":                  "TLS1_3_TLS_AES_128_GCM_SHA256.txt",
 	"tls/zeek/tls12-decryption.pcap":                               "tls12-decryption.keylog.derived.txt",
+	"tlsdecrypt/demo/demo.pcapng":                                  "keys.log",
+	"tlsdecrypt/zerortt/zrtt.pcap":                                 "keys.log",
 }
 
 // tlsDecryptOracleFields are tlsOracleFields and what decryption adds:
@@ -49,10 +52,12 @@ func TestOracleTLSDecrypt(t *testing.T) {
 	o := oracletest.New(t, oracletest.Tshark)
 	var nFiles, nPkts, nVals, nAllowed, nDecrypted, nHTTP int
 	seen := map[oracleDiff]bool{}
-	// The TLS corpus, and a capture of the demo (whose HTTPS server is on a
-	// port tshark is told is TLS: tlsOracleArgs).
-	demo := oracletest.Testdata("decode", "tlsdecrypt", "demo", "demo.pcapng")
-	files := append(decodetest.Files(t, decodetest.TLS), decodetest.File{Name: "tlsdecrypt/demo/demo.pcapng", Path: demo})
+	// The TLS corpus, a capture of the demo (whose HTTPS server is on a
+	// port tshark is told is TLS: tlsOracleArgs) and OpenSSL's 0-RTT.
+	files := decodetest.Files(t, decodetest.TLS)
+	for _, name := range []string{"tlsdecrypt/demo/demo.pcapng", "tlsdecrypt/zerortt/zrtt.pcap"} {
+		files = append(files, decodetest.File{Name: name, Path: oracletest.Testdata("decode", strings.Split(name, "/")...)})
+	}
 	for _, f := range files {
 		klName, ok := tlsKeyLogs[f.Name]
 		if !ok {

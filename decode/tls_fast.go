@@ -837,15 +837,25 @@ func (s *tlsStage) handshakeMessage(c *tlsConn, dir int, sess *tlsSession, msg [
 				s.events.tlsServerHello(c.stream, m)
 			}
 			sess.cipher = m.cipherSuite
-			for _, e := range m.extensions {
-				if e.typ != extALPN {
-					continue
-				}
-				if names, ok := readALPN(e.data); ok && len(names) > 0 {
-					if app := alpnApp(names[0]); app != tlsAppNone {
-						sess.appProto = app
-					}
-				}
+			sess.noteALPN(m.extensions)
+		}
+	case hsEncryptedExtensions:
+		// TLS 1.3 sends ALPN's choice here, seen once decrypted.
+		if exts, err := readExtensions(body, 0); err == nil {
+			sess.noteALPN(exts)
+		}
+	}
+}
+
+// noteALPN takes the application protocol a server's ALPN extension chose.
+func (sess *tlsSession) noteALPN(exts []tlsExtension) {
+	for _, e := range exts {
+		if e.typ != extALPN {
+			continue
+		}
+		if names, ok := readALPN(e.data); ok && len(names) > 0 {
+			if app := alpnApp(names[0]); app != tlsAppNone {
+				sess.appProto = app
 			}
 		}
 	}

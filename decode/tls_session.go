@@ -47,6 +47,11 @@ type tlsCrypto struct {
 	// ("" when none was missing); why says what else stopped it.
 	missing string
 	why     string
+	// 0-RTT: the client offered early data (early), and the decryptors
+	// to try on its first early record, one per TLS 1.3 suite it offered
+	// (the resumed session's suite is not in the ClientHello).
+	early    bool
+	earlyTry []*tlsDecryptor
 	// TLS ≤ 1.2 with RSA key exchange: the handshake so far (for the
 	// extended master secret's session hash), whether the ServerHello
 	// asked for that, and the master secret the pre-master secret gave.
@@ -219,10 +224,31 @@ func (c *tlsDecCache) get(s *tlsStage, e int32) *tlsDecryptor {
 // direction has keys; ok says it did (and the plaintext is then handled).
 func (s *tlsStage) decryptRecord(c *tlsConn, dir, frame int, call, rec int32, h tlsRecordHeader, body []byte) bool {
 	cr := s.crypto[c.sess]
-	if cr == nil || cr.cur[dir] == nil {
+	if cr == nil {
 		return false
 	}
 	sess := &s.sessions[c.sess]
+	if cr.cur[dir] == nil && len(cr.earlyTry) > 0 && dir == cr.clientDir && h.contentType == tlsApplicationData {
+		s.pickEarlyKeys(cr, h, body)
+	}
+	if cr.cur[dir] == nil && cr.next[dir] != nil && sess.version == versionTLS13 && h.contentType == tlsApplicationData {
+		// Early data without its secret, or the first record after it:
+		// only the handshake keys open the latter.
+		n := cr.next[dir]
+		seq := n.seq
+		if _, _, err := n.decrypt(s.plainBuf[:0], h.contentType, h.version, body); err != nil {
+			n.seq = seq
+			if cr.missing == "" {
+				cr.missing = "CLIENT_EARLY_TRAFFIC_SECRET"
+			}
+			return false
+		}
+		n.seq = seq // opened again below
+		cr.cur[dir], cr.curEpoch[dir], cr.next[dir] = n, cr.nextEpoch[dir], nil
+	}
+	if cr.cur[dir] == nil {
+		return false
+	}
 	if sess.version == versionTLS13 && h.contentType != tlsApplicationData {
 		return false // ChangeCipherSpec (RFC 8446 §5) and alerts before the keys are in the clear
 	}
@@ -230,6 +256,18 @@ func (s *tlsStage) decryptRecord(c *tlsConn, dir, frame int, call, rec int32, h 
 	rd := tlsRecDec{call: call, rec: uint16(rec), epoch: cr.curEpoch[dir], seq: uint32(d.seq)}
 	// Into a buffer of the stage's: what the stages after keep, they copy.
 	plain, inner, err := d.decrypt(s.plainBuf[:0], h.contentType, h.version, body)
+	if err != nil && cr.next[dir] != nil && sess.version == versionTLS13 {
+		// Not early data (any more): the handshake keys.
+		n := cr.next[dir]
+		seq := n.seq
+		if p2, in2, err2 := n.decrypt(s.plainBuf[:0], h.contentType, h.version, body); err2 == nil {
+			plain, inner, err = p2, in2, nil
+			cr.cur[dir], cr.curEpoch[dir], cr.next[dir] = n, cr.nextEpoch[dir], nil
+			rd.epoch, rd.seq = cr.curEpoch[dir], uint32(seq)
+		} else {
+			n.seq = seq
+		}
+	}
 	if cap(plain) > cap(s.plainBuf) {
 		s.plainBuf = plain[:0]
 	}
@@ -298,6 +336,12 @@ func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, b
 	case hsClientHello:
 		if m, err := parseClientHello(body); err == nil {
 			cr.clientDir, cr.clientRandom = dir, bytes.Clone(m.random)
+			s.earlyKeys(cr, m)
+		}
+	case hsEndOfEarlyData:
+		// The client's handshake keys start after it (RFC 8446 §4.5).
+		if dir == cr.clientDir && cr.next[dir] != nil {
+			cr.cur[dir], cr.curEpoch[dir], cr.next[dir] = cr.next[dir], cr.nextEpoch[dir], nil
 		}
 	case hsServerHello:
 		m, err := parseServerHello(body)
@@ -345,7 +389,10 @@ func (s *tlsStage) tls13Keys(cr *tlsCrypto, sess *tlsSession, handshake bool) {
 	}
 	cd, sd := cr.clientDir, 1-cr.clientDir
 	open := func(dir int, secret []byte, name string) {
-		cr.cur[dir] = nil
+		early := dir == cd && (cr.early || len(cr.earlyTry) > 0)
+		if !early {
+			cr.cur[dir] = nil
+		}
 		if secret == nil {
 			if cr.missing == "" {
 				cr.missing = name
@@ -357,7 +404,15 @@ func (s *tlsStage) tls13Keys(cr *tlsCrypto, sess *tlsSession, handshake bool) {
 			cr.why = err.Error()
 			return
 		}
-		cr.setKeys(dir, d, s.newEpoch(d, tlsEpoch{secret: secret}))
+		e := s.newEpoch(d, tlsEpoch{secret: secret})
+		if early {
+			// 0-RTT data may still come first: the handshake keys wait
+			// for EndOfEarlyData, or for a record the early keys do not
+			// open (early data the server refused is not sent on).
+			cr.next[dir], cr.nextEpoch[dir] = d, e
+			return
+		}
+		cr.setKeys(dir, d, e)
 	}
 	open(cd, sec.ClientHandshake, "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
 	open(sd, sec.ServerHandshake, "SERVER_HANDSHAKE_TRAFFIC_SECRET")
@@ -534,4 +589,43 @@ func (s *tlsStage) rsaPremaster(cr *tlsCrypto, sess *tlsSession, body []byte) {
 	}
 	seed := append(bytes.Clone(cr.clientRandom), cr.serverRandom...)
 	cr.master = tlsPRF(sess.version, suite.hash, pms, "master secret", seed, masterLen)
+}
+
+// earlyKeys prepares the 0-RTT decryptors of a ClientHello that offers
+// early data (RFC 8446 §4.2.10) and whose CLIENT_EARLY_TRAFFIC_SECRET the
+// key log has: one per TLS 1.3 suite offered whose hash fits the secret.
+func (s *tlsStage) earlyKeys(cr *tlsCrypto, m *tlsClientHello) {
+	cr.early, cr.earlyTry = false, nil
+	for _, e := range m.extensions {
+		cr.early = cr.early || e.typ == extEarlyData
+	}
+	if !cr.early {
+		return
+	}
+	sec, ok := s.keys.Lookup(cr.clientRandom)
+	if !ok || sec.ClientEarly == nil {
+		return
+	}
+	for _, id := range m.cipherSuites {
+		if id>>8 != 0x13 {
+			continue
+		}
+		if d, err := newTLS13Decryptor(id, sec.ClientEarly); err == nil && d.suite.hash.Size() == len(sec.ClientEarly) {
+			cr.earlyTry = append(cr.earlyTry, d)
+		}
+	}
+}
+
+// pickEarlyKeys finds which of the early decryptors opens the client's
+// first early record: that is the resumed session's suite.
+func (s *tlsStage) pickEarlyKeys(cr *tlsCrypto, h tlsRecordHeader, body []byte) {
+	sec, _ := s.keys.Lookup(cr.clientRandom)
+	for _, d := range cr.earlyTry {
+		if _, _, err := d.decrypt(nil, h.contentType, h.version, body); err == nil {
+			d.seq = 0 // decryptRecord opens it again
+			cr.setKeys(cr.clientDir, d, s.newEpoch(d, tlsEpoch{secret: sec.ClientEarly}))
+			break
+		}
+	}
+	cr.earlyTry = nil
 }
