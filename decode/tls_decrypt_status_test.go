@@ -100,3 +100,38 @@ func TestExposureWithKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSDecryptZeroRTTWithoutEarlySecret: OpenSSL's 0-RTT session with a
+// key log that lacks CLIENT_EARLY_TRAFFIC_SECRET: the early data (frame 21)
+// stays encrypted and says which secret is missing; the handshake after
+// it (the client's Finished, frame 25) still decrypts.
+func TestTLSDecryptZeroRTTWithoutEarlySecret(t *testing.T) {
+	dir := oracletest.Testdata("decode", "tlsdecrypt", "zerortt")
+	pkts, err := decodetest.ReadFile(filepath.Join(dir, "zrtt.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		keys, status, early string
+	}{
+		{"keys.log", "", "GET /early HTTP/1.0\r\n"},
+		{"keys-no-early.log", "no CLIENT_EARLY_TRAFFIC_SECRET for this session in the key log", ""},
+	} {
+		kl := NewKeyLog()
+		if _, err := kl.ReadFile(filepath.Join(dir, tc.keys)); err != nil {
+			t.Fatal(err)
+		}
+		a := httpAnalyze(pkts, Options{KeyLog: kl}, -1)
+		p := a.Dissect(21, pkts[20].CI, pkts[20].LinkType, pkts[20].Data)
+		if got := p.FieldText("tls.decrypt.status", ","); got != tc.status {
+			t.Errorf("%s: frame 21 tls.decrypt.status = %q, want %q", tc.keys, got, tc.status)
+		}
+		if got := p.FieldText("http.request.line", ","); tc.early == "" && got != "" || tc.early != "" && !strings.Contains(p.FieldText("http.request.method", ","), "GET") {
+			t.Errorf("%s: frame 21's early data shows %q (method %q)", tc.keys, got, p.FieldText("http.request.method", ","))
+		}
+		f := a.Dissect(25, pkts[24].CI, pkts[24].LinkType, pkts[24].Data)
+		if !strings.Contains(f.FieldText("tls.handshake.type", ","), "20") {
+			t.Errorf("%s: frame 25's Finished did not decrypt: %q", tc.keys, f.Summary.Info)
+		}
+	}
+}
