@@ -9,9 +9,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fernet/fernet-go"
+
 	"wiretap/capture"
 	"wiretap/cmd/wiretap/tui"
 	"wiretap/cmd/wiretap/tui/packets"
+	"wiretap/decode"
 	"wiretap/demo"
 )
 
@@ -80,7 +83,15 @@ func runDemo(args []string, io stdio) error {
 // viewDemo opens the demo's capture in the viewer, on the comparison of
 // the three modes.
 func viewDemo(res *demo.ScenarioResult) error {
-	store, err := packets.OpenFile(res.Capture, nil, packets.Options{Secrets: [][]byte{[]byte(res.Secret)}})
+	// With the keys (the capture's own TLS secrets, the Fernet key), the
+	// comparison shows both halves of the lesson.
+	opts := packets.Options{Secrets: [][]byte{[]byte(res.Secret)}, Decode: decode.Options{KeyLog: decode.NewKeyLog()}}
+	if text, err := os.ReadFile(res.FernetKeyFile); err == nil {
+		if k, err := demo.ParseFernetKey(string(text)); err == nil {
+			opts.Decode.FernetKeys = []*fernet.Key{k}
+		}
+	}
+	store, err := packets.OpenFile(res.Capture, nil, opts)
 	if err != nil {
 		return err
 	}

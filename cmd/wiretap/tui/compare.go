@@ -194,6 +194,14 @@ func (cv *compareView) build(w int) {
 		} else {
 			col.add("hidden", styleHidden)
 		}
+		if cv.ex.Keys && !s.SecretVisible() {
+			// The second half: what the keys reveal.
+			if s.KeysFrame != 0 {
+				col.add(fmt.Sprintf("with the keys: the secret, in frame %d", s.KeysFrame), styleVisible)
+			} else {
+				col.add("with the keys: not found", styleDim)
+			}
+		}
 		col.add("", styleNormal)
 		col.add("What still leaks:", styleNormal.Bold(true))
 		for _, l := range leaks(s) {
@@ -214,6 +222,11 @@ func (cv *compareView) build(w int) {
 		col.add("", styleNormal)
 		col.add("Server → client, as on the wire:", styleNormal.Bold(true))
 		col.bytes(s.Seen[1].Payload, cv.secret, styleServer)
+		if cv.ex.Keys && s.KeysFrame != 0 && len(s.Decrypted) > 0 {
+			col.add("", styleNormal)
+			col.add("Server → client, decrypted with the keys:", styleNormal.Bold(true))
+			col.bytes(s.Decrypted, cv.secret, styleServer)
+		}
 		cv.cols = append(cv.cols, col.lines)
 	}
 }

@@ -8,9 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fernet/fernet-go"
 	"github.com/gdamore/tcell/v2"
 
+	"wiretap/capture/oracletest"
 	"wiretap/cmd/wiretap/tui/packets"
+	"wiretap/decode"
 )
 
 // TestDetailsHighlightRequestURI walks list → details → the HTTP request
@@ -316,4 +319,27 @@ func TestFilterMilestones(t *testing.T) {
 	if strings.Contains(got, "filter-first-match") || !strings.Contains(got, "0 of 36 packets matched") {
 		t.Errorf("trace %q, want only filter-done with 0 of 36", got)
 	}
+}
+
+// TestCompareViewWithKeys: on a demo capture that carries its TLS keys,
+// with the Fernet key, the comparison's second half says where the keys
+// reveal the secret in the Fernet and HTTPS columns, at 80×24.
+func TestCompareViewWithKeys(t *testing.T) {
+	dir := oracletest.Testdata("decode", "tlsdecrypt", "demo")
+	keyText, err := os.ReadFile(filepath.Join(dir, "fernet.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := fernet.DecodeKey(strings.TrimSpace(string(keyText)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sopts := packets.Options{Secrets: [][]byte{[]byte("fluffy tail")},
+		Decode: decode.Options{KeyLog: decode.NewKeyLog(), FernetKeys: []*fernet.Key{key}}}
+	hs := newHarnessOn(t, filepath.Join(dir, "demo.pcapng"), 80, 24, sopts, Options{})
+	hs.press("X")
+	// (Wrapped at 80 columns: "with the keys: the secret," / "in frame N".)
+	hs.mustSee("with the keys: the secret,")
+	hs.mustSee("in frame 13")
+	hs.mustSee("in frame 25")
 }
