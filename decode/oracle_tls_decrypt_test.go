@@ -103,31 +103,9 @@ func TestOracleTLSDecrypt(t *testing.T) {
 			if len(p.Fields("http")) > 0 {
 				nHTTP++
 			}
-			isTLS := strings.Contains(column(w, 1), ":tls")
-			for k, name := range tlsDecryptOracleFields {
-				wv, gv := column(w, k+1), tlsFieldText(p, name)
-				switch name {
-				case "frame.protocols":
-					if !strings.Contains(wv, ":tls") && !strings.Contains(gv, ":tls") {
-						continue
-					}
-					wv, gv = tlsNormProtocols(wv), tlsNormProtocols(gv)
-				case "_ws.col.Protocol", "_ws.col.Info":
-					if !isTLS && !strings.Contains(p.FieldText("frame.protocols", ","), ":tls") {
-						continue
-					}
-				}
-				nVals++
-				if wv == gv {
-					continue
-				}
-				if d, ok := allowedDiff(tlsDecryptOracleDiffs, f.Name, i+1, name); ok {
-					nAllowed++
-					seen[d] = true
-					continue
-				}
-				t.Errorf("%s frame %d %s:\n tshark:  %q\n wiretap: %q", f.Name, i+1, name, trunc(wv), trunc(gv))
-			}
+			vals, allowed := compareTLSFields(t, f.Name, i+1, p, w, tlsDecryptOracleFields, tlsDecryptOracleDiffs, seen)
+			nVals += vals
+			nAllowed += allowed
 		}
 	}
 	for _, d := range tlsDecryptOracleDiffs {

@@ -144,33 +144,9 @@ func TestOracleTLS(t *testing.T) {
 			if isTLS {
 				nTLS++
 			}
-			for k, f := range tlsOracleFields {
-				wv, gv := column(w, k+1), tlsFieldText(p, f)
-				switch f {
-				case "frame.protocols":
-					if !strings.Contains(wv, ":tls") && !strings.Contains(gv, ":tls") {
-						// Other protocols' layers are the other oracles'.
-						continue
-					}
-					wv, gv = tlsNormProtocols(wv), tlsNormProtocols(gv)
-				case "_ws.col.Protocol", "_ws.col.Info":
-					if !isTLS && !strings.Contains(p.FieldText("frame.protocols", ","), ":tls") {
-						// Other protocols' columns are the other oracles'.
-						continue
-					}
-				}
-				nVals++
-				if wv == gv {
-					continue
-				}
-				if d, ok := allowedDiff(tlsOracleDiffs, rel, i+1, f); ok {
-					nAllowed++
-					seen[d] = true
-					t.Logf("%s frame %d %s: allowed difference (%s)", rel, i+1, f, d.why)
-					continue
-				}
-				t.Errorf("%s frame %d %s:\n tshark:  %q\n wiretap: %q", rel, i+1, f, trunc(wv), trunc(gv))
-			}
+			vals, allowed := compareTLSFields(t, rel, i+1, p, w, tlsOracleFields, tlsOracleDiffs, seen)
+			nVals += vals
+			nAllowed += allowed
 		}
 	}
 	for _, d := range tlsOracleDiffs {
@@ -181,4 +157,42 @@ func TestOracleTLS(t *testing.T) {
 	t.Logf("TLS oracle: %d captures, %d packets (%d with TLS), %d fields each, %d values compared, %d allowed differences (%d listed)",
 		nFiles, nPkts, nTLS, len(tlsOracleFields), nVals, nAllowed, len(tlsOracleDiffs))
 	o.Done(nVals)
+}
+
+// compareTLSFields compares frame's fields with tshark's line w (frame
+// number first), as the TLS oracles do: frame.protocols and the columns
+// only where TLS is; an allowed difference is logged and noted in seen.
+// It returns how many values it compared and how many differed as
+// allowed.
+func compareTLSFields(t *testing.T, file string, frame int, p *Packet, w, fields []string, diffs []oracleDiff, seen map[oracleDiff]bool) (vals, allowed int) {
+	t.Helper()
+	isTLS := strings.Contains(column(w, 1), ":tls")
+	for k, f := range fields {
+		wv, gv := column(w, k+1), tlsFieldText(p, f)
+		switch f {
+		case "frame.protocols":
+			if !strings.Contains(wv, ":tls") && !strings.Contains(gv, ":tls") {
+				// Other protocols' layers are the other oracles'.
+				continue
+			}
+			wv, gv = tlsNormProtocols(wv), tlsNormProtocols(gv)
+		case "_ws.col.Protocol", "_ws.col.Info":
+			if !isTLS && !strings.Contains(p.FieldText("frame.protocols", ","), ":tls") {
+				// Other protocols' columns are the other oracles'.
+				continue
+			}
+		}
+		vals++
+		if wv == gv {
+			continue
+		}
+		if d, ok := allowedDiff(diffs, file, frame, f); ok {
+			allowed++
+			seen[d] = true
+			t.Logf("%s frame %d %s: allowed difference (%s)", file, frame, f, d.why)
+			continue
+		}
+		t.Errorf("%s frame %d %s:\n tshark:  %q\n wiretap: %q", file, frame, f, trunc(wv), trunc(gv))
+	}
+	return vals, allowed
 }

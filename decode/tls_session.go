@@ -393,29 +393,38 @@ func (s *tlsStage) tls13Keys(cr *tlsCrypto, sess *tlsSession, handshake bool) {
 		if !early {
 			cr.cur[dir] = nil
 		}
-		if secret == nil {
-			if cr.missing == "" {
-				cr.missing = name
-			}
-			return
-		}
-		d, err := newTLS13Decryptor(sess.cipher, secret)
-		if err != nil {
-			cr.why = err.Error()
-			return
-		}
-		e := s.newEpoch(d, tlsEpoch{secret: secret})
-		if early {
+		d, e := s.tls13Epoch(cr, sess, secret, name)
+		switch {
+		case d == nil:
+		case early:
 			// 0-RTT data may still come first: the handshake keys wait
 			// for EndOfEarlyData, or for a record the early keys do not
 			// open (early data the server refused is not sent on).
 			cr.next[dir], cr.nextEpoch[dir] = d, e
-			return
+		default:
+			cr.setKeys(dir, d, e)
 		}
-		cr.setKeys(dir, d, e)
 	}
 	open(cd, sec.ClientHandshake, "CLIENT_HANDSHAKE_TRAFFIC_SECRET")
 	open(sd, sec.ServerHandshake, "SERVER_HANDSHAKE_TRAFFIC_SECRET")
+}
+
+// tls13Epoch makes the decryptor of a TLS 1.3 traffic secret and its
+// epoch; nil when the key log has no such secret (named name) or the
+// suite cannot be opened, which cr then says.
+func (s *tlsStage) tls13Epoch(cr *tlsCrypto, sess *tlsSession, secret []byte, name string) (*tlsDecryptor, int32) {
+	if secret == nil {
+		if cr.missing == "" {
+			cr.missing = name
+		}
+		return nil, -1
+	}
+	d, err := newTLS13Decryptor(sess.cipher, secret)
+	if err != nil {
+		cr.why = err.Error()
+		return nil, -1
+	}
+	return d, s.newEpoch(d, tlsEpoch{secret: secret})
 }
 
 // tls13TrafficKeys moves direction dir to its application traffic secret.
@@ -426,18 +435,9 @@ func (s *tlsStage) tls13TrafficKeys(cr *tlsCrypto, sess *tlsSession, dir int) {
 		secret, name = sec.ClientTraffic0, "CLIENT_TRAFFIC_SECRET_0"
 	}
 	cr.cur[dir] = nil
-	if secret == nil {
-		if cr.missing == "" {
-			cr.missing = name
-		}
-		return
+	if d, e := s.tls13Epoch(cr, sess, secret, name); d != nil {
+		cr.setKeys(dir, d, e)
 	}
-	d, err := newTLS13Decryptor(sess.cipher, secret)
-	if err != nil {
-		cr.why = err.Error()
-		return
-	}
-	cr.setKeys(dir, d, s.newEpoch(d, tlsEpoch{secret: secret}))
 }
 
 // changeCipherSpec turns on direction dir's keys (TLS ≤ 1.2), made from

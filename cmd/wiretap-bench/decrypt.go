@@ -47,32 +47,12 @@ func benchDecrypt(args []string) error {
 		}
 		w := append([]string{bin, "read", "-r", *file, "--keylog", *keyLog}, c.args...)
 		t := append([]string{"tshark", "-2", "-n", "-r", *file, "-o", "tls.keylog_file:" + *keyLog, "-d", *decodeAs, "-d", "tcp.port==46684,tls"}, c.args...)
-		argvs := [][]string{w, t}
-		best := make([]measure, 2)
-		for i := 0; i < max(*runs, 1); i++ {
-			for k, argv := range argvs {
-				m, err := timeCommand(argv)
-				if err != nil {
-					return fmt.Errorf("%s: %v", strings.Join(argv, " "), err)
-				}
-				b := &best[k]
-				if i == 0 || m.wall < b.wall {
-					b.wall, b.lines, b.sum = m.wall, m.lines, m.sum
-				}
-				if i == 0 || m.cpu < b.cpu {
-					b.cpu = m.cpu
-				}
-				b.rssKB = max(b.rssKB, m.rssKB)
-			}
+		best, err := fastestOf([][]string{w, t}, *runs)
+		if err != nil {
+			return err
 		}
 		mw, mt := best[0], best[1]
-		same := "byte-identical"
-		switch {
-		case mw.lines != mt.lines:
-			same = fmt.Sprintf("lines %d vs %d", mw.lines, mt.lines)
-		case mw.sum != mt.sum:
-			same = fmt.Sprintf("%d lines each, bytes differ", mw.lines)
-		}
+		same := sameOutput(mw, mt)
 		fmt.Printf("%-22s %9.2f %9.2f %9.1f   %9.2f %9.2f %9.1f   %7.2fx %7.2fx %s\n", c.name,
 			mw.wall.Seconds(), mw.cpu.Seconds(), float64(mw.rssKB)/1024,
 			mt.wall.Seconds(), mt.cpu.Seconds(), float64(mt.rssKB)/1024,

@@ -60,31 +60,12 @@ func benchFields(args []string) error {
 			if c.twoPass && have("tcpdump") {
 				argvs = append(argvs, []string{"tcpdump", "-nn", "-r", file})
 			}
-			best := make([]measure, len(argvs))
-			for i := 0; i < max(*runs, 1); i++ {
-				for k, argv := range argvs {
-					m, err := timeCommand(argv)
-					if err != nil {
-						return fmt.Errorf("%s: %v", strings.Join(argv, " "), err)
-					}
-					best := &best[k]
-					if i == 0 || m.wall < best.wall {
-						best.wall, best.lines, best.sum = m.wall, m.lines, m.sum
-					}
-					if i == 0 || m.cpu < best.cpu {
-						best.cpu = m.cpu
-					}
-					best.rssKB = max(best.rssKB, m.rssKB)
-				}
+			best, err := fastestOf(argvs, *runs)
+			if err != nil {
+				return err
 			}
 			mw, mt := best[0], best[1]
-			same := "byte-identical"
-			switch {
-			case mw.lines != mt.lines:
-				same = fmt.Sprintf("lines %d vs %d", mw.lines, mt.lines)
-			case mw.sum != mt.sum:
-				same = fmt.Sprintf("%d lines each, bytes differ", mw.lines)
-			}
+			same := sameOutput(mw, mt)
 			if same != "byte-identical" && c.twoPass {
 				argv := append([]string{t[0], "-2"}, t[1:]...)
 				m, err := timeCommand(argv)
@@ -111,4 +92,39 @@ func benchFields(args []string) error {
 	}
 	fmt.Println("\ntargets: TCP-level >= 10x wall, >= 5x CPU; HTTP fields >= 6x wall, >= 3x CPU; -V >= 3x; summaries >= 4x, and >= 2x tcpdump's wall; RSS <= 150 MB")
 	return nil
+}
+
+// fastestOf runs each command runs times, alternating them, and keeps for
+// each the fastest wall time (with its output), the least CPU and the
+// largest RSS.
+func fastestOf(argvs [][]string, runs int) ([]measure, error) {
+	best := make([]measure, len(argvs))
+	for i := 0; i < max(runs, 1); i++ {
+		for k, argv := range argvs {
+			m, err := timeCommand(argv)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", strings.Join(argv, " "), err)
+			}
+			b := &best[k]
+			if i == 0 || m.wall < b.wall {
+				b.wall, b.lines, b.sum = m.wall, m.lines, m.sum
+			}
+			if i == 0 || m.cpu < b.cpu {
+				b.cpu = m.cpu
+			}
+			b.rssKB = max(b.rssKB, m.rssKB)
+		}
+	}
+	return best, nil
+}
+
+// sameOutput says whether two runs printed the same bytes.
+func sameOutput(a, b measure) string {
+	switch {
+	case a.lines != b.lines:
+		return fmt.Sprintf("lines %d vs %d", a.lines, b.lines)
+	case a.sum != b.sum:
+		return fmt.Sprintf("%d lines each, bytes differ", a.lines)
+	}
+	return "byte-identical"
 }
