@@ -359,6 +359,10 @@ func (s *tlsStage) publish() {
 		s.calls = append(s.calls, *s.callsC.at(int32(s.published)))
 		s.callIdx = append(s.callIdx, int32(s.published))
 	}
+	// The decrypted records too (made in call order: they stay sorted).
+	for k := s.decRecsC.len(); len(s.decRecs) < k; {
+		s.decRecs = append(s.decRecs, *s.decRecsC.at(int32(len(s.decRecs))))
+	}
 }
 
 // frameCalls returns the indices of frame n's calls, in dissection order.

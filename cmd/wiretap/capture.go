@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -51,7 +52,7 @@ func runCapture(args []string, io stdio) error {
 	fs.IntVar(&f.fileMB, "C", 0, "start a new file after MB megabytes (1,000,000 bytes)")
 	fs.IntVar(&f.rotateSec, "G", 0, "start a new file every SEC seconds")
 	fs.IntVar(&f.files, "W", 0, "keep a ring of FILES files (with -C or -G)")
-	fs.StringVar(&f.keylog, "keylog", "", "watch this TLS key log (SSLKEYLOGFILE) and store its lines in the -w pcapng file(s) as decryption secrets, before the packets they decrypt (which wait up to 1 s for them); an error without -w or with -F pcap")
+	fs.StringVar(&f.keylog, "keylog", "", "watch this TLS key log (SSLKEYLOGFILE): with -w, store its lines in the pcapng file(s) as decryption secrets before the packets they decrypt; without, decrypt the printed lines (packets wait up to 1 s for their keys either way); an error with -F pcap")
 	fs.BoolVar(&f.quiet, "q", false, "print no packet lines or counter, only the totals")
 	fs.BoolVar(&f.list, "D", false, "list the interfaces and exit")
 	fs.BoolVar(&f.view, "view", false, "show the packets in the viewer (wiretap view) as they are captured")
@@ -89,9 +90,9 @@ func runCapture(args []string, io stdio) error {
 		switch {
 		case f.view:
 			return &usageError{msg: "--keylog is not supported with --view", hint: "capture to a file: wiretap capture --keylog FILE -w out.pcapng"}
-		case f.write == "":
-			return &usageError{msg: "--keylog stores the TLS secrets in the capture file: it needs -w FILE", hint: "wiretap capture --keylog " + f.keylog + " -w out.pcapng"}
-		case f.format != "pcapng":
+		case f.write == "" && f.quiet:
+			return &usageError{msg: "--keylog decrypts the printed lines or stores the secrets in the -w file: -q alone prints nothing", hint: "wiretap capture --keylog " + f.keylog + " -w out.pcapng"}
+		case f.write != "" && f.format != "pcapng":
 			return &usageError{msg: "--keylog needs a pcapng file: pcap has no place for decryption secrets", hint: "drop -F " + f.format + " (pcapng is the default)"}
 		}
 		if st, err := os.Stat(f.keylog); err == nil && st.IsDir() {
@@ -117,6 +118,15 @@ func runCapture(args []string, io stdio) error {
 	sink, err := openSink(f, live, io)
 	if err != nil {
 		return err
+	}
+	// Lines decrypted with a key log: the packets go through the key log's
+	// hold (keys arrive just after the packets that need them) to a sink
+	// that prints them; the file's lines feed the fast pass's KeyLog.
+	var keyRows *rowSink
+	if f.keylog != "" && f.write == "" {
+		keyRows = &rowSink{kl: decode.NewKeyLog(), lt: live.LinkType()}
+		keyRows.an = decode.NewAnalyzer(decode.Options{Live: true, KeyLog: keyRows.kl})
+		sink = keyRows
 	}
 	var keys *capture.KeyLogWriter
 	if f.keylog != "" {
@@ -147,7 +157,7 @@ func runCapture(args []string, io stdio) error {
 		count atomic.Int64
 		an    *decode.Analyzer
 	)
-	printLines := f.write == "" && !f.quiet
+	printLines := f.write == "" && !f.quiet && keyRows == nil
 	showCounter := f.write != "" && !f.quiet && isTerminal(io.err)
 	if printLines {
 		// The fast pass runs as packets arrive: each line is the row
@@ -164,6 +174,9 @@ func runCapture(args []string, io stdio) error {
 			s.WriteTo(out)
 			mu.Unlock()
 		}
+	}
+	if keyRows != nil {
+		keyRows.mu, keyRows.out = &mu, out
 	}
 	done := make(chan struct{})
 	var bg sync.WaitGroup
@@ -254,6 +267,37 @@ func openSink(f captureFlags, live *capture.Live, io stdio) (capture.PacketWrite
 
 // discard is the sink when packets are only printed.
 type discard struct{}
+
+// rowSink prints each packet's row as the fast pass, with the key log's
+// secrets (WriteSecrets), makes it: the sink of capture --keylog without
+// -w, after capture.KeyLogWriter's hold.
+type rowSink struct {
+	kl  *decode.KeyLog
+	an  *decode.Analyzer
+	lt  layers.LinkType
+	n   int
+	mu  *sync.Mutex // the output's
+	out *bufio.Writer
+}
+
+func (r *rowSink) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
+	r.n++
+	r.an.Add(r.n, ci, r.lt, data)
+	s := r.an.Row(r.n, ci, r.lt, data)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, err := s.WriteTo(r.out)
+	return err
+}
+
+func (r *rowSink) WriteSecrets(typ uint32, data []byte) error {
+	if typ == capture.SecretsTLSKeyLog {
+		r.kl.Read(bytes.NewReader(data), "key log")
+	}
+	return nil
+}
+
+func (r *rowSink) Close() error { return nil }
 
 func (discard) WritePacket(gopacket.CaptureInfo, []byte) error { return nil }
 func (discard) Close() error                                   { return nil }

@@ -136,3 +136,42 @@ func readSecretsOf(t *testing.T, path string) []capture.Secret {
 	}
 	return src.(capture.SecretsReader).Secrets()
 }
+
+// TestCaptureKeyLogLines: without -w, --keylog decrypts the lines capture
+// prints as the packets arrive (they wait for their keys): an HTTPS
+// exchange shows as HTTP.
+func TestCaptureKeyLogLines(t *testing.T) {
+	needRootAnd(t)
+	bin := wiretapBinary(t)
+	dir := t.TempDir()
+	if out, err := exec.Command(bin, "pki", "init", filepath.Join(dir, "pki"), "--ecdsa").CombinedOutput(); err != nil {
+		t.Fatalf("pki init: %v\n%s", err, out)
+	}
+	keylog := filepath.Join(dir, "keys.log")
+	port := freePorts(t, 1)[0]
+	wt := exec.Command(bin, "capture", "-i", "lo", "--keylog", keylog, "tcp", "port", strconv.Itoa(port))
+	var lines bytes.Buffer
+	wt.Stdout = &lines
+	wtErr := startAndWait(t, wt, "capturing on lo")
+	srv := exec.Command(bin, "server", "--mode", "https", "--addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"--cert", filepath.Join(dir, "pki", "server-public-key.pem"), "--key", filepath.Join(dir, "pki", "server-private-key.pem"))
+	startAndWait(t, srv, "serving https")
+	cl := exec.Command(bin, "client", "--mode", "https", "--cacert", filepath.Join(dir, "pki", "ca-public-key.pem"), fmt.Sprintf("https://localhost:%d/", port))
+	cl.Env = append(os.Environ(), "SSLKEYLOGFILE="+keylog)
+	if b, err := cl.CombinedOutput(); err != nil || !strings.Contains(string(b), "fluffy tail") {
+		t.Fatalf("client: %v\n%s", err, b)
+	}
+	srv.Process.Signal(syscall.SIGTERM)
+	srv.Wait()
+	time.Sleep(1500 * time.Millisecond) // past the hold
+	wt.Process.Signal(syscall.SIGINT)
+	if err := wt.Wait(); err != nil {
+		t.Fatalf("wiretap capture: %v\n%s", err, wtErr.String())
+	}
+	out := lines.String()
+	for _, want := range []string{"HTTP 1", "GET / HTTP/1.1", "HTTP/1.1 200 OK", "Encrypted Extensions, Certificate"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the printed lines lack %q:\n%s", want, out)
+		}
+	}
+}
