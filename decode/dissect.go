@@ -56,6 +56,9 @@ type Options struct {
 	// 1.2 or earlier session with RSA key exchange to one of them is
 	// decrypted without a key log.
 	RSAKeys []*rsa.PrivateKey
+	// TLSPSK is a TLS 1.2 pre-shared key (tshark's tls.psk), for sessions
+	// with plain PSK key exchange (TLS_PSK_WITH_*).
+	TLSPSK []byte
 }
 
 // Analyzer is the fast pass. Feed it every packet with Add, in capture
@@ -383,6 +386,8 @@ func (a *Analyzer) dissectApp(p *Packet, n int, tcpNode *Field) {
 			}
 		} else if recs := a.app.http.frameRecs(n); len(recs) > 0 {
 			a.app.http.dissectMessages(p, n, recs, p.tlsApp, p.tlsAppSrc, 0, true)
+		} else if in, ok := a.app.http.decTable.in(n); ok && len(p.tlsApp) > 0 {
+			tlsSegmentData(p, n, in)
 		}
 	}
 	dissectFernet(p, a.opts.FernetKeys)

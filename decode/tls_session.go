@@ -330,7 +330,7 @@ func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, b
 	switch typ {
 	case hsClientKeyExchange:
 		if s.rsaWanted() && sess.version != versionTLS13 {
-			s.rsaPremaster(cr, sess, body)
+			s.premaster(cr, sess, body)
 		}
 		cr.transcript = nil
 	case hsClientHello:
@@ -533,45 +533,38 @@ func (a *Analyzer) FollowTLS(stream int) (chunks []FollowChunk, first int, err e
 	return chunks, first, nil
 }
 
-// rsaWanted says whether RSA key exchanges can be opened: an RSA private
-// key was given, or the key log has RSA lines.
-func (s *tlsStage) rsaWanted() bool { return len(s.opts.RSAKeys) > 0 || s.keys.hasRSA() }
+// rsaWanted says whether key exchanges without a key log can be opened:
+// an RSA private key or a PSK was given, or the key log has RSA lines.
+func (s *tlsStage) rsaWanted() bool {
+	return len(s.opts.RSAKeys) > 0 || len(s.opts.TLSPSK) > 0 || s.keys.hasRSA()
+}
 
-// rsaPremaster recovers the master secret of an RSA key exchange (RFC 5246
-// §7.4.7.1) from the ClientKeyExchange: the pre-master secret decrypted
-// with the server's private key (or an RSA line of the key log), then
-// the PRF's "master secret" (§8.1) or, with the extension, "extended
-// master secret" over the session hash (RFC 7627 §4).
-func (s *tlsStage) rsaPremaster(cr *tlsCrypto, sess *tlsSession, body []byte) {
+// premaster recovers the master secret of an RSA or PSK key exchange from
+// the ClientKeyExchange: the pre-master secret decrypted with the server's
+// private key or found in the key log's RSA lines (RFC 5246 §7.4.7.1), or
+// made from the pre-shared key (RFC 4279 §2); then the PRF's "master
+// secret" (RFC 5246 §8.1) or, with the extension, "extended master
+// secret" over the session hash (RFC 7627 §4).
+func (s *tlsStage) premaster(cr *tlsCrypto, sess *tlsSession, body []byte) {
 	suite, err := tlsCipherSuiteByID(sess.cipher)
-	if err != nil || !strings.HasPrefix(suite.name, "TLS_RSA_WITH_") || cr.clientRandom == nil || cr.serverRandom == nil {
+	if err != nil || cr.clientRandom == nil || cr.serverRandom == nil {
 		return
 	}
-	epms := body
-	if sess.version >= versionTLS10 {
-		// TLS: a two-byte length first (SSL 3.0 sent it bare).
-		if len(body) < 2 || int(be16(body)) != len(body)-2 {
+	var pms []byte
+	switch {
+	case strings.HasPrefix(suite.name, "TLS_RSA_WITH_"):
+		if pms = s.rsaPremaster(cr, sess, body); pms == nil {
 			return
 		}
-		epms = body[2:]
-	}
-	pms, ok := s.keys.LookupRSA(epms)
-	for _, k := range s.opts.RSAKeys {
-		if ok {
-			break
-		}
-		if p, err := rsa.DecryptPKCS1v15(nil, k, epms); err == nil && len(p) == masterLen {
-			pms, ok = p, true
-		}
-	}
-	if !ok {
-		if cr.missing == "" {
-			cr.missing = "RSA private key for the server's certificate"
-		}
+	case strings.HasPrefix(suite.name, "TLS_PSK_WITH_") && len(s.opts.TLSPSK) > 0:
+		// other_secret (N zeros) and the PSK, each with its length.
+		n := len(s.opts.TLSPSK)
+		pms = append(append(append([]byte{byte(n >> 8), byte(n)}, make([]byte, n)...), byte(n>>8), byte(n)), s.opts.TLSPSK...)
+	default:
 		return
 	}
 	if sess.version == versionSSL3 {
-		cr.why = "ssl 3.0 rsa key exchange is not decrypted"
+		cr.why = "ssl 3.0 key exchange is not decrypted without a key log"
 		return
 	}
 	if cr.ems {
@@ -589,6 +582,31 @@ func (s *tlsStage) rsaPremaster(cr *tlsCrypto, sess *tlsSession, body []byte) {
 	}
 	seed := append(bytes.Clone(cr.clientRandom), cr.serverRandom...)
 	cr.master = tlsPRF(sess.version, suite.hash, pms, "master secret", seed, masterLen)
+}
+
+// rsaPremaster is the pre-master secret of an RSA ClientKeyExchange, nil
+// when neither a key nor the key log opens it.
+func (s *tlsStage) rsaPremaster(cr *tlsCrypto, sess *tlsSession, body []byte) []byte {
+	epms := body
+	if sess.version >= versionTLS10 {
+		// TLS: a two-byte length first (SSL 3.0 sent it bare).
+		if len(body) < 2 || int(be16(body)) != len(body)-2 {
+			return nil
+		}
+		epms = body[2:]
+	}
+	if pms, ok := s.keys.LookupRSA(epms); ok {
+		return pms
+	}
+	for _, k := range s.opts.RSAKeys {
+		if p, err := rsa.DecryptPKCS1v15(nil, k, epms); err == nil && len(p) == masterLen {
+			return p
+		}
+	}
+	if cr.missing == "" {
+		cr.missing = "RSA private key for the server's certificate"
+	}
+	return nil
 }
 
 // earlyKeys prepares the 0-RTT decryptors of a ClientHello that offers

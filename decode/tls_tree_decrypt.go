@@ -109,3 +109,26 @@ func (d *tlsDissector) setDecryptedPayload() {
 	d.p.Sources = append(d.p.Sources, DataSource{Name: fmt.Sprintf(decryptedSourcePrefix+" (%d bytes)", len(all)), Data: all})
 	d.p.tlsApp, d.p.tlsAppSrc = all, len(d.p.Sources)-1
 }
+
+// tlsSegmentData is a frame whose decrypted application data went into a
+// PDU (an HTTP message) completed in frame in, or never (in 0): as
+// Wireshark's TLS desegmentation shows it on its second pass, the data
+// as "TLS segment data", where it was reassembled, and the Info column
+// cleared (col_clear for a segment that does not end its PDU).
+func tlsSegmentData(p *Packet, n, in int) {
+	var tls *Field
+	for _, f := range p.Tree {
+		if f.Name == "tls" {
+			tls = f
+		}
+	}
+	if tls == nil {
+		return
+	}
+	if in > n {
+		tls.Add(p.tree.newNode(Field{Name: "tls.reassembled_in", Kind: KindFrameNum, U: uint64(in)}, "[Reassembled PDU in frame: %d]", in))
+	}
+	b := p.tlsApp
+	tls.Add(p.tree.newNode(Field{Name: "tls.segment.data", Kind: KindBytes, B: b, Source: p.tlsAppSrc, Len: len(b)}, "TLS segment data (%d bytes)", len(b)))
+	p.Summary.Info = ""
+}

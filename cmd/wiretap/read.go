@@ -27,7 +27,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--rsa-key FILE]... [--fernet-key KEY | --fernet-key-file FILE]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
+const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--rsa-key FILE]... [--tls-psk HEX] [--fernet-key KEY | --fernet-key-file FILE]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -44,6 +44,7 @@ type readFlags struct {
 	secrets, secretsHex                                   multiFlag
 	keys                                                  keyLogFlags
 	fernetKeys, fernetKeyFiles, rsaKeys                   multiFlag
+	tlsPSK                                                string
 	injectSecrets, extractSecrets                         string
 	injected                                              []byte // the key log --inject-secrets names
 }
@@ -70,6 +71,7 @@ func runRead(args []string, sio stdio) error {
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
 	fs.Var(&f.keys.files, "keylog", "decrypt TLS with the secrets of this NSS key log (SSLKEYLOGFILE's format; also read: $SSLKEYLOGFILE and the file's own decryption secrets) (repeatable)")
 	fs.Var(&f.fernetKeys, "fernet-key", "verify and decrypt Fernet tokens with this key (url-safe base64; default $SECRET_KEY) (repeatable)")
+	fs.StringVar(&f.tlsPSK, "tls-psk", "", "decrypt TLS ≤ 1.2 sessions with PSK key exchange with this pre-shared key (hex; tshark's tls.psk)")
 	fs.Var(&f.rsaKeys, "rsa-key", "decrypt TLS ≤ 1.2 sessions with RSA key exchange with this server private key (PEM) (repeatable)")
 	fs.Var(&f.fernetKeyFiles, "fernet-key-file", "like --fernet-key, the key read from FILE (the demo's fernet.key) (repeatable)")
 	fs.Var(&f.keys.prefs, "o", "a tshark preference: tls.keylog_file:FILE (= --keylog FILE) (repeatable)")
@@ -183,6 +185,11 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 	}
 	if rd.opts.RSAKeys, err = readRSAKeys(f.rsaKeys, sio); err != nil {
 		return nil, err
+	}
+	if f.tlsPSK != "" {
+		if rd.opts.TLSPSK, err = hex.DecodeString(strings.TrimPrefix(f.tlsPSK, "0x")); err != nil || len(rd.opts.TLSPSK) == 0 {
+			return nil, &usageError{msg: fmt.Sprintf("bad --tls-psk %q", f.tlsPSK), hint: "give the pre-shared key in hex, e.g. --tls-psk 0102030405060708090a0b0c0d0e0f10"}
+		}
 	}
 	rd.feeder = secretsFeeder{kl: kl, warn: sio.err}
 	for _, t := range f.secrets {
