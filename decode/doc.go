@@ -44,7 +44,7 @@
 //	row_fast.go        RowWriter: the commonest rows (TCP, HTTP from its
 //	                     records) written from the bytes with no tree
 //
-// TLS decryption (Options.KeyLog):
+// TLS decryption (Options.KeyLog, RSAKeys, TLSPSK; FernetKeys for Fernet):
 //
 //	keylog.go          KeyLog: NSS key log files (SSLKEYLOGFILE) and the
 //	                     text of pcapng Decryption Secrets Blocks
@@ -53,11 +53,14 @@
 //	tls_decrypt.go     a record decryptor per direction (AEAD, CBC with
 //	                     either MAC order, RC4, NULL); tls_ccm.go AES-CCM
 //	tls_session.go     the fast pass's side: each session's keys from its
-//	                     hellos and the key log, every protected record
-//	                     opened in order, the plaintext kept, application
-//	                     data handed on (HTTP/1.x through the one framer);
-//	                     FollowTLS
-//	tls_tree_decrypt.go  a decrypted record's tree, or why it is not
+//	                     hellos and the key log (or an RSA key, a PSK;
+//	                     0-RTT), every protected record opened in order and
+//	                     recorded compactly (its key epoch and sequence
+//	                     number: the tree tier opens it again on demand),
+//	                     application data handed on (HTTP/1.x, HTTP/2)
+//	                     through the one framer; FollowTLS
+//	tls_tree_decrypt.go  a decrypted record's tree, or why it is not; the
+//	                     frame's decrypted payload; TLS segment data
 //
 // Data flows one way: capture → decode → (the viewer | text and JSON
 // output). Test captures: see the testdata helper named in the test files.
