@@ -27,6 +27,7 @@ var tlsKeyLogs = map[string]string{
 	"tls/zeek/tls12-decryption.pcap":                               "tls12-decryption.keylog.derived.txt",
 	"tlsdecrypt/demo/demo.pcapng":                                  "keys.log",
 	"tlsdecrypt/zerortt/zrtt.pcap":                                 "keys.log",
+	"tlsdecrypt/keyupdate/ku.pcap":                                 "keys.log",
 }
 
 // tlsDecryptOracleFields are tlsOracleFields and what decryption adds:
@@ -53,9 +54,9 @@ func TestOracleTLSDecrypt(t *testing.T) {
 	var nFiles, nPkts, nVals, nAllowed, nDecrypted, nHTTP int
 	seen := map[oracleDiff]bool{}
 	// The TLS corpus, a capture of the demo (whose HTTPS server is on a
-	// port tshark is told is TLS: tlsOracleArgs) and OpenSSL's 0-RTT.
+	// port tshark is told is TLS: tlsOracleArgs), OpenSSL's 0-RTT and KeyUpdates.
 	files := decodetest.Files(t, decodetest.TLS)
-	for _, name := range []string{"tlsdecrypt/demo/demo.pcapng", "tlsdecrypt/zerortt/zrtt.pcap"} {
+	for _, name := range []string{"tlsdecrypt/demo/demo.pcapng", "tlsdecrypt/zerortt/zrtt.pcap", "tlsdecrypt/keyupdate/ku.pcap"} {
 		files = append(files, decodetest.File{Name: name, Path: oracletest.Testdata("decode", strings.Split(name, "/")...)})
 	}
 	for _, f := range files {
