@@ -508,7 +508,7 @@ func (a *Analyzer) FollowTLS(stream int) (chunks []FollowChunk, first int, err e
 		return nil, 0, fmt.Errorf("decode: TCP stream %d was not followed (set Options.Follow before reading the capture)", stream)
 	}
 	if !s.isTLS(stream) || s.keys == nil {
-		return nil, 0, nil
+		return nil, -1, nil
 	}
 	sess := s.streams[stream] - 1
 	first = -1
