@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -110,6 +111,8 @@ func describeWithKeys(m *ModeResult, secret string) string {
 		body := s.Decrypted
 		if _, after, ok := strings.Cut(string(body), "\r\n\r\n"); ok && m.Mode == ModeHTTPS {
 			body = []byte(after) // the HTTP response's body
+		} else if i := bytes.Index(body, []byte(secret)); i >= 0 && m.Mode == ModeHTTPS {
+			body = printableAround(body, i, len(secret)) // in HTTP/2 frames: the text around it
 		}
 		how := "decrypted with the key"
 		if m.Mode == ModeHTTPS {
@@ -121,6 +124,19 @@ func describeWithKeys(m *ModeResult, secret string) string {
 		return "(not decrypted: the key log has no secrets for this session)"
 	}
 	return "(the token did not decrypt with the key)"
+}
+
+// printableAround is the run of printable bytes around b[i:i+n].
+func printableAround(b []byte, i, n int) []byte {
+	ok := func(c byte) bool { return c >= 0x20 && c < 0x7f }
+	start, end := i, i+n
+	for start > 0 && i-start < 20 && ok(b[start-1]) {
+		start--
+	}
+	for end < len(b) && end-i < 60 && ok(b[end]) {
+		end++
+	}
+	return b[start:end]
 }
 
 func portOf(r *ScenarioResult, m Mode) uint16 {
