@@ -135,3 +135,44 @@ func TestTLSDecryptZeroRTTWithoutEarlySecret(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSDecryptLateKeys: the key log's lines arrive after the server's
+// flight was read (a key log still being written during a live capture):
+// the client's Finished and both sides' data still decrypt, at their
+// places (the server's flight itself stays encrypted).
+func TestTLSDecryptLateKeys(t *testing.T) {
+	dir := oracletest.Testdata("decode", "tls", "illustrated-tls13")
+	pkts, err := decodetest.ReadFile(filepath.Join(dir, "capture.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kl := NewKeyLog()
+	a := NewAnalyzer(Options{KeyLog: kl, Live: true})
+	for i, p := range pkts {
+		if i == 7 { // after frame 7, the server's encrypted flight
+			if _, err := kl.ReadFile(filepath.Join(dir, "keylog.txt")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a.Add(i+1, p.CI, p.LinkType, p.Data)
+	}
+	a.Finish()
+	for _, tc := range []struct {
+		frame int
+		info  string
+	}{
+		{7, "Server Hello, Change Cipher Spec, Application Data, Application Data, Application Data, Application Data"},
+		{9, "Change Cipher Spec, Finished"},
+		{11, "Application Data"},
+		{13, "New Session Ticket"},
+		{17, "Application Data"},
+	} {
+		p := a.Dissect(tc.frame, pkts[tc.frame-1].CI, pkts[tc.frame-1].LinkType, pkts[tc.frame-1].Data)
+		if p.Summary.Info != tc.info {
+			t.Errorf("frame %d: Info %q, want %q", tc.frame, p.Summary.Info, tc.info)
+		}
+		if want := map[int]string{11: "70696e67", 17: "706f6e67"}[tc.frame]; p.FieldText("data.data", ",") != want {
+			t.Errorf("frame %d: data %q, want %q", tc.frame, p.FieldText("data.data", ","), want)
+		}
+	}
+}

@@ -47,6 +47,10 @@ type tlsCrypto struct {
 	// ("" when none was missing); why says what else stopped it.
 	missing string
 	why     string
+	// protected counts each direction's protected records since the keys
+	// changed (ServerHello, ChangeCipherSpec): where a key that arrives
+	// late (a key log still being written) starts.
+	protected [2]uint32
 	// 0-RTT: the client offered early data (early), and the decryptors
 	// to try on its first early record, one per TLS 1.3 suite it offered
 	// (the resumed session's suite is not in the ClientHello).
@@ -246,11 +250,17 @@ func (s *tlsStage) decryptRecord(c *tlsConn, dir, frame int, call, rec int32, h 
 		n.seq = seq // opened again below
 		cr.cur[dir], cr.curEpoch[dir], cr.next[dir] = n, cr.nextEpoch[dir], nil
 	}
-	if cr.cur[dir] == nil {
-		return false
-	}
 	if sess.version == versionTLS13 && h.contentType != tlsApplicationData {
 		return false // ChangeCipherSpec (RFC 8446 §5) and alerts before the keys are in the clear
+	}
+	if cr.cur[dir] == nil && cr.next[dir] == nil && cr.serverRandom != nil {
+		s.lateKeys(cr, sess, dir, h, body)
+	}
+	if cr.serverRandom != nil {
+		cr.protected[dir]++
+	}
+	if cr.cur[dir] == nil {
+		return false
 	}
 	d := cr.cur[dir]
 	rd := tlsRecDec{call: call, rec: uint16(rec), epoch: cr.curEpoch[dir], seq: uint32(d.seq)}
@@ -358,7 +368,7 @@ func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, b
 				cr.ems = true
 			}
 		}
-		cr.next, cr.tls12Ready = [2]*tlsDecryptor{}, false
+		cr.next, cr.tls12Ready, cr.protected = [2]*tlsDecryptor{}, false, [2]uint32{}
 		if sess.version == versionTLS13 {
 			s.tls13Keys(cr, sess, true)
 		}
@@ -468,6 +478,7 @@ func (s *tlsStage) changeCipherSpec(c *tlsConn, dir int) {
 		}
 	}
 	cr.cur[dir], cr.curEpoch[dir], cr.next[dir] = cr.next[dir], cr.nextEpoch[dir], nil
+	cr.protected[dir] = 0
 }
 
 // decryptStatus says why a protected record of session sess is shown
@@ -646,4 +657,66 @@ func (s *tlsStage) pickEarlyKeys(cr *tlsCrypto, h tlsRecordHeader, body []byte) 
 		}
 	}
 	cr.earlyTry = nil
+}
+
+// lateKeys tries secrets that were not in the key log when the keys
+// changed (a key log still being written while capturing, a secrets block
+// written after the ServerHello): on the first protected record without
+// a decryptor, the handshake secret at the record's place since the
+// ServerHello, else the first traffic secret at the first few places
+// (the handshake records before it unknown), else, for TLS ≤ 1.2, the
+// master secret at its place since the ChangeCipherSpec.
+func (s *tlsStage) lateKeys(cr *tlsCrypto, sess *tlsSession, dir int, h tlsRecordHeader, body []byte) {
+	sec, ok := s.keys.Lookup(cr.clientRandom)
+	if !ok {
+		return
+	}
+	n := uint64(cr.protected[dir])
+	opens := func(d *tlsDecryptor, seq uint64) bool {
+		d.seq = seq
+		_, _, err := d.decrypt(s.plainBuf[:0], h.contentType, h.version, body)
+		d.seq = seq
+		return err == nil
+	}
+	if sess.version != versionTLS13 {
+		if !cr.tls12Ready || sec.MasterSecret == nil {
+			return
+		}
+		cl, sv, err := newTLS12Decryptors(sess.version, sess.cipher, sec.MasterSecret, cr.clientRandom, cr.serverRandom, cr.etm)
+		if err != nil {
+			return
+		}
+		d := sv
+		if dir == cr.clientDir {
+			d = cl
+		}
+		if opens(d, n) {
+			e := tlsEpoch{master: sec.MasterSecret, clientRandom: cr.clientRandom, serverRandom: cr.serverRandom, etm: cr.etm, server: dir != cr.clientDir}
+			cr.setKeys(dir, d, s.newEpoch(d, e))
+			cr.missing = ""
+		}
+		return
+	}
+	hs, tr := sec.ServerHandshake, sec.ServerTraffic0
+	if dir == cr.clientDir {
+		hs, tr = sec.ClientHandshake, sec.ClientTraffic0
+	}
+	if hs != nil {
+		if d, err := newTLS13Decryptor(sess.cipher, hs); err == nil && opens(d, n) {
+			cr.setKeys(dir, d, s.newEpoch(d, tlsEpoch{secret: hs}))
+			cr.missing = ""
+			return
+		}
+	}
+	if tr != nil {
+		if d, err := newTLS13Decryptor(sess.cipher, tr); err == nil {
+			for k := uint64(0); k <= min(n, 16); k++ {
+				if opens(d, k) {
+					cr.setKeys(dir, d, s.newEpoch(d, tlsEpoch{secret: tr}))
+					cr.missing = ""
+					return
+				}
+			}
+		}
+	}
 }
