@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rsa"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/fernet/fernet-go"
 
@@ -21,6 +23,13 @@ import (
 type keyLogFlags struct {
 	files multiFlag
 	prefs multiFlag // -o NAME:VALUE, tshark's preferences
+	// read are the files load read, and how far (for follow).
+	read []keyLogFile
+}
+
+type keyLogFile struct {
+	path string
+	off  int64
 }
 
 // keyLogPrefs are the tshark preferences -o takes.
@@ -53,13 +62,61 @@ func (k *keyLogFlags) load(w io.Writer) (*decode.KeyLog, error) {
 		}
 	}
 	for _, f := range files {
+		st, _ := os.Stat(f)
 		bad, err := kl.ReadFile(f)
 		if err != nil {
 			return nil, &usageError{msg: fmt.Sprintf("reading key log: %v", err), hint: "--keylog takes an NSS key log file, as SSLKEYLOGFILE writes"}
 		}
 		reportBadKeyLines(w, bad)
+		if st != nil {
+			k.read = append(k.read, keyLogFile{path: f, off: st.Size()})
+		}
 	}
 	return kl, nil
+}
+
+// follow adds the lines the key logs load read gain from now on to kl,
+// every 100 ms, until stop is closed: a live capture's clients write
+// them as they go (whole lines only; the fast pass opens the records
+// after a late key at their places).
+func (k *keyLogFlags) follow(kl *decode.KeyLog, stop <-chan struct{}) {
+	files := append([]keyLogFile(nil), k.read...)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		for i := range files {
+			f := &files[i]
+			b, err := readFrom(f.path, f.off)
+			if err != nil || len(b) == 0 {
+				continue
+			}
+			if j := bytes.LastIndexByte(b, '\n'); j >= 0 {
+				kl.Read(bytes.NewReader(b[:j+1]), f.path)
+				f.off += int64(j + 1)
+			}
+		}
+	}
+}
+
+// readFrom reads what path holds from off on (nothing when it shrank).
+func readFrom(path string, off int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	if st, err := fh.Stat(); err != nil || st.Size() <= off {
+		return nil, err
+	}
+	if _, err := fh.Seek(off, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(fh, 16<<20))
 }
 
 // reportBadKeyLines prints a key log's malformed lines, a few at most.

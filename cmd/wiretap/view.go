@@ -86,6 +86,12 @@ func runView(args []string, sio stdio) error {
 	if err != nil {
 		return err
 	}
+	if len(f.keys.read) > 0 {
+		// Live, the key logs grow as the clients connect.
+		stop := make(chan struct{})
+		defer close(stop)
+		go f.keys.follow(opts.Decode.KeyLog, stop)
+	}
 	cf := captureFlags{iface: f.iface, filter: f.capFilter, write: f.write, format: "pcapng", count: f.count, snap: capture.DefaultSnapLen}
 	return viewLive(cf, stopAfter, opts, f.dispFilter, sio)
 }
