@@ -132,7 +132,11 @@ func (fv *followView) draw(a *App, c canvas, r rect) {
 func (fv *followView) build(w int) {
 	conv := fv.conv
 	info := conv.Info
-	fv.title = fmt.Sprintf("Follow TCP stream %d: %s ↔ %s (%s)", fv.stream, info.Client, info.Server, followModeNames[fv.mode])
+	kind := "TCP"
+	if conv.TLS {
+		kind = "TLS" // decrypted with the keys
+	}
+	fv.title = fmt.Sprintf("Follow %s stream %d: %s ↔ %s (%s)", kind, fv.stream, info.Client, info.Server, followModeNames[fv.mode])
 	var sent [2]int
 	fv.lines = fv.lines[:0]
 	var off [2]int

@@ -13,6 +13,9 @@ import (
 type Conversation struct {
 	Info   *decode.Stream
 	Chunks []decode.FollowChunk // Frame numbers are the capture's
+	// TLS: the chunks are the stream's decrypted application data (Follow
+	// TLS Stream), with the keys the Store was given.
+	TLS bool
 }
 
 // TCPStream returns the fast pass's record of TCP stream index.
@@ -71,12 +74,20 @@ func (s *Store) Follow(stop <-chan struct{}, index int) (*Conversation, error) {
 	if err != nil {
 		return nil, err
 	}
+	tls := false
+	if opts.KeyLog != nil {
+		// A TLS stream with keys: its decrypted data, as Wireshark's
+		// Follow TLS Stream shows it.
+		if dec, _, err := an.FollowTLS(0); err == nil && len(dec) > 0 {
+			chunks, tls = dec, true
+		}
+	}
 	for i := range chunks {
 		if f := chunks[i].Frame; f >= 1 && f <= len(frames) {
 			chunks[i].Frame = frames[f-1]
 		}
 	}
-	return &Conversation{Info: info, Chunks: chunks}, nil
+	return &Conversation{Info: info, Chunks: chunks, TLS: tls}, nil
 }
 
 func sameConversation(info *decode.Stream, seg decode.Segment) bool {

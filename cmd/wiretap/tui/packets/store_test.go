@@ -288,3 +288,28 @@ func TestStoreDecrypts(t *testing.T) {
 		t.Errorf("secret.found = %q; want the secret, found with the keys", got)
 	}
 }
+
+// TestStoreFollowTLS: with keys, following a TLS stream gives its
+// decrypted data (Follow TLS Stream).
+func TestStoreFollowTLS(t *testing.T) {
+	file := oracletest.Testdata("decode", "tlsdecrypt", "demo", "demo.pcapng")
+	s, err := OpenFile(file, nil, Options{Decode: decode.Options{KeyLog: decode.NewKeyLog()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.WaitAnalysed(nil, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	conv, err := s.Follow(nil, 2) // the HTTPS stream
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for _, c := range conv.Chunks {
+		all = append(all, c.Data...)
+	}
+	if !conv.TLS || !bytes.Contains(all, []byte("GET / HTTP/1.1")) || !bytes.Contains(all, []byte("fluffy tail")) {
+		t.Errorf("TLS %v, %d chunks: %.60q", conv.TLS, len(conv.Chunks), all)
+	}
+}
