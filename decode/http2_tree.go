@@ -565,16 +565,7 @@ func (d *h2Dissector) data(st *Field, rec *h2Rec, data []byte, src, base int, in
 		bdata = body.data
 		label := ""
 		if !d.p.tree.lite {
-			var sb strings.Builder
-			fmt.Fprintf(&sb, "[%d Body fragments (%d bytes): ", len(body.frags), body.total)
-			for k, fr := range body.frags {
-				if k > 0 {
-					sb.WriteString(", ")
-				}
-				fmt.Fprintf(&sb, "#%d(%d)", fr.frame, fr.n)
-			}
-			sb.WriteString("]")
-			label = sb.String()
+			label = fragmentLabel("Body fragments", body.total, len(body.frags), func(k int) (int32, int32) { return body.frags[k].frame, body.frags[k].n })
 		}
 		d.p.Sources = append(d.p.Sources, DataSource{Name: "Reassembled body", Data: bdata})
 		bsrc, bbase = len(d.p.Sources)-1, 0

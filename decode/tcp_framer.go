@@ -460,16 +460,7 @@ func (s *savedPDU) source(p *Packet) int {
 	b := &p.tree
 	label := ""
 	if !b.lite {
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "[%d Reassembled TCP Segments (%d bytes): ", len(s.segs), s.length)
-		for k, sg := range s.segs {
-			if k > 0 {
-				sb.WriteString(", ")
-			}
-			fmt.Fprintf(&sb, "#%d(%d)", sg.frame, sg.n)
-		}
-		sb.WriteString("]")
-		label = sb.String()
+		label = fragmentLabel("Reassembled TCP Segments", int64(s.length), len(s.segs), func(k int) (int32, int32) { return s.segs[k].frame, s.segs[k].n })
 	}
 	t := b.newNode(Field{Name: "tcp.segments", Source: src, Len: len(data)}, label)
 	off := 0
@@ -487,4 +478,20 @@ func (s *savedPDU) source(p *Packet) int {
 	t.Add(b.newNode(Field{Name: "tcp.reassembled.data", Kind: KindBytes, B: data, Source: src, Len: len(data)}, "[Reassembled TCP Data: %s]", truncHexOf(data)))
 	p.Tree = append(p.Tree, t)
 	return src
+}
+
+// fragmentLabel is the label of a reassembly's fragment list, as Wireshark
+// writes it: "[N <what> (L bytes): #frame(n), ...]".
+func fragmentLabel(what string, total int64, count int, piece func(k int) (frame, n int32)) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "[%d %s (%d bytes): ", count, what, total)
+	for k := 0; k < count; k++ {
+		if k > 0 {
+			sb.WriteString(", ")
+		}
+		f, n := piece(k)
+		fmt.Fprintf(&sb, "#%d(%d)", f, n)
+	}
+	sb.WriteString("]")
+	return sb.String()
 }

@@ -610,16 +610,8 @@ func (d *tlsDissector) handshake(r *Field, body []byte, v place, rec int32, vers
 func (d *tlsDissector) reassembledHandshake(r *Field, m *tlsHSMessage, version uint16) {
 	d.p.Sources = append(d.p.Sources, DataSource{Name: "Reassembled TLS Handshake", Data: m.data})
 	src := len(d.p.Sources) - 1
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "[%d Reassembled Handshake Fragments (%d bytes): ", len(m.parts), len(m.data))
-	for k, p := range m.parts {
-		if k > 0 {
-			sb.WriteString(", ")
-		}
-		fmt.Fprintf(&sb, "#%d(%d)", p.frame, p.n)
-	}
-	sb.WriteString("]")
-	t := r.Add(d.p.tree.newNode(Field{Name: "tls.handshake.fragments", Kind: KindNone, Source: src, Len: len(m.data)}, sb.String()))
+	label := fragmentLabel("Reassembled Handshake Fragments", int64(len(m.data)), len(m.parts), func(k int) (int32, int32) { return m.parts[k].frame, m.parts[k].n })
+	t := r.Add(d.p.tree.newNode(Field{Name: "tls.handshake.fragments", Kind: KindNone, Source: src, Len: len(m.data)}, label))
 	off := 0
 	for _, p := range m.parts {
 		t.Add(d.p.tree.newNode(Field{Name: "tls.handshake.fragment", Kind: KindFrameNum, U: uint64(p.frame), Source: src, Start: off, Len: int(p.n)}, "[Frame: %d, payload: %d-%d (%d bytes)]", p.frame, off, off+int(p.n)-1, p.n))
