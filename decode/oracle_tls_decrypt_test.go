@@ -28,6 +28,8 @@ var tlsKeyLogs = map[string]string{
 	"tlsdecrypt/demo/demo.pcapng":                                  "keys.log",
 	"tlsdecrypt/zerortt/zrtt.pcap":                                 "keys.log",
 	"tlsdecrypt/keyupdate/ku.pcap":                                 "keys.log",
+	"tlsdecrypt/reneg/reneg.pcap":                                  "keys.log",
+	"tlsdecrypt/hrr/hrr.pcap":                                      "keys.log",
 }
 
 // tlsDecryptOracleFields are tlsOracleFields and what decryption adds:
@@ -54,9 +56,10 @@ func TestOracleTLSDecrypt(t *testing.T) {
 	var nFiles, nPkts, nVals, nAllowed, nDecrypted, nHTTP int
 	seen := map[oracleDiff]bool{}
 	// The TLS corpus, a capture of the demo (whose HTTPS server is on a
-	// port tshark is told is TLS: tlsOracleArgs), OpenSSL's 0-RTT and KeyUpdates.
+	// port tshark is told is TLS: tlsOracleArgs), OpenSSL's 0-RTT, KeyUpdates, a renegotiation and a HelloRetryRequest.
 	files := decodetest.Files(t, decodetest.TLS)
-	for _, name := range []string{"tlsdecrypt/demo/demo.pcapng", "tlsdecrypt/zerortt/zrtt.pcap", "tlsdecrypt/keyupdate/ku.pcap"} {
+	for _, name := range []string{"tlsdecrypt/demo/demo.pcapng", "tlsdecrypt/zerortt/zrtt.pcap", "tlsdecrypt/keyupdate/ku.pcap",
+		"tlsdecrypt/reneg/reneg.pcap", "tlsdecrypt/hrr/hrr.pcap"} {
 		files = append(files, decodetest.File{Name: name, Path: oracletest.Testdata("decode", strings.Split(name, "/")...)})
 	}
 	for _, f := range files {
