@@ -2,6 +2,7 @@ package decode
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -173,6 +174,45 @@ func TestTLSDecryptLateKeys(t *testing.T) {
 		}
 		if want := map[int]string{11: "70696e67", 17: "706f6e67"}[tc.frame]; p.FieldText("data.data", ",") != want {
 			t.Errorf("frame %d: data %q, want %q", tc.frame, p.FieldText("data.data", ","), want)
+		}
+	}
+}
+
+// TestTLSDecryptConcurrent: the tree tier opens records again from
+// several goroutines at once (read's workers, the viewer's): each gets
+// the tree it would get alone. Run with -race to check the decryptor
+// cache's locking.
+func TestTLSDecryptConcurrent(t *testing.T) {
+	dir := oracletest.Testdata("decode", "tls", "hotplace-http1")
+	pkts, err := decodetest.ReadFile(filepath.Join(dir, "http2.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kl := NewKeyLog()
+	if _, err := kl.ReadFile(filepath.Join(dir, "sslkeylog")); err != nil {
+		t.Fatal(err)
+	}
+	a := httpAnalyze(pkts, Options{KeyLog: kl, Force: map[uint16]string{9000: "tls"}}, -1)
+	want := make([]string, len(pkts))
+	for i, p := range pkts {
+		want[i] = a.Dissect(i+1, p.CI, p.LinkType, p.Data).Summary.Info
+	}
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for k := range pkts {
+				i := (k*7 + g*13) % len(pkts)
+				if got := a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data).Summary.Info; got != want[i] {
+					errs <- fmt.Sprintf("frame %d: %q, alone %q", i+1, got, want[i])
+					return
+				}
+			}
+			errs <- ""
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
 		}
 	}
 }
