@@ -37,10 +37,25 @@ func WriteFollowTLS(w io.Writer, mode string, stream int, a, b string, first int
 	writeFollow(w, "tls", mode, stream, a, b, first, chunks)
 }
 
+// WriteFollowHTTP2 prints HTTP/2 stream sid of a TCP stream
+// (FollowHTTP2) in tshark's -z follow layout, node 0 the side that sent
+// first. (tshark 4.0 prints the header with ":0" nodes and no data.)
+func WriteFollowHTTP2(w io.Writer, mode string, stream int, sid uint32, a, b string, chunks []FollowChunk) {
+	first := 0
+	if len(chunks) > 0 {
+		first = chunks[0].Dir
+	}
+	writeFollowFilter(w, "http2", mode, fmt.Sprintf("tcp.stream eq %d and http2.streamid eq %d", stream, sid), a, b, first, chunks)
+}
+
 func writeFollow(w io.Writer, proto, mode string, stream int, a, b string, first int, chunks []FollowChunk) {
+	writeFollowFilter(w, proto, mode, fmt.Sprintf("tcp.stream eq %d", stream), a, b, first, chunks)
+}
+
+func writeFollowFilter(w io.Writer, proto, mode, filter string, a, b string, first int, chunks []FollowChunk) {
 	var sb strings.Builder
 	sb.WriteString("\n" + followRule)
-	fmt.Fprintf(&sb, "Follow: %s,%s\nFilter: tcp.stream eq %d\n", proto, mode, stream)
+	fmt.Fprintf(&sb, "Follow: %s,%s\nFilter: %s\n", proto, mode, filter)
 	nodes := [2]string{a, b}
 	if first == 1 {
 		nodes[0], nodes[1] = b, a

@@ -140,6 +140,8 @@ var h2ReprNames = [...]string{
 // payOff of its TCP payload) or a PDU reassembled in it (a saved copy).
 type h2Call struct {
 	id     int32 // its index in the fast pass's order (the key of saved)
+	stream int32 // tcp.stream
+	dir    uint8 // 0 from the conversation's first sender
 	frame  int32
 	payOff int32 // >= 0: the frame's TCP payload [payOff, payOff+length); -1: saved[call]
 	length int32
@@ -507,7 +509,7 @@ func (d *h2Dir) dissect(f *pduFramer, c *pduCall) pduNeed {
 func (d *h2Dir) call(c *pduCall, b []byte, length int64, trunc bool) {
 	h := d.st
 	ci := int32(h.callsC.len())
-	call := h2Call{id: ci, frame: int32(c.frame), payOff: int32(c.payOff), length: int32(len(b)), first: int32(h.recs.len())}
+	call := h2Call{id: ci, stream: int32(d.conn.stream), dir: uint8(d.dir), frame: int32(c.frame), payOff: int32(c.payOff), length: int32(len(b)), first: int32(h.recs.len())}
 	if c.pdu || c.payOff < 0 || trunc {
 		keep := b
 		if h.savedN+int64(len(keep)) > h2SavedBudget {

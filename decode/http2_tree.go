@@ -9,6 +9,7 @@ package decode
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -715,4 +716,62 @@ func h2SettingsHeader(p *Packet, f *Field, value []byte) {
 			g.Start, g.Len = f.Start, f.Len
 		}
 	}
+}
+
+// FollowHTTP2 returns HTTP/2 stream sid of TCP stream tcpStream as
+// Wireshark's Follow HTTP/2 Stream shows it: each header block as its
+// decoded fields (each name and value after its 4-byte big-endian length,
+// Wireshark's "Decompressed Header" buffer), and the body its DATA frames
+// carried, in the frame that completes it (bodies over the fast pass's
+// budget are left out). Dir 0 is from the conversation's first sender.
+// tshark 4.0 prints no data for -z follow,http2: this follows Wireshark's
+// dissector, not tshark's output.
+func (a *Analyzer) FollowHTTP2(tcpStream int, sid uint32) ([]FollowChunk, error) {
+	if !a.done {
+		return nil, fmt.Errorf("decode: FollowHTTP2 before the fast pass finished")
+	}
+	h := a.app.h2
+	var chunks []FollowChunk
+	add := func(c *h2Call, b []byte) {
+		if k := len(chunks) - 1; k >= 0 && chunks[k].Frame == int(c.frame) && chunks[k].Dir == int(c.dir) {
+			chunks[k].Data = append(chunks[k].Data, b...)
+			return
+		}
+		chunks = append(chunks, FollowChunk{Dir: int(c.dir), Frame: int(c.frame), Data: append([]byte(nil), b...)})
+	}
+	for i := range h.calls {
+		c := &h.calls[i]
+		if int(c.stream) != tcpStream {
+			continue
+		}
+		for r := c.first; r < c.first+c.count; r++ {
+			rec := h.recs.at(r)
+			if rec.kind != h2KindFrame || rec.sid != sid {
+				continue
+			}
+			switch {
+			case rec.typ == h2Headers || rec.typ == h2Continuation:
+				var b []byte
+				for k := rec.hdrFirst; k < rec.hdrFirst+rec.hdrCount; k++ {
+					f := h.fields.at(k)
+					if f.repr == h2ReprSizeUpdate {
+						continue
+					}
+					name, value := h.strs[f.name], h.strs[f.value]
+					b = binary.BigEndian.AppendUint32(b, uint32(len(name)))
+					b = append(b, name...)
+					b = binary.BigEndian.AppendUint32(b, uint32(len(value)))
+					b = append(b, value...)
+				}
+				if len(b) > 0 {
+					add(c, b)
+				}
+			case rec.typ == h2Data && rec.flags&h2FlagEndStream != 0 && rec.body >= 0:
+				if body := h.bodies[rec.body].data; len(body) > 0 {
+					add(c, body)
+				}
+			}
+		}
+	}
+	return chunks, nil
 }

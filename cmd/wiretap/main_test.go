@@ -60,6 +60,7 @@ func TestScripts(t *testing.T) {
 //	                secret "fluffy tail")
 //	tls12.pcap      links to tls/zeek/tls12-decryption.pcap and its key log
 //	tls12.keys        tls12.keys: one TLS 1.2 session, GET / → 301 (zeek, BSD)
+//	h2c.pcap        a link to http2/h2c-client.pcap (HTTP/2 over cleartext TCP)
 //	demo-keys.pcapng  a link to tlsdecrypt/demo/demo.pcapng, a demo run whose
 //	demo-fernet.key   TLS keys are inside (a DSB), and its Fernet key
 //	tls13.pcap      a link to tls/illustrated-tls13/capture.pcap, one TLS 1.3
@@ -97,6 +98,7 @@ func scriptCaptures(work string) (string, error) {
 		"tls13-dsb.pcapng": {"capture", "dsb", "illustrated-tls13-dsb.pcapng"},
 		"demo-keys.pcapng": {"decode", "tlsdecrypt", "demo", "demo.pcapng"},
 		"demo-fernet.key":  {"decode", "tlsdecrypt", "demo", "fernet.key"},
+		"h2c.pcap":         {"decode", "http2", "h2c-client.pcap"},
 	} {
 		if links[name], err = filepath.Abs(oracletest.Testdata(elem[0], elem[1:]...)); err != nil {
 			return "", err

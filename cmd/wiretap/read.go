@@ -65,7 +65,7 @@ func runRead(args []string, sio stdio) error {
 	fs.BoolVar(&f.noDupKeys, "no-duplicate-keys", false, "-T json: merge the fields of one name in one object into one key with an array")
 	fs.Var(&f.fields, "e", "field to print with -T fields, json or ek, or a column: _ws.col.Info (repeatable)")
 	fs.Var(&f.fieldOpts, "E", "-T fields option: header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=,|/s|C, bom=y|n (repeatable)")
-	fs.Var(&f.stats, "z", "statistics: conv,tcp|udp|ip | endpoints,tcp|udp|ip | follow,tcp|tls,ascii|hex|raw,N | http,tree | io,phs | io,stat,INTERVAL[,FILTER]... (repeatable)")
+	fs.Var(&f.stats, "z", "statistics: conv,tcp|udp|ip | endpoints,tcp|udp|ip | follow,tcp|tls,ascii|hex|raw,N | follow,http2,ascii|hex|raw,N,S | http,tree | io,phs | io,stat,INTERVAL[,FILTER]... (repeatable)")
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http, tcp.port==N,http2 or tcp.port==N,tls (repeatable)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (field secret.found; -z exposure) (repeatable)")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes (aa:bb:cc or aabbcc)")
@@ -227,6 +227,18 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 				rd.ioStats = map[int]*decode.IOStat{}
 			}
 			rd.ioStats[i] = st
+		case strings.HasPrefix(z, "follow,http2,"):
+			// follow,http2,MODE,TCPSTREAM,HTTP2STREAM, as tshark takes it.
+			parts := strings.Split(z, ",")
+			var n, sid int
+			var err1, err2 error
+			if len(parts) == 5 {
+				n, err1 = strconv.Atoi(parts[3])
+				sid, err2 = strconv.Atoi(parts[4])
+			}
+			if len(parts) != 5 || (parts[2] != "ascii" && parts[2] != "hex" && parts[2] != "raw") || err1 != nil || err2 != nil || n < 0 || sid < 0 {
+				return nil, &usageError{msg: fmt.Sprintf("bad -z %q", z), hint: "follow,http2 takes follow,http2,ascii|hex|raw,N,S (N = tcp.stream, S = http2.streamid)"}
+			}
 		case strings.HasPrefix(z, "follow,tcp,"), strings.HasPrefix(z, "follow,tls,"):
 			parts := strings.Split(z, ",")
 			n, err := strconv.Atoi(parts[len(parts)-1])
@@ -240,7 +252,7 @@ func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 		default:
 			// tshark's words: `Invalid -z argument "X"; it must be one of:`.
 			return nil, &usageError{msg: fmt.Sprintf("invalid -z argument %q", z),
-				hint: "it must be one of: conv,tcp|udp|ip, endpoints,tcp|udp|ip, exposure, follow,tcp|tls,ascii|hex|raw,N, http,tree, io,phs, io,stat,INTERVAL[,FILTER]..."}
+				hint: "it must be one of: conv,tcp|udp|ip, endpoints,tcp|udp|ip, exposure, follow,tcp|tls,ascii|hex|raw,N, follow,http2,ascii|hex|raw,N,S, http,tree, io,phs, io,stat,INTERVAL[,FILTER]..."}
 		}
 	}
 	rd.fields = decode.FieldsFormat{Fields: f.fields}
@@ -836,7 +848,7 @@ func (rd *readJob) finishStats(an *decode.Analyzer, ps *packetStats) error {
 			decode.WriteEndpoints(rd.out, "UDP", true, decode.ConvEndpoints(decode.UDPConversations(an.UDPStreams(), an.FirstTime())))
 		case z == "http,tree":
 			decode.WriteHTTPTree(rd.out, an)
-		case strings.HasPrefix(z, "follow,tcp,"), strings.HasPrefix(z, "follow,tls,"):
+		case strings.HasPrefix(z, "follow,tcp,"), strings.HasPrefix(z, "follow,tls,"), strings.HasPrefix(z, "follow,http2,"):
 			if err := rd.writeFollow(an, z); err != nil {
 				return err
 			}
@@ -854,7 +866,7 @@ func (rd *readJob) finishStats(an *decode.Analyzer, ps *packetStats) error {
 	return nil
 }
 
-// writeFollow prints one -z follow,tcp|tls,MODE,N.
+// writeFollow prints one -z follow,tcp|tls,MODE,N or follow,http2,MODE,N,S.
 func (rd *readJob) writeFollow(an *decode.Analyzer, z string) error {
 	parts := strings.Split(z, ",") // follow,PROTO,MODE,N: checked by newReadJob
 	mode := parts[2]
@@ -864,6 +876,15 @@ func (rd *readJob) writeFollow(an *decode.Analyzer, z string) error {
 		if s.Index == stream {
 			client, server = s.Client.String(), s.Server.String()
 		}
+	}
+	if parts[1] == "http2" {
+		sid, _ := strconv.Atoi(parts[4])
+		chunks, err := an.FollowHTTP2(stream, uint32(sid))
+		if err != nil {
+			return err
+		}
+		decode.WriteFollowHTTP2(rd.out, mode, stream, uint32(sid), client, server, chunks)
+		return nil
 	}
 	if parts[1] == "tls" {
 		chunks, first, err := an.FollowTLS(stream)
