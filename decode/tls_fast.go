@@ -813,12 +813,14 @@ func (s *tlsStage) handshakeMessage(c *tlsConn, dir int, sess *tlsSession, msg [
 		v, _ := scanServerHello(body)
 		sess.trySetVersion(tlsHandshake, hsServerHello, v)
 	}
-	if s.keys != nil {
-		defer s.helloKeys(c, dir, sess, typ, body) // after the cipher suite is noted
-	}
+	// The hellos are parsed once, for the events, the session and the
+	// key schedule (helloKeys, last: it needs the cipher suite noted).
+	var ch *tlsClientHello
+	var sh *tlsServerHello
 	switch typ {
 	case hsClientHello:
 		if m, err := parseClientHello(body); err == nil {
+			ch = m
 			if s.events != nil {
 				s.events.tlsClientHello(c.stream, m)
 			}
@@ -837,6 +839,7 @@ func (s *tlsStage) handshakeMessage(c *tlsConn, dir int, sess *tlsSession, msg [
 		}
 	case hsServerHello:
 		if m, err := parseServerHello(body); err == nil {
+			sh = m
 			if s.events != nil {
 				s.events.tlsServerHello(c.stream, m)
 			}
@@ -848,6 +851,9 @@ func (s *tlsStage) handshakeMessage(c *tlsConn, dir int, sess *tlsSession, msg [
 		if exts, err := readExtensions(body, 0); err == nil {
 			sess.noteALPN(exts)
 		}
+	}
+	if s.keys != nil {
+		s.helloKeys(c, dir, sess, typ, body, ch, sh)
 	}
 }
 

@@ -324,10 +324,12 @@ func (s *tlsStage) decryptRecord(c *tlsConn, dir, frame int, call, rec int32, h 
 	return true
 }
 
-// helloKeys notes what a hello message tells the key schedule (it is
+// helloKeys notes what a handshake message tells the key schedule (it is
 // called for every complete handshake message, in the clear or
-// decrypted, of a session being decrypted).
-func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, body []byte) {
+// decrypted, of a session being decrypted; ch and sh are the hellos
+// handshakeMessage parsed, nil for other messages or when they did not
+// parse).
+func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, body []byte, ch *tlsClientHello, sh *tlsServerHello) {
 	cr := s.cryptoOf(c.sess)
 	if s.rsaWanted() && cr.master == nil && typ != hsHelloRequest {
 		// RFC 7627 §3: the session hash covers the messages up to and
@@ -344,9 +346,9 @@ func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, b
 		}
 		cr.transcript = nil
 	case hsClientHello:
-		if m, err := parseClientHello(body); err == nil {
-			cr.clientDir, cr.clientRandom = dir, bytes.Clone(m.random)
-			s.earlyKeys(cr, m)
+		if ch != nil {
+			cr.clientDir, cr.clientRandom = dir, bytes.Clone(ch.random)
+			s.earlyKeys(cr, ch)
 		}
 	case hsEndOfEarlyData:
 		// The client's handshake keys start after it (RFC 8446 §4.5).
@@ -354,13 +356,12 @@ func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, b
 			cr.cur[dir], cr.curEpoch[dir], cr.next[dir] = cr.next[dir], cr.nextEpoch[dir], nil
 		}
 	case hsServerHello:
-		m, err := parseServerHello(body)
-		if err != nil || m.isHRR() || cr.clientRandom == nil {
+		if sh == nil || sh.isHRR() || cr.clientRandom == nil {
 			return
 		}
-		cr.serverRandom = bytes.Clone(m.random)
+		cr.serverRandom = bytes.Clone(sh.random)
 		cr.etm, cr.ems, cr.master = false, false, nil
-		for _, e := range m.extensions {
+		for _, e := range sh.extensions {
 			switch e.typ {
 			case extEncryptThenMAC:
 				cr.etm = true
@@ -370,7 +371,7 @@ func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, b
 		}
 		cr.next, cr.tls12Ready, cr.protected = [2]*tlsDecryptor{}, false, [2]uint32{}
 		if sess.version == versionTLS13 {
-			s.tls13Keys(cr, sess, true)
+			s.tls13Keys(cr, sess)
 		}
 	case hsFinished:
 		if sess.version == versionTLS13 && cr.cur[dir] != nil {
@@ -391,7 +392,7 @@ func (s *tlsStage) helloKeys(c *tlsConn, dir int, sess *tlsSession, typ uint8, b
 
 // tls13Keys sets up both directions' handshake decryptors after the
 // ServerHello (RFC 8446 §7.1).
-func (s *tlsStage) tls13Keys(cr *tlsCrypto, sess *tlsSession, handshake bool) {
+func (s *tlsStage) tls13Keys(cr *tlsCrypto, sess *tlsSession) {
 	sec, ok := s.keys.Lookup(cr.clientRandom)
 	if !ok {
 		cr.missing = "CLIENT_HANDSHAKE_TRAFFIC_SECRET"
