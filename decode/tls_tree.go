@@ -366,13 +366,7 @@ func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v plac
 	short := tlsVersionShort(version)
 	ctName := tlsContentTypeNames[h.contentType]
 	r := parent.Add(v.none("tls.record", 0, len(b), short+" Record Layer: "+ctName+" Protocol"))
-	if d.sess.version == versionTLS13 && h.contentType == tlsApplicationData {
-		r.Add(v.uint("tls.record.opaque_type", 0, 1, uint64(h.contentType), 8, "Opaque Type: %s (%d)", ctName, h.contentType))
-	} else {
-		r.Add(v.uint("tls.record.content_type", 0, 1, uint64(h.contentType), 8, "Content Type: %s (%d)", ctName, h.contentType))
-	}
-	r.Add(v.hex("tls.record.version", 1, 2, uint64(h.version), 16, "Version: %s (0x%04x)", tlsVersionName(h.version), h.version))
-	r.Add(v.uint("tls.record.length", 3, 2, uint64(h.length), 16, "Length: %d", h.length))
+	d.recordHeader(r, h, v)
 	body := b[5:]
 	bv := v.from(5)
 	switch h.contentType {
@@ -381,25 +375,13 @@ func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v plac
 			r.Add(v.text(0, 1, "[Expert Info (Error/Protocol): Record type is not allowed in TLS 1.3]"))
 			return
 		}
-		d.appendInfo("Change Cipher Spec")
-		r.Label = tlsVersionShort(d.sess.version) + " Record Layer: Change Cipher Spec Protocol: Change Cipher Spec"
-		r.Add(bv.none("tls.change_cipher_spec", 0, min(1, len(body)), "Change Cipher Spec Message"))
+		d.changeCipherSpec(r, tlsVersionShort(d.sess.version), body, bv)
 	case tlsAlert:
 		d.alert(r, body, bv)
 	case tlsHandshake:
 		d.handshake(r, body, bv, rec, version)
 	case tlsApplicationData:
-		d.appendInfo("Application Data")
-		app := d.appName()
-		label := app
-		if label == "" {
-			label = "Application Data"
-		}
-		r.Label = short + " Record Layer: Application Data Protocol: " + label
-		r.Add(bv.bytesOf("tls.app_data", 0, body, "Encrypted Application Data: %s", hexLabelOf(body)))
-		if app != "" {
-			r.Add(d.p.tree.newNode(Field{Name: "tls.app_data_proto", Kind: KindString, S: app}, "[Application Data Protocol: %s]", app))
-		}
+		d.appData(r, short, body, bv)
 		if d.s.keys != nil && d.s.keys.Len() > 0 {
 			d.undecrypted(r, rec)
 		}
@@ -409,6 +391,42 @@ func (d *tlsDissector) record(parent *Field, h tlsRecordHeader, b []byte, v plac
 			return
 		}
 		d.heartbeat(r, body, bv)
+	}
+}
+
+// recordHeader adds a record's header: its (opaque) content type, version
+// and length.
+func (d *tlsDissector) recordHeader(r *Field, h tlsRecordHeader, v place) {
+	ctName := tlsContentTypeNames[h.contentType]
+	if d.sess.version == versionTLS13 && h.contentType == tlsApplicationData {
+		r.Add(v.uint("tls.record.opaque_type", 0, 1, uint64(h.contentType), 8, "Opaque Type: %s (%d)", ctName, h.contentType))
+	} else {
+		r.Add(v.uint("tls.record.content_type", 0, 1, uint64(h.contentType), 8, "Content Type: %s (%d)", ctName, h.contentType))
+	}
+	r.Add(v.hex("tls.record.version", 1, 2, uint64(h.version), 16, "Version: %s (0x%04x)", tlsVersionName(h.version), h.version))
+	r.Add(v.uint("tls.record.length", 3, 2, uint64(h.length), 16, "Length: %d", h.length))
+}
+
+// changeCipherSpec adds a ChangeCipherSpec record's message (body at v).
+func (d *tlsDissector) changeCipherSpec(r *Field, short string, body []byte, v place) {
+	d.appendInfo("Change Cipher Spec")
+	r.Label = short + " Record Layer: Change Cipher Spec Protocol: Change Cipher Spec"
+	r.Add(v.none("tls.change_cipher_spec", 0, min(1, len(body)), "Change Cipher Spec Message"))
+}
+
+// appData adds an application data record's ciphertext (body, at v) and
+// the protocol it is for.
+func (d *tlsDissector) appData(r *Field, short string, body []byte, v place) {
+	d.appendInfo("Application Data")
+	app := d.appName()
+	label := app
+	if label == "" {
+		label = "Application Data"
+	}
+	r.Label = short + " Record Layer: Application Data Protocol: " + label
+	r.Add(v.bytesOf("tls.app_data", 0, body, "Encrypted Application Data: %s", hexLabelOf(body)))
+	if app != "" {
+		r.Add(d.p.tree.newNode(Field{Name: "tls.app_data_proto", Kind: KindString, S: app}, "[Application Data Protocol: %s]", app))
 	}
 }
 

@@ -19,16 +19,8 @@ func (d *tlsDissector) decryptedRecord(parent *Field, h tlsRecordHeader, b []byt
 	inner := r.inner
 	innerName := tlsContentTypeNames[inner]
 	rn := parent.Add(v.none("tls.record", 0, len(b), short+" Record Layer: "+innerName+" Protocol"))
-	ctName := tlsContentTypeNames[h.contentType]
-	tls13 := d.sess.version == versionTLS13
-	if tls13 {
-		rn.Add(v.uint("tls.record.opaque_type", 0, 1, uint64(h.contentType), 8, "Opaque Type: %s (%d)", ctName, h.contentType))
-	} else {
-		rn.Add(v.uint("tls.record.content_type", 0, 1, uint64(h.contentType), 8, "Content Type: %s (%d)", ctName, h.contentType))
-	}
-	rn.Add(v.hex("tls.record.version", 1, 2, uint64(h.version), 16, "Version: %s (0x%04x)", tlsVersionName(h.version), h.version))
-	rn.Add(v.uint("tls.record.length", 3, 2, uint64(h.length), 16, "Length: %d", h.length))
-	if tls13 {
+	d.recordHeader(rn, h, v)
+	if d.sess.version == versionTLS13 {
 		rn.Add(d.p.tree.newNode(Field{Name: "tls.record.content_type", Kind: KindUint, U: uint64(inner), Bits: 8}, "[Content Type: %s (%d)]", innerName, inner))
 	}
 	body := b[5:]
@@ -47,21 +39,9 @@ func (d *tlsDissector) decryptedRecord(parent *Field, h tlsRecordHeader, b []byt
 	case tlsAlert:
 		d.alert(rn, plain, pv)
 	case tlsChangeCipherSpec:
-		d.appendInfo("Change Cipher Spec")
-		rn.Label = short + " Record Layer: Change Cipher Spec Protocol: Change Cipher Spec"
-		rn.Add(pv.none("tls.change_cipher_spec", 0, min(1, len(plain)), "Change Cipher Spec Message"))
+		d.changeCipherSpec(rn, short, plain, pv)
 	case tlsApplicationData:
-		d.appendInfo("Application Data")
-		app := d.appName()
-		label := app
-		if label == "" {
-			label = "Application Data"
-		}
-		rn.Label = short + " Record Layer: Application Data Protocol: " + label
-		rn.Add(v.from(5).bytesOf("tls.app_data", 0, body, "Encrypted Application Data: %s", hexLabelOf(body)))
-		if app != "" {
-			rn.Add(d.p.tree.newNode(Field{Name: "tls.app_data_proto", Kind: KindString, S: app}, "[Application Data Protocol: %s]", app))
-		}
+		d.appData(rn, short, body, v.from(5))
 		if len(plain) > 0 {
 			// The frame's decrypted payload, for HTTP and HTTP/2.
 			d.appPlain = append(d.appPlain, plain)
