@@ -12,6 +12,7 @@ import (
 	"github.com/fernet/fernet-go"
 
 	"wiretap/capture"
+	"wiretap/cmd/wiretap/tui/packets"
 	"wiretap/decode"
 	"wiretap/demo"
 )
@@ -144,15 +145,7 @@ func (f *secretsFeeder) feed(sr capture.SecretsReader) {
 	if sr == nil || f.kl == nil {
 		return
 	}
-	secs := sr.Secrets()
-	for ; f.seen < len(secs); f.seen++ {
-		s := secs[f.seen]
-		if s.Type != capture.SecretsTLSKeyLog {
-			continue
-		}
-		bad, _ := f.kl.Read(strings.NewReader(string(s.Data)), fmt.Sprintf("(decryption secrets block %d)", s.Block))
-		reportBadKeyLines(f.warn, bad)
-	}
+	f.seen = packets.FeedSecrets(f.kl, sr.Secrets(), f.seen, func(bad []error) { reportBadKeyLines(f.warn, bad) })
 }
 
 // readFernetKeys parses --fernet-key values and the keys in

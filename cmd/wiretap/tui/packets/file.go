@@ -147,7 +147,7 @@ func (s *Store) index(src *capture.FileSource) {
 		if kl := s.opts.Decode.KeyLog; kl != nil {
 			// The file's own TLS secrets, before the packets after them
 			// (the fast pass reads only what the index has passed).
-			secrets = feedSecrets(kl, src.Secrets(), secrets)
+			secrets = FeedSecrets(kl, src.Secrets(), secrets, nil)
 		}
 		if err == io.EOF {
 			break
@@ -201,12 +201,17 @@ func (s *Store) index(src *capture.FileSource) {
 	}
 }
 
-// feedSecrets adds the TLS key log text of Decryption Secrets Blocks
-// secs[from:] to kl and returns how many it has seen.
-func feedSecrets(kl *decode.KeyLog, secs []capture.Secret, from int) int {
+// FeedSecrets adds the TLS key log text of Decryption Secrets Blocks
+// secs[from:] to kl and returns how many it has seen; bad gets each
+// block's malformed lines (nil: not told).
+func FeedSecrets(kl *decode.KeyLog, secs []capture.Secret, from int, bad func([]error)) int {
 	for ; from < len(secs); from++ {
-		if secs[from].Type == capture.SecretsTLSKeyLog {
-			kl.Read(bytes.NewReader(secs[from].Data), fmt.Sprintf("(decryption secrets block %d)", secs[from].Block))
+		if secs[from].Type != capture.SecretsTLSKeyLog {
+			continue
+		}
+		errs, _ := kl.Read(bytes.NewReader(secs[from].Data), fmt.Sprintf("(decryption secrets block %d)", secs[from].Block))
+		if bad != nil {
+			bad(errs)
 		}
 	}
 	return from
