@@ -276,6 +276,21 @@ func RunScenario(ctx context.Context, cfg ScenarioConfig) (*ScenarioResult, erro
 	return res, analyze(res)
 }
 
+// Keys are the run's keys as decode takes them: the TLS key log the HTTPS
+// client wrote (the capture carries it too) and the Fernet server's key.
+func (r *ScenarioResult) Keys() (decode.Options, error) {
+	opts := decode.Options{KeyLog: decode.NewKeyLog()}
+	if _, err := opts.KeyLog.ReadFile(r.KeyLog); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return opts, err
+	}
+	if text, err := os.ReadFile(r.FernetKeyFile); err == nil {
+		if k, err := ParseFernetKey(string(text)); err == nil {
+			opts.FernetKeys = []*fernet.Key{k}
+		}
+	}
+	return opts, nil
+}
+
 // analyze reads the capture back, as an eavesdropper would, and files each
 // stream under the mode whose server port it talks to.
 func analyze(res *ScenarioResult) error {
@@ -284,16 +299,10 @@ func analyze(res *ScenarioResult) error {
 		return err
 	}
 	defer src.Close()
-	// The second half of the lesson: what the keys reveal. The capture
-	// carries the TLS keys too; the demo reads the key log it wrote.
-	opts := decode.Options{KeyLog: decode.NewKeyLog()}
-	if _, err := opts.KeyLog.ReadFile(res.KeyLog); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	// The second half of the lesson: what the keys reveal.
+	opts, err := res.Keys()
+	if err != nil {
 		return err
-	}
-	if text, err := os.ReadFile(res.FernetKeyFile); err == nil {
-		if k, err := ParseFernetKey(string(text)); err == nil {
-			opts.FernetKeys = []*fernet.Key{k}
-		}
 	}
 	ex, err := decode.AnalyzeExposureWith(src, []byte(res.Secret), opts)
 	if err != nil {

@@ -9,12 +9,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/fernet/fernet-go"
-
 	"wiretap/capture"
 	"wiretap/cmd/wiretap/tui"
 	"wiretap/cmd/wiretap/tui/packets"
-	"wiretap/decode"
 	"wiretap/demo"
 )
 
@@ -85,13 +82,11 @@ func runDemo(args []string, io stdio) error {
 func viewDemo(res *demo.ScenarioResult) error {
 	// With the keys (the capture's own TLS secrets, the Fernet key), the
 	// comparison shows both halves of the lesson.
-	opts := packets.Options{Secrets: [][]byte{[]byte(res.Secret)}, Decode: decode.Options{KeyLog: decode.NewKeyLog()}}
-	if text, err := os.ReadFile(res.FernetKeyFile); err == nil {
-		if k, err := demo.ParseFernetKey(string(text)); err == nil {
-			opts.Decode.FernetKeys = []*fernet.Key{k}
-		}
+	keys, err := res.Keys()
+	if err != nil {
+		return err
 	}
-	store, err := packets.OpenFile(res.Capture, nil, opts)
+	store, err := packets.OpenFile(res.Capture, nil, packets.Options{Secrets: [][]byte{[]byte(res.Secret)}, Decode: keys})
 	if err != nil {
 		return err
 	}
