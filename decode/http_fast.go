@@ -348,15 +348,10 @@ func (h *httpStage) claim(n int, t *layers.TCP, seg segInfo, flagged bool) {
 		}
 		conv = h.newConv(idx)
 	}
-	s := &appStream{}
-	for len(h.live) <= idx {
-		h.live = append(h.live, nil)
-	}
-	h.live[idx] = s
 	if idx < len(h.done) {
 		h.done[idx] = false
 	}
-	h.startHTTP(s, conv, n)
+	h.startHTTP(idx, conv, n, h.table)
 }
 
 // liveStream is the conversation tcp.stream idx being reassembled, nil if none.
@@ -405,14 +400,22 @@ func (h *httpStage) newConv(idx int) *httpConv {
 	return h.convSlab.at(i)
 }
 
-func (h *httpStage) startHTTP(s *appStream, conv *httpConv, n int) {
-	s.from = n
+// startHTTP makes tcp.stream idx an HTTP conversation being reassembled
+// from frame n on, its framers recording into table (TCP's, or the one
+// of decrypted TLS data).
+func (h *httpStage) startHTTP(idx int, conv *httpConv, n int, table *pduTable) *appStream {
+	s := &appStream{from: n}
+	for len(h.live) <= idx {
+		h.live = append(h.live, nil)
+	}
+	h.live[idx] = s
 	if conv.from == 0 {
 		conv.from = int32(n)
 	}
 	for d := range s.dirs {
-		s.dirs[d] = newHTTPFramer(conv, d, h, httpMaxKeep, &h.pending, h.table)
+		s.dirs[d] = newHTTPFramer(conv, d, h, httpMaxKeep, &h.pending, table)
 	}
+	return s
 }
 
 // data frames the bytes of an HTTP conversation; it reports nothing
@@ -460,17 +463,7 @@ func (h *httpStage) decrypted(stream, dir, frame int, ts time.Time, sess *tlsSes
 		if conv == nil {
 			conv = h.newConv(stream)
 		}
-		s = &appStream{from: frame}
-		for len(h.live) <= stream {
-			h.live = append(h.live, nil)
-		}
-		h.live[stream] = s
-		if conv.from == 0 {
-			conv.from = int32(frame)
-		}
-		for d := range s.dirs {
-			s.dirs[d] = newHTTPFramer(conv, d, h, httpMaxKeep, &h.pending, &h.decTable)
-		}
+		s = h.startHTTP(stream, conv, frame, &h.decTable)
 	}
 	events := h.events
 	h.events = nil
