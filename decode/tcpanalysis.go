@@ -181,6 +181,10 @@ func lessAddrPort(a [16]byte, pa uint16, b [16]byte, pb uint16) bool {
 type tcpAnalysis struct {
 	streams []*Stream
 	byKey   map[convKey]*Stream
+	// The last segment's stream: most segments' stream is the one
+	// before's (a map lookup hashes the 36-byte key).
+	last    *Stream
+	lastKey convKey
 	// frames holds, per frame (n-1), its tcp.stream or udp.stream index
 	// plus one (0: neither).
 	frames frameTable[uint32]
@@ -287,7 +291,10 @@ func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *Stream {
 	}
 	ts := ci.Timestamp.UnixNano()
 	key := makeConvKey(src, dst, sp, dp)
-	st := t.byKey[key]
+	st := t.last
+	if st == nil || key != t.lastKey {
+		st = t.byKey[key]
+	}
 	var reused bool
 	if st != nil && fl&(thSYN|thACK) == thSYN {
 		fwd := &st.flow[st.Dir(src, sp)]
@@ -305,6 +312,7 @@ func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *Stream {
 		t.streams = append(t.streams, st)
 		t.byKey[key] = st
 	}
+	t.last, t.lastKey = st, key
 	d := st.Dir(src, sp)
 	st.LastDir = d
 	st.Packets[d]++
