@@ -35,15 +35,16 @@ const orderedBatchLen = 256
 // the caller's), one result at a time. Add and Wait are for one goroutine,
 // and Wait must be called once the inputs are added.
 type Ordered[In, Out any] struct {
-	ctx     context.Context
-	work    func(In) (Out, error)
-	emit    func(Out) error
-	cur     *orderedBatch[In, Out]
-	workCh  chan *orderedBatch[In, Out] // to the workers
-	orderCh chan *orderedBatch[In, Out] // to the emitter, in input order
-	free    chan *orderedBatch[In, Out] // emitted, for Add to fill again
-	wg      sync.WaitGroup
-	stopped atomic.Bool
+	batchLen int // inputs a batch
+	ctx      context.Context
+	work     func(In) (Out, error)
+	emit     func(Out) error
+	cur      *orderedBatch[In, Out]
+	workCh   chan *orderedBatch[In, Out] // to the workers
+	orderCh  chan *orderedBatch[In, Out] // to the emitter, in input order
+	free     chan *orderedBatch[In, Out] // emitted, for Add to fill again
+	wg       sync.WaitGroup
+	stopped  atomic.Bool
 
 	mu       sync.Mutex
 	err      error       // why it stopped (the first reason)
@@ -77,14 +78,21 @@ func (e *PanicError) Unwrap() error {
 
 // NewOrdered starts the workers (GOMAXPROCS of them) and the emitter.
 func NewOrdered[In, Out any](ctx context.Context, work func(In) (Out, error), emit func(Out) error) *Ordered[In, Out] {
+	return NewOrderedBatches(ctx, orderedBatchLen, work, emit)
+}
+
+// NewOrderedBatches is NewOrdered handing the workers batchLen inputs at a
+// time: 1 when each input is a batch of its own already.
+func NewOrderedBatches[In, Out any](ctx context.Context, batchLen int, work func(In) (Out, error), emit func(Out) error) *Ordered[In, Out] {
 	workers := runtime.GOMAXPROCS(0)
 	o := &Ordered[In, Out]{
-		ctx:     ctx,
-		work:    work,
-		emit:    emit,
-		workCh:  make(chan *orderedBatch[In, Out], 2*workers),
-		orderCh: make(chan *orderedBatch[In, Out], 2*workers),
-		free:    make(chan *orderedBatch[In, Out], 4*workers),
+		batchLen: max(batchLen, 1),
+		ctx:      ctx,
+		work:     work,
+		emit:     emit,
+		workCh:   make(chan *orderedBatch[In, Out], 2*workers),
+		orderCh:  make(chan *orderedBatch[In, Out], 2*workers),
+		free:     make(chan *orderedBatch[In, Out], 4*workers),
 	}
 	o.cur = o.newBatch()
 	o.wg.Add(workers + 1)
@@ -115,7 +123,7 @@ func (o *Ordered[In, Out]) newBatch() *orderedBatch[In, Out] {
 		b.n, b.err, b.done = 0, nil, make(chan struct{})
 		return b
 	default:
-		return &orderedBatch[In, Out]{in: make([]In, 0, orderedBatchLen), done: make(chan struct{})}
+		return &orderedBatch[In, Out]{in: make([]In, 0, o.batchLen), done: make(chan struct{})}
 	}
 }
 
@@ -126,7 +134,7 @@ func (o *Ordered[In, Out]) Add(in In) error {
 		return o.stopErr()
 	}
 	o.cur.in = append(o.cur.in, in)
-	if len(o.cur.in) == orderedBatchLen {
+	if len(o.cur.in) == o.batchLen {
 		o.flush()
 	}
 	return nil

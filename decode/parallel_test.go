@@ -57,25 +57,31 @@ func TestDissectOrderedOrder(t *testing.T) {
 
 // TestOrderedAdd drives the push form (Add, Wait) as `wiretap read` does.
 func TestOrderedAdd(t *testing.T) {
-	var got []string
-	o := NewOrdered(context.Background(),
-		func(i int) (string, error) { jitter(i); return fmt.Sprint(i), nil },
-		func(s string) error { got = append(got, s); return nil })
-	for i := range 1000 {
-		if err := o.Add(i); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := o.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 1000 || got[0] != "0" || got[999] != "999" {
-		t.Fatalf("got %d results, %q … %q", len(got), got[0], got[len(got)-1])
-	}
-	for i, s := range got {
-		if s != fmt.Sprint(i) {
-			t.Fatalf("result %d is %q", i, s)
-		}
+	// Batches of orderedBatchLen (NewOrdered's) and of other lengths
+	// (NewOrderedBatches': 1 when each input is a batch already).
+	for _, batchLen := range []int{orderedBatchLen, 1, 7} {
+		t.Run(fmt.Sprint(batchLen), func(t *testing.T) {
+			var got []string
+			o := NewOrderedBatches(context.Background(), batchLen,
+				func(i int) (string, error) { jitter(i); return fmt.Sprint(i), nil },
+				func(s string) error { got = append(got, s); return nil })
+			for i := range 1000 {
+				if err := o.Add(i); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := o.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1000 || got[0] != "0" || got[999] != "999" {
+				t.Fatalf("got %d results, %q … %q", len(got), got[0], got[len(got)-1])
+			}
+			for i, s := range got {
+				if s != fmt.Sprint(i) {
+					t.Fatalf("result %d is %q", i, s)
+				}
+			}
+		})
 	}
 }
 
