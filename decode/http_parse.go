@@ -106,7 +106,9 @@ func classifyLine(line []byte) (httpKind, string) {
 	if i < 0 {
 		i = len(line)
 	}
-	if i < 3 || i > 16 {
+	// A header line's first word ends in its colon, which no method has:
+	// most lines are headers, and so need no lookup.
+	if i < 3 || i > 16 || line[i-1] == ':' {
 		return httpOther, ""
 	}
 	if m, ok := httpMethodNames[string(line[:i])]; ok {
