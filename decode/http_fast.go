@@ -241,8 +241,19 @@ type httpFrame struct {
 
 // appStream is the live state of a conversation being reassembled.
 type appStream struct {
-	from int // HTTP from this frame on (the heuristic's)
-	dirs [2]*pduFramer
+	from  int // HTTP from this frame on (the heuristic's)
+	dirs  [2]*pduFramer
+	conv  *httpConv
+	table *pduTable
+}
+
+// framer is direction d's framer, made when its first bytes come: a
+// connection that never carries any (a SYN flood's) costs no framers.
+func (s *appStream) framer(h *httpStage, d int) *pduFramer {
+	if s.dirs[d] == nil {
+		s.dirs[d] = newHTTPFramer(s.conv, d, h, httpMaxKeep, &h.pending, s.table)
+	}
+	return s.dirs[d]
 }
 
 // HTTPMessages lists the HTTP requests and responses, by frame. Pairs are
@@ -404,16 +415,13 @@ func (h *httpStage) newConv(idx int) *httpConv {
 // from frame n on, its framers recording into table (TCP's, or the one
 // of decrypted TLS data).
 func (h *httpStage) startHTTP(idx int, conv *httpConv, n int, table *pduTable) *appStream {
-	s := &appStream{from: n}
+	s := &appStream{from: n, conv: conv, table: table}
 	for len(h.live) <= idx {
 		h.live = append(h.live, nil)
 	}
 	h.live[idx] = s
 	if conv.from == 0 {
 		conv.from = int32(n)
-	}
-	for d := range s.dirs {
-		s.dirs[d] = newHTTPFramer(conv, d, h, httpMaxKeep, &h.pending, table)
 	}
 	return s
 }
@@ -425,7 +433,10 @@ func (h *httpStage) data(stream, dir, frame int, ts time.Time, pieces []asmPiece
 	if s == nil {
 		return
 	}
-	fr := s.dirs[dir]
+	if s.dirs[dir] == nil && len(pieces) == 0 && skip == 0 && !fin {
+		return // nothing came this way yet (a connection's end, say)
+	}
+	fr := s.framer(h, dir)
 	if skip > 0 {
 		fr.gap(skip)
 	}
@@ -468,7 +479,7 @@ func (h *httpStage) decrypted(stream, dir, frame int, ts time.Time, sess *tlsSes
 	events := h.events
 	h.events = nil
 	h.curTs = ts
-	s.dirs[dir].segment(plain, frame, payOff, false, false)
+	s.framer(h, dir).segment(plain, frame, payOff, false, false)
 	h.events = events
 }
 
