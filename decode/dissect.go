@@ -149,6 +149,25 @@ func (a *Analyzer) Finish() {
 // Packets is how many packets the fast pass saw.
 func (a *Analyzer) Packets() int { return a.count }
 
+// LimitsHit counts what the fast pass let go to stay within its memory
+// bounds: messages (HTTP/1.x, HTTP/2 frames, TLS records) of which it
+// kept only a prefix, being longer than one may keep or arriving while
+// too many others were (the budgets in http_fast.go, http2_fast.go,
+// tls_fast.go). Their trees show that prefix.
+type LimitsHit struct {
+	HTTPCut, HTTP2Cut, TLSCut int64
+}
+
+// Any reports whether a bound was hit.
+func (l LimitsHit) Any() bool { return l.HTTPCut+l.HTTP2Cut+l.TLSCut > 0 }
+
+// LimitsHit is what the fast pass let go so far (see LimitsHit). Call it
+// after Finish, or live between Adds.
+func (a *Analyzer) LimitsHit() LimitsHit {
+	defer a.reading()()
+	return LimitsHit{HTTPCut: a.app.http.pending.cut, HTTP2Cut: a.app.h2.pending.cut, TLSCut: a.app.tls.pending.cut}
+}
+
 // FirstTime is the first packet's timestamp (frame.time_relative's origin).
 func (a *Analyzer) FirstTime() time.Time { return a.first }
 

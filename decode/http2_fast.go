@@ -409,7 +409,7 @@ func (h *h2Stage) finish() {
 		}
 	}
 	h.live = nil
-	h.pending = keepBudget{}
+	h.pending = keepBudget{cut: h.pending.cut}
 	h.decTable.finish()
 	h.calls = h.callsC.flatten()
 	sort.SliceStable(h.calls, func(i, j int) bool { return h.calls[i].frame < h.calls[j].frame })

@@ -103,7 +103,7 @@ func (h *httpStage) finish() {
 		}
 	}
 	h.live = nil
-	h.pending = keepBudget{}
+	h.pending = keepBudget{cut: h.pending.cut}
 	h.decTable.finish()
 	sort.Slice(h.proxy, func(i, j int) bool { return h.proxy[i] < h.proxy[j] })
 	h.frames = h.framesC.flatten()

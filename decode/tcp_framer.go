@@ -129,6 +129,7 @@ type segPiece struct {
 // arriving.
 type keepBudget struct {
 	used, limit int64
+	cut         int64 // PDUs of which only a prefix was kept (LimitsHit)
 }
 
 // pduFramer splits one direction of a conversation into dissector calls.
@@ -257,6 +258,7 @@ func (f *pduFramer) complete(frame int, fin bool, cur int64) int64 {
 	f.pend, f.ptrunc = false, false
 	f.pbuf, f.psegs, f.pn, f.pneed = nil, nil, 0, 0
 	if c.truncated {
+		f.budget.cut++
 		return c.start + f.proto.truncated(f, c)
 	}
 	f.call(c)

@@ -340,7 +340,7 @@ func (s *tlsStage) finish() {
 		s.closed(idx)
 	}
 	s.live = nil
-	s.pending = keepBudget{}
+	s.pending = keepBudget{cut: s.pending.cut}
 	s.calls = s.callsC.flatten()
 	s.callIdx = make([]int32, len(s.calls))
 	for i := range s.callIdx {

@@ -479,6 +479,7 @@ func (rd *readJob) run() error {
 		}
 	}
 	rd.noteExposures(an)
+	noteLimitsHit(rd.sio.err, an.LimitsHit())
 	if rd.f.write != "" {
 		if err := rd.copyPackets(an); err != nil && readErr == nil {
 			readErr = err
@@ -513,6 +514,27 @@ func (rd *readJob) run() error {
 		return readErr
 	}
 	return loopErr
+}
+
+// noteLimitsHit warns of what the fast pass kept only part of, to stay
+// within its memory bounds: never a silent cut.
+func noteLimitsHit(w io.Writer, hit decode.LimitsHit) {
+	for _, c := range []struct {
+		n         int64
+		one, many string
+	}{
+		{hit.HTTPCut, "HTTP message was", "HTTP messages were"},
+		{hit.HTTP2Cut, "HTTP/2 frame was", "HTTP/2 frames were"},
+		{hit.TLSCut, "TLS record was", "TLS records were"},
+	} {
+		what := c.many
+		if c.n == 1 {
+			what = c.one
+		}
+		if c.n > 0 {
+			fmt.Fprintf(w, "wiretap: warning: %d %s longer than wiretap keeps of one while it arrives (its memory bound): the tree shows the first part\n", c.n, what)
+		}
+	}
 }
 
 // raiseMemoryLimit lifts the soft memory limit to twice what the fast
