@@ -425,6 +425,9 @@ func tcpHeadInfo(sp, dp, fl uint16, seq, ack uint32, cwin uint64) string {
 // appendTCPMarks appends the analysis notes that start TCP's Info
 // column ("[TCP Retransmission] "; tcpInfoPrefix finds them again).
 func appendTCPMarks(info []byte, flags *tcpFrameFlags) []byte {
+	if flags.flags == 0 {
+		return info // most segments: no marks
+	}
 	// Wireshark prepends each mark to the Info column in turn, so the
 	// last one printed comes first.
 	var marksArr [8]string

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // Summary is one row of the packet list: Wireshark's No., Time, Source,
@@ -155,9 +154,19 @@ func appendPaddedString(b []byte, v string, width int, left bool) []byte {
 	return b
 }
 
-// appendPadded is appendPaddedString for bytes.
+// appendPadded is appendPaddedString for ASCII bytes (numbers): their
+// width is their length.
 func appendPadded(b, v []byte, width int, left bool) []byte {
-	return appendPaddedString(b, unsafe.String(unsafe.SliceData(v), len(v)), width, left)
+	if left {
+		b = append(b, v...)
+	}
+	for pad := width - len(v); pad > 0; pad-- {
+		b = append(b, ' ')
+	}
+	if !left {
+		b = append(b, v...)
+	}
+	return b
 }
 
 func be32(b []byte) uint32 {
