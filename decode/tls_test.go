@@ -647,7 +647,9 @@ func tlsFuzzSeeds(t testing.TB) [][]byte {
 	return append(seeds, tlsSSLv2Hello(), ja4SpecHello(), greaseHello())
 }
 
-// FuzzTLS feeds arbitrary bytes to the record and handshake parsers and,
+// FuzzTLS feeds arbitrary bytes to the record and handshake parsers
+// (checkTLSParsers: what they accept encodes back to the input, offsets
+// point at what they name, a second parse gives the same) and,
 // as a conversation on port 443 cut where the cuts say, through both
 // tiers: nothing may panic, every frame dissects, and the packet list's
 // row (Analyzer.Row) reads as the full dissection's summary.
@@ -658,23 +660,7 @@ func FuzzTLS(f *testing.F) {
 		f.Add(s, []byte{5, 60})
 	}
 	f.Fuzz(func(t *testing.T, data, cuts []byte) {
-		for typ := uint8(0); typ < 26; typ++ {
-			for _, vers := range []uint16{versionTLS10, versionTLS12, versionTLS13} {
-				parseTestMessage(typ, data, vers, 0xc02f)
-				parseTestMessage(typ, data, vers, 0x009e)
-				parseTestMessage(typ, data, vers, 0x002f)
-			}
-		}
-		scanServerHello(data)
-		parseSSLv2ClientHello(data)
-		readExtensions(data, 0)
-		for _, client := range []bool{true, false} {
-			readSupportedVersions(data, client)
-		}
-		readKeyShares(data, hsClientHello, false)
-		readOfferedPSKs(data)
-		readSCTs(data)
-		readECH(data)
+		checkTLSParsers(t, data)
 		// Both tiers: as a record stream from the client, and as the
 		// handshake message of a record.
 		var segs []synSeg
@@ -688,6 +674,9 @@ func FuzzTLS(f *testing.F) {
 			p := a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data)
 			if row := a.Row(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data); row != p.Summary {
 				t.Fatalf("frame %d: row %+v, dissect %+v", i+1, row, p.Summary)
+			}
+			if again := a.Dissect(i+1, pkts[i].CI, pkts[i].LinkType, pkts[i].Data); again.Summary != p.Summary {
+				t.Fatalf("frame %d: dissected %+v, then %+v", i+1, p.Summary, again.Summary)
 			}
 		}
 	})
