@@ -2,14 +2,17 @@ package capture
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
@@ -41,7 +44,7 @@ func fuzzSeeds(f *testing.F, keep func(magic uint32) bool, extra ...[]byte) {
 // panic; a *FileError with the prefix and (where it has one) its offset in
 // the message; a sticky error; packets whose data is CaptureLength bytes,
 // from an interface the file described. It returns the packets.
-func fuzzRead(t *testing.T, b []byte) (pkts [][]byte, lens []int) {
+func fuzzRead(t *testing.T, b []byte) (pkts [][]byte, cis []gopacket.CaptureInfo) {
 	src, err := NewReader(bytes.NewReader(b))
 	if err != nil {
 		checkFuzzError(t, err)
@@ -62,14 +65,14 @@ func fuzzRead(t *testing.T, b []byte) (pkts [][]byte, lens []int) {
 			if _, _, err := src.ReadPacket(); err != io.EOF {
 				t.Errorf("after EOF: %v", err)
 			}
-			return pkts, lens
+			return pkts, cis
 		}
 		if err != nil {
 			checkFuzzError(t, err)
 			if _, _, err2 := src.ReadPacket(); err2 != err {
 				t.Errorf("error not sticky: %v, then %v", err, err2)
 			}
-			return pkts, lens
+			return pkts, cis
 		}
 		if len(data) != ci.CaptureLength {
 			t.Fatalf("packet %d: %d bytes, CaptureLength %d", len(pkts)+1, len(data), ci.CaptureLength)
@@ -82,7 +85,7 @@ func fuzzRead(t *testing.T, b []byte) (pkts [][]byte, lens []int) {
 			t.Fatalf("%d bytes of packets from a %d-byte input", total, len(b))
 		}
 		pkts = append(pkts, bytes.Clone(data))
-		lens = append(lens, ci.Length)
+		cis = append(cis, ci)
 	}
 }
 
@@ -135,7 +138,7 @@ func FuzzPcapReader(f *testing.F) {
 
 func fuzzPcap(t *testing.T, b []byte) {
 	{
-		pkts, lens := fuzzRead(t, b)
+		pkts, cis := fuzzRead(t, b)
 		// pcapgo, where it reads packets, must read the same ones. (It
 		// stops at what it rejects: minor versions other than 4, a
 		// captured length above the original one.)
@@ -143,16 +146,42 @@ func fuzzPcap(t *testing.T, b []byte) {
 		if err != nil {
 			return
 		}
+		raw := b
+		if zr, err := gzip.NewReader(bytes.NewReader(b)); err == nil {
+			raw, _ = io.ReadAll(zr)
+		}
+		off := 24
 		for i := range pkts {
 			data, ci, err := r.ReadPacketData()
 			if err != nil {
 				return
 			}
-			if !bytes.Equal(data, pkts[i]) || ci.Length != lens[i] {
-				t.Fatalf("packet %d: %d/%d bytes, pcapgo %d/%d", i+1, len(pkts[i]), lens[i], len(data), ci.Length)
+			// pcapgo multiplies a microsecond field by 1000 in 32 bits,
+			// which wraps above 4294967 µs; wiretap carries the excess
+			// into the seconds, as the field says. Times are compared
+			// where pcapgo's is right.
+			if micro, order := pcapFractionOrder(raw); micro && off+16 <= len(raw) && order.Uint32(raw[off+4:]) > math.MaxUint32/1000 {
+				ci.Timestamp = cis[i].Timestamp
 			}
+			off += 16 + len(data)
+			checkSamePacket(t, i, pkts[i], cis[i], data, ci)
 		}
 	}
+}
+
+// pcapFractionOrder reports whether a pcap file's fractions are
+// microseconds, and its byte order.
+func pcapFractionOrder(raw []byte) (micro bool, order binary.ByteOrder) {
+	if len(raw) < 4 {
+		return false, nil
+	}
+	switch binary.BigEndian.Uint32(raw) {
+	case magicPcapMicroBE:
+		return true, binary.BigEndian
+	case magicPcapMicroLE:
+		return true, binary.LittleEndian
+	}
+	return false, nil
 }
 
 func FuzzPcapngReader(f *testing.F) {
@@ -171,7 +200,39 @@ func FuzzPcapngReader(f *testing.F) {
 		f.Fatal(err)
 	}
 	fuzzSeeds(f, func(m uint32) bool { return m == magicPcapng }, sample, gzipBytes(sample), dsbs.b, editcap)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		fuzzRead(t, b)
-	})
+	f.Fuzz(fuzzPcapng)
+}
+
+// fuzzPcapng reads b with wiretap's reader and with pcapgo's NgReader:
+// for as long as pcapgo reads packets, wiretap's must be the same ones
+// (data, lengths, time). pcapgo stops earlier where wiretap deliberately
+// reads on, and the comparison ends where either stops.
+func fuzzPcapng(t *testing.T, b []byte) {
+	pkts, cis := fuzzRead(t, b)
+	r, err := pcapgo.NewNgReader(bytes.NewReader(b), pcapgo.NgReaderOptions{WantMixedLinkType: true})
+	if err != nil {
+		return
+	}
+	for i := range pkts {
+		data, ci, err := r.ReadPacketData()
+		if err != nil {
+			return
+		}
+		// pcapgo scales sub-second units by an integer factor
+		// (1e9/2^n or 2^n/1e9, truncated): its times are off for binary
+		// resolutions finer than 2^-9 s, where wiretap's are exact. There
+		// only the data and the lengths are compared.
+		if res, err := r.Interface(ci.InterfaceIndex); err == nil && res.TimestampResolution.Binary() && res.TimestampResolution.Exponent() > 9 {
+			ci.Timestamp = cis[i].Timestamp
+		}
+		checkSamePacket(t, i, pkts[i], cis[i], data, ci)
+	}
+}
+
+// checkSamePacket compares packet i as wiretap and pcapgo read it.
+func checkSamePacket(t *testing.T, i int, data []byte, ci gopacket.CaptureInfo, refData []byte, ref gopacket.CaptureInfo) {
+	t.Helper()
+	if !bytes.Equal(data, refData) || ci.Length != ref.Length || !ci.Timestamp.Equal(ref.Timestamp) {
+		t.Fatalf("packet %d: %d/%d bytes at %v, pcapgo %d/%d at %v", i+1, len(data), ci.Length, ci.Timestamp, len(refData), ref.Length, ref.Timestamp)
+	}
 }
