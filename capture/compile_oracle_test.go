@@ -382,6 +382,11 @@ func TestCompileFilterOracle(t *testing.T) {
 	st := fcOracleCompare(t, tcpdump, fcOracleExprs, true)
 	t.Logf("oracle: %d expressions x %d link types: %d (expression, link type) pairs compared on packets, %d rejected by both, %d skipped; corpus %s; %d packet comparisons",
 		len(fcOracleExprs), len(fcOracleLinkTypes), st.compared, st.bothRejected, st.skipped, st.corpus, st.runs)
+	if st.compared == 0 {
+		// Both rejecting every expression, or every pair skipped, ran no
+		// program on a packet.
+		t.Fatalf("compared nothing: no filter program ran against tcpdump's (%d rejected by both, %d skipped)", st.bothRejected, st.skipped)
+	}
 	tcpdump.Done(st.runs + st.bothRejected)
 }
 
@@ -415,6 +420,11 @@ func TestCompileFilterOracleRandom(t *testing.T) {
 	st := fcOracleCompare(t, tcpdump, exprs, false)
 	t.Logf("random oracle (seed %d): %d expressions x %d link types: %d pairs compared on packets, %d rejected by both, %d skipped; %d packet comparisons",
 		seed, n, len(fcOracleLinkTypes), st.compared, st.bothRejected, st.skipped, st.runs)
+	if st.compared == 0 {
+		// Both rejecting every expression, or every pair skipped, ran no
+		// program on a packet.
+		t.Fatalf("compared nothing: no filter program ran against tcpdump's (%d rejected by both, %d skipped)", st.bothRejected, st.skipped)
+	}
 	tcpdump.Done(st.runs + st.bothRejected)
 }
 

@@ -80,6 +80,10 @@ func TestConvAndFollowMatchTshark(t *testing.T) {
 		}
 	}
 	t.Logf("%d TCP conversations and %d follow outputs equal tshark's", convs, follows)
+	if convs == 0 || follows == 0 {
+		// Done only sees the sum: each half must have compared something.
+		t.Fatalf("compared nothing: %d conversations, %d follow outputs", convs, follows)
+	}
 	o.Done(convs + follows)
 }
 
