@@ -149,6 +149,25 @@ func TestDemoEndToEnd(t *testing.T) {
 	if !slices.Contains(strings.Fields(string(out)), strconv.Itoa(p[2])) {
 		t.Errorf("wiretap does not decrypt the HTTPS stream from demo.pcapng alone: the secret is in the bodies from ports %q", strings.Fields(string(out)))
 	}
+	// The keys.log the demo wrote decrypts it too: a pcap copy has no
+	// room for the capture's own secrets, so only --keylog can.
+	bare := filepath.Join(dir, "bare.pcap")
+	if out, err := exec.Command(bin, "read", "-r", pcap, "-w", bare, "-F", "pcap").CombinedOutput(); err != nil {
+		t.Fatalf("wiretap read -w -F pcap: %v\n%s", err, out)
+	}
+	for _, keys := range []bool{false, true} {
+		args := []string{"read", "-r", bare, "-Y", `http.file_data contains "fluffy tail"`, "-T", "fields", "-e", "tcp.srcport"}
+		if keys {
+			args = append(args, "--keylog", filepath.Join(dir, "keys.log"))
+		}
+		out, err := exec.Command(bin, args...).Output()
+		if err != nil {
+			t.Fatalf("wiretap %q: %v", args, err)
+		}
+		if got := slices.Contains(strings.Fields(string(out)), strconv.Itoa(p[2])); got != keys {
+			t.Errorf("wiretap %q: the HTTPS stream's plaintext holds the secret: %v, want %v (ports %q)", args, got, keys, strings.Fields(string(out)))
+		}
+	}
 
 	if _, err := exec.LookPath("capinfos"); err != nil {
 		t.Log("capinfos not installed (apt-get install tshark): skipping its check")
