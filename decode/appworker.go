@@ -8,6 +8,8 @@ package decode
 // time, so it never reads state the other goroutine is changing.
 
 import (
+	"sync/atomic"
+
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -51,13 +53,16 @@ const (
 
 // appWorker runs appAnalysis.addTCP on its own goroutine.
 type appWorker struct {
-	app   *appAnalysis
-	cur   *appBatch
-	work  chan *appBatch
-	free  chan *appBatch
-	done  chan struct{}
-	made  int // batches allocated: they are made as the queue needs them
-	panic any
+	app  *appAnalysis
+	cur  *appBatch
+	work chan *appBatch
+	free chan *appBatch
+	done chan struct{}
+	made int // batches allocated: they are made as the queue needs them
+	// failed is the stage's recovered panic (set once, before failing is):
+	// add then queues nothing more, and wait returns it.
+	failed  *PanicError
+	failing atomic.Bool
 }
 
 func newAppWorker(app *appAnalysis) *appWorker {
@@ -66,8 +71,12 @@ func newAppWorker(app *appAnalysis) *appWorker {
 	return w
 }
 
-// add queues a segment.
+// add queues a segment. After the stage panicked it drops it: nothing
+// more of the stage's records can be trusted, and wait reports why.
 func (w *appWorker) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, st *Stream) {
+	if w.failing.Load() {
+		return
+	}
 	if w.cur == nil {
 		select {
 		case w.cur = <-w.free:
@@ -97,29 +106,53 @@ func (w *appWorker) flush() {
 	}
 }
 
-// wait hands over what is queued and returns once all of it is processed.
-func (w *appWorker) wait() {
-	w.flush()
+// wait hands over what is queued and returns once all of it is processed,
+// with the stage's panic if it had one.
+func (w *appWorker) wait() *PanicError {
+	if !w.failing.Load() {
+		w.flush()
+	}
 	close(w.work)
 	<-w.done
-	if w.panic != nil {
-		panic(w.panic)
-	}
+	return w.failed
+}
+
+// appBatchHook, when set (by tests), is called with each batch before the
+// stage processes it: a panic in it stands for a bug in the stage.
+var appBatchHook func()
+
+// SetAppStageHook is for tests, of decode's callers too: f runs in the
+// application stage's goroutine before each batch of segments, so a panic
+// in it stands for a bug there. It returns what puts the hook back.
+func SetAppStageHook(f func()) (restore func()) {
+	old := appBatchHook
+	appBatchHook = f
+	return func() { appBatchHook = old }
 }
 
 func (w *appWorker) loop() {
 	defer close(w.done)
 	defer func() {
 		// A bug in the stage must surface in the caller (wait), not kill
-		// the process from a goroutine no one recovers.
+		// the process from a goroutine no one recovers. The batches
+		// still queued go back to add, which may be waiting for one.
 		if r := recover(); r != nil {
-			w.panic = r
-			for range w.work {
+			w.failed = newPanicError(r, "the application stage")
+			w.failing.Store(true)
+			for b := range w.work {
+				b.segs, b.arena = b.segs[:0], b.arena[:0]
+				select {
+				case w.free <- b:
+				default:
+				}
 			}
 		}
 	}()
 	var t layers.TCP
 	for b := range w.work {
+		if appBatchHook != nil {
+			appBatchHook()
+		}
 		for i := range b.segs {
 			s := &b.segs[i]
 			t.Seq, t.Ack = s.seq, s.ack

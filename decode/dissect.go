@@ -74,6 +74,7 @@ type Analyzer struct {
 	work *appWorker // runs app beside the rest; nil once finished
 	lay  layerState // timestamps, IPv4 fragments (layer_frame.go)
 	done bool
+	err  *PanicError // the application stage's panic (Err)
 	// mu (Options.Live): Add and Finish write, the tree tier reads.
 	mu sync.RWMutex
 }
@@ -140,10 +141,25 @@ func (a *Analyzer) Finish() {
 	}
 	a.done = true
 	if a.work != nil {
-		a.work.wait()
+		a.err = a.work.wait()
 		a.work = nil
 	}
+	if a.err != nil {
+		// What the stage recorded before it failed is still worth
+		// dissecting with; a second fault in sorting it is not news.
+		defer func() { recover() }()
+	}
 	a.app.finish()
+}
+
+// Err is the fault that stopped the fast pass's application stage (a bug:
+// a *PanicError), or nil. It is known once Finish has run; the packets
+// after it have no HTTP or TLS records, but everything else stands.
+func (a *Analyzer) Err() error {
+	if a.err == nil {
+		return nil // not a typed nil
+	}
+	return a.err
 }
 
 // Packets is how many packets the fast pass saw.

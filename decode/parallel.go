@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -59,15 +61,52 @@ type orderedBatch[In, Out any] struct {
 	done chan struct{}
 }
 
-// PanicError is a panic in one of Ordered's goroutines, recovered there;
-// Wait panics with it in the caller's goroutine.
+// PanicError is a panic in one of decode's goroutines, recovered there:
+// Ordered's Wait panics with it in the caller's goroutine, and the fast
+// pass's application stage reports it (Analyzer.Err).
 type PanicError struct {
 	Value any    // what was passed to panic
 	Stack []byte // the stack of the goroutine that panicked
+	// Site is where it panicked: the innermost function outside the
+	// runtime, as "pkg.Func (file.go:line)".
+	Site string
+	// In names the goroutine's job, for the message.
+	In string
 }
 
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("decode: panic in a parallel worker: %v", e.Value)
+	msg := fmt.Sprintf("decode: panic in %s: %v", e.In, e.Value)
+	if e.Site != "" {
+		msg += " (at " + e.Site + ")"
+	}
+	return msg
+}
+
+// newPanicError is r, recovered by a function deferred in the goroutine
+// that panicked (its stack is still the panicking one's).
+func newPanicError(r any, in string) *PanicError {
+	return &PanicError{Value: r, Stack: debug.Stack(), Site: PanicSite(), In: in}
+}
+
+// PanicSite is the innermost frame outside the runtime below the panic,
+// for a function deferred in a panicking goroutine.
+func PanicSite() string {
+	pc := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
+	below := false // past runtime.gopanic: the frames that panicked
+	for {
+		f, more := frames.Next()
+		switch {
+		case f.Function == "runtime.gopanic":
+			below = true
+		case below && !strings.HasPrefix(f.Function, "runtime."):
+			fn := f.Function[strings.LastIndex(f.Function, "/")+1:] // decode.(*T).m
+			return fmt.Sprintf("%s (%s:%d)", fn, filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
 }
 
 // Unwrap returns the panic value if it is an error.
@@ -199,7 +238,7 @@ func (o *Ordered[In, Out]) stopErr() error {
 
 // recovered records a panic of the current goroutine, if there is one.
 func (o *Ordered[In, Out]) recovered(r any) {
-	p := &PanicError{Value: r, Stack: debug.Stack()}
+	p := newPanicError(r, "a parallel worker")
 	o.mu.Lock()
 	if o.panicked == nil {
 		o.panicked = p

@@ -11,6 +11,8 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+
+	"wiretap/decode"
 )
 
 // version is reported in pcapng's shb_userappl and by `wiretap version`.
@@ -75,9 +77,7 @@ func main() {
 func run(args []string, io stdio) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(io.err, "wiretap: error: internal error: %v\n", r)
-			fmt.Fprintf(io.err, "wiretap: hint: this is a bug; please report it with the command you ran\n")
-			code = 3
+			code = reportInternal(io.err, r)
 		}
 	}()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -109,6 +109,9 @@ func reportError(w io.Writer, err error) int {
 	if errors.Is(err, errUsagePrinted) {
 		return 2
 	}
+	if pe, ok := errors.AsType[*decode.PanicError](err); ok {
+		return reportInternal(w, pe)
+	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -131,6 +134,21 @@ func reportError(w io.Writer, err error) int {
 		return code
 	}
 	return 1
+}
+
+// reportInternal prints a recovered panic (r, or the *decode.PanicError
+// a worker goroutine recovered) as one line, no stack trace, and returns
+// the exit status of an internal error.
+func reportInternal(w io.Writer, r any) int {
+	msg := fmt.Sprint(r)
+	if pe, ok := r.(*decode.PanicError); ok {
+		msg = pe.Error()
+	} else if site := decode.PanicSite(); site != "" {
+		msg += " (at " + site + ")"
+	}
+	fmt.Fprintf(w, "wiretap: internal error: %s\n", strings.ReplaceAll(msg, "\n", " "))
+	fmt.Fprintf(w, "wiretap: hint: this is a bug; please report it with the command you ran\n")
+	return 3
 }
 
 func commandNames() []string {
