@@ -137,7 +137,7 @@ func (w *appWorker) loop() {
 		// the process from a goroutine no one recovers. The batches
 		// still queued go back to add, which may be waiting for one.
 		if r := recover(); r != nil {
-			w.failed = newPanicError(r, "the application stage")
+			w.failed = NewPanicError(r, "the application stage")
 			w.failing.Store(true)
 			for b := range w.work {
 				b.segs, b.arena = b.segs[:0], b.arena[:0]

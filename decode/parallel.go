@@ -75,16 +75,21 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string {
-	msg := fmt.Sprintf("decode: panic in %s: %v", e.In, e.Value)
+	msg := fmt.Sprintf("panic in %s: %v", e.In, e.Value)
 	if e.Site != "" {
 		msg += " (at " + e.Site + ")"
 	}
 	return msg
 }
 
-// newPanicError is r, recovered by a function deferred in the goroutine
-// that panicked (its stack is still the panicking one's).
-func newPanicError(r any, in string) *PanicError {
+// NewPanicError is r, recovered by a function deferred in the goroutine
+// that panicked (its stack is still the panicking one's), as a
+// *PanicError; in names the goroutine's job. An r that is one already
+// (passed on from another goroutine) is returned as it is.
+func NewPanicError(r any, in string) *PanicError {
+	if pe, ok := r.(*PanicError); ok {
+		return pe
+	}
 	return &PanicError{Value: r, Stack: debug.Stack(), Site: PanicSite(), In: in}
 }
 
@@ -238,7 +243,7 @@ func (o *Ordered[In, Out]) stopErr() error {
 
 // recovered records a panic of the current goroutine, if there is one.
 func (o *Ordered[In, Out]) recovered(r any) {
-	p := newPanicError(r, "a parallel worker")
+	p := NewPanicError(r, "a parallel worker")
 	o.mu.Lock()
 	if o.panicked == nil {
 		o.panicked = p

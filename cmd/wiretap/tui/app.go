@@ -15,7 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
+
 	"sync"
 	"syscall"
 	"time"
@@ -23,6 +23,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"wiretap/cmd/wiretap/tui/packets"
+	"wiretap/decode"
 )
 
 // Options configure the viewer.
@@ -123,8 +124,9 @@ func Run(opts Options) error {
 }
 
 // RunOn is Run on a given screen. A panic in the UI or in a background
-// goroutine restores the terminal first and is returned as an error with
-// its stack, so the shell is left usable.
+// goroutine restores the terminal first and is returned as a
+// *decode.PanicError (where it happened, its stack kept out of the
+// message), so the shell is left usable.
 func RunOn(screen tcell.Screen, opts Options) (err error) {
 	if err := screen.Init(); err != nil {
 		return fmt.Errorf("tui: %w", err)
@@ -132,7 +134,7 @@ func RunOn(screen tcell.Screen, opts Options) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			screen.Fini()
-			err = fmt.Errorf("tui: internal error: %v\n%s", r, debug.Stack())
+			err = decode.NewPanicError(r, "the viewer")
 		}
 	}()
 	screen.EnableMouse()

@@ -177,6 +177,10 @@ func filterPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *nu
 // soon.
 const matchChunk = 64
 
+// matchHook, when set (by tests), runs in the filter's workers before
+// each chunk from packet first: a panic in it stands for a bug there.
+var matchHook func(first int)
+
 // matchPackets adds the packets from..to that df matches to matches, in
 // order (calling found with the count before and after each addition),
 // reporting progress to j. It ends early, with nil, when j is cancelled.
@@ -212,6 +216,9 @@ func matchPackets(j *job, store *packets.Store, df *dfilter.Filter, matches *num
 	want := decode.WantFields(df.Fields())
 	work := func(chunk [2]int) (result, error) {
 		first := chunk[0]
+		if matchHook != nil {
+			matchHook(first)
+		}
 		r := result{first: first, last: first - 1}
 		// A read error still hands on the matches before it: it is
 		// returned by emit, after them, as for a packet at a time.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"wiretap/cmd/wiretap/tui/packets"
+	"wiretap/decode"
 )
 
 // TestSortByClickingHeader sorts by Length with a click on its header,
@@ -178,8 +180,39 @@ func TestPanicRestoresTerminal(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the viewer did not stop after a panic")
 	}
-	if err == nil || !strings.Contains(err.Error(), "internal error") || !strings.Contains(err.Error(), "boom") {
+	if pe, ok := errors.AsType[*decode.PanicError](err); !ok || pe.Value != "boom" {
 		t.Errorf("err = %v", err)
+	}
+	if !screen.finished {
+		t.Errorf("the terminal was not restored")
+	}
+}
+
+// TestFilterWorkerPanic: a panic in one of the display filter's workers
+// (decode.DissectOrdered's goroutines, under a Store job) restores the
+// terminal and comes back from RunOn as one *decode.PanicError, whose
+// message is one line (no stack trace) naming the panic and its site.
+func TestFilterWorkerPanic(t *testing.T) {
+	store, err := packets.OpenFile(demoCapture, nil, packets.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	matchHook = func(int) { panic("injected filter fault") }
+	defer func() { matchHook = nil }()
+	screen := &finiScreen{SimulationScreen: tcell.NewSimulationScreen("UTF-8")}
+	screen.SetSize(80, 24)
+	done := make(chan error, 1)
+	go func() { done <- RunOn(screen, Options{Store: store, Filter: "tcp"}) }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second): // a hang guard, not a speed test
+		t.Fatal("the viewer did not stop after a filter worker panicked")
+	}
+	pe, ok := errors.AsType[*decode.PanicError](err)
+	if !ok || pe.Value != "injected filter fault" || strings.Contains(err.Error(), "\n") ||
+		!strings.Contains(err.Error(), "(at tui.") {
+		t.Errorf("err = %q, want one line: the *decode.PanicError of the injected panic and its site", err)
 	}
 	if !screen.finished {
 		t.Errorf("the terminal was not restored")

@@ -81,6 +81,9 @@ func (s *Store) decodeOptions() decode.Options {
 // the one rows and trees come from.
 func (s *Store) install(an *decode.Analyzer, n int) {
 	an.Finish()
+	if err := an.Err(); err != nil {
+		panic(err) // a bug in the fast pass: the viewer reports it (goSafe, RunOn)
+	}
 	s.mu.Lock()
 	if s.pcapng {
 		// A pcapng file's frames name their interfaces, as read's do.

@@ -70,6 +70,9 @@ func (s *Store) Follow(stop <-chan struct{}, index int) (*Conversation, error) {
 		an.Add(len(frames), e.captureInfo(), lt, data)
 	}
 	an.Finish()
+	if err := an.Err(); err != nil {
+		panic(err) // a bug in the fast pass: the viewer reports it (goSafe, RunOn)
+	}
 	chunks, err := an.FollowTCP(0)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -138,7 +137,7 @@ func (s *Store) goSafe(fn func()) {
 		defer func() {
 			if r := recover(); r != nil {
 				select {
-				case s.panics <- fmt.Errorf("packets: panic: %v\n%s", r, debug.Stack()):
+				case s.panics <- decode.NewPanicError(r, "the viewer's background work"):
 				default:
 				}
 			}
@@ -444,6 +443,9 @@ func dissectAlone(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byt
 	an := decode.NewAnalyzer(opts)
 	an.Add(1, ci, lt, data)
 	an.Finish()
+	if err := an.Err(); err != nil {
+		panic(err) // a bug in the fast pass: the viewer reports it (goSafe, RunOn)
+	}
 	p := an.Dissect(1, ci, lt, data)
 	p.Number, p.Summary.Number = n, n
 	if len(p.Tree) > 0 {
