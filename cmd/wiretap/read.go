@@ -1011,6 +1011,17 @@ func (rd *readJob) copyPackets(an *decode.Analyzer) error {
 		}
 		return sink.WritePacket(ci, data)
 	})
+	if sink == nil && err == nil {
+		// Nothing passed the filters: still a valid, empty capture, as
+		// tcpdump -w writes, of the input's (first) link type.
+		lt := layers.LinkTypeEthernet
+		if len(rd.ifaces) > 0 {
+			lt = rd.ifaces[0].LinkType
+		}
+		if sink, err = createReadSink(rd.f.write, rd.f.format, lt, rd.sio); err != nil {
+			return err
+		}
+	}
 	if serr := secrets.finish(sink); err == nil {
 		err = serr
 	}
