@@ -131,7 +131,48 @@ func (f *readFlags) check(words []string) error {
 	if len(f.fields) > 0 && f.outFormat != "fields" && f.outFormat != "json" && f.outFormat != "ek" {
 		return &usageError{msg: "-e needs -T fields, json or ek"}
 	}
+	if err := f.checkWriteAndPrint(); err != nil {
+		return err
+	}
 	return f.checkSecretsFlags()
+}
+
+// checkWriteAndPrint refuses -w with the options that print packets
+// (tshark -w prints nothing of them either, without -P): silently
+// dropping them would hide that the run did not do what was asked. -z
+// goes with -w: the statistics are printed and the packets written.
+func (f *readFlags) checkWriteAndPrint() error {
+	if f.write == "" {
+		return nil
+	}
+	var printing []string
+	if f.verbose {
+		printing = append(printing, "-V")
+	}
+	if f.hex {
+		printing = append(printing, "-x")
+	}
+	if f.outFormat != "text" {
+		printing = append(printing, "-T "+f.outFormat)
+	}
+	if len(f.fields) > 0 {
+		printing = append(printing, "-e")
+	}
+	if len(printing) == 0 {
+		return nil
+	}
+	out := f.write
+	if out == "-" {
+		out = "FILE"
+	}
+	verb := "print"
+	if len(printing) == 1 {
+		verb = "prints"
+	}
+	return &usageError{
+		msg:  fmt.Sprintf("-w writes the packets to a file, %s %s them: use one or the other", strings.Join(printing, " and "), verb),
+		hint: fmt.Sprintf("write first, then print what was written: wiretap read -r %s %s", out, strings.Join(printing, " ")),
+	}
 }
 
 // readJob is one run of `wiretap read`: the fast pass over the whole file,
@@ -456,7 +497,7 @@ func (rd *readJob) run() error {
 		return rd.extractSecrets()
 	}
 	// Re-writing without a display filter needs no dissection: copy.
-	if rd.f.write != "" && rd.filter == nil {
+	if rd.f.write != "" && rd.filter == nil && len(rd.f.stats) == 0 {
 		return rd.copyPackets(nil)
 	}
 	rd.opts.Secrets = rd.secrets
@@ -486,10 +527,18 @@ func (rd *readJob) run() error {
 	rd.noteExposures(an)
 	noteLimitsHit(rd.sio.err, an.LimitsHit())
 	if rd.f.write != "" {
-		if err := rd.copyPackets(an); err != nil && readErr == nil {
-			readErr = err
+		if err := rd.copyPackets(an); err != nil {
+			if readErr == nil {
+				readErr = err
+			}
+			return readErr
 		}
-		return readErr
+		if len(rd.f.stats) == 0 {
+			return readErr
+		}
+		// -w -z, as tshark: the packets went to the file, the
+		// statistics are printed (and nothing of the packets).
+		rd.f.quiet = true
 	}
 
 	stats := rd.newPacketStats()
