@@ -32,10 +32,13 @@ type PcapngWriter struct {
 	ng      *pcapgo.NgWriter
 	out     io.Writer // under ng, for the blocks pcapgo does not write
 	snapLen int
-	start   time.Time
-	stats   *Stats
-	closed  bool
-	err     error // first write error; later writes return it
+	// snapLens are the snap lengths of the interfaces AddInterface added
+	// (interface i+1's at i).
+	snapLens []int
+	start    time.Time
+	stats    *Stats
+	closed   bool
+	err      error // first write error; later writes return it
 
 	// set by CreatePcapng
 	sink *fileSink
@@ -103,12 +106,51 @@ func (w *PcapngWriter) SetStats(s Stats) {
 	w.stats = &s
 }
 
-// WritePacket writes one packet. The pcapng file has one interface, so
-// ci.InterfaceIndex is ignored; CaptureLength is taken from data, and data is
-// cut to the snap length.
-func (w *PcapngWriter) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
+// AddInterface writes one more Interface Description Block, for packets of
+// another link type than the first interface's (a pcapng file may hold
+// several: a re-written file that mixes them keeps each packet's), and
+// returns its index for WritePacketOn. if_tsresol is 9 (nanoseconds) like
+// the first; SnapLen cuts its packets as PcapngOptions.SnapLen does.
+func (w *PcapngWriter) AddInterface(lt layers.LinkType, name string, snapLen int) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.closed {
+		return 0, errors.New("capture: write to closed pcapng writer")
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if snapLen < 0 {
+		return 0, fmt.Errorf("capture: negative snap length %d", snapLen)
+	}
+	id, err := w.ng.AddInterface(pcapgo.NgInterface{Name: name, OS: runtime.GOOS, LinkType: lt, SnapLength: uint32(snapLen), TimestampResolution: 9})
+	if err != nil {
+		w.err = w.writeError(err)
+		return 0, w.err
+	}
+	w.snapLens = append(w.snapLens, snapLen)
+	return id, nil
+}
+
+// WritePacket writes one packet of the first interface, whatever
+// ci.InterfaceIndex says; CaptureLength is taken from data, and data is
+// cut to the snap length.
+func (w *PcapngWriter) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
+	return w.WritePacketOn(0, ci, data)
+}
+
+// WritePacketOn is WritePacket for interface iface: 0, the first, or one
+// AddInterface returned.
+func (w *PcapngWriter) WritePacketOn(iface int, ci gopacket.CaptureInfo, data []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if iface < 0 || iface > len(w.snapLens) {
+		return fmt.Errorf("capture: pcapng writer has no interface %d", iface)
+	}
+	snapLen := w.snapLen
+	if iface > 0 {
+		snapLen = w.snapLens[iface-1]
+	}
 	if w.closed {
 		return errors.New("capture: write to closed pcapng writer")
 	}
@@ -118,10 +160,10 @@ func (w *PcapngWriter) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
 	if ci.Length < len(data) {
 		ci.Length = len(data)
 	}
-	if w.snapLen > 0 && len(data) > w.snapLen {
-		data = data[:w.snapLen]
+	if snapLen > 0 && len(data) > snapLen {
+		data = data[:snapLen]
 	}
-	ci.InterfaceIndex = 0
+	ci.InterfaceIndex = iface
 	ci.CaptureLength = len(data)
 	ci.AncillaryData = nil
 	err := w.ng.WritePacket(ci, data)

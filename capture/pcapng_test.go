@@ -364,3 +364,53 @@ func lookTool(t *testing.T, name string) string {
 	}
 	return p
 }
+
+// TestPcapngSeveralInterfaces: AddInterface gives a file several link
+// types, WritePacketOn puts each packet on its interface (with its snap
+// length), and they read back so; an unknown interface is an error.
+func TestPcapngSeveralInterfaces(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewPcapngWriter(&buf, PcapngOptions{LinkType: layers.LinkTypeEthernet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	null, err := w.AddInterface(layers.LinkTypeNull, "lo0", 10)
+	if err != nil || null != 1 {
+		t.Fatalf("AddInterface = %d, %v; want 1", null, err)
+	}
+	writes := []struct {
+		iface int
+		n     int
+		lt    layers.LinkType
+		capN  int
+	}{
+		{0, 60, layers.LinkTypeEthernet, 60},
+		{1, 40, layers.LinkTypeNull, 10},
+		{0, 70, layers.LinkTypeEthernet, 70},
+	}
+	for i, wr := range writes {
+		ci := gopacket.CaptureInfo{Timestamp: time.Unix(int64(i+1), 0), CaptureLength: wr.n, Length: wr.n}
+		if err := w.WritePacketOn(wr.iface, ci, make([]byte, wr.n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.WritePacketOn(2, gopacket.CaptureInfo{Timestamp: time.Unix(9, 0)}, nil); err == nil {
+		t.Errorf("WritePacketOn(2) on a file of 2 interfaces: no error")
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	src, err := NewReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, wr := range writes {
+		data, ci, err := src.ReadPacket()
+		if err != nil {
+			t.Fatalf("packet %d: %v", i+1, err)
+		}
+		if lt := src.LinkType(ci); lt != wr.lt || ci.InterfaceIndex != wr.iface || len(data) != wr.capN || ci.Length != wr.n {
+			t.Errorf("packet %d: %s on %d, %d of %d bytes; want %s on %d, %d of %d", i+1, lt, ci.InterfaceIndex, len(data), ci.Length, wr.lt, wr.iface, wr.capN, wr.n)
+		}
+	}
+}

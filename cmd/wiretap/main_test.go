@@ -69,6 +69,9 @@ func TestScripts(t *testing.T) {
 //	tls13-dsb.pcapng  a link to capture/testdata/dsb/illustrated-tls13-dsb.pcapng:
 //	                the same with its key log in a Decryption Secrets
 //	                Block, made by editcap 4.0.17 (see that folder's SOURCES)
+//	two-links.pcapng  a link to oracle/formats/heuristics/many_interfaces-1.pcapng:
+//	                64 packets on 11 interfaces, 62 Ethernet (interface 0)
+//	                and 2 Null (interface 10) (PcapPlusPlus, Unlicense)
 func scriptCaptures(work string) (string, error) {
 	dir := filepath.Join(work, "captures")
 	if err := os.Mkdir(dir, 0o755); err != nil {
@@ -99,6 +102,7 @@ func scriptCaptures(work string) (string, error) {
 		"demo-keys.pcapng": {"decode", "tlsdecrypt", "demo", "demo.pcapng"},
 		"demo-fernet.key":  {"decode", "tlsdecrypt", "demo", "fernet.key"},
 		"h2c.pcap":         {"decode", "http2", "h2c-client.pcap"},
+		"two-links.pcapng": {"decode", "oracle", "formats", "heuristics", "many_interfaces-1.pcapng"},
 	} {
 		if links[name], err = filepath.Abs(oracletest.Testdata(elem[0], elem[1:]...)); err != nil {
 			return "", err

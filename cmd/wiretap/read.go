@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -1035,29 +1036,52 @@ func (rd *readJob) writeFollow(an *decode.Analyzer, z string) error {
 }
 
 // copyPackets re-writes the packets that pass the capture filter (and, with
-// an analyzer, the display filter) to -w.
+// an analyzer, the display filter) to -w. A pcapng input may mix link types
+// (one per interface): pcapng output gets an Interface Description Block
+// for each input interface, its packets on it; pcap output, which has one
+// link type, is refused before anything is written.
 func (rd *readJob) copyPackets(an *decode.Analyzer) error {
+	if rd.f.format == "pcap" {
+		if err := rd.checkOneLinkType(); err != nil {
+			return err
+		}
+	}
 	var sink capture.PacketWriter
-	var sinkLT layers.LinkType
+	var ng *capture.PcapngWriter     // sink, when it is pcapng
+	outIface := map[inputIface]int{} // the output interface of each input's
 	secrets := &secretsCopier{rd: rd}
 	_, err := rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
 		if an != nil && rd.filter != nil && !rd.filter.Match(an.Dissect(n, ci, lt, data)) {
 			return nil
 		}
+		in := inputIface{ci.InterfaceIndex, lt}
 		if sink == nil {
 			var err error
 			if sink, err = createReadSink(rd.f.write, rd.f.format, lt, rd.sio); err != nil {
 				return err
 			}
-			sinkLT = lt
+			ng, _ = sink.(*capture.PcapngWriter)
+			outIface[in] = 0
 		}
-		if lt != sinkLT {
-			return fmt.Errorf("capture: %s mixes link types (%s and %s); writing such files is not supported yet", rd.f.file, sinkLT, lt)
+		iface, ok := outIface[in]
+		if !ok {
+			if ng == nil {
+				// (checkOneLinkType let it through: the file changed.)
+				return fmt.Errorf("capture: %s mixes link types (%s and %s): a pcap file holds one", rd.f.file, firstLinkType(outIface), lt)
+			}
+			var err error
+			if iface, err = ng.AddInterface(lt, "", capture.DefaultSnapLen); err != nil {
+				return err
+			}
+			outIface[in] = iface
 		}
-		ci.InterfaceIndex = 0
 		if err := secrets.beforePacket(sink); err != nil {
 			return err
 		}
+		if ng != nil {
+			return ng.WritePacketOn(iface, ci, data)
+		}
+		ci.InterfaceIndex = 0
 		return sink.WritePacket(ci, data)
 	})
 	if sink == nil && err == nil {
@@ -1080,6 +1104,55 @@ func (rd *readJob) copyPackets(an *decode.Analyzer) error {
 		}
 	}
 	return err
+}
+
+// inputIface is an input interface (with its link type: a pcap input's
+// one interface has the file's) as copyPackets maps it to -w's.
+type inputIface struct {
+	index int
+	lt    layers.LinkType
+}
+
+// firstLinkType is the link type of output interface 0 in m.
+func firstLinkType(m map[inputIface]int) layers.LinkType {
+	for in, out := range m {
+		if out == 0 {
+			return in.lt
+		}
+	}
+	return 0
+}
+
+// checkOneLinkType refuses -F pcap for an input whose packets (those the
+// capture filter and -c keep) have more than one link type, naming them,
+// before any file is made: a pcap file has one link type for all.
+func (rd *readJob) checkOneLinkType() error {
+	var seen []layers.LinkType
+	errOneLink := errors.New("pcap input: one link type")
+	_, err := rd.packetLoop(func(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data []byte) error {
+		if !rd.pcapng {
+			return errOneLink // (packetLoop knows the format by now)
+		}
+		if !slices.Contains(seen, lt) {
+			seen = append(seen, lt)
+		}
+		return nil
+	})
+	if err != nil || len(seen) < 2 {
+		return nil // a read fault is reported by the copy, after the packets before it
+	}
+	names := make([]string, len(seen))
+	for i, lt := range seen {
+		names[i] = lt.String()
+	}
+	out := rd.f.write
+	if out == "-" {
+		out = "OUT"
+	}
+	return &usageError{
+		msg:  fmt.Sprintf("%s has packets of %d link types (%s): a pcap file holds one", rd.f.file, len(seen), strings.Join(names, ", ")),
+		hint: fmt.Sprintf("write pcapng, which holds them all: -F pcapng -w %s.pcapng", strings.TrimSuffix(out, ".pcap")),
+	}
 }
 
 func createReadSink(path, format string, lt layers.LinkType, sio stdio) (capture.PacketWriter, error) {
