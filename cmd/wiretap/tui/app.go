@@ -327,8 +327,13 @@ func (a *App) traceAgain(event string, detail string) {
 	fmt.Fprintf(a.opts.Trace, "%s %.3f %s\n", event, time.Since(a.opts.Start).Seconds(), detail)
 }
 
-// Quit asks to leave: at once, unless a live capture would be lost.
+// Quit asks to leave: at once, unless a live capture would be lost or its
+// -w file failed to be written.
 func (a *App) Quit() {
+	if q := writeFailed(a); q != nil {
+		a.pushOverlay(q)
+		return
+	}
 	if a.store.Unsaved() {
 		a.pushOverlay(newConfirmQuit(a))
 		return

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"wiretap/capture"
@@ -105,5 +107,91 @@ func TestLiveView(t *testing.T) {
 	hs.press("q", "y")
 	if !hs.a.Done() {
 		t.Error("y did not quit")
+	}
+}
+
+// failingSink is a -w file whose writes fail from the first packet on,
+// each with its own words, and whose Close fails too: the viewer must
+// keep the first error.
+type failingSink struct{ writes int }
+
+func (f *failingSink) WritePacket(gopacket.CaptureInfo, []byte) error {
+	f.writes++
+	return fmt.Errorf("disk full (write %d)", f.writes)
+}
+
+func (f *failingSink) Close() error { return errors.New("close failed") }
+
+// TestLiveWriteError captures on lo into the viewer with a -w file that
+// fails (root only): the status line shows the first write error, q asks
+// before quitting, and Close returns that error.
+func TestLiveWriteError(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("live capture needs root")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	filter := fmt.Sprintf("tcp port %d", ln.Addr().(*net.TCPAddr).Port)
+	prog, err := capture.CompileFilter(filter, layers.LinkTypeEthernet, capture.DefaultSnapLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := capture.OpenLive(capture.LiveOptions{Interface: "lo", Filter: prog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := packets.OpenLive(packets.LiveOptions{Live: live, Filter: filter, Sink: &failingSink{}, SinkName: "out.pcapng"}, packets.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	sim := tcell.NewSimulationScreen("UTF-8")
+	sim.Init()
+	defer sim.Fini()
+	sim.SetSize(80, 24)
+	hs := &harness{t: t, a: New(sim, Options{Store: store}), sim: sim}
+	time.Sleep(100 * time.Millisecond)
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		c.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second) // a hang guard
+	for {
+		if lv := store.Progress().Live; lv != nil && lv.Done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the capture did not stop on the failing -w file")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	hs.settle()
+	const first = "writing out.pcapng: disk full (write 1)"
+	if s := hs.statusLine(); !strings.Contains(s, first) {
+		t.Errorf("status line %q does not show %q", s, first)
+	}
+	hs.press("q")
+	hs.mustSee("quit anyway?")
+	hs.press("n")
+	if hs.a.Done() {
+		t.Fatal("n quit")
+	}
+	hs.press("q", "y")
+	if !hs.a.Done() {
+		t.Error("y did not quit")
+	}
+	if err := store.Close(); err == nil || err.Error() != first {
+		t.Errorf("Close() = %v, want %q", err, first)
 	}
 }

@@ -2,14 +2,19 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
 )
 
 // confirmQuit asks before a live capture that exists only in the spool
-// file is thrown away.
-type confirmQuit struct{ n int }
+// file is thrown away, or whose -w file could not be written (writeErr):
+// quitting would leave it cut short without a word.
+type confirmQuit struct {
+	n        int
+	writeErr error
+}
 
 var confirmKeys = keymap{title: "Quitting an unsaved live capture", binds: []binding{
 	{keys: []string{"y"}, help: "quit without saving"},
@@ -18,6 +23,15 @@ var confirmKeys = keymap{title: "Quitting an unsaved live capture", binds: []bin
 }}
 
 func newConfirmQuit(a *App) *confirmQuit { return &confirmQuit{n: a.store.Len()} }
+
+// writeFailed is what Quit asks when the live capture's -w file (or its
+// spool) failed to be written; nil when nothing did.
+func writeFailed(a *App) *confirmQuit {
+	if lv := a.store.Progress().Live; lv != nil && lv.WriteErr != nil {
+		return &confirmQuit{n: a.store.Len(), writeErr: lv.WriteErr}
+	}
+	return nil
+}
 
 func (q *confirmQuit) keys() keymap { return confirmKeys }
 
@@ -51,6 +65,15 @@ func (q *confirmQuit) draw(a *App, c canvas, r rect) {
 		"  y   quit without saving",
 		"  s   save it to a file, then quit",
 		"  n   stay",
+	}
+	if q.writeErr != nil {
+		lines = []string{
+			strings.TrimPrefix(q.writeErr.Error(), "capture: ") + "; quit anyway?",
+			"",
+			"  y   quit anyway",
+			"  s   save the whole capture to another file, then quit",
+			"  n   stay",
+		}
 	}
 	y := r.y + r.h/3
 	for i, l := range lines {

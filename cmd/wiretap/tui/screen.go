@@ -153,6 +153,8 @@ func (a *App) drawStatus(c canvas, r rect) {
 		left = "Enter find · Tab: string/hex/regex/filter · Shift-Tab: list/details/bytes · Esc close"
 	case p.Err != nil:
 		left, st = p.Err.Error(), styleError
+	case p.Live != nil && p.Live.WriteErr != nil:
+		left, st = strings.TrimPrefix(p.Live.WriteErr.Error(), "capture: "), styleError
 	case p.Live != nil && p.Live.Err != nil:
 		left, st = "capture stopped: "+p.Live.Err.Error(), styleError
 	default:

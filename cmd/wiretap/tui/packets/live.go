@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +43,10 @@ type LiveStatus struct {
 	Saved     bool
 	Done      bool  // the capture stopped
 	Err       error // why it stopped, if not asked to
+	// WriteErr is the first error writing the -w file or the spool (the
+	// packets after it are missing there): kept, shown, and returned by
+	// Close.
+	WriteErr error
 }
 
 type liveState struct {
@@ -60,6 +65,8 @@ type liveState struct {
 	an       *decode.Analyzer
 	stats    capture.Stats
 	err      error
+	writeErr error // the first write error (LiveStatus.WriteErr)
+	spoolErr error // the first of the spool's: its packets after are not shown
 	finished bool
 	saved    bool
 }
@@ -135,9 +142,9 @@ func (ls *liveState) record(ctx context.Context, spoolFile *os.File) {
 		if ss, ok := ls.opts.Sink.(interface{ SetStats(capture.Stats) }); ok {
 			ss.SetStats(stats)
 		}
-		if cerr := ls.opts.Sink.Close(); cerr != nil && err == nil {
+		if cerr := ls.opts.Sink.Close(); cerr != nil {
 			ls.mu.Lock()
-			ls.err = cerr
+			ls.noteWriteErrLocked(ls.opts.SinkName, cerr)
 			ls.mu.Unlock()
 		}
 	}
@@ -154,6 +161,7 @@ func (ls *liveState) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
 		data = data[:ls.snap]
 	}
 	if err := ls.spool.WritePacket(ci, data); err != nil {
+		ls.noteSpoolErrLocked(err)
 		ls.mu.Unlock()
 		return err
 	}
@@ -167,9 +175,33 @@ func (ls *liveState) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
 	}
 	ls.mu.Unlock()
 	if ls.opts.Sink != nil {
-		return ls.opts.Sink.WritePacket(ci, data)
+		if err := ls.opts.Sink.WritePacket(ci, data); err != nil {
+			ls.mu.Lock()
+			ls.noteWriteErrLocked(ls.opts.SinkName, err)
+			ls.mu.Unlock()
+			return err
+		}
 	}
 	return nil
+}
+
+func (ls *liveState) noteSpoolErrLocked(err error) {
+	if ls.spoolErr == nil {
+		ls.spoolErr = err
+	}
+	ls.noteWriteErrLocked(ls.s.path, err)
+}
+
+// noteWriteErrLocked keeps the first write error, naming the file: a
+// later one (each write after a full disk fails) says less.
+func (ls *liveState) noteWriteErrLocked(file string, err error) {
+	if ls.writeErr != nil {
+		return
+	}
+	if file != "" && !strings.Contains(err.Error(), file) {
+		err = fmt.Errorf("writing %s: %w", file, err)
+	}
+	ls.writeErr = err
 }
 
 func (ls *liveState) Close() error { return nil } // Record's sink; record closes the spool itself
@@ -181,7 +213,7 @@ func (ls *liveState) flushLocked() {
 		return
 	}
 	if err := ls.spool.Flush(); err != nil {
-		ls.err = err
+		ls.noteSpoolErrLocked(err)
 		return
 	}
 	for _, e := range ls.pending {
@@ -219,7 +251,7 @@ func (ls *liveState) flushLoop() {
 func (ls *liveState) status() LiveStatus {
 	st := LiveStatus{Interface: ls.opts.Live.Interface(), Captured: ls.s.idx.Len(), Filter: ls.opts.Filter, Writing: ls.opts.SinkName}
 	ls.mu.Lock()
-	st.Done, st.Err, st.Saved = ls.finished, ls.err, ls.saved
+	st.Done, st.Err, st.Saved, st.WriteErr = ls.finished, ls.err, ls.saved, ls.writeErr
 	if ls.finished {
 		st.Received, st.Dropped = ls.stats.Received, ls.stats.Dropped
 	}
@@ -232,12 +264,17 @@ func (ls *liveState) status() LiveStatus {
 	return st
 }
 
-// stopCapture ends the capture and waits for the files to be closed.
+// stopCapture ends the capture and waits for the files to be closed. A
+// write error comes first: what the -w file lacks matters more than why
+// the capture stopped (often the same fault).
 func (ls *liveState) stopCapture() error {
 	ls.cancel()
 	<-ls.done
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
+	if ls.writeErr != nil {
+		return ls.writeErr
+	}
 	return ls.err
 }
 
@@ -290,9 +327,9 @@ func (s *Store) SaveAs(path string) error {
 func (s *Store) snapshot(stop <-chan struct{}, n int) error {
 	ls := s.live
 	ls.mu.Lock()
+	defer ls.mu.Unlock()
 	ls.flushLocked()
-	ls.mu.Unlock()
-	return nil
+	return ls.spoolErr
 }
 
 func containsAny(data []byte, secrets [][]byte) bool {
