@@ -30,11 +30,12 @@ func init() {
 	register("capture", "capture live packets (tcpdump-style filters, pcapng/pcap files, rotation)", runCapture)
 }
 
-const captureUsage = "[-i IFACE] [-f FILTER | FILTER...] [-w FILE|-] [-c COUNT] [-a duration:SEC] [-s SNAPLEN] [-F pcapng|pcap] [-C MB] [-G SEC] [-W FILES] [--keylog FILE] [-q] [-D] [--view]"
+const captureUsage = "[-i IFACE] [-f FILTER | FILTER...] [-w FILE|-] [-c COUNT] [-a duration:SEC] [-s SNAPLEN] [-F pcapng|pcap] [-C MB] [-G SEC] [-W FILES] [--keylog FILE] [-Z USER] [-q] [-D] [--view]"
 
 type captureFlags struct {
 	iface, filter, write, format, autostop string
 	keylog                                 string
+	user                                   string // -Z
 	count, snap, fileMB, rotateSec, files  int
 	quiet, list, view                      bool
 }
@@ -53,6 +54,7 @@ func runCapture(args []string, io stdio) error {
 	fs.IntVar(&f.rotateSec, "G", 0, "start a new file every SEC seconds")
 	fs.IntVar(&f.files, "W", 0, "keep a ring of FILES files (with -C or -G)")
 	fs.StringVar(&f.keylog, "keylog", "", "watch this TLS key log (SSLKEYLOGFILE): with -w, store its lines in the pcapng file(s) as decryption secrets before the packets they decrypt; without, decrypt the printed lines (packets wait up to 1 s for their keys either way); an error with -F pcap")
+	fs.StringVar(&f.user, "Z", "", dropUserUsage)
 	fs.BoolVar(&f.quiet, "q", false, "print no packet lines or counter, only the totals")
 	fs.BoolVar(&f.list, "D", false, "list the interfaces and exit")
 	fs.BoolVar(&f.view, "view", false, "show the packets in the viewer (wiretap view) as they are captured")
@@ -106,10 +108,10 @@ func runCapture(args []string, io stdio) error {
 		if rotating {
 			return &usageError{msg: "--view writes one file: -C, -G and -W are not supported with it"}
 		}
-		return viewLive(f, stopAfter, packets.Options{}, "", io)
+		return viewLive(f, stopAfter, packets.Options{}, nil, "", io)
 	}
 
-	live, err := openLive(f)
+	live, dropped, err := openLive(f)
 	if err != nil {
 		return err
 	}
@@ -117,7 +119,7 @@ func runCapture(args []string, io stdio) error {
 
 	sink, err := openSink(f, live, io)
 	if err != nil {
-		return err
+		return asDropped(err, dropped)
 	}
 	// Lines decrypted with a key log: the packets go through the key log's
 	// hold (keys arrive just after the packets that need them) to a sink
@@ -135,7 +137,7 @@ func runCapture(args []string, io stdio) error {
 		keys, err = capture.NewKeyLogWriter(sink, capture.KeyLogOptions{Path: f.keylog})
 		if err != nil {
 			sink.Close()
-			return err
+			return asDropped(err, dropped)
 		}
 		sink = keys
 	}
@@ -381,15 +383,30 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// openLive opens f's interface with f's filter compiled for its link type.
-func openLive(f captureFlags) (*capture.Live, error) {
+// openLive opens f's interface with f's filter compiled for its link type,
+// then gives up root (see dropTarget) before any packet is read: the files
+// are created, and the packets dissected, as that user. It returns whom it
+// became, nil if no one.
+func openLive(f captureFlags) (*capture.Live, *capture.Credential, error) {
+	target, err := dropTarget(f.user)
+	if err != nil {
+		return nil, nil, err
+	}
 	lt, err := capture.InterfaceLinkType(f.iface)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	prog, err := capture.CompileFilter(f.filter, lt, f.snap)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return capture.OpenLive(capture.LiveOptions{Interface: f.iface, SnapLen: f.snap, Filter: prog})
+	live, err := capture.OpenLive(capture.LiveOptions{Interface: f.iface, SnapLen: f.snap, Filter: prog})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := dropRoot(target); err != nil {
+		live.Close()
+		return nil, nil, err
+	}
+	return live, target, nil
 }

@@ -19,7 +19,7 @@ func init() {
 	register("view", "browse a capture file or a live capture in the terminal, like Wireshark", runView)
 }
 
-const viewUsage = "[FILE | -i IFACE [-f CAPFILTER]] [-Y DISPLAYFILTER] [--secret TEXT]... [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [--fernet-key KEY]... [-w FILE] [-c N] [-a duration:SEC]"
+const viewUsage = "[FILE | -i IFACE [-f CAPFILTER]] [-Y DISPLAYFILTER] [--secret TEXT]... [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [--fernet-key KEY]... [-w FILE] [-c N] [-a duration:SEC] [-Z USER]"
 
 // viewTraceEnv names a file that gets the viewer's timing milestones
 // (first-screen, indexed, analysed), for wiretap-bench view.
@@ -27,6 +27,7 @@ const viewTraceEnv = "WIRETAP_VIEW_TRACE"
 
 type viewFlags struct {
 	iface, capFilter, dispFilter, write, autostop string
+	user                                          string // -Z
 	count                                         int
 	secrets, secretsHex, decodeAs                 multiFlag
 	keys                                          keyLogFlags
@@ -42,6 +43,7 @@ func runView(args []string, sio stdio) error {
 	fs.StringVar(&f.dispFilter, "Y", "", "display filter to start with")
 	fs.StringVar(&f.write, "w", "", "with -i: also write the packets to FILE (pcapng)")
 	fs.IntVar(&f.count, "c", 0, "with -i: stop capturing after N packets")
+	fs.StringVar(&f.user, "Z", "", "with -i: "+dropUserUsage)
 	fs.StringVar(&f.autostop, "a", "", "with -i: stop capturing after duration:SEC")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (repeatable); the compare view looks for the first")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes")
@@ -58,9 +60,6 @@ func runView(args []string, sio stdio) error {
 	if err != nil {
 		return err
 	}
-	if err := viewKeys(&opts, &f.keys, f.fernetKeys, f.fernetKeyFiles, sio); err != nil {
-		return err
-	}
 	if err := checkDisplayFilter(f.dispFilter); err != nil {
 		return err
 	}
@@ -69,8 +68,13 @@ func runView(args []string, sio stdio) error {
 		return &usageError{msg: "view needs one capture file, or -i IFACE for a live capture", hint: "usage: wiretap view " + viewUsage}
 	case f.iface != "" && len(words) > 0:
 		return &usageError{msg: "give either a file or -i IFACE, not both", hint: "a capture filter goes with -f"}
-	case f.iface == "" && (f.capFilter != "" || f.write != "" || f.count != 0 || f.autostop != ""):
-		return &usageError{msg: "-f, -w, -c and -a are for live captures (-i IFACE)", hint: "filter a file's packets with -Y"}
+	case f.iface == "" && (f.capFilter != "" || f.write != "" || f.count != 0 || f.autostop != "" || f.user != ""):
+		return &usageError{msg: "-f, -w, -c, -a and -Z are for live captures (-i IFACE)", hint: "filter a file's packets with -Y"}
+	}
+	if f.iface == "" {
+		if err := viewKeys(&opts, &f.keys, f.fernetKeys, f.fernetKeyFiles, sio); err != nil {
+			return err
+		}
 	}
 	if err := needTerminal(sio); err != nil {
 		return err
@@ -86,14 +90,22 @@ func runView(args []string, sio stdio) error {
 	if err != nil {
 		return err
 	}
-	if len(f.keys.read) > 0 {
-		// Live, the key logs grow as the clients connect.
-		stop := make(chan struct{})
-		defer close(stop)
-		go f.keys.follow(opts.Decode.KeyLog, stop)
+	stop := make(chan struct{})
+	defer close(stop)
+	// The key logs and Fernet keys are read once root is given up, as the
+	// user who asked for them.
+	readKeys := func(opts *packets.Options) error {
+		if err := viewKeys(opts, &f.keys, f.fernetKeys, f.fernetKeyFiles, sio); err != nil {
+			return err
+		}
+		if len(f.keys.read) > 0 {
+			// Live, the key logs grow as the clients connect.
+			go f.keys.follow(opts.Decode.KeyLog, stop)
+		}
+		return nil
 	}
-	cf := captureFlags{iface: f.iface, filter: f.capFilter, write: f.write, format: "pcapng", count: f.count, snap: capture.DefaultSnapLen}
-	return viewLive(cf, stopAfter, opts, f.dispFilter, sio)
+	cf := captureFlags{iface: f.iface, filter: f.capFilter, write: f.write, format: "pcapng", count: f.count, snap: capture.DefaultSnapLen, user: f.user}
+	return viewLive(cf, stopAfter, opts, readKeys, f.dispFilter, sio)
 }
 
 // viewStoreOptions turns --secret, --secret-hex and -d into Store options.
@@ -177,8 +189,9 @@ func viewFromRead(f *readFlags, sio stdio) error {
 }
 
 // viewLive is `wiretap view -i` and `wiretap capture … --view`: capture
-// into the viewer (and into -w FILE when given).
-func viewLive(f captureFlags, stopAfter time.Duration, opts packets.Options, dispFilter string, sio stdio) error {
+// into the viewer (and into -w FILE when given). readKeys, when not nil,
+// completes opts once root is given up.
+func viewLive(f captureFlags, stopAfter time.Duration, opts packets.Options, readKeys func(*packets.Options) error, dispFilter string, sio stdio) error {
 	start := time.Now()
 	if f.write == "-" {
 		return &usageError{msg: "--view draws on the terminal: it cannot also write packets to standard output", hint: "write them to a file with -w FILE"}
@@ -186,16 +199,21 @@ func viewLive(f captureFlags, stopAfter time.Duration, opts packets.Options, dis
 	if err := needTerminal(sio); err != nil {
 		return err
 	}
-	live, err := openLive(f)
+	live, dropped, err := openLive(f)
 	if err != nil {
 		return err
 	}
 	defer live.Close()
+	if readKeys != nil {
+		if err := readKeys(&opts); err != nil {
+			return err
+		}
+	}
 	lo := packets.LiveOptions{Live: live, Filter: f.filter, Count: f.count, Duration: stopAfter, Application: "wiretap " + version}
 	if f.write != "" {
 		sink, err := openSink(f, live, sio)
 		if err != nil {
-			return err
+			return asDropped(err, dropped)
 		}
 		lo.Sink, lo.SinkName = sink, f.write
 	}
