@@ -32,6 +32,10 @@ type ScenarioConfig struct {
 	Interface string // default "lo"
 	Progress  io.Writer
 	HTTP2     bool // the HTTPS client offers h2 (ClientConfig.HTTP2)
+	// AfterOpen, when set, runs once the capture socket is open and
+	// before anything else: wiretap gives up root there, so the work dir,
+	// keys, servers, clients and the analysis run unprivileged.
+	AfterOpen func() error
 }
 
 // ModeResult is one mode's part of the demo.
@@ -113,9 +117,6 @@ func RunScenario(ctx context.Context, cfg ScenarioConfig) (*ScenarioResult, erro
 	}
 	step := func(format string, a ...any) { fmt.Fprintf(progress, "wiretap: "+format+"\n", a...) }
 
-	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("demo: cannot make the work dir: %w", err)
-	}
 	res := &ScenarioResult{
 		Dir:           cfg.Dir,
 		Capture:       filepath.Join(cfg.Dir, "demo.pcapng"),
@@ -125,7 +126,7 @@ func RunScenario(ctx context.Context, cfg ScenarioConfig) (*ScenarioResult, erro
 	}
 
 	// Open the capture first: it needs privilege, and failing here leaves
-	// nothing half-started.
+	// nothing half-started (not even the work dir).
 	live, err := capture.OpenLive(capture.LiveOptions{
 		Interface: cfg.Interface,
 		Filter:    capture.TCPPortsFilter(cfg.Ports.Plain, cfg.Ports.Fernet, cfg.Ports.HTTPS),
@@ -134,6 +135,14 @@ func RunScenario(ctx context.Context, cfg ScenarioConfig) (*ScenarioResult, erro
 		return nil, err
 	}
 	defer live.Close()
+	if cfg.AfterOpen != nil {
+		if err := cfg.AfterOpen(); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("demo: cannot make the work dir: %w", err)
+	}
 
 	// The Fernet key is written like Python's Fernet.generate_key() prints
 	// it, so the tutorial's own scripts can use it (SECRET_KEY=$(cat ...)).

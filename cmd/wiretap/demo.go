@@ -20,12 +20,13 @@ func init() {
 }
 
 func runDemo(args []string, io stdio) error {
-	fs := newFlags("demo", "[--dir DIR] [--report] [--port-plain N] [--port-fernet N] [--port-https N] [--secret TEXT] [--http2]", io)
+	fs := newFlags("demo", "[--dir DIR] [--report] [--port-plain N] [--port-fernet N] [--port-https N] [--secret TEXT] [--http2] [-Z USER]", io)
 	dir := fs.String("dir", "", "work dir for keys, certificates and the capture (default ./wiretap-demo-YYYYmmdd-HHMMSS)")
 	report := fs.Bool("report", false, "print the plain-text report instead of opening the comparison in the viewer")
 	iface := fs.String("i", "lo", "interface to capture on")
 	secret := fs.String("secret", demo.DefaultSecret, "the secret message the servers serve")
 	http2 := fs.Bool("http2", false, "the HTTPS client speaks HTTP/2 (h2 by ALPN); default HTTP/1.1, like the tutorial")
+	dropUser := fs.String("Z", "", dropUserUsage+"; the servers and clients run as that user too")
 	var ports demo.Ports
 	fs.Func("port-plain", "port of the plaintext HTTP server (default 5683)", portFlag(&ports.Plain))
 	fs.Func("port-fernet", "port of the Fernet-over-HTTP server (default 5684)", portFlag(&ports.Fernet))
@@ -55,14 +56,20 @@ func runDemo(args []string, io stdio) error {
 		}
 	}
 
+	target, err := dropTarget(*dropUser)
+	if err != nil {
+		return err
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := demo.RunScenario(ctx, demo.ScenarioConfig{Dir: *dir, Ports: ports, Secret: *secret, Interface: *iface, Progress: io.err, HTTP2: *http2})
+	res, err := demo.RunScenario(ctx, demo.ScenarioConfig{Dir: *dir, Ports: ports, Secret: *secret, Interface: *iface, Progress: io.err, HTTP2: *http2,
+		AfterOpen: func() error { return dropRoot(target) }})
 	if err != nil {
 		if errors.Is(err, capture.ErrPermission) {
 			return privilegeError{iface: *iface}
 		}
-		return err
+		return asDropped(err, target)
 	}
 	if !*report && isTerminal(io.out) {
 		if err := viewDemo(res); err != nil {
