@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/term"
 
 	"wiretap/capture"
 	"wiretap/cmd/wiretap/tui"
@@ -67,7 +73,7 @@ func runDemo(args []string, io stdio) error {
 		AfterOpen: func() error { return dropRoot(target) }})
 	if err != nil {
 		if errors.Is(err, capture.ErrPermission) {
-			return privilegeError{iface: *iface}
+			return demoWithoutPrivilege(*iface, args, io)
 		}
 		return asDropped(err, target)
 	}
@@ -100,16 +106,72 @@ func viewDemo(res *demo.ScenarioResult) error {
 	return showViewer(store, tui.Options{Compare: true, CompareSecret: []byte(res.Secret)})
 }
 
-// privilegeError is the demo's own wording for a capture without privilege.
-type privilegeError struct{ iface string }
+// privilegeError is the demo's own wording for a capture without
+// privilege, with the way out that fits this machine.
+type privilegeError struct{ iface, hint string }
 
 func (e privilegeError) Error() string {
 	return fmt.Sprintf("capturing on %s needs root or CAP_NET_RAW", e.iface)
 }
-func (e privilegeError) Hint() string {
-	return "run it as root: go run -exec sudo ./cmd/wiretap demo (or sudo wiretap demo)"
-}
+func (e privilegeError) Hint() string  { return e.hint }
 func (e privilegeError) ExitCode() int { return 2 }
+
+// demoWithoutPrivilege is what a user who may not capture gets: with sudo
+// on a terminal, an offer to run the same demo through it; with sudo
+// elsewhere, the command to run; without sudo, the two ways out.
+func demoWithoutPrivilege(iface string, args []string, io stdio) error {
+	bin, err := os.Executable()
+	if err != nil {
+		bin = "wiretap"
+	}
+	sudo, sudoErr := exec.LookPath("sudo")
+	if sudoErr != nil || os.Geteuid() == 0 {
+		// Root without CAP_NET_RAW (a container without it) gains nothing from sudo.
+		return privilegeError{iface: iface, hint: noSudoHint(bin)}
+	}
+	words := append([]string{"sudo", bin, "demo"}, args...)
+	line := shellWords(words)
+	in, ok := io.in.(*os.File)
+	if !ok || !term.IsTerminal(int(in.Fd())) || !isTerminal(io.err) {
+		return privilegeError{iface: iface, hint: "run it through sudo: " + line}
+	}
+	fmt.Fprintf(io.err, "wiretap: capturing needs root: re-run as `%s`? [Y/n] ", line)
+	answer, _ := bufio.NewReader(in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "", "y", "yes":
+	default:
+		return privilegeError{iface: iface, hint: "run it through sudo: " + line}
+	}
+	// sudo takes this process's place: the terminal, the working directory
+	// (a relative --dir) and the exit status stay the same.
+	if err := syscall.Exec(sudo, words, os.Environ()); err != nil {
+		return fmt.Errorf("running %s: %w", line, err)
+	}
+	return nil
+}
+
+// noSudoHint names the two ways to capture without sudo. The binary of
+// `go run` is a temporary file that vanishes when it ends, so setcap on
+// it would be lost: build one first.
+func noSudoHint(bin string) string {
+	if strings.Contains(bin, string(filepath.Separator)+"go-build") {
+		return "run it as root, or build a binary and give it the capture right: go build -o wiretap ./cmd/wiretap && setcap cap_net_raw+ep ./wiretap (as root), then ./wiretap demo (go run's binary " + bin + " is a temporary file)"
+	}
+	return "run it as root, or give the binary the capture right (as root): setcap cap_net_raw+ep " + shellWords([]string{bin})
+}
+
+// shellWords joins words into a command line a shell reads back the same.
+func shellWords(words []string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
+			quoted[i] = w
+		} else {
+			quoted[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(quoted, " ")
+}
 
 // portFlag parses a TCP port number into p.
 func portFlag(p *uint16) func(string) error {

@@ -65,35 +65,65 @@ func freePorts(t *testing.T, n int) []int {
 	return ports
 }
 
-// TestDemoNeedsPrivilege checks the error a user without capture privilege
-// sees: one line naming what is missing, a hint, exit status 2.
+// TestDemoNeedsPrivilege checks what a user without capture privilege sees
+// (run as nobody when the tests run as root): one line naming what is
+// missing, a hint with the way out that fits the machine, exit status 2,
+// and no work dir left behind. Without sudo on PATH the hint names root and
+// setcap; with sudo but no terminal it prints the sudo command and does not
+// run it.
 func TestDemoNeedsPrivilege(t *testing.T) {
 	bin := wiretapBinary(t)
-	dir := t.TempDir()
-	// nobody must reach the work dir: open up the temp dir and its parent.
-	os.Chmod(filepath.Dir(dir), 0o755)
-	os.Chmod(dir, 0o777)
-	cmd := exec.Command(bin, "demo", "--report", "--dir", filepath.Join(dir, "run"))
-	if os.Geteuid() == 0 {
-		// Drop to nobody, who has no CAP_NET_RAW.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 2 {
-		t.Fatalf("exit = %v, want status 2; stderr:\n%s", err, stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-	if lines[0] != "wiretap: error: capturing on lo needs root or CAP_NET_RAW" {
-		t.Errorf("first line = %q", lines[0])
-	}
-	if len(lines) < 2 || !strings.HasPrefix(lines[1], "wiretap: hint: ") || !strings.Contains(lines[1], "sudo") {
-		t.Errorf("want a hint line mentioning sudo, got %q", lines)
-	}
-	if strings.Contains(stderr.String(), "goroutine") {
-		t.Errorf("stack trace printed:\n%s", stderr.String())
+	for _, tc := range []struct {
+		name     string
+		withSudo bool
+		hint     string
+	}{
+		{"no sudo", false, "wiretap: hint: run it as root, or give the binary the capture right (as root): setcap cap_net_raw+ep " + bin},
+		{"sudo, no terminal", true, "wiretap: hint: run it through sudo: sudo " + bin + " demo --report --dir "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			// nobody must reach the work dir: open up the temp dir and its parent.
+			os.Chmod(filepath.Dir(dir), 0o755)
+			os.Chmod(dir, 0o777)
+			pathDir := filepath.Join(dir, "bin")
+			os.Mkdir(pathDir, 0o755)
+			ran := filepath.Join(dir, "sudo-ran")
+			if tc.withSudo {
+				// A stand-in that only records that it ran.
+				if err := os.WriteFile(filepath.Join(pathDir, "sudo"), []byte("#!/bin/sh\ntouch "+ran+"\n"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			work := filepath.Join(dir, "run")
+			cmd := exec.Command(bin, "demo", "--report", "--dir", work)
+			cmd.Env = append(os.Environ(), "PATH="+pathDir)
+			if os.Geteuid() == 0 {
+				// Drop to nobody, who has no CAP_NET_RAW.
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != 2 {
+				t.Fatalf("exit = %v, want status 2; stderr:\n%s", err, stderr.String())
+			}
+			t.Logf("stderr:\n%s", stderr.String())
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if lines[0] != "wiretap: error: capturing on lo needs root or CAP_NET_RAW" {
+				t.Errorf("first line = %q", lines[0])
+			}
+			if len(lines) != 2 || !strings.HasPrefix(lines[1], tc.hint) {
+				t.Errorf("want two lines, the second starting %q; got %q", tc.hint, lines)
+			}
+			if _, err := os.Stat(ran); err == nil {
+				t.Errorf("sudo was run without a terminal to ask on")
+			}
+			if _, err := os.Stat(work); err == nil {
+				t.Errorf("the failed demo left its work dir %s", work)
+			}
+		})
 	}
 }
 
