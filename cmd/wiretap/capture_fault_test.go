@@ -1,0 +1,327 @@
+package main
+
+// Fault tests of the capture path: a disk that fills up, a capture killed
+// with SIGKILL mid-rotation, an interface deleted mid-capture. Each needs
+// root (and mount or ip) and skips with the reason where they are missing.
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"wiretap/capture"
+)
+
+// hangGuard is how long a wiretap that should stop on its own may take
+// before the test calls it hung: generous, it is no speed check.
+const hangGuard = 60 * time.Second
+
+// mountTmpfs mounts a tmpfs of size (mount's syntax, "2m") on a new
+// directory and unmounts it when the test ends.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (mount -t tmpfs): %v %s", err, bytes.TrimSpace(out))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// watched is a started command whose stderr is collected to the end.
+type watched struct {
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	eof    chan struct{} // closed when stderr has been read to its end
+}
+
+// startWatched starts cmd and waits until its stderr shows ready.
+func startWatched(t *testing.T, cmd *exec.Cmd, ready string) *watched {
+	t.Helper()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close() // the child has its copy
+	w := &watched{cmd: cmd, stderr: &syncBuffer{}, eof: make(chan struct{})}
+	seen := make(chan struct{})
+	go func() {
+		defer close(w.eof)
+		defer pr.Close()
+		sc := bufio.NewScanner(pr)
+		once := false
+		for sc.Scan() {
+			w.stderr.Write(append(sc.Bytes(), '\n'))
+			if !once && strings.Contains(sc.Text(), ready) {
+				once = true
+				close(seen)
+			}
+		}
+	}()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	select {
+	case <-seen:
+	case <-w.eof:
+		cmd.Wait()
+		t.Fatalf("%s ended without saying %q; stderr:\n%s", cmd.Path, ready, w.stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not say %q; stderr:\n%s", cmd.Path, ready, w.stderr.String())
+	}
+	return w
+}
+
+// wait waits for the command to end on its own (failing the test as a hang
+// after hangGuard) and returns its exit error and all its stderr.
+func (w *watched) wait(t *testing.T) (error, string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- w.cmd.Wait() }()
+	select {
+	case err := <-done:
+		<-w.eof
+		return err, w.stderr.String()
+	case <-time.After(hangGuard):
+		w.cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s hung: still running after %v; stderr:\n%s", w.cmd.Path, hangGuard, w.stderr.String())
+		return nil, ""
+	}
+}
+
+// tcpLoad runs a loopback TCP server and a client that sends chunk-sized
+// writes to it about once a millisecond until the returned stop is called
+// (or a minute has passed), so a capture of "tcp port PORT" keeps growing.
+func tcpLoad(t *testing.T, port, chunk int) (stop func()) {
+	t.Helper()
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		l.Close()
+		t.Fatal(err)
+	}
+	quit, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		buf := bytes.Repeat([]byte("wiretap fault load "), chunk/19+1)[:chunk]
+		deadline := time.Now().Add(time.Minute)
+		for time.Now().Before(deadline) {
+			select {
+			case <-quit:
+				return
+			default:
+			}
+			if _, err := c.Write(buf); err != nil {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			close(quit)
+			<-finished
+			c.Close()
+			l.Close()
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+var (
+	errorLine = regexp.MustCompile(`(?m)^wiretap: error: .*$`)
+	keptLine  = regexp.MustCompile(`it holds the first (\d+) packets`)
+)
+
+// oneErrorLine returns the one `wiretap: error:` line of stderr, failing the
+// test if there is not exactly one.
+func oneErrorLine(t *testing.T, stderr string) string {
+	t.Helper()
+	lines := errorLine.FindAllString(stderr, -1)
+	if len(lines) != 1 {
+		t.Fatalf("want exactly one `wiretap: error:` line, got %d; stderr:\n%s", len(lines), stderr)
+	}
+	if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic:") {
+		t.Errorf("stderr shows a panic or a stack trace:\n%s", stderr)
+	}
+	return lines[0]
+}
+
+// exitCode is the status of a command that ran to its end (-1 if it was
+// killed by a signal or did not run).
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err == nil {
+		return 0
+	}
+	return -1
+}
+
+// readWithWiretap checks that `wiretap read -r path` reads the file without
+// an error and prints one line per packet; it returns the number of lines.
+func readWithWiretap(t *testing.T, bin, path string) int {
+	t.Helper()
+	cmd := exec.Command(bin, "read", "-r", path)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+		t.Fatalf("wiretap read -r %s: %v\n%s", path, err, stderr.String())
+	}
+	return bytes.Count(stdout.Bytes(), []byte("\n"))
+}
+
+// TestCaptureDiskFull captures loopback traffic into a 2 MiB tmpfs until it
+// is full: wiretap must stop with one error line naming the file and the
+// cause, exit 1, say how many packets the file holds, and leave a file that
+// every reader reads to its end with exactly that many packets.
+func TestCaptureDiskFull(t *testing.T) {
+	needRootAnd(t)
+	bin := wiretapBinary(t)
+	for _, format := range []string{"pcapng", "pcap"} {
+		t.Run(format, func(t *testing.T) {
+			dir := mountTmpfs(t, "2m")
+			file := filepath.Join(dir, "f."+format)
+			port := freePorts(t, 1)[0]
+			wt := startWatched(t, exec.Command(bin, "capture", "-i", "lo", "-F", format, "-w", file, fmt.Sprintf("tcp port %d", port)), "capturing on lo")
+			tcpLoad(t, port, 4096)
+			err, stderr := wt.wait(t)
+			if code := exitCode(err); code != 1 {
+				t.Fatalf("exit = %v, want status 1; stderr:\n%s", err, stderr)
+			}
+			line := oneErrorLine(t, stderr)
+			for _, want := range []string{file, "no space left on device"} {
+				if !strings.Contains(line, want) {
+					t.Errorf("error line %q does not name %q", line, want)
+				}
+			}
+			if !strings.Contains(stderr, "\nwiretap: hint: ") {
+				t.Errorf("no hint; stderr:\n%s", stderr)
+			}
+			m := keptLine.FindStringSubmatch(line)
+			if m == nil {
+				t.Fatalf("the error does not say how many packets the file holds: %q", line)
+			}
+			kept, _ := strconv.Atoi(m[1])
+			totals := capturedLine.FindStringSubmatch(stderr)
+			if totals == nil {
+				t.Fatalf("no totals; stderr:\n%s", stderr)
+			}
+			captured, _ := strconv.Atoi(totals[1])
+			pkts := readAll(t, file) // fails the test on any read error
+			if len(pkts) != kept {
+				t.Errorf("the error says the file holds %d packets; it holds %d", kept, len(pkts))
+			}
+			if kept == 0 || kept > captured {
+				t.Errorf("file holds %d packets of %d captured", kept, captured)
+			}
+			if n := readWithWiretap(t, bin, file); n != kept {
+				t.Errorf("wiretap read -r prints %d lines for the %d packets", n, kept)
+			}
+			st, _ := os.Stat(file)
+			t.Logf("%s: %d bytes, %d packets (%d captured); %s", filepath.Base(file), st.Size(), len(pkts), captured, line)
+		})
+	}
+}
+
+// TestReadWriteDiskFull copies a 3.7 MB file with `wiretap read -w` into a
+// 2 MiB tmpfs: one error line, exit 1, and the copy holds the first packets
+// of the original, byte for byte, and nothing torn after them.
+func TestReadWriteDiskFull(t *testing.T) {
+	needRootAnd(t)
+	bin := wiretapBinary(t)
+	big := filepath.Join(t.TempDir(), "big.pcapng")
+	w, err := capture.CreatePcapng(big, capture.PcapngOptions{LinkType: layers.LinkTypeEthernet, Interface: "lo", Application: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const total = 3000
+	for i := range total {
+		pkt := make([]byte, 1200)
+		copy(pkt[12:], []byte{0x88, 0xb5}) // local experimental EtherType
+		copy(pkt[14:], fmt.Sprintf("packet %d", i))
+		ci := gopacket.CaptureInfo{Timestamp: time.Unix(1700000000, int64(i)*1000), CaptureLength: len(pkt), Length: len(pkt)}
+		if err := w.WritePacket(ci, pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	orig := readAll(t, big)
+	for _, format := range []string{"pcapng", "pcap"} {
+		t.Run(format, func(t *testing.T) {
+			out := filepath.Join(mountTmpfs(t, "2m"), "out."+format)
+			cmd := exec.Command(bin, "read", "-r", big, "-F", format, "-w", out)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if code := exitCode(err); code != 1 {
+				t.Fatalf("exit = %v, want status 1; stderr:\n%s", err, stderr.String())
+			}
+			line := oneErrorLine(t, stderr.String())
+			for _, want := range []string{out, "no space left on device"} {
+				if !strings.Contains(line, want) {
+					t.Errorf("error line %q does not name %q", line, want)
+				}
+			}
+			m := keptLine.FindStringSubmatch(line)
+			if m == nil {
+				t.Fatalf("the error does not say how many packets the file holds: %q", line)
+			}
+			kept, _ := strconv.Atoi(m[1])
+			pkts := readAll(t, out)
+			if len(pkts) != kept || kept == 0 || kept >= total {
+				t.Fatalf("the error says %d packets; the copy holds %d of %d", kept, len(pkts), total)
+			}
+			for i, p := range pkts {
+				if !bytes.Equal(p.data, orig[i].data) || !p.ts.Equal(orig[i].ts) {
+					t.Fatalf("packet %d of the copy differs from the original", i+1)
+				}
+			}
+			if n := readWithWiretap(t, bin, out); n != kept {
+				t.Errorf("wiretap read -r prints %d lines for the %d packets", n, kept)
+			}
+			st, _ := os.Stat(out)
+			t.Logf("%s: %d bytes, %d of %d packets; %s", filepath.Base(out), st.Size(), kept, total, line)
+		})
+	}
+}
