@@ -172,6 +172,16 @@ func (w *RotatingWriter) SetStats(s Stats) {
 	}
 }
 
+// Flush pushes the current file's buffered packets to it.
+func (w *RotatingWriter) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if fl, ok := w.cur.(interface{ Flush() error }); ok {
+		return fl.Flush()
+	}
+	return nil
+}
+
 // Close closes the current file.
 func (w *RotatingWriter) Close() error {
 	w.mu.Lock()

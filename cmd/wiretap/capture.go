@@ -196,7 +196,10 @@ func runCapture(args []string, io stdio) error {
 			mu.Lock()
 			out.Flush()
 			mu.Unlock()
-			if fl, ok := sink.(interface{ Flush() error }); ok && f.write == "-" {
+			// Files too: what is captured reaches the disk within
+			// the tick, not when a 1 MiB buffer fills (a kill would
+			// lose it). A failed flush fails the next write.
+			if fl, ok := sink.(interface{ Flush() error }); ok && f.write != "" {
 				fl.Flush()
 			}
 			if showCounter {
