@@ -15,8 +15,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -323,5 +325,134 @@ func TestReadWriteDiskFull(t *testing.T) {
 			st, _ := os.Stat(out)
 			t.Logf("%s: %d bytes, %d of %d packets; %s", filepath.Base(out), st.Size(), kept, total, line)
 		})
+	}
+}
+
+// ringFiles lists the files of a -w DIR/rot.pcapng ring, oldest first.
+func ringFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "rot_*.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names) // the 5-digit sequence number comes first
+	return names
+}
+
+// ringSeq is the sequence number in a ring file's name (rot_00007_....pcapng).
+func ringSeq(name string) int {
+	parts := strings.Split(filepath.Base(name), "_")
+	if len(parts) < 3 {
+		return -1
+	}
+	n, err := strconv.Atoi(parts[1])
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// TestCaptureRotationSIGKILL kills a capture with -C 1 -W 5 by SIGKILL
+// after it has rotated six times. The ring must hold at most 5 files, all
+// but the last valid to their end; the last one, still open, must read up
+// to its last whole packet, and hold the packets captured half a second
+// before the kill (written files are flushed, not kept in a buffer).
+func TestCaptureRotationSIGKILL(t *testing.T) {
+	needRootAnd(t)
+	bin := wiretapBinary(t)
+	dir := t.TempDir()
+	ports := freePorts(t, 2)
+	wt := startWatched(t, exec.Command(bin, "capture", "-i", "lo", "-C", "1", "-W", "5", "-w", filepath.Join(dir, "rot.pcapng"),
+		fmt.Sprintf("tcp port %d or udp port %d", ports[0], ports[1])), "capturing on lo")
+	stop := tcpLoad(t, ports[0], 8192)
+	for deadline := time.Now().Add(hangGuard); ; {
+		if files := ringFiles(t, dir); len(files) > 0 && ringSeq(files[len(files)-1]) >= 7 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no 7th ring file after %v: %v; stderr:\n%s", hangGuard, ringFiles(t, dir), wt.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	// Marked datagrams, then time for the capture's 100 ms flush ticker
+	// to run a few times, then the kill.
+	// A bound receiver: no ICMP port-unreachable refuses the next send.
+	const markers = 5
+	rcv, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", ports[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rcv.Close()
+	c, err := net.Dial("udp", rcv.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range markers {
+		if _, err := fmt.Fprintf(c, "wiretap marker %d", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close()
+	time.Sleep(500 * time.Millisecond)
+	wt.cmd.Process.Signal(syscall.SIGKILL)
+	err, _ = wt.wait(t)
+	if ws, ok := wt.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("wiretap was not killed by SIGKILL: %v", err)
+	}
+
+	files := ringFiles(t, dir)
+	if len(files) == 0 || len(files) > 5 {
+		t.Fatalf("%d ring files after -W 5: %v", len(files), files)
+	}
+	for i, f := range files {
+		if want := ringSeq(files[len(files)-1]) - (len(files) - 1 - i); ringSeq(f) != want {
+			t.Errorf("ring file %s: want sequence %d (the newest %d files)", filepath.Base(f), want, len(files))
+		}
+	}
+	var report []string
+	for _, f := range files[:len(files)-1] {
+		pkts := readAll(t, f) // closed: must read to its end
+		if n := readWithWiretap(t, bin, f); n != len(pkts) {
+			t.Errorf("%s: wiretap read -r prints %d lines for %d packets", filepath.Base(f), n, len(pkts))
+		}
+		st, _ := os.Stat(f)
+		report = append(report, fmt.Sprintf("%s: %d bytes, %d packets", filepath.Base(f), st.Size(), len(pkts)))
+	}
+
+	// The open file: packets up to a torn one at the very end at most.
+	last := files[len(files)-1]
+	src, err := capture.OpenFile(last)
+	if err != nil {
+		t.Fatalf("the open ring file %s does not open: %v", last, err)
+	}
+	defer src.Close()
+	seen, got := 0, 0
+	var tail error
+	for {
+		data, _, err := src.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			tail = err
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("%s: a read error other than a torn last packet: %v", last, err)
+			}
+			if _, _, err := src.ReadPacket(); err == nil {
+				t.Errorf("%s: a packet reads after the error %v", last, tail)
+			}
+			break
+		}
+		got++
+		if bytes.Contains(data, []byte("wiretap marker ")) {
+			seen++
+		}
+	}
+	st, _ := os.Stat(last)
+	report = append(report, fmt.Sprintf("%s (open at the kill): %d bytes, %d packets, %d of %d markers, end: %v", filepath.Base(last), st.Size(), got, seen, markers, tail))
+	t.Logf("ring after SIGKILL:\n  %s", strings.Join(report, "\n  "))
+	if seen != markers {
+		t.Errorf("the open file holds %d of the %d datagrams sent half a second before the kill", seen, markers)
 	}
 }
