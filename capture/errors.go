@@ -16,6 +16,9 @@ var (
 	ErrNoSuchInterface = errors.New("capture: no such interface")
 	// ErrInterfaceDown: the interface exists but is administratively down.
 	ErrInterfaceDown = errors.New("capture: interface is down")
+	// ErrInterfaceWentDown: the interface went down (or was deleted)
+	// while a capture was running on it.
+	ErrInterfaceWentDown = errors.New("capture: interface went down")
 	// ErrTimeout is returned by Live.ReadPacket when no packet arrived
 	// within the poll timeout, so that callers can check a context and retry.
 	ErrTimeout = errors.New("capture: timeout waiting for packets")
@@ -24,13 +27,14 @@ var (
 )
 
 // InterfaceError is the error OpenLive and InterfaceLinkType return for the
-// problems a user can fix: missing privileges, a wrong or a down interface.
-// It wraps Err (ErrPermission, ErrNoSuchInterface or ErrInterfaceDown) and,
+// problems a user can fix: missing privileges, a wrong or a down interface;
+// and the one Live.ReadPacket returns when the interface goes down. It wraps
+// Err (ErrPermission, ErrNoSuchInterface, ErrInterfaceDown or ErrInterfaceWentDown) and,
 // where there is one, the underlying system error, and names the interface,
 // so a command can say what to do about it.
 type InterfaceError struct {
 	Interface string // the interface asked for
-	Err       error  // the sentinel: ErrPermission, ErrNoSuchInterface or ErrInterfaceDown
+	Err       error  // the sentinel: ErrPermission, ErrNoSuchInterface, ErrInterfaceDown or ErrInterfaceWentDown
 	Cause     error  // the underlying system error, may be nil
 }
 
@@ -43,6 +47,8 @@ func (e *InterfaceError) Error() string {
 		return "capture: no interface named " + e.Interface
 	case ErrInterfaceDown:
 		return "capture: interface " + e.Interface + " is down"
+	case ErrInterfaceWentDown:
+		return "capture: interface " + e.Interface + " went down"
 	}
 	return "capture: " + e.Interface + ": " + strings.TrimPrefix(e.Err.Error(), "capture: ")
 }

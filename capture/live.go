@@ -100,35 +100,39 @@ func Record(ctx context.Context, l *Live, w PacketWriter, count int, onPacket fu
 		return st, err
 	}
 
+	// drain reads what the kernel has already captured: a packet may still
+	// sit in a ring block the kernel has not handed over yet (it does after
+	// the block timeout). It reads until everything the kernel counted has
+	// been read, or until maxDrain has passed, so a flood cannot keep us
+	// here.
+	drain := func() error {
+		deadline := time.Now().Add(maxDrain)
+		for !full() {
+			pending, err := l.pending()
+			if err != nil || pending <= 0 {
+				return nil
+			}
+			wait := time.Until(deadline)
+			if wait <= 0 {
+				return nil
+			}
+			data, ci, err := l.read(wait)
+			if err != nil {
+				if errors.Is(err, ErrTimeout) || errors.Is(err, io.EOF) {
+					return nil
+				}
+				return err
+			}
+			if err := write(data, ci); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
 	for !full() {
 		if ctx.Err() != nil {
-			// Drain: a packet sent just before the cancellation may still
-			// sit in a ring block the kernel has not handed over yet (it
-			// does after the block timeout). Read until everything the
-			// kernel counted has been read, or until maxDrain has passed,
-			// so a flood cannot keep us here.
-			deadline := time.Now().Add(maxDrain)
-			for !full() {
-				pending, err := l.pending()
-				if err != nil || pending <= 0 {
-					break
-				}
-				wait := time.Until(deadline)
-				if wait <= 0 {
-					break
-				}
-				data, ci, err := l.read(wait)
-				if err != nil {
-					if errors.Is(err, ErrTimeout) || errors.Is(err, io.EOF) {
-						break
-					}
-					return finish(err)
-				}
-				if err := write(data, ci); err != nil {
-					return finish(err)
-				}
-			}
-			return finish(nil)
+			return finish(drain())
 		}
 		data, ci, err := l.ReadPacket()
 		switch {
@@ -136,6 +140,12 @@ func Record(ctx context.Context, l *Live, w PacketWriter, count int, onPacket fu
 			continue
 		case errors.Is(err, io.EOF):
 			return finish(nil)
+		case errors.Is(err, ErrInterfaceWentDown):
+			// The ring still holds what came in before: keep it.
+			if derr := drain(); derr != nil && !errors.Is(derr, ErrInterfaceWentDown) {
+				return finish(derr)
+			}
+			return finish(err)
 		case err != nil:
 			return finish(err)
 		}

@@ -327,7 +327,7 @@ func (l *Live) poll(wait time.Duration) error {
 		}
 		if errno != 0 {
 			if unix.Errno(errno) == unix.ENETDOWN {
-				return fmt.Errorf("capture: interface %s went down: %w", l.iface, unix.Errno(errno))
+				return &InterfaceError{Interface: l.iface, Err: ErrInterfaceWentDown, Cause: unix.Errno(errno)}
 			}
 			return fmt.Errorf("capture: %s: %w", l.iface, unix.Errno(errno))
 		}
