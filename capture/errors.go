@@ -19,6 +19,9 @@ var (
 	// ErrInterfaceWentDown: the interface went down (or was deleted)
 	// while a capture was running on it.
 	ErrInterfaceWentDown = errors.New("capture: interface went down")
+	// ErrInterfaceGone: the interface was deleted while a capture was
+	// running on it (it also went down: this wraps ErrInterfaceWentDown too).
+	ErrInterfaceGone = errors.New("capture: interface went away")
 	// ErrTimeout is returned by Live.ReadPacket when no packet arrived
 	// within the poll timeout, so that callers can check a context and retry.
 	ErrTimeout = errors.New("capture: timeout waiting for packets")
@@ -29,12 +32,13 @@ var (
 // InterfaceError is the error OpenLive and InterfaceLinkType return for the
 // problems a user can fix: missing privileges, a wrong or a down interface;
 // and the one Live.ReadPacket returns when the interface goes down. It wraps
-// Err (ErrPermission, ErrNoSuchInterface, ErrInterfaceDown or ErrInterfaceWentDown) and,
+// Err (ErrPermission, ErrNoSuchInterface, ErrInterfaceDown, ErrInterfaceWentDown
+// or ErrInterfaceGone) and,
 // where there is one, the underlying system error, and names the interface,
 // so a command can say what to do about it.
 type InterfaceError struct {
 	Interface string // the interface asked for
-	Err       error  // the sentinel: ErrPermission, ErrNoSuchInterface, ErrInterfaceDown or ErrInterfaceWentDown
+	Err       error  // the sentinel: ErrPermission, ErrNoSuchInterface, ErrInterfaceDown, ErrInterfaceWentDown or ErrInterfaceGone
 	Cause     error  // the underlying system error, may be nil
 }
 
@@ -49,16 +53,22 @@ func (e *InterfaceError) Error() string {
 		return "capture: interface " + e.Interface + " is down"
 	case ErrInterfaceWentDown:
 		return "capture: interface " + e.Interface + " went down"
+	case ErrInterfaceGone:
+		return "capture: interface " + e.Interface + " went away"
 	}
 	return "capture: " + e.Interface + ": " + strings.TrimPrefix(e.Err.Error(), "capture: ")
 }
 
 // Unwrap returns the sentinel and the underlying cause.
 func (e *InterfaceError) Unwrap() []error {
-	if e.Cause == nil {
-		return []error{e.Err}
+	errs := []error{e.Err}
+	if e.Err == ErrInterfaceGone {
+		errs = append(errs, ErrInterfaceWentDown)
 	}
-	return []error{e.Err, e.Cause}
+	if e.Cause != nil {
+		errs = append(errs, e.Cause)
+	}
+	return errs
 }
 
 func permissionError(iface string, cause error) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -27,6 +28,26 @@ const pollTimeout = 100 * time.Millisecond
 
 // maxDrain bounds how long Record keeps reading after its context is done.
 const maxDrain = 500 * time.Millisecond
+
+// goneOrDown tells an interface that went away from one that went down.
+// Deleting an interface takes it down first (which is what the capture
+// sees) and unlists it a moment later, so a missing interface is looked for
+// a few times.
+func goneOrDown(iface string, err error) error {
+	var ie *InterfaceError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	for i := 0; ; i++ {
+		if _, lerr := net.InterfaceByName(iface); lerr != nil {
+			return &InterfaceError{Interface: iface, Err: ErrInterfaceGone, Cause: ie.Cause}
+		}
+		if i == 10 {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
 
 // LiveOptions configures a live capture.
 type LiveOptions struct {
@@ -145,7 +166,7 @@ func Record(ctx context.Context, l *Live, w PacketWriter, count int, onPacket fu
 			if derr := drain(); derr != nil && !errors.Is(derr, ErrInterfaceWentDown) {
 				return finish(derr)
 			}
-			return finish(err)
+			return finish(goneOrDown(l.Interface(), err))
 		case err != nil:
 			return finish(err)
 		}

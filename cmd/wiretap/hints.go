@@ -9,7 +9,8 @@ import (
 
 // captureAdvice is what wiretap tells the user about a capture error they
 // can fix, and the exit status it ends with: missing privileges (2), a wrong
-// or a down interface (1), a capture file that cannot be written (1). It
+// or a down interface, or one that went down or away mid-capture (1), a
+// capture file that cannot be written (1). It
 // returns "", 0 for any other error. The capture package only reports the
 // facts; the advice names wiretap's commands and flags, so it lives here.
 func captureAdvice(err error) (hint string, code int) {
@@ -25,6 +26,13 @@ func captureAdvice(err error) (hint string, code int) {
 			return "no network interfaces found", 1
 		case errors.Is(ie, capture.ErrInterfaceDown):
 			return "ip link set " + ie.Interface + " up", 1
+		case errors.Is(ie, capture.ErrInterfaceGone):
+			if names := capture.InterfaceNames(); len(names) > 0 {
+				return "the file holds the packets captured before; interfaces on this machine now: " + strings.Join(names, ", "), 1
+			}
+			return "the file holds the packets captured before", 1
+		case errors.Is(ie, capture.ErrInterfaceWentDown):
+			return "ip link set " + ie.Interface + " up, and capture again", 1
 		}
 		return "", 1
 	}
