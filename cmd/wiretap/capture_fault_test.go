@@ -456,3 +456,77 @@ func TestCaptureRotationSIGKILL(t *testing.T) {
 		t.Errorf("the open file holds %d of the %d datagrams sent half a second before the kill", seen, markers)
 	}
 }
+
+// ipRun runs ip with args, failing the test with its output.
+func ipRun(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ip %s: %v %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
+	}
+}
+
+// TestCaptureInterfaceGone deletes the interface under a running capture:
+// a veth pair between two network namespaces, wiretap capturing on one end
+// while an HTTP client on the other end talks to a server on it. wiretap
+// must stop (no hang) with one error line saying the interface went away,
+// exit non-zero, and keep in its file every packet the kernel gave it.
+func TestCaptureInterfaceGone(t *testing.T) {
+	needRootAnd(t)
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("no ip command (apt-get install iproute2)")
+	}
+	bin := wiretapBinary(t)
+	id := os.Getpid() % 100000
+	nsCap, nsPeer := fmt.Sprintf("wtcap%d", id), fmt.Sprintf("wtpeer%d", id)
+	vethA, vethB := fmt.Sprintf("wtA%d", id), fmt.Sprintf("wtB%d", id)
+	if out, err := exec.Command("ip", "netns", "add", nsCap).CombinedOutput(); err != nil {
+		t.Skipf("cannot make a network namespace (ip netns add): %v %s", err, bytes.TrimSpace(out))
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", nsCap).Run() })
+	ipRun(t, "netns", "add", nsPeer)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", nsPeer).Run() })
+	if out, err := exec.Command("ip", "link", "add", vethA, "netns", nsCap, "type", "veth", "peer", "name", vethB, "netns", nsPeer).CombinedOutput(); err != nil {
+		t.Skipf("cannot make a veth pair: %v %s", err, bytes.TrimSpace(out))
+	}
+	ipRun(t, "-n", nsCap, "addr", "add", "10.213.0.1/24", "dev", vethA)
+	ipRun(t, "-n", nsPeer, "addr", "add", "10.213.0.2/24", "dev", vethB)
+	ipRun(t, "-n", nsCap, "link", "set", vethA, "up")
+	ipRun(t, "-n", nsPeer, "link", "set", vethB, "up")
+
+	file := filepath.Join(t.TempDir(), "gone.pcapng")
+	wt := startWatched(t, exec.Command("ip", "netns", "exec", nsCap, bin, "capture", "-i", vethA, "-w", file), "capturing on "+vethA)
+	startWatched(t, exec.Command("ip", "netns", "exec", nsCap, bin, "server", "--mode", "plain", "--addr", "10.213.0.1:8080"), "serving plain")
+	out, err := exec.Command("ip", "netns", "exec", nsPeer, bin, "client", "--mode", "plain", "--repeat", "5", "http://10.213.0.1:8080/").CombinedOutput()
+	if err != nil {
+		t.Fatalf("client: %v\n%s", err, out)
+	}
+	ipRun(t, "-n", nsCap, "link", "del", vethA) // right away: packets may still sit in an open ring block
+
+	err, stderr := wt.wait(t)
+	if code := exitCode(err); code <= 0 {
+		t.Fatalf("exit = %v, want a non-zero status; stderr:\n%s", err, stderr)
+	}
+	line := oneErrorLine(t, stderr)
+	if want := "wiretap: error: capture: interface " + vethA + " went away"; !strings.HasPrefix(line, want) {
+		t.Errorf("error line %q, want it to start %q", line, want)
+	}
+	totals := capturedLine.FindStringSubmatch(stderr)
+	if totals == nil {
+		t.Fatalf("no totals; stderr:\n%s", stderr)
+	}
+	captured, _ := strconv.Atoi(totals[1])
+	received, _ := strconv.Atoi(totals[2])
+	dropped, _ := strconv.Atoi(totals[3])
+	pkts := readAll(t, file)
+	t.Logf("%d captured, %d received by filter, %d dropped; %s: %d packets; stderr:\n%s", captured, received, dropped, filepath.Base(file), len(pkts), stderr)
+	if len(pkts) != captured {
+		t.Errorf("wiretap says %d captured, the file holds %d", captured, len(pkts))
+	}
+	// The client's 5 requests are 5 packets towards the server at least.
+	if captured < 5 || captured != received-dropped {
+		t.Errorf("%d packets captured of %d the kernel passed (%d dropped): the ones in the ring were lost", captured, received, dropped)
+	}
+	if n := readWithWiretap(t, bin, file); n != len(pkts) {
+		t.Errorf("wiretap read -r prints %d lines for %d packets", n, len(pkts))
+	}
+}
