@@ -27,6 +27,8 @@
 // (a pcapng file may mix them), as the packets come.
 //
 // Errors are prefixed "capture: ". Errors a user can fix are *InterfaceError
-// values wrapping ErrPermission, ErrNoSuchInterface or ErrInterfaceDown;
-// what to tell the user about them is the command's business.
+// values wrapping ErrPermission, ErrNoSuchInterface or ErrInterfaceDown
+// (before the capture), ErrInterfaceWentDown or ErrInterfaceGone (during
+// it: what the ring held is delivered first); what to tell the user about
+// them is the command's business.
 package capture
