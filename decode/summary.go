@@ -47,9 +47,9 @@ func (s Summary) AppendTo(b []byte) []byte {
 // RowWriter's), with the blank that ends them.
 func appendColumns(b []byte, number int, t, res time.Duration, src, dst, proto string, length int) []byte {
 	var num [32]byte
-	b = appendPadded(b, strconv.AppendInt(num[:0], int64(number), 10), 5, false)
+	b = statPad(b, strconv.AppendInt(num[:0], int64(number), 10), 5, false)
 	b = append(b, ' ')
-	b = appendPadded(b, appendRelTime(num[:0], t, res), 10, false)
+	b = statPad(b, appendRelTime(num[:0], t, res), 10, false)
 	b = append(b, ' ')
 	b = appendPaddedString(b, src, 12, false)
 	b = append(b, " → "...)
@@ -146,21 +146,6 @@ func appendPaddedString(b []byte, v string, width int, left bool) []byte {
 		b = append(b, v...)
 	}
 	for ; pad > 0; pad-- {
-		b = append(b, ' ')
-	}
-	if !left {
-		b = append(b, v...)
-	}
-	return b
-}
-
-// appendPadded is appendPaddedString for ASCII bytes (numbers): their
-// width is their length.
-func appendPadded(b, v []byte, width int, left bool) []byte {
-	if left {
-		b = append(b, v...)
-	}
-	for pad := width - len(v); pad > 0; pad-- {
 		b = append(b, ' ')
 	}
 	if !left {
