@@ -38,6 +38,7 @@ type appSeg struct {
 	srcPort, dstPort    uint16
 	syn, fin, rst, ack_ bool
 	off, len            int
+	evict               bool // not a segment: seg.stream is evicted
 }
 
 type appBatch struct {
@@ -77,6 +78,26 @@ func (w *appWorker) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, st *Strea
 	if w.failing.Load() {
 		return
 	}
+	b := w.batch()
+	b.segs = append(b.segs, appSeg{n: n, ci: ci, seg: segInfoOf(st), seq: t.Seq, ack: t.Ack, srcPort: uint16(t.SrcPort), dstPort: uint16(t.DstPort),
+		syn: t.SYN, fin: t.FIN, rst: t.RST, ack_: t.ACK, off: len(b.arena), len: len(t.Payload)})
+	b.arena = append(b.arena, t.Payload...)
+	if len(b.segs) >= appBatchSegs || len(b.arena) >= appBatchBytes {
+		w.flush()
+	}
+}
+
+// evict queues the eviction of stream after the segments before it.
+func (w *appWorker) evict(stream int) {
+	if w.failing.Load() {
+		return
+	}
+	b := w.batch()
+	b.segs = append(b.segs, appSeg{evict: true, seg: segInfo{stream: stream}})
+}
+
+// batch is the batch being filled, a free one if none is.
+func (w *appWorker) batch() *appBatch {
 	if w.cur == nil {
 		select {
 		case w.cur = <-w.free:
@@ -90,13 +111,7 @@ func (w *appWorker) add(n int, ci gopacket.CaptureInfo, t *layers.TCP, st *Strea
 			}
 		}
 	}
-	b := w.cur
-	b.segs = append(b.segs, appSeg{n: n, ci: ci, seg: segInfoOf(st), seq: t.Seq, ack: t.Ack, srcPort: uint16(t.SrcPort), dstPort: uint16(t.DstPort),
-		syn: t.SYN, fin: t.FIN, rst: t.RST, ack_: t.ACK, off: len(b.arena), len: len(t.Payload)})
-	b.arena = append(b.arena, t.Payload...)
-	if len(b.segs) >= appBatchSegs || len(b.arena) >= appBatchBytes {
-		w.flush()
-	}
+	return w.cur
 }
 
 func (w *appWorker) flush() {
@@ -155,6 +170,10 @@ func (w *appWorker) loop() {
 		}
 		for i := range b.segs {
 			s := &b.segs[i]
+			if s.evict {
+				w.app.evict(s.seg.stream)
+				continue
+			}
 			t.Seq, t.Ack = s.seq, s.ack
 			t.SrcPort, t.DstPort = layers.TCPPort(s.srcPort), layers.TCPPort(s.dstPort)
 			t.SYN, t.FIN, t.RST, t.ACK = s.syn, s.fin, s.rst, s.ack_

@@ -56,6 +56,11 @@ type Options struct {
 	// 1.2 or earlier session with RSA key exchange to one of them is
 	// decrypted without a key log.
 	RSAKeys []*rsa.PrivateKey
+	// MaxStreams bounds the TCP conversations, and the UDP ones, the fast
+	// pass holds (0: no bound; DefaultMaxStreamsLive suits a live
+	// capture): past it the least recently used are forgotten and counted
+	// (LimitsHit, evict.go).
+	MaxStreams int
 	// TLSPSK is a TLS 1.2 pre-shared key (tshark's tls.psk), for sessions
 	// with plain PSK key exchange (TLS_PSK_WITH_*).
 	TLSPSK []byte
@@ -83,6 +88,7 @@ type Analyzer struct {
 func NewAnalyzer(opts Options) *Analyzer {
 	a := &Analyzer{opts: opts, dec: NewDecoder()}
 	a.tcp = newTCPAnalysis()
+	a.tcp.maxStreams = opts.MaxStreams
 	a.app = newAppAnalysis(opts)
 	return a
 }
@@ -128,6 +134,17 @@ func (a *Analyzer) Add(n int, ci gopacket.CaptureInfo, lt layers.LinkType, data 
 	} else {
 		a.lay.addICMP(n, f) // echo requests and replies (layer_icmp.go)
 	}
+	if len(a.tcp.evictedNow) > 0 {
+		for _, stream := range a.tcp.takeEvicted() {
+			switch {
+			case a.opts.LayersOnly:
+			case a.opts.Live:
+				a.app.evict(stream)
+			case a.work != nil:
+				a.work.evict(stream)
+			}
+		}
+	}
 }
 
 // Finish ends the fast pass: streams still open are flushed.
@@ -170,18 +187,24 @@ func (a *Analyzer) Packets() int { return a.count }
 // kept only a prefix, being longer than one may keep or arriving while
 // too many others were (the budgets in http_fast.go, http2_fast.go,
 // tls_fast.go). Their trees show that prefix.
+// TCPEvicted and UDPEvicted count the conversations forgotten to stay
+// within Options.MaxStreams.
 type LimitsHit struct {
 	HTTPCut, HTTP2Cut, TLSCut int64
+	TCPEvicted, UDPEvicted    int64
 }
 
 // Any reports whether a bound was hit.
-func (l LimitsHit) Any() bool { return l.HTTPCut+l.HTTP2Cut+l.TLSCut > 0 }
+func (l LimitsHit) Any() bool {
+	return l.HTTPCut+l.HTTP2Cut+l.TLSCut+l.TCPEvicted+l.UDPEvicted > 0
+}
 
 // LimitsHit is what the fast pass let go so far (see LimitsHit). Call it
 // after Finish, or live between Adds.
 func (a *Analyzer) LimitsHit() LimitsHit {
 	defer a.reading()()
-	return LimitsHit{HTTPCut: a.app.http.pending.cut, HTTP2Cut: a.app.h2.pending.cut, TLSCut: a.app.tls.pending.cut}
+	return LimitsHit{HTTPCut: a.app.http.pending.cut, HTTP2Cut: a.app.h2.pending.cut, TLSCut: a.app.tls.pending.cut,
+		TCPEvicted: a.tcp.tcpHeld.evicted, UDPEvicted: a.tcp.udpHeld.evicted}
 }
 
 // FirstTime is the first packet's timestamp (frame.time_relative's origin).

@@ -382,7 +382,7 @@ func (a *Analyzer) Exposures() []*Exposure {
 	for i, s := range e.secrets {
 		out[i] = &Exposure{Secret: s, Packets: a.count, Keys: keys, Decrypted: e.decryptedAny}
 	}
-	for _, st := range a.tcp.streams {
+	for _, st := range a.TCPStreams() {
 		x := e.stream(st.Index)
 		se := &StreamExposure{Stream: st, Seen: x.seen, Protocol: ProtoTCP}
 		switch {

@@ -42,11 +42,12 @@ func (c *dctx) udp(off, end int) {
 		return
 	}
 	if idx, ok := c.a.tcp.conv(c.n); ok && idx < len(c.a.tcp.udp) {
-		us := c.a.tcp.udp[idx]
 		u.Add(c.uint("udp.stream", off, 0, uint64(idx), 0, "[Stream index: %d]", idx))
-		ts := u.Add(c.text(off, 0, "[Timestamps]"))
-		rel := c.ci.Timestamp.Sub(us.Start)
-		ts.Add(c.node(Field{Name: "udp.time_relative", Label: "[Time since first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel, Start: off}))
+		if us := c.a.tcp.udp[idx]; us != nil { // nil: evicted (evict.go)
+			ts := u.Add(c.text(off, 0, "[Timestamps]"))
+			rel := c.ci.Timestamp.Sub(us.Start)
+			ts.Add(c.node(Field{Name: "udp.time_relative", Label: "[Time since first frame: " + formatSeconds(rel) + " seconds]", Kind: KindDuration, D: rel, Start: off}))
+		}
 	}
 	pend := end
 	if ulen >= 8 && off+ulen <= end {

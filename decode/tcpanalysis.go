@@ -201,6 +201,12 @@ type tcpAnalysis struct {
 	flagged []uint64
 	udp     []*UDPStreamInfo
 	udpKey  map[convKey]*UDPStreamInfo
+	// maxStreams bounds the conversations held, TCP and UDP each
+	// (Options.MaxStreams, evict.go): evicted ones are nil in streams
+	// and udp.
+	maxStreams       int
+	tcpHeld, udpHeld evictor
+	evictedNow       []int
 }
 
 // frameFlags is what TCP analysis found of frame n.
@@ -311,6 +317,9 @@ func (t *tcpAnalysis) add(n int, ci gopacket.CaptureInfo, f *Frame) *Stream {
 		st.flow[0].winScale, st.flow[1].winScale = -1, -1
 		t.streams = append(t.streams, st)
 		t.byKey[key] = st
+		if t.tcpHeld.over(t.maxStreams) {
+			t.evictTCP()
+		}
 	}
 	t.last, t.lastKey = st, key
 	d := st.Dir(src, sp)
@@ -570,6 +579,9 @@ func (t *tcpAnalysis) addUDP(n int, ci gopacket.CaptureInfo, f *Frame) *UDPStrea
 		u = &UDPStreamInfo{Index: len(t.udp), A: Endpoint{src, sp}, B: Endpoint{dst, dp}, FirstFrame: n, Start: ci.Timestamp}
 		t.udp = append(t.udp, u)
 		t.udpKey[key] = u
+		if t.udpHeld.over(t.maxStreams) {
+			t.evictUDP()
+		}
 	}
 	d := 0
 	if !(u.A.Addr == src && u.A.Port == sp) {
@@ -600,8 +612,10 @@ func convTimes(earliest, latest, ts time.Time) (time.Time, time.Time) {
 }
 
 // TCPStreams lists the TCP conversations in tcp.stream order (for
-// -z conv,tcp). Valid after the fast pass.
-func (a *Analyzer) TCPStreams() []*Stream { return a.tcp.streams }
+// -z conv,tcp), those evicted (Options.MaxStreams) left out. Valid after
+// the fast pass.
+func (a *Analyzer) TCPStreams() []*Stream { return held(a.tcp.streams, a.tcp.tcpHeld.evicted) }
 
-// UDPStreams lists the UDP conversations in udp.stream order.
-func (a *Analyzer) UDPStreams() []*UDPStreamInfo { return a.tcp.udp }
+// UDPStreams lists the UDP conversations in udp.stream order, those
+// evicted left out.
+func (a *Analyzer) UDPStreams() []*UDPStreamInfo { return held(a.tcp.udp, a.tcp.udpHeld.evicted) }
