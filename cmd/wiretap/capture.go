@@ -30,13 +30,14 @@ func init() {
 	register("capture", "capture live packets (tcpdump-style filters, pcapng/pcap files, rotation)", runCapture)
 }
 
-const captureUsage = "[-i IFACE] [-f FILTER | FILTER...] [-w FILE|-] [-c COUNT] [-a duration:SEC] [-s SNAPLEN] [-F pcapng|pcap] [-C MB] [-G SEC] [-W FILES] [--keylog FILE] [-Z USER] [-q] [-D] [--view]"
+const captureUsage = "[-i IFACE] [-f FILTER | FILTER...] [-w FILE|-] [-c COUNT] [-a duration:SEC] [-s SNAPLEN] [-F pcapng|pcap] [-C MB] [-G SEC] [-W FILES] [--keylog FILE] [--max-streams N] [-Z USER] [-q] [-D] [--view]"
 
 type captureFlags struct {
 	iface, filter, write, format, autostop string
 	keylog                                 string
 	user                                   string // -Z
 	count, snap, fileMB, rotateSec, files  int
+	maxStreams                             int
 	quiet, list, view                      bool
 }
 
@@ -55,6 +56,7 @@ func runCapture(args []string, io stdio) error {
 	fs.IntVar(&f.files, "W", 0, "keep a ring of FILES files (with -C or -G)")
 	fs.StringVar(&f.keylog, "keylog", "", "watch this TLS key log (SSLKEYLOGFILE): with -w, store its lines in the pcapng file(s) as decryption secrets before the packets they decrypt; without, decrypt the printed lines (packets wait up to 1 s for their keys either way); an error with -F pcap")
 	fs.StringVar(&f.user, "Z", "", dropUserUsage)
+	fs.IntVar(&f.maxStreams, "max-streams", decode.DefaultMaxStreamsLive, "most TCP conversations (and, apart, UDP ones) held in memory: past N the least recently used are forgotten, counted and reported; a forgotten one that sends again starts a new stream number (0: no bound: memory grows with every new conversation)")
 	fs.BoolVar(&f.quiet, "q", false, "print no packet lines or counter, only the totals")
 	fs.BoolVar(&f.list, "D", false, "list the interfaces and exit")
 	fs.BoolVar(&f.view, "view", false, "show the packets in the viewer (wiretap view) as they are captured")
@@ -75,8 +77,8 @@ func runCapture(args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	if f.count < 0 || f.snap < 0 || f.fileMB < 0 || f.rotateSec < 0 || f.files < 0 {
-		return &usageError{msg: "-c, -s, -C, -G and -W take numbers of 0 or more"}
+	if f.count < 0 || f.snap < 0 || f.fileMB < 0 || f.rotateSec < 0 || f.files < 0 || f.maxStreams < 0 {
+		return &usageError{msg: "-c, -s, -C, -G, -W and --max-streams take numbers of 0 or more"}
 	}
 	if f.format != "pcapng" && f.format != "pcap" {
 		return &usageError{msg: fmt.Sprintf("unknown file format %q", f.format), hint: "-F takes pcapng or pcap"}
@@ -108,7 +110,7 @@ func runCapture(args []string, io stdio) error {
 		if rotating {
 			return &usageError{msg: "--view writes one file: -C, -G and -W are not supported with it"}
 		}
-		return viewLive(f, stopAfter, packets.Options{}, nil, "", io)
+		return viewLive(f, stopAfter, packets.Options{Decode: decode.Options{MaxStreams: f.maxStreams}}, nil, "", io)
 	}
 
 	live, dropped, err := openLive(f)
@@ -127,7 +129,7 @@ func runCapture(args []string, io stdio) error {
 	var keyRows *rowSink
 	if f.keylog != "" && f.write == "" {
 		keyRows = &rowSink{kl: decode.NewKeyLog(), lt: live.LinkType()}
-		keyRows.an = decode.NewAnalyzer(decode.Options{Live: true, KeyLog: keyRows.kl})
+		keyRows.an = decode.NewAnalyzer(decode.Options{Live: true, KeyLog: keyRows.kl, MaxStreams: f.maxStreams})
 		sink = keyRows
 	}
 	var keys *capture.KeyLogWriter
@@ -165,7 +167,7 @@ func runCapture(args []string, io stdio) error {
 		// The fast pass runs as packets arrive: each line is the row
 		// read would print (HTTP, TLS, TCP analysis), as far as the
 		// packets so far tell.
-		an = decode.NewAnalyzer(decode.Options{Live: true})
+		an = decode.NewAnalyzer(decode.Options{Live: true, MaxStreams: f.maxStreams})
 	}
 	onPacket := func(n int, ci gopacket.CaptureInfo, data []byte) {
 		count.Store(int64(n))
@@ -226,6 +228,11 @@ func runCapture(args []string, io stdio) error {
 		stats.Captured, stats.Received, stats.Dropped)
 	if keys != nil {
 		fmt.Fprintf(io.err, "%d key log lines stored as decryption secrets\n", keys.Lines())
+	}
+	for _, a := range []*decode.Analyzer{an, keyRows.analyzer()} {
+		if a != nil {
+			noteLimitsHit(io.err, a.LimitsHit())
+		}
 	}
 	if recErr != nil {
 		return recErr // a failed write also fails Close: say it once
@@ -412,4 +419,12 @@ func openLive(f captureFlags) (*capture.Live, *capture.Credential, error) {
 		return nil, nil, err
 	}
 	return live, target, nil
+}
+
+// analyzer is the fast pass of the printed lines, nil without a key log.
+func (r *rowSink) analyzer() *decode.Analyzer {
+	if r == nil {
+		return nil
+	}
+	return r.an
 }

@@ -28,7 +28,7 @@ func init() {
 	register("read", "read a capture file: dissect, filter, print fields and statistics, re-write", runRead)
 }
 
-const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--rsa-key FILE]... [--tls-psk HEX] [--fernet-key KEY | --fernet-key-file FILE]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
+const readUsage = "-r FILE|- [-n] [-2] [-f CAPFILTER | CAPFILTER...] [-Y DISPLAYFILTER] [-c N] [--max-streams N] [-V] [-x] [-T text|fields|json|jsonraw|ek] [--no-duplicate-keys] [-e FIELD]... [-E header=y|separator=,|quote=d|occurrence=f|aggregator=,]... [-z STAT]... [-q] [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [-o tls.keylog_file:FILE] [--rsa-key FILE]... [--tls-psk HEX] [--fernet-key KEY | --fernet-key-file FILE]... [--secret TEXT]... [-w OUT] [-F pcapng|pcap] [--inject-secrets KEYLOG] [--extract-secrets FILE|-] [--view]"
 
 // multiFlag collects a repeatable flag.
 type multiFlag []string
@@ -38,7 +38,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type readFlags struct {
 	file, capFilter, dispFilter, write, format, outFormat string
-	count                                                 int
+	count, maxStreams                                     int
 	quiet, verbose, hex                                   bool
 	view, noDupKeys                                       bool
 	fields, fieldOpts, stats, decodeAs                    multiFlag
@@ -60,6 +60,7 @@ func runRead(args []string, sio stdio) error {
 	fs.StringVar(&f.format, "F", "pcapng", "format of -w: pcapng or pcap")
 	fs.IntVar(&f.count, "c", 0, "read at most N packets")
 	fs.BoolVar(&f.quiet, "q", false, "print no per-packet output (for -z statistics)")
+	fs.IntVar(&f.maxStreams, "max-streams", 0, "most TCP conversations (and, apart, UDP ones) held in memory: past N the least recently used are forgotten, counted and reported; a forgotten one that sends again starts a new stream number (0: no bound; the default for a file, as tshark)")
 	fs.BoolVar(&f.verbose, "V", false, "print each packet's dissection tree")
 	fs.BoolVar(&f.hex, "x", false, "print each packet's bytes as a hex dump")
 	fs.StringVar(&f.outFormat, "T", "text", "output format: text, fields, json, jsonraw or ek (tshark's layouts)")
@@ -114,8 +115,8 @@ func (f *readFlags) check(words []string) error {
 	if f.format != "pcapng" && f.format != "pcap" {
 		return &usageError{msg: fmt.Sprintf("unknown file format %q", f.format), hint: "-F takes pcapng or pcap"}
 	}
-	if f.count < 0 {
-		return &usageError{msg: "-c takes a number of 0 or more"}
+	if f.count < 0 || f.maxStreams < 0 {
+		return &usageError{msg: "-c and --max-streams take numbers of 0 or more"}
 	}
 	switch f.outFormat {
 	case "text", "json", "jsonraw", "ek":
@@ -212,6 +213,7 @@ type readJob struct {
 func newReadJob(f *readFlags, sio stdio) (*readJob, error) {
 	rd := &readJob{f: f, sio: sio, path: f.file, out: bufio.NewWriterSize(sio.out, 256<<10)}
 	rd.opts.Force = map[uint16]string{}
+	rd.opts.MaxStreams = f.maxStreams
 	for _, d := range f.decodeAs {
 		port, proto, err := parseDecodeAs(d)
 		if err != nil {
@@ -590,6 +592,29 @@ func noteLimitsHit(w io.Writer, hit decode.LimitsHit) {
 			fmt.Fprintf(w, "wiretap: warning: %d %s longer than wiretap keeps of one while it arrives (its memory bound): the tree shows the first part\n", c.n, what)
 		}
 	}
+	if ev := evictedNote(hit); ev != "" {
+		fmt.Fprintf(w, "wiretap: warning: %s: their stream numbers and statistics start again if they send again\n", ev)
+	}
+}
+
+// evictedNote says how many conversations the fast pass forgot to stay
+// within --max-streams ("" for none).
+func evictedNote(hit decode.LimitsHit) string {
+	var parts []string
+	if hit.TCPEvicted > 0 {
+		parts = append(parts, fmt.Sprintf("%d TCP", hit.TCPEvicted))
+	}
+	if hit.UDPEvicted > 0 {
+		parts = append(parts, fmt.Sprintf("%d UDP", hit.UDPEvicted))
+	}
+	if parts == nil {
+		return ""
+	}
+	noun := " conversations"
+	if hit.TCPEvicted+hit.UDPEvicted == 1 {
+		noun = " conversation"
+	}
+	return strings.Join(parts, " and ") + noun + " forgotten, the least recently used, to stay within --max-streams"
 }
 
 // raiseMemoryLimit lifts the soft memory limit to twice what the fast

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -19,7 +20,7 @@ func init() {
 	register("view", "browse a capture file or a live capture in the terminal, like Wireshark", runView)
 }
 
-const viewUsage = "[FILE | -i IFACE [-f CAPFILTER]] [-Y DISPLAYFILTER] [--secret TEXT]... [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [--fernet-key KEY]... [-w FILE] [-c N] [-a duration:SEC] [-Z USER]"
+const viewUsage = "[FILE | -i IFACE [-f CAPFILTER]] [-Y DISPLAYFILTER] [--secret TEXT]... [-d tcp.port==N,http|http2|tls]... [--keylog FILE]... [--fernet-key KEY]... [-w FILE] [-c N] [--max-streams N] [-a duration:SEC] [-Z USER]"
 
 // viewTraceEnv names a file that gets the viewer's timing milestones
 // (first-screen, indexed, analysed), for wiretap-bench view.
@@ -28,7 +29,7 @@ const viewTraceEnv = "WIRETAP_VIEW_TRACE"
 type viewFlags struct {
 	iface, capFilter, dispFilter, write, autostop string
 	user                                          string // -Z
-	count                                         int
+	count, maxStreams                             int
 	secrets, secretsHex, decodeAs                 multiFlag
 	keys                                          keyLogFlags
 	fernetKeys, fernetKeyFiles                    multiFlag
@@ -45,6 +46,7 @@ func runView(args []string, sio stdio) error {
 	fs.IntVar(&f.count, "c", 0, "with -i: stop capturing after N packets")
 	fs.StringVar(&f.user, "Z", "", "with -i: "+dropUserUsage)
 	fs.StringVar(&f.autostop, "a", "", "with -i: stop capturing after duration:SEC")
+	fs.IntVar(&f.maxStreams, "max-streams", 0, "most TCP conversations (and, apart, UDP ones) held in memory: past N the least recently used are forgotten, counted and reported; a forgotten one that sends again starts a new stream number (0: no bound; default: 100000 with -i, none for a file)")
 	fs.Var(&f.secrets, "secret", "mark packets where TEXT is visible (repeatable); the compare view looks for the first")
 	fs.Var(&f.secretsHex, "secret-hex", "like --secret, given as hex bytes")
 	fs.Var(&f.decodeAs, "d", "decode a TCP port as a protocol: tcp.port==N,http, tcp.port==N,http2 or tcp.port==N,tls (repeatable)")
@@ -64,6 +66,8 @@ func runView(args []string, sio stdio) error {
 		return err
 	}
 	switch {
+	case f.maxStreams < 0:
+		return &usageError{msg: "--max-streams takes a number of 0 or more"}
 	case f.iface == "" && len(words) != 1:
 		return &usageError{msg: "view needs one capture file, or -i IFACE for a live capture", hint: "usage: wiretap view " + viewUsage}
 	case f.iface != "" && len(words) > 0:
@@ -78,6 +82,12 @@ func runView(args []string, sio stdio) error {
 	}
 	if err := needTerminal(sio); err != nil {
 		return err
+	}
+	switch {
+	case flagGiven(fs, "max-streams"):
+		opts.Decode.MaxStreams = f.maxStreams
+	case f.iface != "":
+		opts.Decode.MaxStreams = decode.DefaultMaxStreamsLive
 	}
 	if f.iface == "" {
 		store, err := packets.OpenFile(words[0], sio.in, opts)
@@ -248,4 +258,11 @@ func showViewer(store *packets.Store, opts tui.Options) error {
 		err = cerr
 	}
 	return err
+}
+
+// flagGiven reports whether the command line set the flag.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }

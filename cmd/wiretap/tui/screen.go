@@ -183,6 +183,9 @@ func (a *App) statusRight(w int) string {
 			parts = append(parts, "PAUSED (p resumes)")
 		}
 		parts = append(parts, fmt.Sprintf("%s: %d captured, %d dropped", p.Name, lv.Captured, lv.Dropped))
+		if lv.Forgotten > 0 {
+			parts = append(parts, fmt.Sprintf("%d conversations forgotten (--max-streams)", lv.Forgotten))
+		}
 		if lv.Filter != "" {
 			parts = append(parts, "filter "+lv.Filter)
 		}

@@ -47,6 +47,9 @@ type LiveStatus struct {
 	// packets after it are missing there): kept, shown, and returned by
 	// Close.
 	WriteErr error
+	// Forgotten counts the TCP and UDP conversations the fast pass let go
+	// to stay within Options.Decode.MaxStreams.
+	Forgotten int64
 }
 
 type liveState struct {
@@ -261,6 +264,8 @@ func (ls *liveState) status() LiveStatus {
 			st.Received, st.Dropped = ks.Received, ks.Dropped
 		}
 	}
+	hit := ls.an.LimitsHit()
+	st.Forgotten = hit.TCPEvicted + hit.UDPEvicted
 	return st
 }
 
