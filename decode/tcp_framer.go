@@ -254,7 +254,7 @@ func (f *pduFramer) complete(frame int, fin bool, cur int64) int64 {
 	for _, pc := range c.prev {
 		c.segStart += int64(pc.n)
 	}
-	f.budget.used -= int64(len(f.pbuf))
+	f.budget.used -= int64(cap(f.pbuf))
 	f.pend, f.ptrunc = false, false
 	f.pbuf, f.psegs, f.pn, f.pneed = nil, nil, 0, 0
 	if c.truncated {
@@ -277,7 +277,7 @@ func (f *pduFramer) call(c *pduCall) {
 		f.pstart, f.pbuf, f.psegs = c.start, c.b, c.segs
 		f.pn = int64(len(c.b))
 		f.pneed = int64(need.off) + need.len
-		f.budget.used += f.pn
+		f.budget.used += int64(cap(f.pbuf))
 		return
 	}
 	f.pstart = c.start + int64(need.off)
@@ -293,10 +293,15 @@ func (f *pduFramer) call(c *pduCall) {
 	}
 	size := int64(len(keep)) + 512
 	if need.kind == pendExact && !f.ptrunc {
-		size = min(f.pneed, room) // the PDU's size: no regrowing
+		// The PDU's size, so it need not grow, unless the header
+		// claims more than a few segments' worth: what a length field
+		// says costs nothing to send (a flood of 16 MB HTTP/2 frame
+		// headers), so what is reserved is only what came plus
+		// pduReserve; append grows the rest as it arrives.
+		size = min(f.pneed, room, int64(len(keep))+pduReserve)
 	}
 	f.pbuf = append(make([]byte, 0, max(size, int64(len(keep)))), keep...)
-	f.budget.used += int64(len(keep))
+	f.budget.used += int64(cap(f.pbuf))
 	f.table.pending(f.psegs)
 }
 
@@ -316,16 +321,22 @@ func (f *pduFramer) appendPending(data []byte, frame, payOff int) {
 		keep = keep[:r]
 		f.ptrunc = true
 	}
+	before := cap(f.pbuf)
 	f.pbuf = append(f.pbuf, keep...)
-	f.budget.used += int64(len(keep))
+	f.budget.used += int64(cap(f.pbuf) - before)
 	f.table.pending(f.psegs[len(f.psegs)-1:])
 }
 
-// free is what the budget leaves for pending PDUs.
+// pduReserve is the most a pending PDU's buffer reserves beyond the bytes
+// it holds.
+const pduReserve = 64 << 10
+
+// free is what the budget leaves for pending PDUs (which it counts by
+// the memory their buffers hold: capacity, not length).
 func (f *pduFramer) free() int64 { return max(0, f.budget.limit-f.budget.used) }
 
 func (f *pduFramer) clearPending() {
-	f.budget.used -= int64(len(f.pbuf))
+	f.budget.used -= int64(cap(f.pbuf))
 	f.pend, f.ptrunc = false, false
 	f.pbuf, f.psegs = nil, nil
 	f.pn, f.pneed = 0, 0
